@@ -1,0 +1,12 @@
+export { normaliseAddress, UFS } from './address.ts';
+export type { PostalAddress, Uf } from './address.ts';
+export { normaliseCep } from './cep.ts';
+export { isValidCnpj, normaliseCnpj } from './cnpj.ts';
+export { isValidCpf, normaliseCpf } from './cpf.ts';
+export { normaliseEmail } from './email.ts';
+export { ipVersion, normaliseIp } from './ip.ts';
+export { HIDDEN, mask, maskAddress } from './masking.ts';
+export type { FieldKind, MaskLevel } from './masking.ts';
+export { normalisePhone, parsePhone } from './phone.ts';
+export { normaliseTaxId } from './tax-id.ts';
+export type { TaxId } from './tax-id.ts';
