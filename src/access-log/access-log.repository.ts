@@ -1,0 +1,144 @@
+import type { AccessLogRow } from '../store/tables/access-log.table.ts';
+import type { Db, StoreDialect, Tx } from '../store/store.ts';
+import { chainHash, GENESIS_HASH, type AccessLogEntry, type ChainedEntry } from './access-log.entry.ts';
+
+/** Append and read only: there is deliberately no update or delete here. */
+export class AccessLogRepository {
+  constructor(private readonly dialect: StoreDialect) {}
+
+  /** Appends entries at the chain head inside `tx`, serialised by a lock on the head row. */
+  async append(tx: Tx, entries: AccessLogEntry[]): Promise<ChainedEntry[]> {
+    if (entries.length === 0) return [];
+    let head = await this.lockHead(tx);
+    const out: ChainedEntry[] = [];
+    for (const e of entries) {
+      const seq = head.seq + 1;
+      const hash = chainHash(head.hash, seq, e);
+      out.push({ ...e, seq, prevHash: head.hash, hash });
+      head = { seq, hash };
+    }
+    // One multi-row insert: bulk paths append hundreds of entries per transaction.
+    for (let i = 0; i < out.length; i += 500) {
+      await tx
+        .insertInto('access_log')
+        .values(out.slice(i, i + 500).map(toRow))
+        .execute();
+    }
+    await tx
+      .updateTable('access_log_head')
+      .set({ seq: head.seq, hash: head.hash })
+      .where('id', '=', 1)
+      .execute();
+    return out;
+  }
+
+  private async lockHead(tx: Tx): Promise<{ seq: number; hash: Buffer }> {
+    const q = tx.selectFrom('access_log_head').select(['seq', 'hash']).where('id', '=', 1);
+    // SQLite serialises writers itself; PostgreSQL needs the row lock so two instances never fork the chain.
+    const row = await (this.dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirstOrThrow();
+    return { seq: Number(row.seq), hash: row.hash };
+  }
+
+  /** The chain head as recorded (seq 0 and the genesis hash when the log is empty). */
+  async head(db: Db | Tx): Promise<{ seq: number; hash: Buffer }> {
+    const row = await db
+      .selectFrom('access_log_head')
+      .select(['seq', 'hash'])
+      .where('id', '=', 1)
+      .executeTakeFirst();
+    return row ? { seq: Number(row.seq), hash: row.hash } : { seq: 0, hash: GENESIS_HASH };
+  }
+
+  /** Entries in chain order from `afterSeq`, a page at a time (verification streams through these). */
+  async page(db: Db | Tx, afterSeq: number, limit: number): Promise<ChainedEntry[]> {
+    const rows = await db
+      .selectFrom('access_log')
+      .selectAll()
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map(fromRow);
+  }
+
+  /** Entries about one subject, newest first (what the subject and the auditor see). */
+  async forSubject(db: Db | Tx, subjectId: string, limit = 100, beforeSeq?: number): Promise<ChainedEntry[]> {
+    let q = db.selectFrom('access_log').selectAll().where('subject_id', '=', subjectId);
+    if (beforeSeq !== undefined) q = q.where('seq', '<', beforeSeq);
+    const rows = await q.orderBy('seq', 'desc').limit(limit).execute();
+    return rows.map(fromRow);
+  }
+
+  /** Stores a signed checkpoint of the chain at `seq`. */
+  async addCheckpoint(
+    tx: Tx,
+    cp: { seq: number; hash: Buffer; signedAt: string; signature: Buffer; publicKey: Buffer },
+  ): Promise<void> {
+    await tx
+      .insertInto('access_log_checkpoints')
+      .values({
+        seq: cp.seq,
+        hash: cp.hash,
+        signed_at: cp.signedAt,
+        signature: cp.signature,
+        public_key: cp.publicKey,
+      })
+      .execute();
+  }
+
+  /** Every checkpoint in chain order. */
+  async checkpoints(
+    db: Db | Tx,
+  ): Promise<{ seq: number; hash: Buffer; signedAt: string; signature: Buffer; publicKey: Buffer }[]> {
+    const rows = await db.selectFrom('access_log_checkpoints').selectAll().orderBy('seq').execute();
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      hash: r.hash,
+      signedAt: r.signed_at,
+      signature: r.signature,
+      publicKey: r.public_key,
+    }));
+  }
+}
+
+function toRow(e: ChainedEntry): AccessLogRow {
+  return {
+    seq: e.seq,
+    at: e.at,
+    actor: e.actor,
+    role: e.role,
+    purpose: e.purpose,
+    legal_basis: e.legalBasis,
+    subject_id: e.subjectId,
+    categories: JSON.stringify(e.categories),
+    operation: e.operation,
+    outcome: e.outcome,
+    reason: e.reason,
+    request_id: e.requestId,
+    policy_version: e.policyVersion,
+    justification: e.justification,
+    prev_hash: e.prevHash,
+    hash: e.hash,
+  };
+}
+
+function fromRow(r: AccessLogRow): ChainedEntry {
+  return {
+    seq: Number(r.seq),
+    at: r.at,
+    actor: r.actor,
+    role: r.role,
+    purpose: r.purpose,
+    legalBasis: r.legal_basis,
+    subjectId: r.subject_id,
+    categories: JSON.parse(r.categories) as string[],
+    operation: r.operation,
+    outcome: r.outcome,
+    reason: r.reason,
+    requestId: r.request_id,
+    policyVersion: Number(r.policy_version),
+    justification: r.justification,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * The one error type of Sigilo. Every failure a caller can see carries a stable `code` from `ERROR_CODES`;
+ * `docs/errors.md` lists the same codes and a test fails when the two drift.
+ */
+
+/** Every error code, with the HTTP status it maps to and a one-line meaning (mirrored in docs/errors.md). */
+export const ERROR_CODES = {
+  // Input and identifiers
+  VALIDATION_FAILED: {
+    status: 400,
+    meaning: 'The input does not match the expected shape; details name the field.',
+  },
+  INVALID_CPF: { status: 400, meaning: 'A CPF is malformed or its check digits are wrong.' },
+  INVALID_CNPJ: {
+    status: 400,
+    meaning: 'A CNPJ (numeric or alphanumeric) is malformed or its check digits are wrong.',
+  },
+  INVALID_TAX_ID: { status: 400, meaning: 'A document is neither a valid CPF nor a valid CNPJ.' },
+  INVALID_PHONE: { status: 400, meaning: 'A phone number cannot be read as a valid E.164 number.' },
+  INVALID_EMAIL: { status: 400, meaning: 'An e-mail address is not valid.' },
+  INVALID_CEP: { status: 400, meaning: 'A CEP is not eight digits.' },
+  INVALID_IP: { status: 400, meaning: 'An IP address is neither valid IPv4 nor IPv6.' },
+  INVALID_ADDRESS: { status: 400, meaning: 'A postal address is incomplete or has an invalid state (UF).' },
+  CATEGORY_NOT_DECLARED: {
+    status: 400,
+    meaning: 'The data category is not declared in the published policy.',
+  },
+
+  // Policy
+  POLICY_INVALID: {
+    status: 400,
+    meaning: 'The policy document fails validation; details list each path and problem.',
+  },
+  POLICY_SENSITIVE_CATEGORY: {
+    status: 400,
+    meaning: 'The policy declares a sensitive category (LGPD Art. 11), which Sigilo refuses to store.',
+  },
+  POLICY_NOT_FOUND: { status: 404, meaning: 'No policy version with that number exists.' },
+
+  // Access and purpose
+  UNAUTHENTICATED: { status: 401, meaning: 'No valid credentials were presented.' },
+  TOKEN_EXPIRED: { status: 401, meaning: 'The bearer token has expired.' },
+  TOKEN_REVOKED: { status: 401, meaning: 'The bearer token was revoked.' },
+  PURPOSE_REQUIRED: { status: 400, meaning: 'A personal-data operation was attempted without a purpose.' },
+  PURPOSE_UNKNOWN: { status: 400, meaning: 'The purpose is not declared in the published policy.' },
+  PURPOSE_NOT_ALLOWED: {
+    status: 403,
+    meaning: 'The policy does not allow this role to use this purpose on this data category and operation.',
+  },
+  ROLE_NOT_ALLOWED: { status: 403, meaning: 'The role may not use this operation at all.' },
+
+  // Storage and crypto
+  NOT_FOUND: { status: 404, meaning: 'The record does not exist.' },
+  CONFLICT: { status: 409, meaning: 'The record already exists or was changed concurrently.' },
+  INTEGRITY_ERROR: {
+    status: 500,
+    meaning:
+      'A ciphertext failed authentication: altered bytes, or moved to another row, field or key version.',
+  },
+  SUBJECT_SHREDDED: {
+    status: 410,
+    meaning: "The subject's data keys were destroyed; the data can no longer be read.",
+  },
+  KEY_FILE_MISSING: { status: 500, meaning: 'The master key file does not exist; run `sigilo init`.' },
+  KEY_FILE_INSECURE: { status: 500, meaning: 'The master key file is readable or writable by other users.' },
+  KEY_FILE_INVALID: { status: 500, meaning: 'The master key file cannot be parsed.' },
+  KEY_NOT_FOUND: {
+    status: 500,
+    meaning: 'A wrapped key refers to a master-key version the key provider does not have.',
+  },
+  NOT_INITIALISED: { status: 500, meaning: 'The data directory or database has not been initialised.' },
+
+  // Access log
+  AUDIT_CHAIN_BROKEN: {
+    status: 500,
+    meaning: 'Access-log verification found an edited, deleted or reordered entry.',
+  },
+
+  // Configuration and generic
+  CONFIG_INVALID: { status: 500, meaning: 'A configuration value is invalid; the message names it.' },
+  PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The request body is larger than the configured limit.' },
+  RATE_LIMITED: { status: 429, meaning: 'Too many requests; retry after the indicated time.' },
+  INTERNAL_ERROR: { status: 500, meaning: 'An unexpected error; the response carries only the request id.' },
+} as const satisfies Record<string, { status: number; meaning: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** A failure with a stable code; `details` must never hold personal data or secrets. */
+export class SigiloError extends Error {
+  override readonly name = 'SigiloError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** The HTTP status this error maps to. */
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+
+  /** The wire shape `{ error: { code, message, details } }`. */
+  toJSON(): { error: { code: ErrorCode; message: string; details: Record<string, unknown> } } {
+    return { error: { code: this.code, message: this.message, details: this.details } };
+  }
+}
+
+/** True when `err` is a SigiloError, optionally of the given code. */
+export function isSigiloError(err: unknown, code?: ErrorCode): err is SigiloError {
+  return err instanceof SigiloError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,11 @@
+/** Who is touching personal data, in which role, for which declared purpose, and why: passed to every gate call. */
+export interface AccessContext {
+  /** Stable id of the staff member, service token or platform (never a name or e-mail). */
+  actor: string;
+  role: string;
+  /** A purpose id from the published policy; null means the caller did not state one (always refused). */
+  purpose: string | null;
+  /** Free-text reason given by the person (for example a ticket number); kept in the access log. */
+  justification?: string | null;
+  requestId: string;
+}

@@ -1,0 +1,219 @@
+/**
+ * The key hierarchy (SPEC §4):
+ *   master key (KEK, from a KeyProvider)
+ *     ├─ wraps each subject's data keys (DEKs)          → data_keys, one row per subject and version
+ *     ├─ wraps the blind-index root key                 → key_material 'blind-index-root'
+ *     │    └─ HKDF per index kind (phone, email, ...)   → HMAC-SHA-256 blind indexes
+ *     └─ wraps the Ed25519 signing seed                 → key_material 'signing' (access-log checkpoints, certificates)
+ * Rotating the master key rewraps those rows only; no ciphertext of personal data is touched.
+ */
+import { SigiloError } from '../errors.ts';
+import { hkdfSha256 } from '../crypto/hkdf.ts';
+import { hmacSha256 } from '../crypto/hmac.ts';
+import { randomBytes } from '../crypto/random.ts';
+import { generateSigningKey, signEd25519 } from '../crypto/signing.ts';
+import type { Db, Store, Tx } from '../store/store.ts';
+import { DataKeyRepository } from './data-key.repository.ts';
+import { unwrapKey, wrapKey, type KeyProvider } from './key-provider.ts';
+
+const BLIND_INDEX_ROOT = 'blind-index-root';
+const SIGNING = 'signing';
+const CACHE_LIMIT = 50_000;
+
+/** A data key ready for use: the raw 32 bytes and the version stamped into every ciphertext it seals. */
+export interface DataKey {
+  version: number;
+  key: Buffer;
+}
+
+function dekAad(subjectId: string, version: number, kekVersion: number): Buffer {
+  return Buffer.from(`sigilo/dek/v1|${subjectId}|${version}|${kekVersion}`);
+}
+function materialAad(id: string, kekVersion: number): Buffer {
+  return Buffer.from(`sigilo/key-material/v1|${id}|${kekVersion}`);
+}
+
+/** Holds the unwrapped system keys and hands out per-subject data keys; only the gate uses it. */
+export class Keyring {
+  private readonly repo = new DataKeyRepository();
+  // Unwrapped DEKs, keyed by subject and version; an entry is used only while its wrapped bytes still exist in
+  // the database, so a shred on another instance takes effect at once.
+  private readonly cache = new Map<string, { wrapped: Buffer; key: Buffer }>();
+  private readonly indexKeys = new Map<string, Buffer>();
+  private indexRoot: Buffer | null = null;
+  private signingSeed: Buffer | null = null;
+  private signingPublic: Buffer | null = null;
+
+  constructor(
+    private readonly provider: KeyProvider,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Creates the system keys on first start, then unwraps them into memory. */
+  async load(store: Store): Promise<void> {
+    await store.transaction(async (tx) => {
+      const kekVersion = this.provider.currentVersion();
+      const kek = this.provider.getKek(kekVersion);
+      const createdAt = this.now().toISOString();
+      if (!(await this.repo.material(tx, BLIND_INDEX_ROOT))) {
+        const wrapped = wrapKey(kek, randomBytes(32), materialAad(BLIND_INDEX_ROOT, kekVersion));
+        await this.repo.insertMaterial(tx, {
+          id: BLIND_INDEX_ROOT,
+          wrapped,
+          kekVersion,
+          publicKey: null,
+          createdAt,
+        });
+      }
+      if (!(await this.repo.material(tx, SIGNING))) {
+        const { seed, publicKey } = generateSigningKey();
+        const wrapped = wrapKey(kek, seed, materialAad(SIGNING, kekVersion));
+        await this.repo.insertMaterial(tx, { id: SIGNING, wrapped, kekVersion, publicKey, createdAt });
+      }
+    });
+    const root = await this.repo.material(store.db, BLIND_INDEX_ROOT);
+    const signing = await this.repo.material(store.db, SIGNING);
+    if (!root || !signing?.publicKey) throw new SigiloError('NOT_INITIALISED', 'system keys are missing');
+    this.indexRoot = this.unwrapMaterial(BLIND_INDEX_ROOT, root);
+    this.signingSeed = this.unwrapMaterial(SIGNING, signing);
+    this.signingPublic = signing.publicKey;
+    this.indexKeys.clear();
+  }
+
+  private unwrapMaterial(id: string, m: { wrapped: Buffer; kekVersion: number }): Buffer {
+    return unwrapKey(this.provider.getKek(m.kekVersion), m.wrapped, materialAad(id, m.kekVersion));
+  }
+
+  /** HMAC-SHA-256 blind index of an already normalised value, under a key derived for this index kind. */
+  blindIndex(kind: string, normalised: string): Buffer {
+    let key = this.indexKeys.get(kind);
+    if (!key) {
+      if (!this.indexRoot) throw new SigiloError('NOT_INITIALISED', 'keyring not loaded');
+      key = hkdfSha256(this.indexRoot, Buffer.alloc(0), `sigilo/blind-index/v1/${kind}`, 32);
+      this.indexKeys.set(kind, key);
+    }
+    return hmacSha256(key, normalised);
+  }
+
+  /** The public half of the signing key (access-log checkpoints, deletion certificates, export manifests). */
+  get signingPublicKey(): Buffer {
+    if (!this.signingPublic) throw new SigiloError('NOT_INITIALISED', 'keyring not loaded');
+    return this.signingPublic;
+  }
+
+  /** Signs `message` with Sigilo's Ed25519 key. */
+  sign(message: Buffer): Buffer {
+    if (!this.signingSeed) throw new SigiloError('NOT_INITIALISED', 'keyring not loaded');
+    return signEd25519(this.signingSeed, message);
+  }
+
+  /** The subject's current data key, created (version 1) on first use. */
+  async currentDataKey(tx: Tx, subjectId: string): Promise<DataKey> {
+    const row = await this.repo.current(tx, subjectId);
+    if (row) return { version: row.version, key: this.unwrapDek(subjectId, row.version, row) };
+    const shredded = await tx
+      .selectFrom('subjects')
+      .select('shredded_at')
+      .where('id', '=', subjectId)
+      .executeTakeFirst();
+    if (shredded?.shredded_at) throw new SigiloError('SUBJECT_SHREDDED', 'the subject was crypto-shredded');
+    const kekVersion = this.provider.currentVersion();
+    const key = randomBytes(32);
+    const wrapped = wrapKey(this.provider.getKek(kekVersion), key, dekAad(subjectId, 1, kekVersion));
+    await this.repo.insert(tx, {
+      subjectId,
+      version: 1,
+      wrapped,
+      kekVersion,
+      createdAt: this.now().toISOString(),
+    });
+    this.cache.set(`${subjectId}#1`, { wrapped, key });
+    return { version: 1, key };
+  }
+
+  /** A specific version of the subject's data key; SUBJECT_SHREDDED when it no longer exists. */
+  async dataKey(db: Tx | Db, subjectId: string, version: number): Promise<Buffer> {
+    const row = await this.repo.get(db, subjectId, version);
+    if (!row) throw new SigiloError('SUBJECT_SHREDDED', 'the data key of this subject no longer exists');
+    return this.unwrapDek(subjectId, version, row);
+  }
+
+  private unwrapDek(
+    subjectId: string,
+    version: number,
+    row: { wrapped: Buffer; kekVersion: number },
+  ): Buffer {
+    const id = `${subjectId}#${version}`;
+    const hit = this.cache.get(id);
+    if (hit?.wrapped.equals(row.wrapped)) return hit.key;
+    const key = unwrapKey(
+      this.provider.getKek(row.kekVersion),
+      row.wrapped,
+      dekAad(subjectId, version, row.kekVersion),
+    );
+    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(id, { wrapped: row.wrapped, key });
+    return key;
+  }
+
+  /**
+   * Crypto-shredding: destroys every data key of the subject, marks it shredded and records a signed ledger entry
+   * (re-applied after a backup restore). Every ciphertext under those keys becomes unreadable, backups included
+   * once the ledger is replayed.
+   */
+  async shred(tx: Tx, subjectId: string, reason: string): Promise<number> {
+    const destroyed = await this.repo.destroyAll(tx, subjectId);
+    for (const k of this.cache.keys()) if (k.startsWith(`${subjectId}#`)) this.cache.delete(k);
+    const at = this.now().toISOString();
+    await tx.updateTable('subjects').set({ shredded_at: at }).where('id', '=', subjectId).execute();
+    const signature = this.sign(Buffer.from(`sigilo/shred/v1|${subjectId}|${at}|${reason}`));
+    await tx
+      .insertInto('shred_ledger')
+      .values({ subject_id: subjectId, shredded_at: at, reason, signature })
+      .onConflict((oc) => oc.column('subject_id').doNothing())
+      .execute();
+    return destroyed;
+  }
+
+  /**
+   * Master-key rotation: adds a new KEK version, rewraps every data key and system key in bounded batches
+   * (each its own transaction, so it resumes after a crash), then retires the old versions.
+   */
+  async rotateMasterKey(store: Store, batchSize = 1000): Promise<{ newVersion: number; rewrapped: number }> {
+    const newVersion = await this.provider.addVersion();
+    const kek = this.provider.getKek(newVersion);
+    let rewrapped = 0;
+    for (;;) {
+      const n = await store.transaction(async (tx) => {
+        const batch = await this.repo.wrappedByOtherThan(tx, newVersion, batchSize);
+        for (const row of batch) {
+          const key = unwrapKey(
+            this.provider.getKek(row.kekVersion),
+            row.wrapped,
+            dekAad(row.subjectId, row.version, row.kekVersion),
+          );
+          const wrapped = wrapKey(kek, key, dekAad(row.subjectId, row.version, newVersion));
+          await this.repo.rewrap(tx, row.subjectId, row.version, wrapped, newVersion);
+        }
+        return batch.length;
+      });
+      rewrapped += n;
+      if (n < batchSize) break;
+    }
+    await store.transaction(async (tx) => {
+      for (const m of await this.repo.allMaterial(tx)) {
+        if (m.kekVersion === newVersion) continue;
+        const raw = this.unwrapMaterial(m.id, m);
+        await this.repo.rewrapMaterial(
+          tx,
+          m.id,
+          wrapKey(kek, raw, materialAad(m.id, newVersion)),
+          newVersion,
+        );
+      }
+    });
+    this.cache.clear();
+    for (const v of this.provider.versions()) if (v !== newVersion) await this.provider.retireVersion(v);
+    return { newVersion, rewrapped };
+  }
+}

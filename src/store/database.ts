@@ -1,0 +1,41 @@
+import type {
+  AccessLogCheckpointTable,
+  AccessLogHeadTable,
+  AccessLogTable,
+} from './tables/access-log.table.ts';
+import type { AccountTable } from './tables/account.table.ts';
+import type { AddressTable } from './tables/address.table.ts';
+import type { ContactPointTable } from './tables/contact-point.table.ts';
+import type { ContractEventTable, ContractTable } from './tables/contract.table.ts';
+import type { CredentialTable } from './tables/credential.table.ts';
+import type { DataKeyTable } from './tables/data-key.table.ts';
+import type { InvoiceTable } from './tables/invoice.table.ts';
+import type { KeyMaterialTable } from './tables/key-material.table.ts';
+import type { AccountPersonTable, PersonTable } from './tables/person.table.ts';
+import type { PolicyVersionTable } from './tables/policy-version.table.ts';
+import type { ShredLedgerTable } from './tables/shred-ledger.table.ts';
+import type { SubjectTable } from './tables/subject.table.ts';
+import type { TicketMessageTable, TicketTable } from './tables/ticket.table.ts';
+
+/** Every table Sigilo stores, for Kysely's type checking. */
+export interface Database {
+  subjects: SubjectTable;
+  data_keys: DataKeyTable;
+  key_material: KeyMaterialTable;
+  shred_ledger: ShredLedgerTable;
+  policy_versions: PolicyVersionTable;
+  accounts: AccountTable;
+  people: PersonTable;
+  account_people: AccountPersonTable;
+  contact_points: ContactPointTable;
+  addresses: AddressTable;
+  contracts: ContractTable;
+  contract_events: ContractEventTable;
+  invoices: InvoiceTable;
+  tickets: TicketTable;
+  ticket_messages: TicketMessageTable;
+  credentials: CredentialTable;
+  access_log: AccessLogTable;
+  access_log_head: AccessLogHeadTable;
+  access_log_checkpoints: AccessLogCheckpointTable;
+}

@@ -1,0 +1,12 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as vaultCore from './2026-11-26T1300-vault-core.migration.ts';
+
+/** All migrations in order; names are timestamps so they sort. Add new ones at the end, never edit old ones. */
+const MIGRATIONS: Record<string, Migration> = {
+  '2026-11-26T1300-vault-core': vaultCore,
+};
+
+/** Hands Kysely's Migrator the statically imported migrations (no file-system scanning, works from any cwd). */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(MIGRATIONS),
+};

@@ -1,0 +1,16 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { ProvenanceColumns } from './provenance.ts';
+
+/** A credential: portal password (argon2id hash, sealed too) or provisioning/MFA secret (sealed). */
+export interface CredentialTable extends ProvenanceColumns {
+  id: string;
+  person_id: string;
+  subject_id: string;
+  kind: 'portal_password' | 'provisioning_secret' | 'mfa_secret';
+  label: string;
+  secret_ct: Buffer;
+  created_at: string;
+  updated_at: string;
+}
+export type CredentialRow = Selectable<CredentialTable>;
+export type NewCredentialRow = Insertable<CredentialTable>;

@@ -1,0 +1,11 @@
+import type { Insertable, Selectable } from 'kysely';
+
+/** A data subject: the owner of one set of data keys (an account or a person). */
+export interface SubjectTable {
+  id: string;
+  kind: 'account' | 'person';
+  created_at: string;
+  shredded_at: string | null;
+}
+export type SubjectRow = Selectable<SubjectTable>;
+export type NewSubjectRow = Insertable<SubjectTable>;

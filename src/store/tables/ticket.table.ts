@@ -1,0 +1,31 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { ProvenanceColumns } from './provenance.ts';
+
+/** A support ticket; `resolved_at` stays plain because retention counts from it. */
+export interface TicketTable extends ProvenanceColumns {
+  id: string;
+  account_id: string;
+  person_id: string | null;
+  subject_id: string;
+  channel: 'phone' | 'email' | 'portal' | 'chat';
+  status: 'open' | 'resolved';
+  opened_at: string;
+  resolved_at: string | null;
+  title_ct: Buffer;
+  created_at: string;
+  updated_at: string;
+}
+export type TicketRow = Selectable<TicketTable>;
+export type NewTicketRow = Insertable<TicketTable>;
+
+/** A message in a ticket, sealed. */
+export interface TicketMessageTable extends ProvenanceColumns {
+  id: string;
+  ticket_id: string;
+  subject_id: string;
+  author: 'customer' | 'agent';
+  sent_at: string;
+  body_ct: Buffer;
+  created_at: string;
+}
+export type TicketMessageRow = Selectable<TicketMessageTable>;
