@@ -1,0 +1,271 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { SigiloError } from '../errors.ts';
+import { loadDefaultPolicy, loadPolicyFile, parsePolicy, parsePolicyText } from './policy.loader.ts';
+import type { Policy } from './policy.schema.ts';
+
+/** A mutable copy of the seed policy to break in one place per test. */
+const seedDoc = (): Policy => structuredClone(loadDefaultPolicy());
+
+function at<T>(list: T[], i: number): T {
+  const item = list[i];
+  if (item === undefined) throw new Error(`no item ${i}`);
+  return item;
+}
+const indexOfId = (list: { id: string }[], id: string): number => list.findIndex((x) => x.id === id);
+
+function failure(fn: () => unknown): SigiloError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof SigiloError) return err;
+    throw err;
+  }
+  throw new Error('expected a SigiloError');
+}
+
+function issuesOf(doc: unknown): { path: string; message: string }[] {
+  const err = failure(() => parsePolicy(doc));
+  expect(err.code).toBe('POLICY_INVALID');
+  return err.details['issues'] as { path: string; message: string }[];
+}
+
+describe('parsePolicy validation names the path', () => {
+  it('reports a missing Portuguese label', () => {
+    const doc = seedDoc();
+    Reflect.deleteProperty(at(doc.categories, 3).label, 'pt');
+    expect(issuesOf(doc).map((i) => i.path)).toEqual(['categories[3].label.pt']);
+  });
+
+  it('reports a grant that names an undeclared category', () => {
+    const doc = seedDoc();
+    at(doc.grants, 1).categories = ['tax_id', 'biometria'];
+    expect(issuesOf(doc)).toEqual([
+      { path: 'grants[1].categories[1]', message: "category 'biometria' is not declared" },
+    ]);
+  });
+
+  it('reports grants with an undeclared role or purpose', () => {
+    const doc = seedDoc();
+    at(doc.grants, 0).role = 'intern';
+    at(doc.grants, 2).purpose = 'marketing';
+    expect(issuesOf(doc).map((i) => i.path)).toEqual(['grants[0].role', 'grants[2].purpose']);
+  });
+
+  it('reports a duplicate id at the second occurrence', () => {
+    const doc = seedDoc();
+    doc.purposes.push({ ...at(doc.purposes, 0) });
+    const index = doc.purposes.length - 1;
+    expect(issuesOf(doc)).toEqual([{ path: `purposes[${index}].id`, message: "duplicate id 'support'" }]);
+  });
+
+  it.each(['6M', 'P', 'P0D', 'PT6M', 'P1.5Y', 'six months'])('rejects the retention period %j', (period) => {
+    const doc = seedDoc();
+    at(doc.retention, 0).rule = { kind: 'after', anchor: 'record_created', period };
+    expect(issuesOf(doc).map((i) => i.path)).toEqual(['retention[0].rule.period']);
+  });
+
+  it('requires exactly one retention rule per personal category', () => {
+    const missing = seedDoc();
+    missing.retention = missing.retention.filter((r) => r.category !== 'email');
+    const emailIndex = indexOfId(missing.categories, 'email');
+    expect(issuesOf(missing)).toEqual([
+      { path: `categories[${emailIndex}]`, message: "personal category 'email' has no retention rule" },
+    ]);
+
+    const twice = seedDoc();
+    twice.retention.push(structuredClone(at(twice.retention, 0)));
+    expect(issuesOf(twice).map((x) => x.path)).toEqual([`retention[${twice.retention.length - 1}].category`]);
+  });
+
+  it('reports retention and detectors that refer to nothing declared', () => {
+    const doc = seedDoc();
+    at(doc.retention, 0).category = 'login_history';
+    doc.detectors.fields['ticket_message.attachment'] = 'reject';
+    expect(issuesOf(doc).map((x) => x.path)).toEqual(
+      expect.arrayContaining(['retention[0].category', 'detectors.fields["ticket_message.attachment"]']),
+    );
+  });
+
+  it('rejects unknown keys, so a misspelt flag cannot slip through', () => {
+    const doc = seedDoc();
+    Object.assign(at(doc.categories, 0), { sensitve: true });
+    const issues = issuesOf(doc);
+    expect(issues.map((i) => i.path)).toEqual(['categories[0]']);
+    expect(issues[0]?.message).toContain('sensitve');
+  });
+
+  it('rejects impossible dates, a bad e-mail and a non-integer version', () => {
+    const doc = seedDoc();
+    doc.effectiveDate = '2026-02-30';
+    doc.controller.dpoEmail = 'not an address';
+    doc.version = 1.5;
+    expect(
+      issuesOf(doc)
+        .map((x) => x.path)
+        .sort(),
+    ).toEqual(['controller.dpoEmail', 'effectiveDate', 'version']);
+  });
+
+  it('refuses a sensitive category with its own code, even alongside other problems', () => {
+    const doc = seedDoc();
+    doc.categories.push({
+      id: 'health',
+      label: { pt: 'Saúde', en: 'Health' },
+      description: { pt: 'Condições de saúde.' },
+      fields: ['person.health'],
+      personal: true,
+      sensitive: true,
+      legalBasis: 'LGPD Art. 11',
+    });
+    doc.version = 0;
+    const err = failure(() => parsePolicy(doc));
+    expect(err.code).toBe('POLICY_SENSITIVE_CATEGORY');
+    expect(err.details).toEqual({
+      path: `categories[${doc.categories.length - 1}].sensitive`,
+      category: 'health',
+    });
+  });
+
+  it('message lists every problem without the document values', () => {
+    const doc = seedDoc();
+    doc.controller.dpoEmail = 'fulano.da.silva';
+    const err = failure(() => parsePolicy(doc));
+    expect(err.message).toContain('controller.dpoEmail');
+    expect(err.message).not.toContain('fulano');
+  });
+});
+
+describe('parsePolicyText and loadPolicyFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sigilo-policy-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('loads the same policy from YAML and from JSON', () => {
+    const seed = loadDefaultPolicy();
+    const fromJson = parsePolicyText(JSON.stringify(seed, null, 2));
+    const fromYaml = parsePolicyText(YAML.stringify(seed), 'yaml');
+    expect(fromJson).toEqual(seed);
+    expect(fromYaml).toEqual(seed);
+  });
+
+  it('applies defaults: sensitive is false when omitted', () => {
+    const doc = seedDoc();
+    Reflect.deleteProperty(at(doc.categories, 0), 'sensitive');
+    expect(parsePolicy(doc).categories[0]?.sensitive).toBe(false);
+  });
+
+  it('turns a YAML syntax error into POLICY_INVALID with the line', () => {
+    const err = failure(() =>
+      parsePolicyText('version: 1\neffectiveDate: "2026-11-26\nsummary: {pt: x\n', 'yaml'),
+    );
+    expect(err.code).toBe('POLICY_INVALID');
+    const [issue] = err.details['issues'] as { line?: number; message: string }[];
+    expect(issue?.line).toBeGreaterThanOrEqual(2);
+    expect(issue?.message).toMatch(/^YAML syntax error at line \d+/);
+  });
+
+  it('refuses duplicate keys in YAML', () => {
+    const err = failure(() => parsePolicyText('version: 1\nversion: 2\n'));
+    expect(err.code).toBe('POLICY_INVALID');
+    expect((err.details['issues'] as { line?: number }[])[0]?.line).toBe(2);
+  });
+
+  it('turns a JSON syntax error into POLICY_INVALID with the line', () => {
+    const err = failure(() =>
+      parsePolicyText('{\n  "version": 1,\n  "summary": {}\n  "roles": []\n}', 'json'),
+    );
+    expect(err.code).toBe('POLICY_INVALID');
+    expect((err.details['issues'] as { line?: number }[])[0]?.line).toBe(4);
+  });
+
+  it('picks the format by file extension', () => {
+    const seed = loadDefaultPolicy();
+    const json = join(dir, 'policy.json');
+    const yml = join(dir, 'policy.yml');
+    writeFileSync(json, JSON.stringify(seed));
+    writeFileSync(yml, YAML.stringify(seed));
+    expect(loadPolicyFile(json)).toEqual(seed);
+    expect(loadPolicyFile(yml)).toEqual(seed);
+
+    // JSON rules apply to .json: YAML syntax in it is an error.
+    const fake = join(dir, 'yaml-in.json');
+    writeFileSync(fake, YAML.stringify(seed));
+    expect(failure(() => loadPolicyFile(fake)).code).toBe('POLICY_INVALID');
+    expect(failure(() => loadPolicyFile(join(dir, 'policy.toml'))).code).toBe('POLICY_INVALID');
+    expect(failure(() => loadPolicyFile(join(dir, 'missing.yaml'))).message).toContain('ENOENT');
+  });
+});
+
+describe('loadDefaultPolicy', () => {
+  it('loads the seed policy once and freezes it', () => {
+    const policy = loadDefaultPolicy();
+    expect(loadDefaultPolicy()).toBe(policy);
+    expect(policy.version).toBe(1);
+    expect(policy.effectiveDate).toBe('2026-11-26');
+    expect(policy.controller.name).toBe('Cloud Serviços de Comunicação');
+    expect(Object.isFrozen(policy.grants[0]?.categories)).toBe(true);
+    expect(() => (policy.categories as unknown[]).push({})).toThrow(TypeError);
+  });
+
+  it('declares exactly the ids the rest of Sigilo uses', () => {
+    const policy = loadDefaultPolicy();
+    expect(policy.categories.map((c) => c.id).sort()).toEqual(
+      [
+        'name',
+        'phone',
+        'email',
+        'ip_address',
+        'postal_address',
+        'tax_id',
+        'access_record',
+        'contract',
+        'payment',
+        'support_ticket',
+        'support_recording',
+        'authentication_secret',
+        'provisioning_secret',
+        'traffic_data',
+        'connection_record',
+        'call_record',
+        'security_incident',
+      ].sort(),
+    );
+    expect(policy.categories.every((c) => c.personal && !c.sensitive)).toBe(true);
+    expect(policy.purposes.map((p) => p.id)).toEqual([
+      'support',
+      'contracting',
+      'billing',
+      'provisioning',
+      'legal_obligation',
+      'authority_order',
+      'subject_request',
+    ]);
+    expect(policy.roles.map((r) => r.id)).toEqual([
+      'support_agent',
+      'billing',
+      'provisioning',
+      'dpo',
+      'legal',
+      'auditor',
+      'admin',
+      'subject_portal',
+      'network_platform',
+      'system',
+    ]);
+    expect(policy.detectors.fields).toEqual({
+      'ticket_message.body': 'redact',
+      'ticket.subject': 'reject',
+      'note.body': 'quarantine',
+    });
+  });
+
+  it('marks unverified retention sources: call records and traffic data', () => {
+    const unverified = loadDefaultPolicy()
+      .retention.filter((r) => !r.verified)
+      .map((r) => r.category);
+    expect(unverified.sort()).toEqual(['call_record', 'traffic_data']);
+  });
+});

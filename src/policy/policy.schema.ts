@@ -1,0 +1,174 @@
+/**
+ * The policy document's schema: the single source of truth that the gate enforces and the published Portuguese
+ * text is rendered from. Objects are strict so a misspelt key (e.g. `sensitve`) is an error, not silently dropped.
+ */
+import { Duration } from 'luxon';
+import { z } from 'zod';
+
+/** Marks the issue that turns into POLICY_SENSITIVE_CATEGORY instead of POLICY_INVALID. */
+export const SENSITIVE_CATEGORY_ISSUE = 'sigilo.sensitive_category';
+
+const text = z.string().trim().min(1, 'must not be empty');
+const snakeId = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/,
+    'must be a snake_case id (lower-case letters, digits, underscores)',
+  );
+const ptText = z.strictObject({ pt: text });
+const ptEnText = z.strictObject({ pt: text, en: text });
+
+export const OPERATIONS = ['read', 'write', 'delete', 'export'] as const;
+export const MASKINGS = ['none', 'partial', 'hidden'] as const;
+export const RETENTION_ANCHORS = ['record_created', 'contract_end', 'ticket_resolved'] as const;
+export const DETECTOR_ACTIONS = ['reject', 'redact', 'quarantine'] as const;
+
+/** Parses a date-only ISO-8601 duration ('P6M', 'P1Y', 'P90D'); undefined when malformed or zero. */
+export function parsePeriod(period: string): Duration | undefined {
+  // Time components (PT…) make no sense for legal retention periods and would hide typos like 'PT6M'.
+  if (!/^P(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?$/.test(period) || period === 'P') return undefined;
+  const duration = Duration.fromISO(period);
+  return duration.isValid && duration.as('days') > 0 ? duration : undefined;
+}
+
+const period = z.string().refine((p) => parsePeriod(p) !== undefined, {
+  message:
+    "must be a positive ISO-8601 duration in years, months, weeks or days, like 'P6M', 'P1Y' or 'P90D'",
+});
+
+export const retentionRuleSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('after'), anchor: z.enum(RETENTION_ANCHORS), period }),
+  // Secrets: destroyed when the contract ends.
+  z.strictObject({ kind: z.literal('until_contract_end') }),
+  // Identity/contact: kept while any other retained record needs it.
+  z.strictObject({ kind: z.literal('while_referenced') }),
+]);
+
+export const categorySchema = z
+  .strictObject({
+    id: snakeId,
+    label: ptEnText,
+    description: ptText,
+    fields: z.array(text),
+    personal: z.boolean(),
+    sensitive: z.boolean().default(false),
+    legalBasis: text,
+  })
+  .superRefine((category, ctx) => {
+    if (category.sensitive) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sensitive'],
+        message: `category '${category.id}' is sensitive (LGPD Art. 11); the policy says sensitive data are not collected`,
+        params: { sigilo: SENSITIVE_CATEGORY_ISSUE, category: category.id },
+      });
+    }
+  });
+
+export const purposeSchema = z.strictObject({
+  id: snakeId,
+  label: ptEnText,
+  description: ptText,
+  legalBasis: text,
+});
+
+export const roleSchema = z.strictObject({ id: snakeId, label: ptEnText, description: ptText });
+
+export const grantSchema = z.strictObject({
+  role: snakeId,
+  purpose: snakeId,
+  categories: z.array(snakeId).min(1),
+  operations: z.array(z.enum(OPERATIONS)).min(1),
+  masking: z.enum(MASKINGS),
+});
+
+export const retentionSchema = z.strictObject({
+  category: snakeId,
+  rule: retentionRuleSchema,
+  source: text,
+  verified: z.boolean(),
+  note: ptText.optional(),
+});
+
+export const detectorsSchema = z.strictObject({
+  fields: z.record(
+    z.string().regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/, 'must be table.column'),
+    z.enum(DETECTOR_ACTIONS),
+  ),
+});
+
+export const policySchema = z
+  .strictObject({
+    version: z.number().int().positive(),
+    effectiveDate: z.iso.date('must be a real date written YYYY-MM-DD'),
+    summary: ptEnText,
+    controller: z.strictObject({ name: text, dpoEmail: z.email() }),
+    categories: z.array(categorySchema).min(1),
+    purposes: z.array(purposeSchema).min(1),
+    roles: z.array(roleSchema).min(1),
+    grants: z.array(grantSchema),
+    retention: z.array(retentionSchema),
+    detectors: detectorsSchema,
+  })
+  .superRefine((policy, ctx) => {
+    const issue = (path: (string | number)[], message: string): void => {
+      ctx.addIssue({ code: 'custom', path, message });
+    };
+    const declared = (key: 'categories' | 'purposes' | 'roles'): Set<string> => {
+      const seen = new Set<string>();
+      policy[key].forEach((item, i) => {
+        if (seen.has(item.id)) issue([key, i, 'id'], `duplicate id '${item.id}'`);
+        seen.add(item.id);
+      });
+      return seen;
+    };
+    const categories = declared('categories');
+    const purposes = declared('purposes');
+    const roles = declared('roles');
+
+    policy.grants.forEach((grant, i) => {
+      if (!roles.has(grant.role)) issue(['grants', i, 'role'], `role '${grant.role}' is not declared`);
+      if (!purposes.has(grant.purpose))
+        issue(['grants', i, 'purpose'], `purpose '${grant.purpose}' is not declared`);
+      grant.categories.forEach((id, j) => {
+        if (!categories.has(id)) issue(['grants', i, 'categories', j], `category '${id}' is not declared`);
+      });
+    });
+
+    const ruleCount = new Map<string, number>();
+    policy.retention.forEach((entry, i) => {
+      if (!categories.has(entry.category)) {
+        issue(['retention', i, 'category'], `category '${entry.category}' is not declared`);
+      }
+      const count = (ruleCount.get(entry.category) ?? 0) + 1;
+      ruleCount.set(entry.category, count);
+      if (count > 1)
+        issue(['retention', i, 'category'], `category '${entry.category}' has more than one retention rule`);
+    });
+    policy.categories.forEach((category, i) => {
+      if (category.personal && !ruleCount.has(category.id)) {
+        issue(['categories', i], `personal category '${category.id}' has no retention rule`);
+      }
+    });
+
+    // A detector must guard a field some category declares; otherwise it guards nothing and the typo goes unseen.
+    const fields = new Set(policy.categories.flatMap((c) => c.fields));
+    for (const field of Object.keys(policy.detectors.fields)) {
+      if (!fields.has(field))
+        issue(['detectors', 'fields', field], `field '${field}' is not declared by any category`);
+    }
+  });
+
+export type Operation = (typeof OPERATIONS)[number];
+export type Masking = (typeof MASKINGS)[number];
+export type DetectorAction = (typeof DETECTOR_ACTIONS)[number];
+export type RetentionRule = z.infer<typeof retentionRuleSchema>;
+export type Category = z.infer<typeof categorySchema>;
+export type Purpose = z.infer<typeof purposeSchema>;
+export type Role = z.infer<typeof roleSchema>;
+export type Grant = z.infer<typeof grantSchema>;
+export type Retention = z.infer<typeof retentionSchema>;
+/** A validated policy (output of the schema: defaults applied). */
+export type Policy = z.infer<typeof policySchema>;
+/** What a policy author writes (before defaults). */
+export type PolicyInput = z.input<typeof policySchema>;
