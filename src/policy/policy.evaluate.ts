@@ -1,0 +1,153 @@
+/**
+ * Pure policy decisions. `evaluate` runs on every personal-data access, so each policy object gets a one-time
+ * index (cached in a WeakMap) and a decision is a few Map/Set lookups.
+ */
+import type { Masking, Operation, Policy, Retention } from './policy.schema.ts';
+
+export type { Operation } from './policy.schema.ts';
+
+export interface AccessQuestion {
+  role: string;
+  purpose: string;
+  category: string;
+  operation: Operation;
+}
+
+export type DenyCode =
+  'PURPOSE_UNKNOWN' | 'PURPOSE_NOT_ALLOWED' | 'CATEGORY_NOT_DECLARED' | 'ROLE_NOT_ALLOWED';
+
+export type Decision =
+  | { allowed: true; masking: Masking; legalBasis: string }
+  | { allowed: false; code: DenyCode; reason: string };
+
+/** Lower rank = less masking; when several grants match, the least masking wins. */
+export const MASKING_RANK: Readonly<Record<Masking, number>> = { none: 0, partial: 1, hidden: 2 };
+
+interface PolicyIndex {
+  roles: ReadonlySet<string>;
+  purposes: ReadonlySet<string>;
+  categories: ReadonlyMap<string, { personal: boolean }>;
+  retention: ReadonlyMap<string, Retention>;
+  /** `role\0purpose\0category\0operation` → allowed decision. */
+  decisions: ReadonlyMap<string, Decision & { allowed: true }>;
+  /** `role\0purpose\0operation` → categories, in policy order. */
+  categoriesByAccess: ReadonlyMap<string, readonly string[]>;
+}
+
+const SEP = '\u0000';
+const accessKey = (role: string, purpose: string, category: string, operation: string): string =>
+  `${role}${SEP}${purpose}${SEP}${category}${SEP}${operation}`;
+const listKey = (role: string, purpose: string, operation: string): string =>
+  `${role}${SEP}${purpose}${SEP}${operation}`;
+const indexes = new WeakMap<Policy, PolicyIndex>();
+
+function buildIndex(policy: Policy): PolicyIndex {
+  const legalBasis = new Map(policy.purposes.map((p) => [p.id, p.legalBasis]));
+  const decisions = new Map<string, Decision & { allowed: true }>();
+  for (const grant of policy.grants) {
+    const basis = legalBasis.get(grant.purpose) ?? '';
+    for (const category of grant.categories) {
+      for (const operation of grant.operations) {
+        const key = accessKey(grant.role, grant.purpose, category, operation);
+        const existing = decisions.get(key);
+        if (!existing || MASKING_RANK[grant.masking] < MASKING_RANK[existing.masking]) {
+          decisions.set(key, Object.freeze({ allowed: true, masking: grant.masking, legalBasis: basis }));
+        }
+      }
+    }
+  }
+
+  const order = new Map(policy.categories.map((c, i) => [c.id, i]));
+  const categoriesByAccess = new Map<string, string[]>();
+  for (const key of decisions.keys()) {
+    const [role, purpose, category, operation] = key.split(SEP) as [string, string, string, string];
+    const list = categoriesByAccess.get(listKey(role, purpose, operation)) ?? [];
+    list.push(category);
+    categoriesByAccess.set(listKey(role, purpose, operation), list);
+  }
+  for (const list of categoriesByAccess.values())
+    list.sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+
+  return {
+    roles: new Set(policy.roles.map((r) => r.id)),
+    purposes: new Set(policy.purposes.map((p) => p.id)),
+    categories: new Map(policy.categories.map((c) => [c.id, { personal: c.personal }])),
+    retention: new Map(policy.retention.map((r) => [r.category, r])),
+    decisions,
+    categoriesByAccess,
+  };
+}
+
+function indexOf(policy: Policy): PolicyIndex {
+  let index = indexes.get(policy);
+  if (!index) {
+    index = buildIndex(policy);
+    indexes.set(policy, index);
+  }
+  return index;
+}
+
+/** Decides whether a role may perform an operation on a category for a purpose, and with what masking. */
+export function evaluate(policy: Policy, q: AccessQuestion): Decision {
+  const index = indexOf(policy);
+  if (!index.purposes.has(q.purpose)) {
+    return {
+      allowed: false,
+      code: 'PURPOSE_UNKNOWN',
+      reason: `purpose '${q.purpose}' is not declared in the policy`,
+    };
+  }
+  if (!index.categories.has(q.category)) {
+    return {
+      allowed: false,
+      code: 'CATEGORY_NOT_DECLARED',
+      reason: `category '${q.category}' is not declared in the policy`,
+    };
+  }
+  if (!index.roles.has(q.role)) {
+    return {
+      allowed: false,
+      code: 'ROLE_NOT_ALLOWED',
+      reason: `role '${q.role}' is not declared in the policy`,
+    };
+  }
+  const decision = index.decisions.get(accessKey(q.role, q.purpose, q.category, q.operation));
+  return (
+    decision ?? {
+      allowed: false,
+      code: 'PURPOSE_NOT_ALLOWED',
+      reason: `role '${q.role}' may not ${q.operation} '${q.category}' for purpose '${q.purpose}'`,
+    }
+  );
+}
+
+/** The categories a role may access with an operation for a purpose, in policy order. */
+export function categoriesFor(policy: Policy, role: string, purpose: string, operation: Operation): string[] {
+  return [...(indexOf(policy).categoriesByAccess.get(listKey(role, purpose, operation)) ?? [])];
+}
+
+/** The retention entry (rule, source, verified) of a category, if it has one. */
+export function retentionRuleFor(policy: Policy, category: string): Retention | undefined {
+  return indexOf(policy).retention.get(category);
+}
+
+/** True when the category is declared and holds personal data. */
+export function isPersonalCategory(policy: Policy, id: string): boolean {
+  return indexOf(policy).categories.get(id)?.personal ?? false;
+}
+
+export interface EffectiveGrant {
+  role: string;
+  purpose: string;
+  category: string;
+  operation: Operation;
+  masking: Masking;
+}
+
+/** Every allowed (role, purpose, category, operation) with its effective masking, however the grants are grouped. */
+export function effectiveGrants(policy: Policy): EffectiveGrant[] {
+  return [...indexOf(policy).decisions].map(([key, decision]) => {
+    const [role, purpose, category, operation] = key.split(SEP) as [string, string, string, Operation];
+    return { role, purpose, category, operation, masking: decision.masking };
+  });
+}
