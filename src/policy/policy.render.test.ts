@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import { loadDefaultPolicy, parsePolicy } from './policy.loader.ts';
+import {
+  renderPolicyHtml,
+  renderPolicyMarkdown,
+  retentionPeriodPt,
+  SENSITIVE_DATA_SENTENCE,
+} from './policy.render.ts';
+import type { Policy } from './policy.schema.ts';
+
+const policy = loadDefaultPolicy();
+const markdown = renderPolicyMarkdown(policy);
+const text = markdown.toLocaleLowerCase('pt-BR');
+
+/** A Markdown table row whose first cell is `label`. */
+const rowOf = (label: string): string => markdown.split('\n').find((l) => l.startsWith(`| ${label} |`)) ?? '';
+
+describe('renderPolicyMarkdown covers everything the seed says', () => {
+  // Every data item of seed §1, in the seed's own words.
+  it.each([
+    'nome',
+    'telefone',
+    'email',
+    'endereço de ip',
+    'endereço físico',
+    'registros de acessos ao sistema com data, hora e atividade executada',
+    'informações de contrato',
+    'datas de pagamento devidas ou recebidas',
+    'histórico de contratações',
+    'abertura de chamados',
+    'senhas',
+    'informações de segurança utilizadas no provisionamento dos serviços',
+    'utilizados na autenticação dos serviços',
+    'dados de tráfego',
+    'registros de conexão',
+    'histórico de chamadas telefônicas',
+    'gravações dos atendimentos',
+  ])('lists the data item %j', (item) => {
+    expect(text).toContain(item);
+  });
+
+  it.each([
+    // §1 how collected
+    'quando a empresa faz a contratação do serviço e quando entra em contato para solicitar suporte',
+    // §2 purposes
+    'oferecer suporte ao cliente',
+    'auxiliar tecnicamente, esclarecer dúvidas, analisar e corrigir eventuais falhas nos serviços',
+    'possibilitar a contratação de produtos ou serviços',
+    'acertos financeiros',
+    'cumprimento de obrigação legal e regulatória',
+    'por ordem fundamentada de autoridades competentes',
+    // §3 storage
+    'criptografia',
+    'tanto em repouso quanto em trânsito',
+    'a confidencialidade e a integridade das informações',
+    'somente durante o período do contrato',
+    'fiscalizações e obrigações legais ou regulatórias',
+    // §4 revisions
+    'será revisada e atualizada de tempos em tempos',
+  ])('says %j', (phrase) => {
+    expect(text).toContain(phrase);
+  });
+
+  it('states that sensitive data are not collected, with the Art. 11 kinds of the seed', () => {
+    expect(markdown).toContain(SENSITIVE_DATA_SENTENCE);
+    expect(SENSITIVE_DATA_SENTENCE).toContain(
+      'Não coletamos "dados sensíveis" como origem racial ou étnica, convicção religiosa, opinião política, ' +
+        'filiação a sindicato ou a organização de caráter religioso, filosófico ou político, dado referente à ' +
+        'saúde ou à vida sexual, dado genético ou biométrico',
+    );
+  });
+
+  it('names the controller, version, effective date and the four sections in order', () => {
+    expect(markdown).toMatch(/^# Política de Privacidade\n/);
+    expect(markdown).toContain('Cloud Serviços de Comunicação');
+    expect(markdown).toContain('**Versão:** 1, vigente a partir de 26 de novembro de 2026');
+    const headings = markdown.split('\n').filter((l) => l.startsWith('## '));
+    expect(headings).toEqual([
+      '## 1. Quais dados coletamos',
+      '## 2. Por que coletamos os dados',
+      '## 3. Armazenamento de dados',
+      '## 4. Revisões desta política',
+    ]);
+  });
+
+  it('describes every category and purpose of the policy with its legal basis', () => {
+    for (const c of policy.categories) expect(markdown).toContain(`**${c.label.pt}:** ${c.description.pt}`);
+    for (const p of policy.purposes) expect(markdown).toContain(`Base legal: ${p.legalBasis}.`);
+  });
+
+  it('renders the retention table in Portuguese words, flagging unverified sources', () => {
+    expect(rowOf('Informações de contrato')).toContain('| 5 anos após o término do contrato |');
+    expect(rowOf('Registros de acesso ao sistema')).toContain(
+      '| 6 meses a partir da data de cada registro |',
+    );
+    expect(rowOf('Chamados de suporte')).toContain('| 2 anos após a resolução do chamado |');
+    expect(rowOf('Gravações dos atendimentos')).toContain('90 dias');
+    expect(rowOf('Informações de segurança do provisionamento')).toContain('término do contrato');
+    expect(rowOf('Histórico de chamadas telefônicas')).toContain(
+      'fonte a confirmar pelo jurídico da operadora',
+    );
+    expect(rowOf('Dados de tráfego')).toContain('fonte a confirmar');
+    expect(rowOf('Informações de contrato')).not.toContain('fonte a confirmar');
+    expect(markdown.match(/\(fonte a confirmar/g)).toHaveLength(2);
+  });
+
+  it('lists the version history, newest first', () => {
+    const md = renderPolicyMarkdown(policy, {
+      history: [{ version: 0, effectiveDate: '2025-01-10', summary: { pt: 'Texto original publicado.' } }],
+    });
+    const v1 = md.indexOf('**Versão 1**, vigente a partir de 26 de novembro de 2026');
+    const v0 = md.indexOf(
+      '**Versão 0**, vigente a partir de 10 de janeiro de 2025: Texto original publicado.',
+    );
+    expect(v1).toBeGreaterThan(0);
+    expect(v0).toBeGreaterThan(v1);
+  });
+});
+
+describe('retentionPeriodPt', () => {
+  it.each([
+    [{ kind: 'after', anchor: 'contract_end', period: 'P5Y' }, '5 anos após o término do contrato'],
+    [{ kind: 'after', anchor: 'record_created', period: 'P1Y' }, '1 ano a partir da data de cada registro'],
+    [
+      { kind: 'after', anchor: 'record_created', period: 'P90D' },
+      '90 dias a partir da data de cada registro',
+    ],
+    [
+      { kind: 'after', anchor: 'ticket_resolved', period: 'P1Y6M' },
+      '1 ano e 6 meses após a resolução do chamado',
+    ],
+  ] as const)('%j → %s', (rule, words) => {
+    expect(retentionPeriodPt(rule)).toBe(words);
+  });
+});
+
+describe('escaping', () => {
+  const hostile = (): Policy => {
+    const doc = structuredClone(policy);
+    doc.controller.name = 'ACME <script>alert("x")</script> & Cia';
+    const first = doc.categories[0];
+    if (first) first.description.pt = 'Nome <b>completo</b> | com *ênfase* e [link](http://x)';
+    return parsePolicy(doc);
+  };
+
+  it('escapes every policy value in HTML', () => {
+    const page = renderPolicyHtml(hostile());
+    expect(page).not.toContain('<script>');
+    expect(page).not.toContain('<b>');
+    expect(page).toContain('ACME &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Cia');
+    expect(page).toMatch(/^<!doctype html>\n<html lang="pt-BR">/);
+  });
+
+  it('escapes Markdown markup in policy values', () => {
+    const md = renderPolicyMarkdown(hostile());
+    expect(md).toContain('Nome \\<b\\>completo\\</b\\> \\| com \\*ênfase\\* e \\[link\\](http://x)');
+    expect(md).not.toContain('<script>');
+  });
+
+  it('renders the same sections in HTML as in Markdown', () => {
+    const page = renderPolicyHtml(policy);
+    expect(page).toContain('<h2>1. Quais dados coletamos</h2>');
+    expect(page).toContain('<h2>4. Revisões desta política</h2>');
+    expect(page).toContain('<td>5 anos após o término do contrato</td>');
+    expect(page).toContain('por ordem fundamentada de autoridades competentes');
+    expect(page).toContain('Não coletamos &quot;dados sensíveis&quot;');
+    expect(page.match(/<li>/g)?.length).toBe(markdown.match(/^- /gm)?.length);
+  });
+});
