@@ -126,6 +126,13 @@ export class GateSession {
     return this.tx as Kysely<any>;
   }
 
+  /** Whether the policy lets this context use `operation` on `category` (no access happens, nothing is logged). */
+  may(category: string, operation: Operation): boolean {
+    if (!this.ctx.purpose) return false;
+    return evaluate(this.policy, { role: this.ctx.role, purpose: this.ctx.purpose, category, operation })
+      .allowed;
+  }
+
   /** Creates a data subject (the owner of a set of data keys) and returns its id. */
   async newSubject(kind: 'account' | 'person', id: string = uuidv7()): Promise<string> {
     await this.tx

@@ -74,6 +74,13 @@ export class DataKeyRepository {
     }));
   }
 
+  /** Master-key versions that still wrap at least one key. */
+  async kekVersionsInUse(db: Tx | Db): Promise<number[]> {
+    const a = await db.selectFrom('data_keys').select('kek_version').distinct().execute();
+    const b = await db.selectFrom('key_material').select('kek_version').distinct().execute();
+    return [...new Set([...a, ...b].map((r) => r.kek_version))];
+  }
+
   async rewrap(
     tx: Tx,
     subjectId: string,

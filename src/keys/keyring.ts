@@ -176,11 +176,17 @@ export class Keyring {
   }
 
   /**
-   * Master-key rotation: adds a new KEK version, rewraps every data key and system key in bounded batches
-   * (each its own transaction, so it resumes after a crash), then retires the old versions.
+   * Master-key rotation: makes a new KEK version current (a provider managed outside Sigilo, such as the
+   * environment or a secret manager, has already done so), rewraps every data key and system key in bounded
+   * batches (each its own transaction, so it resumes after a crash), and retires an old version only once no
+   * wrapped key uses it any more — a server still wrapping with the old version keeps it alive.
    */
-  async rotateMasterKey(store: Store, batchSize = 1000): Promise<{ newVersion: number; rewrapped: number }> {
-    const newVersion = await this.provider.addVersion();
+  async rotateMasterKey(
+    store: Store,
+    batchSize = 1000,
+  ): Promise<{ newVersion: number; rewrapped: number; retired: number[] }> {
+    const newVersion =
+      this.provider.kind === 'env' ? this.provider.currentVersion() : await this.provider.addVersion();
     const kek = this.provider.getKek(newVersion);
     let rewrapped = 0;
     for (;;) {
@@ -198,7 +204,7 @@ export class Keyring {
         return batch.length;
       });
       rewrapped += n;
-      if (n < batchSize) break;
+      if (n === 0) break;
     }
     await store.transaction(async (tx) => {
       for (const m of await this.repo.allMaterial(tx)) {
@@ -213,7 +219,16 @@ export class Keyring {
       }
     });
     this.cache.clear();
-    for (const v of this.provider.versions()) if (v !== newVersion) await this.provider.retireVersion(v);
-    return { newVersion, rewrapped };
+    const retired: number[] = [];
+    if (this.provider.kind !== 'env') {
+      const stillUsed = new Set(await this.repo.kekVersionsInUse(store.db));
+      for (const v of this.provider.versions()) {
+        if (v !== newVersion && !stillUsed.has(v)) {
+          await this.provider.retireVersion(v);
+          retired.push(v);
+        }
+      }
+    }
+    return { newVersion, rewrapped, retired };
   }
 }

@@ -1,0 +1,164 @@
+/**
+ * The composition root: builds the store, key ring, access log, published policy, gate and services once,
+ * each getting only what it uses. Routes, jobs and CLI commands receive a `Sigilo` and nothing else.
+ */
+import fs from 'node:fs';
+import { AccessLogRepository } from './access-log/access-log.repository.ts';
+import { verifyAccessLog, type VerifyReport } from './access-log/access-log.verify.ts';
+import { AccessLogWriter } from './access-log/access-log.writer.ts';
+import type { SigiloConfig } from './config/config.ts';
+import { verifyEd25519 } from './crypto/signing.ts';
+import { SigiloError } from './errors.ts';
+import { Gate } from './gate/gate.ts';
+import { EnvKeyProvider } from './keys/env.provider.ts';
+import type { KeyProvider } from './keys/key-provider.ts';
+import { Keyring } from './keys/keyring.ts';
+import { LocalKeyFileProvider } from './keys/local-key-file.provider.ts';
+import { loadDefaultPolicy } from './policy/policy.loader.ts';
+import type { Policy } from './policy/policy.schema.ts';
+import { PolicyPublication } from './publication/policy-publication.service.ts';
+import { AccountService } from './services/account.service.ts';
+import { ContractService } from './services/contract.service.ts';
+import { CredentialService } from './services/credential.service.ts';
+import { InvoiceService } from './services/invoice.service.ts';
+import { PersonService } from './services/person.service.ts';
+import { TicketService } from './services/ticket.service.ts';
+import { migrateToLatest, openPostgresStore, openSqliteStore, type Store } from './store/store.ts';
+
+/** Everything a running Sigilo is made of. */
+export interface Sigilo {
+  readonly store: Store;
+  readonly gate: Gate;
+  readonly keyring: Keyring;
+  readonly keys: KeyProvider;
+  readonly policies: PolicyPublication;
+  readonly accessLog: {
+    readonly repo: AccessLogRepository;
+    readonly writer: AccessLogWriter;
+    verify(): Promise<VerifyReport>;
+  };
+  readonly services: {
+    readonly accounts: AccountService;
+    readonly people: PersonService;
+    readonly contracts: ContractService;
+    readonly invoices: InvoiceService;
+    readonly tickets: TicketService;
+    readonly credentials: CredentialService;
+  };
+  readonly now: () => Date;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Injected clock (tests walk time forward with it). */
+  now?: () => Date;
+  /** Use this store instead of the configured one (tests). */
+  store?: Store;
+  /** Use this key provider instead of the configured one (tests). */
+  keyProvider?: KeyProvider;
+}
+
+/** Opens the configured store (without migrating). */
+export function openConfiguredStore(config: SigiloConfig): Store {
+  return config.store.kind === 'sqlite'
+    ? openSqliteStore(config.store.file)
+    : openPostgresStore({
+        connectionString: config.store.url,
+        sslMode: config.store.sslMode,
+        maxConnections: config.store.maxConnections,
+        ...(config.store.caFile ? { caFile: config.store.caFile } : {}),
+      });
+}
+
+/** Opens the configured key provider; the local key file must exist and be private (mode 0600). */
+export async function openKeyProvider(config: SigiloConfig): Promise<KeyProvider> {
+  if (config.keys.provider === 'env') return EnvKeyProvider.fromEnv();
+  return LocalKeyFileProvider.open(config.keys.file);
+}
+
+/**
+ * First start: data directory (0700), master key file (0600), database, migrations, system keys and the
+ * default policy as version 1. Safe to run again: it only creates what is missing.
+ */
+export async function initSigilo(
+  config: SigiloConfig,
+  options: OpenOptions & { policy?: Policy } = {},
+): Promise<{ createdKey: boolean; publishedPolicy: number | null; migrations: string[] }> {
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  let createdKey = false;
+  let keys = options.keyProvider;
+  if (!keys) {
+    if (config.keys.provider === 'local-file' && !fs.existsSync(config.keys.file)) {
+      keys = await LocalKeyFileProvider.create(config.keys.file);
+      createdKey = true;
+    } else {
+      keys = await openKeyProvider(config);
+    }
+  }
+  const store = options.store ?? openConfiguredStore(config);
+  try {
+    const migrations = await migrateToLatest(store);
+    const now = options.now ?? (() => new Date());
+    const keyring = new Keyring(keys, now);
+    await keyring.load(store);
+    const policies = new PolicyPublication(store, now);
+    let publishedPolicy: number | null = null;
+    if (!(await policies.list()).length) {
+      publishedPolicy = (await policies.publish(options.policy ?? loadDefaultPolicy(), 'sigilo-init'))
+        .version;
+    }
+    return { createdKey, publishedPolicy, migrations };
+  } finally {
+    if (!options.store) await store.close();
+  }
+}
+
+/** Opens an initialised Sigilo: everything wired, policy loaded, keys unwrapped. */
+export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}): Promise<Sigilo> {
+  const now = options.now ?? (() => new Date());
+  const keys = options.keyProvider ?? (await openKeyProvider(config));
+  const store = options.store ?? openConfiguredStore(config);
+  try {
+    const pending = await store.db
+      .selectFrom('policy_versions')
+      .select('version')
+      .limit(1)
+      .execute()
+      .catch(() => null);
+    if (!pending)
+      throw new SigiloError('NOT_INITIALISED', 'the database is not initialised; run `sigilo init`');
+    await migrateToLatest(store);
+    const keyring = new Keyring(keys, now);
+    await keyring.load(store);
+    const policies = new PolicyPublication(store, now);
+    await policies.load();
+    const repo = new AccessLogRepository(store.dialect);
+    const writer = new AccessLogWriter(repo, keyring, now, config.checkpointEvery);
+    const gate = new Gate({ store, keyring, accessLog: writer, policy: () => policies.policy(), now });
+    return {
+      store,
+      gate,
+      keyring,
+      keys,
+      policies,
+      accessLog: {
+        repo,
+        writer,
+        verify: () => verifyAccessLog(store.db, repo, verifyEd25519, keyring.signingPublicKey),
+      },
+      services: {
+        accounts: new AccountService(),
+        people: new PersonService(),
+        contracts: new ContractService(),
+        invoices: new InvoiceService(),
+        tickets: new TicketService(now),
+        credentials: new CredentialService(),
+      },
+      now,
+      close: () => store.close(),
+    };
+  } catch (err) {
+    if (!options.store) await store.close();
+    throw err;
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * Configuration: parsed once at start from the environment (and CLI overrides), validated, frozen.
+ * A bad value stops the process with a message naming the variable. Documented in docs/configuration.md.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { SigiloError } from '../errors.ts';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const EnvSchema = z.object({
+  SIGILO_DATA_DIR: z.string().min(1).default('./data'),
+  SIGILO_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string')
+    .optional(),
+  SIGILO_PG_SSLMODE: z.enum(['disable', 'require', 'verify-full']).default('disable'),
+  SIGILO_PG_CA_FILE: z.string().min(1).optional(),
+  SIGILO_PG_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(200).default(10),
+  SIGILO_KEY_PROVIDER: z.enum(['local-file', 'env']).default('local-file'),
+  SIGILO_KEY_FILE: z.string().min(1).optional(),
+  SIGILO_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  SIGILO_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  SIGILO_TLS_CERT_FILE: z.string().min(1).optional(),
+  SIGILO_TLS_KEY_FILE: z.string().min(1).optional(),
+  SIGILO_INSECURE_HTTP: bool.default(false),
+  SIGILO_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(10 * 1024 * 1024),
+  SIGILO_TRUST_PROXY: bool.default(false),
+  SIGILO_OIDC_ISSUER: z.string().url().optional(),
+  SIGILO_OIDC_AUDIENCE: z.string().min(1).optional(),
+  SIGILO_OIDC_JWKS_URL: z.string().url().optional(),
+  SIGILO_OIDC_JWKS_FILE: z.string().min(1).optional(),
+  SIGILO_OIDC_ROLE_CLAIM: z.string().min(1).default('sigilo_role'),
+  SIGILO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SIGILO_CHECKPOINT_EVERY: z.coerce.number().int().min(1).default(1000),
+});
+
+export interface SigiloConfig {
+  readonly dataDir: string;
+  readonly store:
+    | { readonly kind: 'sqlite'; readonly file: string }
+    | {
+        readonly kind: 'postgres';
+        readonly url: string;
+        readonly sslMode: 'disable' | 'require' | 'verify-full';
+        readonly caFile?: string;
+        readonly maxConnections: number;
+      };
+  readonly keys: { readonly provider: 'local-file'; readonly file: string } | { readonly provider: 'env' };
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly tls: { readonly certFile: string; readonly keyFile: string } | null;
+    readonly insecureHttp: boolean;
+    readonly bodyLimitBytes: number;
+    readonly trustProxy: boolean;
+  };
+  readonly oidc: {
+    readonly issuer: string;
+    readonly audience: string;
+    readonly jwks: { readonly url: string } | { readonly file: string };
+    readonly roleClaim: string;
+  } | null;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly checkpointEvery: number;
+}
+
+/** Reads and validates the configuration; `overrides` come from CLI flags and win over the environment. */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<Record<keyof z.input<typeof EnvSchema>, string>> = {},
+): SigiloConfig {
+  const parsed = EnvSchema.safeParse({ ...pickSigilo(env), ...stripUndefined(overrides) });
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ variable: i.path.join('.'), problem: i.message }));
+    const first = issues[0];
+    throw new SigiloError('CONFIG_INVALID', `invalid configuration: ${first?.variable}: ${first?.problem}`, {
+      issues,
+    });
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.SIGILO_DATA_DIR);
+  if ((e.SIGILO_TLS_CERT_FILE === undefined) !== (e.SIGILO_TLS_KEY_FILE === undefined)) {
+    throw new SigiloError(
+      'CONFIG_INVALID',
+      'invalid configuration: SIGILO_TLS_CERT_FILE and SIGILO_TLS_KEY_FILE go together',
+      {
+        issues: [{ variable: 'SIGILO_TLS_KEY_FILE', problem: 'set both or neither' }],
+      },
+    );
+  }
+  let oidc: SigiloConfig['oidc'] = null;
+  if (e.SIGILO_OIDC_ISSUER) {
+    const jwks = e.SIGILO_OIDC_JWKS_FILE
+      ? { file: e.SIGILO_OIDC_JWKS_FILE }
+      : e.SIGILO_OIDC_JWKS_URL
+        ? { url: e.SIGILO_OIDC_JWKS_URL }
+        : null;
+    if (!jwks || !e.SIGILO_OIDC_AUDIENCE) {
+      throw new SigiloError(
+        'CONFIG_INVALID',
+        'invalid configuration: OIDC needs SIGILO_OIDC_AUDIENCE and a JWKS (URL or file)',
+        {
+          issues: [{ variable: 'SIGILO_OIDC_AUDIENCE', problem: 'required with SIGILO_OIDC_ISSUER' }],
+        },
+      );
+    }
+    oidc = {
+      issuer: e.SIGILO_OIDC_ISSUER,
+      audience: e.SIGILO_OIDC_AUDIENCE,
+      jwks,
+      roleClaim: e.SIGILO_OIDC_ROLE_CLAIM,
+    };
+  }
+  return deepFreeze<SigiloConfig>({
+    dataDir,
+    store: e.SIGILO_DATABASE_URL
+      ? {
+          kind: 'postgres',
+          url: e.SIGILO_DATABASE_URL,
+          sslMode: e.SIGILO_PG_SSLMODE,
+          ...(e.SIGILO_PG_CA_FILE ? { caFile: e.SIGILO_PG_CA_FILE } : {}),
+          maxConnections: e.SIGILO_PG_MAX_CONNECTIONS,
+        }
+      : { kind: 'sqlite', file: path.join(dataDir, 'sigilo.db') },
+    keys:
+      e.SIGILO_KEY_PROVIDER === 'env'
+        ? { provider: 'env' }
+        : {
+            provider: 'local-file',
+            file: path.resolve(e.SIGILO_KEY_FILE ?? path.join(dataDir, 'master.key')),
+          },
+    http: {
+      host: e.SIGILO_HTTP_HOST,
+      port: e.SIGILO_HTTP_PORT,
+      tls:
+        e.SIGILO_TLS_CERT_FILE && e.SIGILO_TLS_KEY_FILE
+          ? { certFile: e.SIGILO_TLS_CERT_FILE, keyFile: e.SIGILO_TLS_KEY_FILE }
+          : null,
+      insecureHttp: e.SIGILO_INSECURE_HTTP,
+      bodyLimitBytes: e.SIGILO_BODY_LIMIT_BYTES,
+      trustProxy: e.SIGILO_TRUST_PROXY,
+    },
+    oidc,
+    logLevel: e.SIGILO_LOG_LEVEL,
+    checkpointEvery: e.SIGILO_CHECKPOINT_EVERY,
+  });
+}
+
+function pickSigilo(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env))
+    if (k.startsWith('SIGILO_') && v !== undefined && v !== '') out[k] = v;
+  return out;
+}
+
+function stripUndefined(o: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(o).filter((kv): kv is [string, string] => kv[1] !== undefined));
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import { SigiloError } from '../errors.ts';
+import { parsePolicy } from '../policy/policy.loader.ts';
+import type { Policy } from '../policy/policy.schema.ts';
+import type { Store } from '../store/store.ts';
+import { PolicyVersionRepository } from './policy-version.repository.ts';
+
+/**
+ * Holds the published policy the gate enforces. Publishing stores the validated document as a new version
+ * (versions only grow; the text is always rendered from a stored version) and swaps it in atomically.
+ */
+export class PolicyPublication {
+  private readonly repo = new PolicyVersionRepository();
+  private current: Policy | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => Date,
+  ) {}
+
+  /** Loads the newest published version; NOT_INITIALISED when nothing was ever published. */
+  async load(): Promise<Policy> {
+    const latest = await this.repo.latest(this.store.db);
+    if (!latest) throw new SigiloError('NOT_INITIALISED', 'no policy has been published; run `sigilo init`');
+    this.current = parsePolicy(JSON.parse(latest.document));
+    return this.current;
+  }
+
+  /** The policy in force. */
+  policy(): Policy {
+    if (!this.current) throw new SigiloError('NOT_INITIALISED', 'policy not loaded');
+    return this.current;
+  }
+
+  /** Publishes `policy` (its version must be the next one) and makes it the one in force. */
+  async publish(policy: Policy, publishedBy: string): Promise<{ version: number }> {
+    const document = JSON.stringify(policy);
+    await this.store.transaction(async (tx) => {
+      const latest = await this.repo.latest(tx);
+      const expected = (latest?.version ?? 0) + 1;
+      if (policy.version !== expected) {
+        throw new SigiloError('CONFLICT', `policy version must be ${expected}`, {
+          expected,
+          got: policy.version,
+        });
+      }
+      await this.repo.insert(tx, {
+        version: policy.version,
+        effectiveDate: policy.effectiveDate,
+        document,
+        documentHash: createHash('sha256').update(document).digest('hex'),
+        publishedAt: this.now().toISOString(),
+        publishedBy,
+      });
+    });
+    this.current = policy;
+    return { version: policy.version };
+  }
+
+  /** One stored version, parsed. */
+  async version(version: number): Promise<Policy> {
+    const v = await this.repo.get(this.store.db, version);
+    if (!v)
+      throw new SigiloError('POLICY_NOT_FOUND', `policy version ${version} does not exist`, { version });
+    return parsePolicy(JSON.parse(v.document));
+  }
+
+  /** Every published version's metadata. */
+  list(): ReturnType<PolicyVersionRepository['list']> {
+    return this.repo.list(this.store.db);
+  }
+}

@@ -1,0 +1,96 @@
+import { SigiloError } from '../errors.ts';
+import type { GateSession } from '../gate/gate.ts';
+import { requireText } from './account.service.ts';
+import type { Source } from './provenance.ts';
+
+const MIN_PASSWORD = 12;
+const MAX_PASSWORD = 256;
+
+/** Portal passwords (argon2id hash, never readable), provisioning and MFA secrets (sealed, purpose-bound). */
+export class CredentialService {
+  /** Sets (or replaces) a person's portal password. */
+  async setPortalPassword(
+    s: GateSession,
+    personId: string,
+    password: string,
+    source: Source = 'subject_portal',
+  ): Promise<void> {
+    if (typeof password !== 'string' || password.length < MIN_PASSWORD || password.length > MAX_PASSWORD) {
+      throw new SigiloError(
+        'VALIDATION_FAILED',
+        `password must have ${MIN_PASSWORD} to ${MAX_PASSWORD} characters`,
+        { path: 'password' },
+      );
+    }
+    await assertPerson(s, personId);
+    await s.delete('portalPasswords', { person_id: personId }, personId);
+    await s.insert('portalPasswords', {
+      subjectId: personId,
+      plain: { person_id: personId, label: 'portal' },
+      sealed: { secret: password },
+      source,
+    });
+  }
+
+  /** True when `password` matches the stored hash. */
+  async verifyPortalPassword(s: GateSession, personId: string, password: string): Promise<boolean> {
+    if (typeof password !== 'string' || password.length > MAX_PASSWORD) return false;
+    return s.verifySecret('portalPasswords', { person_id: personId }, password, personId);
+  }
+
+  /** Stores a provisioning secret (SIP password, API key) under a non-personal label; returns its id. */
+  async storeProvisioningSecret(
+    s: GateSession,
+    personId: string,
+    label: string,
+    secret: string,
+    source: Source = 'staff',
+  ): Promise<string> {
+    const l = requireText(label, 'credential.label', 100);
+    const value = requireText(secret, 'credential.secret', 4096);
+    await assertPerson(s, personId);
+    return s.insert('provisioningSecrets', {
+      subjectId: personId,
+      plain: { person_id: personId, label: l },
+      sealed: { secret: value },
+      source,
+    });
+  }
+
+  /** Releases a provisioning secret; the policy allows this only for the provisioning purpose. */
+  async revealProvisioningSecret(
+    s: GateSession,
+    credentialId: string,
+  ): Promise<{ id: string; label: string; secret: unknown }> {
+    const c = await s.tx
+      .selectFrom('credentials')
+      .select('subject_id')
+      .where('id', '=', credentialId)
+      .executeTakeFirst();
+    const [row] = await s.find('provisioningSecrets', {
+      where: { id: credentialId },
+      ...(c ? { subjectId: c.subject_id } : {}),
+    });
+    if (!row) throw new SigiloError('NOT_FOUND', 'credential not found', { resource: 'credential' });
+    return { id: row.id, label: row.plain.label as string, secret: row.fields.secret };
+  }
+
+  /** Labels of a person's credentials (no secret is read). */
+  async list(
+    s: GateSession,
+    personId: string,
+  ): Promise<{ id: string; kind: string; label: string; updatedAt: string }[]> {
+    const rows = await s.tx
+      .selectFrom('credentials')
+      .select(['id', 'kind', 'label', 'updated_at'])
+      .where('person_id', '=', personId)
+      .orderBy('created_at')
+      .execute();
+    return rows.map((r) => ({ id: r.id, kind: r.kind, label: r.label, updatedAt: r.updated_at }));
+  }
+}
+
+async function assertPerson(s: GateSession, personId: string): Promise<void> {
+  const p = await s.tx.selectFrom('people').select('id').where('id', '=', personId).executeTakeFirst();
+  if (!p) throw new SigiloError('NOT_FOUND', 'person not found', { resource: 'person' });
+}
