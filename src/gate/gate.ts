@@ -76,6 +76,61 @@ export interface FindSpec<T extends SealedTableName> {
 const PLAIN_COLUMN = /^[a-z][a-z0-9_]*$/;
 const JUSTIFICATION_MAX = 500;
 
+/** A policy decision for one category, as the gate applies it. */
+export interface CategoryDecision {
+  masking: MaskLevel;
+  legalBasis: string;
+}
+
+/**
+ * The gate's internals, for gate extensions in src/gate/ (telecom records, recordings, retention) only:
+ * lint forbids importing `kernelOf` anywhere else, so services keep seeing just the session's public methods.
+ */
+export interface GateKernel {
+  readonly tx: Tx;
+  readonly ctx: AccessContext;
+  readonly policy: Policy;
+  readonly keyring: Keyring;
+  readonly now: () => Date;
+  /** Evaluates every category; on the first refusal logs a denied entry and throws its code. */
+  authorize(
+    categories: string[],
+    operation: Operation,
+    subjectId: string | null,
+    logOperation: string,
+  ): Map<string, CategoryDecision>;
+  /** Records an allowed access (appended in the session's transaction at commit). */
+  allowed(
+    logOperation: string,
+    subjectId: string | null,
+    decisions: Map<string, CategoryDecision>,
+    reason?: string | null,
+  ): void;
+  /** Records a failed access (logged even after rollback) and throws. */
+  fail(
+    logOperation: string,
+    subjectId: string | null,
+    categories: string[],
+    outcome: 'denied' | 'error',
+    code: ErrorCode,
+    reason: string,
+    details?: Record<string, unknown>,
+  ): never;
+  /** The subject's current data key (created on first use). */
+  currentDataKey(subjectId: string): Promise<{ version: number; key: Buffer }>;
+  /** A given version of the subject's data key (cached for the session); SUBJECT_SHREDDED when destroyed. */
+  dataKey(subjectId: string, version: number): Promise<Buffer>;
+}
+
+const kernels = new WeakMap<GateSession, GateKernel>();
+
+/** The kernel behind a session (gate extensions only; see GateKernel). */
+export function kernelOf(session: GateSession): GateKernel {
+  const k = kernels.get(session);
+  if (!k) throw new Error('not a gate session');
+  return k;
+}
+
 /** Builds sessions; one `run` is one transaction. */
 export class Gate {
   constructor(private readonly deps: GateDeps) {}
@@ -120,7 +175,30 @@ export class GateSession {
     /** The transaction, for repositories of non-personal tables only. */
     readonly tx: Tx,
     private readonly failures: AccessLogEntry[],
-  ) {}
+  ) {
+    kernels.set(this, {
+      tx,
+      ctx,
+      policy,
+      keyring: deps.keyring,
+      now: deps.now,
+      authorize: (c, o, s, l) => this.authorize(c, o, s, l),
+      allowed: (l, s, d, r) => this.allowed(l, s, d, r ?? null),
+      fail: (l, s, c, o, code, r, d) => this.fail(l, s, c, o, code, r, d),
+      currentDataKey: (subjectId) => deps.keyring.currentDataKey(tx, subjectId),
+      dataKey: (subjectId, version) => this.dataKey(subjectId, version),
+    });
+  }
+
+  private async dataKey(subjectId: string, version: number): Promise<Buffer> {
+    const id = `${subjectId}#${version}`;
+    let key = this.keys.get(id);
+    if (!key) {
+      key = await this.deps.keyring.dataKey(this.tx, subjectId, version);
+      this.keys.set(id, key);
+    }
+    return key;
+  }
 
   private get db(): Kysely<any> {
     return this.tx as Kysely<any>;
@@ -454,13 +532,7 @@ export class GateSession {
     operation: string,
   ): Promise<unknown> {
     try {
-      const version = sealedKeyVersion(sealed);
-      const id = `${address.subjectId}#${version}`;
-      let key = this.keys.get(id);
-      if (!key) {
-        key = await this.deps.keyring.dataKey(this.tx, address.subjectId, version);
-        this.keys.set(id, key);
-      }
+      const key = await this.dataKey(address.subjectId, sealedKeyVersion(sealed));
       const text = openField(key, address, sealed).toString('utf8');
       return field.encoding === 'json' ? (JSON.parse(text) as unknown) : text;
     } catch (err) {
