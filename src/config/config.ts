@@ -39,6 +39,8 @@ const EnvSchema = z.object({
   SIGILO_OIDC_ROLE_CLAIM: z.string().min(1).default('sigilo_role'),
   SIGILO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SIGILO_CHECKPOINT_EVERY: z.coerce.number().int().min(1).default(1000),
+  SIGILO_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(366).default(30),
+  SIGILO_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
 });
 
 export interface SigiloConfig {
@@ -69,6 +71,12 @@ export interface SigiloConfig {
   } | null;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly checkpointEvery: number;
+  readonly auth: {
+    /** Validity of a new staff token when none is given. */
+    readonly tokenTtlDays: number;
+    /** Failed authentications one client address may make per minute before it gets 429. */
+    readonly failuresPerMinute: number;
+  };
 }
 
 /** Reads and validates the configuration; `overrides` come from CLI flags and win over the environment. */
@@ -150,6 +158,10 @@ export function loadConfig(
     oidc,
     logLevel: e.SIGILO_LOG_LEVEL,
     checkpointEvery: e.SIGILO_CHECKPOINT_EVERY,
+    auth: {
+      tokenTtlDays: e.SIGILO_TOKEN_TTL_DAYS,
+      failuresPerMinute: e.SIGILO_AUTH_FAILURES_PER_MINUTE,
+    },
   });
 }
 

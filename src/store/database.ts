@@ -14,6 +14,7 @@ import type { KeyMaterialTable } from './tables/key-material.table.ts';
 import type { AccountPersonTable, PersonTable } from './tables/person.table.ts';
 import type { PolicyVersionTable } from './tables/policy-version.table.ts';
 import type { ShredLedgerTable } from './tables/shred-ledger.table.ts';
+import type { StaffTokenTable } from './tables/staff-token.table.ts';
 import type { SubjectTable } from './tables/subject.table.ts';
 import type { TicketMessageTable, TicketTable } from './tables/ticket.table.ts';
 
@@ -38,4 +39,5 @@ export interface Database {
   access_log: AccessLogTable;
   access_log_head: AccessLogHeadTable;
   access_log_checkpoints: AccessLogCheckpointTable;
+  staff_tokens: StaffTokenTable;
 }
