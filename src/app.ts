@@ -23,6 +23,9 @@ import { CredentialService } from './services/credential.service.ts';
 import { InvoiceService } from './services/invoice.service.ts';
 import { PersonService } from './services/person.service.ts';
 import { TicketService } from './services/ticket.service.ts';
+import { AttributionRuleRepository } from './telecom/attribution/attribution.ts';
+import { RecordIngestService } from './telecom/ingest/record-ingest.service.ts';
+import { RecordQueryService } from './telecom/query/record-query.service.ts';
 import { migrateToLatest, openPostgresStore, openSqliteStore, type Store } from './store/store.ts';
 
 /** Everything a running Sigilo is made of. */
@@ -44,6 +47,9 @@ export interface Sigilo {
     readonly invoices: InvoiceService;
     readonly tickets: TicketService;
     readonly credentials: CredentialService;
+    readonly telecomIngest: RecordIngestService;
+    readonly telecomQuery: RecordQueryService;
+    readonly attributionRules: AttributionRuleRepository;
   };
   readonly now: () => Date;
   close(): Promise<void>;
@@ -153,6 +159,9 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
         invoices: new InvoiceService(),
         tickets: new TicketService(now),
         credentials: new CredentialService(),
+        telecomIngest: new RecordIngestService(gate, store),
+        telecomQuery: new RecordQueryService(),
+        attributionRules: new AttributionRuleRepository(),
       },
       now,
       close: () => store.close(),

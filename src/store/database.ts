@@ -13,9 +13,25 @@ import type { InvoiceTable } from './tables/invoice.table.ts';
 import type { KeyMaterialTable } from './tables/key-material.table.ts';
 import type { AccountPersonTable, PersonTable } from './tables/person.table.ts';
 import type { PolicyVersionTable } from './tables/policy-version.table.ts';
+import type { RecordingTable } from './tables/recording.table.ts';
+import type {
+  DeletionCertificateTable,
+  LegalHoldEventTable,
+  LegalHoldTable,
+  RetentionBatchTable,
+  RetentionLockTable,
+  RetentionOrphanTable,
+  RetentionRunTable,
+} from './tables/retention.table.ts';
 import type { ShredLedgerTable } from './tables/shred-ledger.table.ts';
 import type { StaffTokenTable } from './tables/staff-token.table.ts';
 import type { SubjectTable } from './tables/subject.table.ts';
+import type {
+  AttributionRuleTable,
+  TelecomRecordKeyTable,
+  TelecomSegmentTable,
+  TelecomTermTable,
+} from './tables/telecom.table.ts';
 import type { TicketMessageTable, TicketTable } from './tables/ticket.table.ts';
 
 /** Every table Sigilo stores, for Kysely's type checking. */
@@ -35,9 +51,21 @@ export interface Database {
   invoices: InvoiceTable;
   tickets: TicketTable;
   ticket_messages: TicketMessageTable;
+  recordings: RecordingTable;
   credentials: CredentialTable;
   access_log: AccessLogTable;
   access_log_head: AccessLogHeadTable;
   access_log_checkpoints: AccessLogCheckpointTable;
   staff_tokens: StaffTokenTable;
+  telecom_segments: TelecomSegmentTable;
+  telecom_record_keys: TelecomRecordKeyTable;
+  telecom_terms: TelecomTermTable;
+  attribution_rules: AttributionRuleTable;
+  legal_holds: LegalHoldTable;
+  legal_hold_events: LegalHoldEventTable;
+  retention_runs: RetentionRunTable;
+  retention_batches: RetentionBatchTable;
+  retention_locks: RetentionLockTable;
+  retention_orphans: RetentionOrphanTable;
+  deletion_certificates: DeletionCertificateTable;
 }

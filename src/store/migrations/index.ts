@@ -1,11 +1,17 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as vaultCore from './2026-11-26T1300-vault-core.migration.ts';
 import * as staffTokens from './2026-11-26T1400-staff-tokens.migration.ts';
+import * as retention from './2026-11-26T1500-retention.migration.ts';
+import * as recordings from './2026-11-26T1600-recordings.migration.ts';
+import * as telecomRecords from './2026-11-26T1700-telecom-records.migration.ts';
 
 /** All migrations in order; names are timestamps so they sort. Add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26T1300-vault-core': vaultCore,
   '2026-11-26T1400-staff-tokens': staffTokens,
+  '2026-11-26T1500-retention': retention,
+  '2026-11-26T1600-recordings': recordings,
+  '2026-11-26T1700-telecom-records': telecomRecords,
 };
 
 /** Hands Kysely's Migrator the statically imported migrations (no file-system scanning, works from any cwd). */

@@ -1,0 +1,387 @@
+/**
+ * Gate extension for telecom records at volume. Records are sealed in segments (one AES-256-GCM operation per
+ * segment of up to SEGMENT_MAX records of one account and UTC day), so the bulk path costs one keyed hash per
+ * record (its natural key, for idempotency) plus one per distinct number/username/IP, instead of one cipher
+ * call per field. Every batch is authorized per account and logged in the same transaction as the rows.
+ */
+import { v7 as uuidv7 } from 'uuid';
+import { SigiloError } from '../errors.ts';
+import type { Operation } from '../policy/policy.evaluate.ts';
+import {
+  KIND_CATEGORY,
+  decodeRecord,
+  maskRecord,
+  recordInstant,
+  type StorableRecord,
+  type TelecomKind,
+  type TelecomRecord,
+  type Term,
+} from '../telecom/records/telecom-record.ts';
+import type { GateSession } from './gate.ts';
+import { kernelOf, type CategoryDecision, type GateKernel } from './gate.ts';
+import { openField, sealedKeyVersion, sealField } from './sealed-field.cipher.ts';
+
+/** Most records sealed together; bounds the memory of one segment when it is read back. */
+export const SEGMENT_MAX = 2000;
+const IN_CHUNK = 500;
+const KEY_BYTES = 16;
+const TERM_CACHE_LIMIT = 100_000;
+
+/** Records of one account to store in one call. */
+export interface AccountBatch {
+  accountId: string;
+  subjectId: string;
+  records: StorableRecord[];
+}
+
+/** Blind indexes of terms, cached: CDRs repeat the same numbers (trunks, DIDs, frequent callees) all day. */
+const termCache = new Map<string, Buffer>();
+
+function termIndex(k: GateKernel, t: Term): Buffer {
+  const id = `${t.kind}\u0000${t.value}`;
+  let b = termCache.get(id);
+  if (!b) {
+    b = k.keyring.blindIndex(`telecom-term/${t.kind}`, t.value).subarray(0, KEY_BYTES);
+    if (termCache.size >= TERM_CACHE_LIMIT) termCache.clear();
+    termCache.set(id, b);
+  }
+  return b;
+}
+
+/** The keyed hash of a search term as stored (for queries). */
+export function termKeyOf(session: GateSession, t: Term): Buffer {
+  return termIndex(kernelOf(session), t);
+}
+
+function dayOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/**
+ * Seals and stores telecom records, skipping any whose natural key is already stored (idempotent: importing
+ * the same file twice, or again after a crash, adds nothing). Returns how many were stored and skipped.
+ */
+export async function storeTelecomRecords(
+  session: GateSession,
+  kind: TelecomKind,
+  batches: AccountBatch[],
+  source: string,
+): Promise<{ stored: number; duplicates: number }> {
+  const k = kernelOf(session);
+  const category = KIND_CATEGORY[kind];
+  const now = k.now().toISOString();
+  let stored = 0;
+  let duplicates = 0;
+
+  for (const batch of batches) {
+    const decisions = k.authorize([category], 'write', batch.subjectId, 'ingest');
+    const legalBasis = decisions.get(category)?.legalBasis ?? 'unknown';
+
+    // Keyed natural keys, grouped by day (the key table is partitioned by day for cheap retention).
+    const byDay = new Map<string, { rec: StorableRecord; key: Buffer; hex: string }[]>();
+    const seen = new Set<string>();
+    for (const rec of batch.records) {
+      const key = k.keyring.blindIndex(`telecom-record/${kind}`, rec.naturalKey).subarray(0, KEY_BYTES);
+      const hex = key.toString('hex');
+      if (seen.has(hex)) {
+        duplicates++;
+        continue;
+      }
+      seen.add(hex);
+      const day = dayOf(rec.at);
+      let list = byDay.get(day);
+      if (!list) byDay.set(day, (list = []));
+      list.push({ rec, key, hex });
+    }
+
+    const dek = byDay.size > 0 ? await k.currentDataKey(batch.subjectId) : null;
+    const segments: Record<string, unknown>[] = [];
+    const keyRows: Record<string, unknown>[] = [];
+    const termRows: Record<string, unknown>[] = [];
+    let batchStored = 0;
+
+    for (const [day, items] of byDay) {
+      const existing = new Set<string>();
+      for (let i = 0; i < items.length; i += IN_CHUNK) {
+        const rows = await k.tx
+          .selectFrom('telecom_record_keys')
+          .select('record_key')
+          .where('kind', '=', kind)
+          .where('day', '=', day)
+          .where(
+            'record_key',
+            'in',
+            items.slice(i, i + IN_CHUNK).map((x) => x.key),
+          )
+          .execute();
+        for (const r of rows) existing.add(Buffer.from(r.record_key).toString('hex'));
+      }
+      const fresh = existing.size ? items.filter((x) => !existing.has(x.hex)) : items;
+      duplicates += items.length - fresh.length;
+
+      for (let i = 0; i < fresh.length; i += SEGMENT_MAX) {
+        const part = fresh.slice(i, i + SEGMENT_MAX);
+        const id = uuidv7();
+        let first = Infinity;
+        let last = -Infinity;
+        const encoded: unknown[] = new Array(part.length);
+        const terms = new Map<string, Buffer>();
+        for (let j = 0; j < part.length; j++) {
+          const { rec, key } = part[j]!;
+          encoded[j] = rec.encoded;
+          if (rec.at < first) first = rec.at;
+          if (rec.at > last) last = rec.at;
+          keyRows.push({ kind, day, record_key: key, segment_id: id });
+          for (const t of rec.terms) {
+            const b = termIndex(k, t);
+            terms.set(b.toString('latin1'), b);
+          }
+        }
+        for (const term of terms.values()) termRows.push({ term, segment_id: id, kind, day });
+        const payload = Buffer.from(JSON.stringify(encoded), 'utf8');
+        const sealed = sealField(
+          dek!.key,
+          dek!.version,
+          { table: 'telecom_segments', rowId: id, column: 'payload_ct', subjectId: batch.subjectId },
+          payload,
+        );
+        segments.push({
+          id,
+          kind,
+          account_id: batch.accountId,
+          subject_id: batch.subjectId,
+          day,
+          first_at: new Date(first).toISOString(),
+          last_at: new Date(last).toISOString(),
+          record_count: part.length,
+          payload_ct: sealed,
+          source,
+          collected_at: now,
+          legal_basis: legalBasis,
+          policy_version: k.policy.version,
+          created_at: now,
+        });
+        batchStored += part.length;
+      }
+    }
+
+    await insertChunked(k, 'telecom_segments', segments, 50);
+    await insertChunked(k, 'telecom_record_keys', keyRows, IN_CHUNK);
+    await insertChunked(k, 'telecom_terms', termRows, IN_CHUNK);
+    stored += batchStored;
+    k.allowed('ingest', batch.subjectId, decisions, `${batchStored} ${kind} records stored`);
+  }
+  return { stored, duplicates };
+}
+
+async function insertChunked(
+  k: GateKernel,
+  table: 'telecom_segments' | 'telecom_record_keys' | 'telecom_terms',
+  rows: Record<string, unknown>[],
+  size: number,
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += size) {
+    await k.tx
+      .insertInto(table)
+      .values(rows.slice(i, i + size) as never)
+      .execute();
+  }
+}
+
+/** What to read: one account's records in a window, or (authority searches) records holding a term. */
+export interface TelecomQuery {
+  accountId?: string;
+  /** Inclusive ISO instants. */
+  from?: string;
+  to?: string;
+  /** Only records containing every one of these terms (numbers in E.164, usernames lower-case, canonical IPs). */
+  terms?: Term[];
+  /** Extra record filter applied after decryption (e.g. the port range of a CGNAT search). */
+  where?: (r: TelecomRecord) => boolean;
+}
+
+/**
+ * Streams the matching records, opened and masked as the policy says for this context. A search without an
+ * account crosses customers, which only an authority order may do (SPEC §7, Decreto 8.771/2016): any other
+ * purpose is refused and logged. One access-log entry per subject whose records were read.
+ */
+export async function* readTelecomRecords(
+  session: GateSession,
+  kind: TelecomKind,
+  q: TelecomQuery,
+  operation: Extract<Operation, 'read' | 'export'> = 'read',
+): AsyncGenerator<TelecomRecord> {
+  const k = kernelOf(session);
+  const category = KIND_CATEGORY[kind];
+  const logOp = q.accountId ? (operation === 'export' ? 'export' : 'read') : 'search';
+  if (!q.accountId && k.ctx.purpose !== 'authority_order') {
+    k.fail(
+      logOp,
+      null,
+      [category],
+      'denied',
+      'PURPOSE_NOT_ALLOWED',
+      'searching telecom records across accounts needs purpose authority_order',
+    );
+  }
+  if (!q.accountId && (!q.terms || q.terms.length === 0)) {
+    throw new SigiloError(
+      'VALIDATION_FAILED',
+      'a search across accounts needs a specific target (number, username or IP)',
+      { path: 'terms' },
+    );
+  }
+  const decisions = k.authorize([category], operation, q.accountId ?? null, logOp);
+  const level = decisions.get(category)!.masking;
+  const fromDay = q.from?.slice(0, 10);
+  const toDay = q.to?.slice(0, 10);
+  const termKeys = (q.terms ?? []).map((t) => termIndex(k, t));
+
+  const subjects = new Map<string, CategoryDecision>();
+  let afterDay = '';
+  let afterId = '';
+  for (;;) {
+    let sel = k.tx
+      .selectFrom('telecom_segments')
+      .select(['id', 'subject_id', 'day', 'payload_ct'])
+      .where('kind', '=', kind)
+      .where((eb) =>
+        eb.or([eb('day', '>', afterDay), eb.and([eb('day', '=', afterDay), eb('id', '>', afterId)])]),
+      );
+    if (q.accountId) sel = sel.where('account_id', '=', q.accountId);
+    if (fromDay) sel = sel.where('day', '>=', fromDay);
+    if (toDay) sel = sel.where('day', '<=', toDay);
+    for (const t of termKeys) {
+      sel = sel.where('id', 'in', (eb) =>
+        eb.selectFrom('telecom_terms').select('segment_id').where('term', '=', t),
+      );
+    }
+    const page = await sel.orderBy('day').orderBy('id').limit(20).execute();
+    if (page.length === 0) break;
+    for (const seg of page) {
+      afterDay = seg.day;
+      afterId = seg.id;
+      const records = await openSegment(k, kind, logOp, category, seg);
+      // Logged before any record is released: a consumer may stop reading at any point.
+      if (!subjects.has(seg.subject_id)) {
+        subjects.set(seg.subject_id, decisions.get(category)!);
+        k.allowed(logOp, seg.subject_id, decisions);
+      }
+      for (const r of records) {
+        const at = recordInstant(r);
+        if (q.from && at < q.from) continue;
+        if (q.to && at > q.to) continue;
+        if (q.terms && !q.terms.every((t) => holdsTerm(r, t))) continue;
+        if (q.where && !q.where(r)) continue;
+        yield maskRecord(r, level);
+      }
+    }
+  }
+  if (subjects.size === 0) k.allowed(logOp, q.accountId ?? null, decisions, 'no matching record');
+}
+
+async function openSegment(
+  k: GateKernel,
+  kind: TelecomKind,
+  logOp: string,
+  category: string,
+  seg: { id: string; subject_id: string; payload_ct: Buffer },
+): Promise<TelecomRecord[]> {
+  const address = {
+    table: 'telecom_segments',
+    rowId: seg.id,
+    column: 'payload_ct',
+    subjectId: seg.subject_id,
+  };
+  try {
+    const key = await k.dataKey(seg.subject_id, sealedKeyVersion(seg.payload_ct));
+    const arr = JSON.parse(openField(key, address, seg.payload_ct).toString('utf8')) as unknown[][];
+    return arr.map((a) => decodeRecord(kind, a));
+  } catch (err) {
+    if (err instanceof SigiloError && (err.code === 'INTEGRITY_ERROR' || err.code === 'SUBJECT_SHREDDED')) {
+      k.fail(logOp, seg.subject_id, [category], 'error', err.code, err.message, {
+        table: 'telecom_segments',
+        rowId: seg.id,
+      });
+    }
+    throw err;
+  }
+}
+
+function holdsTerm(r: TelecomRecord, t: Term): boolean {
+  switch (r.kind) {
+    case 'cdr':
+      return t.kind === 'number'
+        ? r.caller === t.value || r.callee === t.value
+        : t.kind === 'username'
+          ? r.username?.toLowerCase() === t.value
+          : r.sourceIp === t.value;
+    case 'connection':
+      return t.kind === 'ip'
+        ? r.ip === t.value
+        : t.kind === 'username'
+          ? r.username?.toLowerCase() === t.value
+          : false;
+    case 'access':
+      return t.kind === 'ip'
+        ? r.ip === t.value
+        : t.kind === 'username'
+          ? r.user.toLowerCase() === t.value
+          : false;
+    case 'traffic':
+      return false;
+  }
+}
+
+/**
+ * Deletes whole days of one kind up to and including `uptoDay` (retention), except the accounts in
+ * `keepAccounts` (legal holds). Needs `delete` on the category; one log entry per subject. Returns counts.
+ */
+export async function deleteTelecomDays(
+  session: GateSession,
+  kind: TelecomKind,
+  opts: { uptoDay: string; accountId?: string; keepAccounts?: string[]; limitSegments?: number },
+): Promise<{ segments: number; records: number; segmentIds: string[] }> {
+  const k = kernelOf(session);
+  const category = KIND_CATEGORY[kind];
+  const decisions = k.authorize([category], 'delete', null, 'delete');
+  let sel = k.tx
+    .selectFrom('telecom_segments')
+    .select(['id', 'subject_id', 'record_count', 'account_id', 'day'])
+    .where('kind', '=', kind)
+    .where('day', '<=', opts.uptoDay);
+  if (opts.accountId) sel = sel.where('account_id', '=', opts.accountId);
+  if (opts.keepAccounts?.length) sel = sel.where('account_id', 'not in', opts.keepAccounts);
+  const segs = await sel
+    .orderBy('day')
+    .limit(opts.limitSegments ?? 1000)
+    .execute();
+  if (segs.length === 0) return { segments: 0, records: 0, segmentIds: [] };
+  const ids = segs.map((s) => s.id);
+  const byDay = new Map<string, string[]>();
+  for (const s of segs) byDay.set(s.day, [...(byDay.get(s.day) ?? []), s.id]);
+  // Keys and terms are reached through their (kind, day) prefix, so a day's rows go in one range scan.
+  for (const [day, dayIds] of byDay) {
+    for (let i = 0; i < dayIds.length; i += IN_CHUNK) {
+      const chunk = dayIds.slice(i, i + IN_CHUNK);
+      await k.tx
+        .deleteFrom('telecom_record_keys')
+        .where('kind', '=', kind)
+        .where('day', '=', day)
+        .where('segment_id', 'in', chunk)
+        .execute();
+      await k.tx
+        .deleteFrom('telecom_terms')
+        .where('kind', '=', kind)
+        .where('day', '=', day)
+        .where('segment_id', 'in', chunk)
+        .execute();
+      await k.tx.deleteFrom('telecom_segments').where('id', 'in', chunk).execute();
+    }
+  }
+  const perSubject = new Map<string, number>();
+  for (const s of segs) perSubject.set(s.subject_id, (perSubject.get(s.subject_id) ?? 0) + s.record_count);
+  for (const [subject, n] of perSubject)
+    k.allowed('delete', subject, decisions, `${n} ${kind} records deleted by retention`);
+  return { segments: segs.length, records: segs.reduce((a, s) => a + s.record_count, 0), segmentIds: ids };
+}

@@ -1,0 +1,81 @@
+/**
+ * Telecom records at volume. Records are stored in sealed segments (one per account, kind, UTC day and ingest
+ * batch) so that one AES-GCM operation covers hundreds of records and retention drops whole days.
+ * `telecom_record_keys` makes ingestion idempotent (one keyed hash per record natural key) and
+ * `telecom_terms` holds blind indexes of numbers, usernames and IPs pointing at segments.
+ * Nothing here joins across accounts on the hot path, so the tables can be distributed by account (Citus).
+ * Frozen in time: never import application code here.
+ */
+import type { Kysely } from 'kysely';
+import { bytesType } from './portable.ts';
+
+export async function up(db: Kysely<any>): Promise<void> {
+  const bytes = bytesType(db);
+  await db.schema
+    .createTable('telecom_segments')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('account_id', 'text', (c) => c.notNull())
+    .addColumn('subject_id', 'text', (c) => c.notNull())
+    .addColumn('day', 'text', (c) => c.notNull())
+    .addColumn('first_at', 'text', (c) => c.notNull())
+    .addColumn('last_at', 'text', (c) => c.notNull())
+    .addColumn('record_count', 'integer', (c) => c.notNull())
+    .addColumn('payload_ct', bytes, (c) => c.notNull())
+    .addColumn('source', 'text', (c) => c.notNull())
+    .addColumn('collected_at', 'text', (c) => c.notNull())
+    .addColumn('legal_basis', 'text', (c) => c.notNull())
+    .addColumn('policy_version', 'integer', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createIndex('telecom_segments_account_idx')
+    .on('telecom_segments')
+    .columns(['account_id', 'kind', 'day'])
+    .execute();
+  await db.schema
+    .createIndex('telecom_segments_day_idx')
+    .on('telecom_segments')
+    .columns(['kind', 'day'])
+    .execute();
+
+  await db.schema
+    .createTable('telecom_record_keys')
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('day', 'text', (c) => c.notNull())
+    .addColumn('record_key', bytes, (c) => c.notNull())
+    .addColumn('segment_id', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('telecom_record_keys_pk', ['kind', 'day', 'record_key'])
+    .execute();
+
+  await db.schema
+    .createTable('telecom_terms')
+    .addColumn('term', bytes, (c) => c.notNull())
+    .addColumn('segment_id', 'text', (c) => c.notNull())
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('day', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('telecom_terms_pk', ['term', 'segment_id'])
+    .execute();
+  await db.schema.createIndex('telecom_terms_day_idx').on('telecom_terms').columns(['kind', 'day']).execute();
+
+  await db.schema
+    .createTable('attribution_rules')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('pattern', 'text', (c) => c.notNull())
+    .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createIndex('attribution_rules_kind_idx')
+    .on('attribution_rules')
+    .columns(['kind', 'pattern'])
+    .unique()
+    .execute();
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  for (const t of ['attribution_rules', 'telecom_terms', 'telecom_record_keys', 'telecom_segments']) {
+    await db.schema.dropTable(t).execute();
+  }
+}

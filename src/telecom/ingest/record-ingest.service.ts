@@ -1,0 +1,267 @@
+/**
+ * Bulk ingestion of telecom records: attribution to accounts, normalisation, and batches handed to the gate
+ * (one transaction each, so a killed import loses at most the batch in flight and a re-run skips what is
+ * stored). Rows that cannot be read or attributed go to the error report with their line, never dropped silently.
+ */
+import { SigiloError } from '../../errors.ts';
+import type { AccessContext } from '../../gate/access-context.ts';
+import type { Gate } from '../../gate/gate.ts';
+import { storeTelecomRecords, type AccountBatch } from '../../gate/telecom-records.gate.ts';
+import type { Store } from '../../store/store.ts';
+import { AttributionRuleRepository, Attributor } from '../attribution/attribution.ts';
+import type { ParseOutcome } from '../formats/cdr-record.ts';
+import {
+  accessInputSchema,
+  connectionInputSchema,
+  storableAccess,
+  storableCdr,
+  storableConnection,
+  storableTraffic,
+  trafficInputSchema,
+  type StorableRecord,
+  type TelecomKind,
+} from '../records/telecom-record.ts';
+
+/** Most errors kept in a report (the count goes on). */
+export const ERROR_REPORT_LIMIT = 10_000;
+
+export interface IngestReport {
+  read: number;
+  stored: number;
+  duplicates: number;
+  rejected: number;
+  errors: { line: number; reason: string }[];
+}
+
+export interface IngestProgress {
+  read: number;
+  stored: number;
+  duplicates: number;
+  rejected: number;
+}
+
+export interface IngestOptions {
+  /** Attribute every record to this account (skips the rules). */
+  accountId?: string;
+  /** Provenance source: 'import' for files, 'network_platform' for platform pushes. */
+  source?: 'import' | 'network_platform';
+  batchSize?: number;
+  onProgress?: (p: IngestProgress) => void;
+}
+
+/** An item to attribute and store. */
+interface Pending {
+  line: number;
+  accountId: string | null;
+  record: StorableRecord;
+}
+
+export class RecordIngestService {
+  private readonly rules = new AttributionRuleRepository();
+
+  constructor(
+    private readonly gate: Gate,
+    private readonly store: Store,
+  ) {}
+
+  /** Ingests CDRs read by one of the file readers. */
+  async ingestCdrs(
+    ctx: AccessContext,
+    outcomes: AsyncIterable<ParseOutcome>,
+    options: IngestOptions = {},
+  ): Promise<IngestReport> {
+    const attributor = options.accountId ? null : new Attributor(await this.rules.list(this.store.db));
+    const report = emptyReport();
+    const batchSize = options.batchSize ?? 20_000;
+    await this.assertAccount(options.accountId);
+    let pending: Pending[] = [];
+    for await (const o of outcomes) {
+      report.read++;
+      if (!o.ok) {
+        reject(report, o.line, o.reason);
+        continue;
+      }
+      const record = storableCdr(o.record);
+      const c = o.record;
+      const accountId =
+        options.accountId ??
+        attributor!.resolve({
+          accountCode: c.accountCode,
+          channel: c.channel,
+          dstChannel: c.dstChannel,
+          username: c.username,
+          sourceIp: c.sourceIp,
+          numbers: record.terms.filter((t) => t.kind === 'number').map((t) => t.value),
+        });
+      if (!accountId) {
+        reject(
+          report,
+          o.record.sourceLine,
+          'no attribution rule matches this record (account code, trunk, username, IP range or DID)',
+        );
+        continue;
+      }
+      pending.push({ line: o.record.sourceLine, accountId, record });
+      if (pending.length >= batchSize) {
+        await this.flush(ctx, 'cdr', pending, report, options);
+        pending = [];
+      }
+    }
+    await this.flush(ctx, 'cdr', pending, report, options);
+    return report;
+  }
+
+  /**
+   * Ingests a batch of records of `kind` sent as JSON objects (HTTP API). Each is validated on its own; bad ones
+   * are reported with their index and the rest are stored.
+   */
+  async ingestObjects(
+    ctx: AccessContext,
+    kind: TelecomKind,
+    items: Iterable<unknown> | AsyncIterable<unknown>,
+    options: IngestOptions = {},
+  ): Promise<IngestReport> {
+    await this.assertAccount(options.accountId);
+    const attributor = new Attributor(await this.rules.list(this.store.db));
+    const report = emptyReport();
+    let pending: Pending[] = [];
+    let index = 0;
+    for await (const item of items) {
+      index++;
+      report.read++;
+      const parsed = this.parseObject(kind, item);
+      if ('problem' in parsed) {
+        reject(report, index, parsed.problem);
+        continue;
+      }
+      const accountId = options.accountId ?? parsed.accountId ?? attributor.resolve(parsed.facts);
+      if (!accountId) {
+        reject(report, index, 'no accountId and no attribution rule matches this record');
+        continue;
+      }
+      pending.push({ line: index, accountId, record: parsed.record });
+      if (pending.length >= (options.batchSize ?? 20_000)) {
+        await this.flush(ctx, kind, pending, report, options);
+        pending = [];
+      }
+    }
+    await this.flush(ctx, kind, pending, report, options);
+    return report;
+  }
+
+  private parseObject(
+    kind: TelecomKind,
+    item: unknown,
+  ):
+    | {
+        record: StorableRecord;
+        accountId: string | undefined;
+        facts: { username?: string | null; sourceIp?: string | null };
+      }
+    | { problem: string } {
+    const schema =
+      kind === 'connection'
+        ? connectionInputSchema
+        : kind === 'access'
+          ? accessInputSchema
+          : kind === 'traffic'
+            ? trafficInputSchema
+            : null;
+    if (!schema)
+      return {
+        problem: 'CDRs are sent as files through `sigilo import` or as objects of the generic format',
+      };
+    const r = schema.safeParse(item);
+    if (!r.success) {
+      const i = r.error.issues[0];
+      return { problem: `${i?.path.join('.') || 'record'}: ${i?.message ?? 'invalid'}` };
+    }
+    const v = r.data;
+    if (kind === 'connection') {
+      const c = v as ReturnType<typeof connectionInputSchema.parse>;
+      return {
+        record: storableConnection(c),
+        accountId: c.accountId,
+        facts: { username: c.username ?? null, sourceIp: c.ip },
+      };
+    }
+    if (kind === 'access') {
+      const a = v as ReturnType<typeof accessInputSchema.parse>;
+      return {
+        record: storableAccess(a),
+        accountId: a.accountId,
+        facts: { username: a.user, sourceIp: a.ip },
+      };
+    }
+    const t = v as ReturnType<typeof trafficInputSchema.parse>;
+    return { record: storableTraffic(t), accountId: t.accountId, facts: {} };
+  }
+
+  private async flush(
+    ctx: AccessContext,
+    kind: TelecomKind,
+    pending: Pending[],
+    report: IngestReport,
+    options: IngestOptions,
+  ): Promise<void> {
+    if (pending.length === 0) return;
+    const byAccount = new Map<string, StorableRecord[]>();
+    for (const p of pending) {
+      let list = byAccount.get(p.accountId!);
+      if (!list) byAccount.set(p.accountId!, (list = []));
+      list.push(p.record);
+    }
+    const known = await this.knownAccounts([...byAccount.keys()]);
+    const batches: AccountBatch[] = [];
+    for (const [accountId, records] of byAccount) {
+      if (!known.has(accountId)) {
+        for (const p of pending)
+          if (p.accountId === accountId) reject(report, p.line, 'the attributed account does not exist');
+        continue;
+      }
+      // An account's data subject is the account itself.
+      batches.push({ accountId, subjectId: accountId, records });
+    }
+    const r = await this.gate.run(ctx, (s) =>
+      storeTelecomRecords(s, kind, batches, options.source ?? 'import'),
+    );
+    report.stored += r.stored;
+    report.duplicates += r.duplicates;
+    options.onProgress?.({
+      read: report.read,
+      stored: report.stored,
+      duplicates: report.duplicates,
+      rejected: report.rejected,
+    });
+  }
+
+  private readonly accountCache = new Set<string>();
+
+  private async knownAccounts(ids: string[]): Promise<Set<string>> {
+    const missing = ids.filter((id) => !this.accountCache.has(id));
+    if (missing.length) {
+      const rows = await this.store.db
+        .selectFrom('accounts')
+        .select('id')
+        .where('id', 'in', missing)
+        .execute();
+      for (const r of rows) this.accountCache.add(r.id);
+    }
+    return new Set(ids.filter((id) => this.accountCache.has(id)));
+  }
+
+  private async assertAccount(accountId: string | undefined): Promise<void> {
+    if (accountId && !(await this.knownAccounts([accountId])).has(accountId)) {
+      throw new SigiloError('NOT_FOUND', 'account not found', { resource: 'account', path: 'accountId' });
+    }
+  }
+}
+
+function emptyReport(): IngestReport {
+  return { read: 0, stored: 0, duplicates: 0, rejected: 0, errors: [] };
+}
+
+function reject(report: IngestReport, line: number, reason: string): void {
+  report.rejected++;
+  if (report.errors.length < ERROR_REPORT_LIMIT) report.errors.push({ line, reason });
+}

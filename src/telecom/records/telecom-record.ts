@@ -1,0 +1,365 @@
+/**
+ * The four kinds of telecom record Sigilo keeps, their policy categories, input schemas (HTTP batches and
+ * generic imports), and the compact array encoding sealed inside segments. Pure: no I/O, no crypto.
+ */
+import { z } from 'zod';
+import type { CallDirection, CallDisposition, ParsedCdr } from '../formats/cdr-record.ts';
+import { mask, type MaskLevel } from '../../validation/masking.ts';
+import { fastNumber } from './number-normaliser.ts';
+
+export const TELECOM_KINDS = ['cdr', 'connection', 'access', 'traffic'] as const;
+export type TelecomKind = (typeof TELECOM_KINDS)[number];
+
+/** The policy category of each kind. */
+export const KIND_CATEGORY: Record<TelecomKind, string> = {
+  cdr: 'call_record',
+  connection: 'connection_record',
+  access: 'access_record',
+  traffic: 'traffic_data',
+};
+
+/** A searchable value in a record: numbers, usernames and IPs get blind indexes. */
+export interface Term {
+  kind: 'number' | 'username' | 'ip';
+  value: string;
+}
+
+/** A record ready for the gate: its natural key, its instant, its terms and its compact encoding. */
+export interface StorableRecord {
+  naturalKey: string;
+  /** Epoch milliseconds of the record's instant (start of call/session, access time, period start). */
+  at: number;
+  terms: Term[];
+  encoded: unknown[];
+}
+
+// ---- call detail records ----------------------------------------------------------------------------------
+
+/** A call detail record as Sigilo stores and returns it (numbers in E.164 when they are public numbers). */
+export interface CallRecord {
+  kind: 'cdr';
+  key: string;
+  startedAt: string;
+  answeredAt: string | null;
+  endedAt: string;
+  durationSec: number;
+  billSec: number;
+  caller: string;
+  callee: string;
+  callerName: string | null;
+  direction: CallDirection;
+  disposition: CallDisposition;
+  channel: string | null;
+  dstChannel: string | null;
+  accountCode: string | null;
+  context: string | null;
+  username: string | null;
+  sourceIp: string | null;
+  platform: string;
+  platformId: string | null;
+  linkedId: string | null;
+}
+
+/** Normalises a parsed CDR (numbers to E.164 where they are public numbers) into its storable form. */
+export function storableCdr(p: ParsedCdr): StorableRecord {
+  const caller = fastNumber(p.caller);
+  const callee = fastNumber(p.callee);
+  const terms: Term[] = [];
+  if (caller) terms.push({ kind: 'number', value: caller });
+  if (callee && callee !== caller) terms.push({ kind: 'number', value: callee });
+  if (p.username) terms.push({ kind: 'username', value: p.username.toLowerCase() });
+  if (p.sourceIp) terms.push({ kind: 'ip', value: p.sourceIp });
+  const at = Date.parse(p.startedAt);
+  return {
+    naturalKey: p.naturalKey,
+    at,
+    terms,
+    encoded: [
+      p.naturalKey,
+      at,
+      p.answeredAt ? Date.parse(p.answeredAt) : null,
+      Date.parse(p.endedAt),
+      p.durationSec,
+      p.billSec,
+      caller,
+      callee,
+      p.callerName,
+      p.direction,
+      p.disposition,
+      p.channel,
+      p.dstChannel,
+      p.accountCode,
+      p.context,
+      p.username,
+      p.sourceIp,
+      p.platform,
+      p.platformId,
+      p.linkedId,
+    ],
+  };
+}
+
+function iso(ms: unknown): string {
+  return new Date(ms as number).toISOString();
+}
+
+function decodeCdr(a: unknown[]): CallRecord {
+  return {
+    kind: 'cdr',
+    key: a[0] as string,
+    startedAt: iso(a[1]),
+    answeredAt: a[2] === null ? null : iso(a[2]),
+    endedAt: iso(a[3]),
+    durationSec: a[4] as number,
+    billSec: a[5] as number,
+    caller: a[6] as string,
+    callee: a[7] as string,
+    callerName: a[8] as string | null,
+    direction: a[9] as CallDirection,
+    disposition: a[10] as CallDisposition,
+    channel: a[11] as string | null,
+    dstChannel: a[12] as string | null,
+    accountCode: a[13] as string | null,
+    context: a[14] as string | null,
+    username: a[15] as string | null,
+    sourceIp: a[16] as string | null,
+    platform: a[17] as string,
+    platformId: a[18] as string | null,
+    linkedId: a[19] as string | null,
+  };
+}
+
+// ---- connection, access and traffic records ---------------------------------------------------------------
+
+const isoTime = z.iso.datetime({ offset: true }).transform((v) => new Date(v).toISOString());
+const ip = z.union([z.ipv4(), z.ipv6()]);
+const port = z.number().int().min(0).max(65535);
+
+/** A connection record (Marco Civil Art. 13): who had which IP and port range when (CGNAT needs the port). */
+export const connectionInputSchema = z.strictObject({
+  accountId: z.string().min(1).max(64).optional(),
+  sessionId: z.string().min(1).max(200).optional(),
+  username: z.string().min(1).max(200).optional(),
+  startedAt: isoTime,
+  stoppedAt: isoTime.nullable().optional(),
+  ip,
+  portStart: port.optional(),
+  portEnd: port.optional(),
+  nasIp: ip.optional(),
+});
+export type ConnectionInput = z.infer<typeof connectionInputSchema>;
+
+/** An access record of the provider's customer systems (Marco Civil Art. 15): portal, app and API logins. */
+export const accessInputSchema = z.strictObject({
+  accountId: z.string().min(1).max(64).optional(),
+  eventId: z.string().min(1).max(200).optional(),
+  user: z.string().min(1).max(200),
+  at: isoTime,
+  ip,
+  port: port.optional(),
+  system: z.enum(['portal', 'app', 'api']),
+  activity: z.string().min(1).max(200),
+  outcome: z.enum(['success', 'failure']).default('success'),
+});
+export type AccessInput = z.infer<typeof accessInputSchema>;
+
+/** A traffic/usage aggregate of an account over a period. */
+export const trafficInputSchema = z.strictObject({
+  accountId: z.string().min(1).max(64).optional(),
+  periodStart: isoTime,
+  periodEnd: isoTime,
+  service: z.string().min(1).max(100),
+  bytesIn: z.number().int().min(0).default(0),
+  bytesOut: z.number().int().min(0).default(0),
+  calls: z.number().int().min(0).default(0),
+  billSec: z.number().int().min(0).default(0),
+});
+export type TrafficInput = z.infer<typeof trafficInputSchema>;
+
+export interface ConnectionRecord {
+  kind: 'connection';
+  key: string;
+  sessionId: string | null;
+  username: string | null;
+  startedAt: string;
+  stoppedAt: string | null;
+  ip: string;
+  portStart: number | null;
+  portEnd: number | null;
+  nasIp: string | null;
+}
+export interface AccessRecord {
+  kind: 'access';
+  key: string;
+  user: string;
+  at: string;
+  ip: string;
+  port: number | null;
+  system: string;
+  activity: string;
+  outcome: string;
+}
+export interface TrafficRecord {
+  kind: 'traffic';
+  key: string;
+  periodStart: string;
+  periodEnd: string;
+  service: string;
+  bytesIn: number;
+  bytesOut: number;
+  calls: number;
+  billSec: number;
+}
+
+export type TelecomRecord = CallRecord | ConnectionRecord | AccessRecord | TrafficRecord;
+
+/** Storable form of a connection record; natural key is the session id, else the record's content. */
+export function storableConnection(c: ConnectionInput): StorableRecord {
+  const at = Date.parse(c.startedAt);
+  const naturalKey = c.sessionId
+    ? `session:${c.sessionId}`
+    : `content:${c.ip}|${c.portStart ?? ''}|${c.portEnd ?? ''}|${at}|${c.username ?? ''}`;
+  const terms: Term[] = [{ kind: 'ip', value: c.ip }];
+  if (c.username) terms.push({ kind: 'username', value: c.username.toLowerCase() });
+  return {
+    naturalKey,
+    at,
+    terms,
+    encoded: [
+      naturalKey,
+      c.sessionId ?? null,
+      c.username ?? null,
+      at,
+      c.stoppedAt ? Date.parse(c.stoppedAt) : null,
+      c.ip,
+      c.portStart ?? null,
+      c.portEnd ?? null,
+      c.nasIp ?? null,
+    ],
+  };
+}
+
+/** Storable form of an access record. */
+export function storableAccess(a: AccessInput): StorableRecord {
+  const at = Date.parse(a.at);
+  const naturalKey = a.eventId
+    ? `event:${a.eventId}`
+    : `content:${a.system}|${a.user}|${at}|${a.ip}|${a.port ?? ''}|${a.activity}`;
+  return {
+    naturalKey,
+    at,
+    terms: [
+      { kind: 'ip', value: a.ip },
+      { kind: 'username', value: a.user.toLowerCase() },
+    ],
+    encoded: [naturalKey, a.user, at, a.ip, a.port ?? null, a.system, a.activity, a.outcome],
+  };
+}
+
+/** Storable form of a traffic aggregate. */
+export function storableTraffic(t: TrafficInput): StorableRecord {
+  const at = Date.parse(t.periodStart);
+  const naturalKey = `period:${t.service}|${at}|${Date.parse(t.periodEnd)}`;
+  return {
+    naturalKey,
+    at,
+    terms: [],
+    encoded: [naturalKey, at, Date.parse(t.periodEnd), t.service, t.bytesIn, t.bytesOut, t.calls, t.billSec],
+  };
+}
+
+/** Decodes one record of a segment. */
+export function decodeRecord(kind: TelecomKind, a: unknown[]): TelecomRecord {
+  switch (kind) {
+    case 'cdr':
+      return decodeCdr(a);
+    case 'connection':
+      return {
+        kind,
+        key: a[0] as string,
+        sessionId: a[1] as string | null,
+        username: a[2] as string | null,
+        startedAt: iso(a[3]),
+        stoppedAt: a[4] === null ? null : iso(a[4]),
+        ip: a[5] as string,
+        portStart: a[6] as number | null,
+        portEnd: a[7] as number | null,
+        nasIp: a[8] as string | null,
+      };
+    case 'access':
+      return {
+        kind,
+        key: a[0] as string,
+        user: a[1] as string,
+        at: iso(a[2]),
+        ip: a[3] as string,
+        port: a[4] as number | null,
+        system: a[5] as string,
+        activity: a[6] as string,
+        outcome: a[7] as string,
+      };
+    case 'traffic':
+      return {
+        kind,
+        key: a[0] as string,
+        periodStart: iso(a[1]),
+        periodEnd: iso(a[2]),
+        service: a[3] as string,
+        bytesIn: a[4] as number,
+        bytesOut: a[5] as number,
+        calls: a[6] as number,
+        billSec: a[7] as number,
+      };
+  }
+}
+
+/** The instant a decoded record is filed under (for time windows). */
+export function recordInstant(r: TelecomRecord): string {
+  switch (r.kind) {
+    case 'cdr':
+      return r.startedAt;
+    case 'connection':
+      return r.startedAt;
+    case 'access':
+      return r.at;
+    case 'traffic':
+      return r.periodStart;
+  }
+}
+
+/**
+ * Masks what the policy's masking level covers. For CDRs the third party is masked (callee of an outbound call,
+ * caller of an inbound one, both when the direction is unknown); the customer's own side stays readable.
+ */
+export function maskRecord(r: TelecomRecord, level: MaskLevel): TelecomRecord {
+  if (level === 'none') return r;
+  switch (r.kind) {
+    case 'cdr': {
+      const maskCaller = r.direction !== 'outbound';
+      const maskCallee = r.direction !== 'inbound';
+      return {
+        ...r,
+        caller: maskCaller ? maskNumber(r.caller, level) : r.caller,
+        callee: maskCallee ? maskNumber(r.callee, level) : r.callee,
+        callerName: r.callerName && maskCaller ? mask('name', level, r.callerName) : r.callerName,
+        sourceIp: r.sourceIp ? mask('ip', level, r.sourceIp) : null,
+      };
+    }
+    case 'connection':
+      return {
+        ...r,
+        ip: mask('ip', level, r.ip),
+        username: r.username ? mask('text', level, r.username) : null,
+      };
+    case 'access':
+      return { ...r, ip: mask('ip', level, r.ip), user: mask('text', level, r.user) };
+    case 'traffic':
+      return level === 'hidden' ? { ...r, bytesIn: 0, bytesOut: 0, calls: 0, billSec: 0 } : r;
+  }
+}
+
+function maskNumber(n: string, level: MaskLevel): string {
+  if (!n) return n;
+  // Extensions (short internal numbers) are not third-party numbers; E.164 numbers are masked.
+  return n.startsWith('+') ? mask('phone', level, n) : n.length <= 6 ? n : mask('text', level, n);
+}

@@ -1,0 +1,48 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Readable } from 'node:stream';
+import type { Sigilo } from '../../src/app.ts';
+import { readCdrs, type CdrFormat } from '../../src/telecom/formats/index.ts';
+import { LocalFormatter } from '../../src/telecom/formats/local-time.ts';
+import { asteriskCsvLine, generateCdrs } from '../../src/telecom/synthetic/synthetic-cdr.ts';
+import { ctx, SAMPLE } from './sigilo.ts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** A file of ../shared/testdata/cdr; fails loudly when the shared samples are missing. */
+export function cdrSample(rel: string): string {
+  const file = path.resolve(repoRoot, '../shared/testdata/cdr', rel);
+  if (!fs.existsSync(file)) throw new Error(`shared CDR sample missing: ${file}`);
+  return file;
+}
+
+/** Creates a company account to own imported records; returns its id. */
+export async function makeAccount(
+  sigilo: Sigilo,
+  name: string = SAMPLE.companyName,
+  cnpj: string = SAMPLE.cnpj,
+): Promise<string> {
+  return sigilo.gate.run(ctx('support_agent', 'contracting'), (s) =>
+    sigilo.services.accounts.create(s, { kind: 'company', name, taxId: cnpj }),
+  );
+}
+
+/** Imports a file in `format` for `accountId` as a network platform would. */
+export async function importFile(sigilo: Sigilo, format: CdrFormat, file: string, accountId?: string) {
+  return sigilo.services.telecomIngest.ingestCdrs(
+    ctx('network_platform', 'provisioning'),
+    readCdrs(format, fs.createReadStream(file)),
+    {
+      ...(accountId ? { accountId } : {}),
+    },
+  );
+}
+
+/** `count` synthetic Asterisk CSV lines (Brazilian numbering plan) as a stream. */
+export function syntheticAsterisk(count: number, seed = 7): { stream: () => Readable; lines: string[] } {
+  const lines: string[] = [];
+  const local = new LocalFormatter('America/Sao_Paulo');
+  for (const cdr of generateCdrs({ count, seed })) lines.push(asteriskCsvLine(cdr, local));
+  return { lines, stream: () => Readable.from([lines.join('')]) };
+}
