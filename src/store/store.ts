@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import { SigiloError } from '../errors.ts';
 import type { Database } from './database.ts';
@@ -73,9 +73,27 @@ export function openPostgresStore(options: PostgresOptions): Store {
   return makeStore(db, 'postgres');
 }
 
+/** A migrator whose bookkeeping tables live in the store's own schema. */
+async function migratorFor(store: Store): Promise<Migrator> {
+  // Without a schema, Kysely looks for its migration table in every schema of the database: on a PostgreSQL
+  // database shared by several schemas (test isolation, several environments) it would find another one's.
+  let migrationTableSchema: string | undefined;
+  if (store.dialect === 'postgres') {
+    const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(
+      store.db,
+    );
+    migrationTableSchema = rows[0]?.schema ?? undefined;
+  }
+  return new Migrator({
+    db: store.db,
+    provider: migrationProvider,
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  });
+}
+
 /** Brings the schema to the latest migration; throws with the failing migration's name. */
 export async function migrateToLatest(store: Store): Promise<string[]> {
-  const migrator = new Migrator({ db: store.db, provider: migrationProvider });
+  const migrator = await migratorFor(store);
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
@@ -91,7 +109,7 @@ export async function migrateToLatest(store: Store): Promise<string[]> {
 
 /** Rolls every migration back (used by tests to prove `down` works on both dialects). */
 export async function migrateAllDown(store: Store): Promise<void> {
-  const migrator = new Migrator({ db: store.db, provider: migrationProvider });
+  const migrator = await migratorFor(store);
   for (;;) {
     const { error, results } = await migrator.migrateDown();
     if (error) throw error instanceof Error ? error : new Error('migration down failed');
