@@ -131,10 +131,25 @@ export class Keyring {
     return { version: 1, key };
   }
 
-  /** A specific version of the subject's data key; SUBJECT_SHREDDED when it no longer exists. */
+  /**
+   * A specific version of the subject's data key: SUBJECT_SHREDDED when the subject was shredded,
+   * INTEGRITY_ERROR when the version never existed (a ciphertext whose version bytes were altered).
+   */
   async dataKey(db: Tx | Db, subjectId: string, version: number): Promise<Buffer> {
     const row = await this.repo.get(db, subjectId, version);
-    if (!row) throw new SigiloError('SUBJECT_SHREDDED', 'the data key of this subject no longer exists');
+    if (!row) {
+      const subject = await db
+        .selectFrom('subjects')
+        .select('shredded_at')
+        .where('id', '=', subjectId)
+        .executeTakeFirst();
+      if (subject?.shredded_at) {
+        throw new SigiloError('SUBJECT_SHREDDED', 'the data key of this subject no longer exists');
+      }
+      throw new SigiloError('INTEGRITY_ERROR', 'ciphertext names a data-key version that does not exist', {
+        version,
+      });
+    }
     return this.unwrapDek(subjectId, version, row);
   }
 
