@@ -23,7 +23,17 @@ export class CredentialService {
       );
     }
     await assertPerson(s, personId);
-    await s.delete('portalPasswords', { person_id: personId }, personId);
+    // Replacing a password is a write, not a delete: no grant allows deleting it outside retention sweeps.
+    const existing = await s.tx
+      .selectFrom('credentials')
+      .select('id')
+      .where('person_id', '=', personId)
+      .where('kind', '=', 'portal_password')
+      .executeTakeFirst();
+    if (existing) {
+      await s.update('portalPasswords', existing.id, { sealed: { secret: password } });
+      return;
+    }
     await s.insert('portalPasswords', {
       subjectId: personId,
       plain: { person_id: personId, label: 'portal' },
