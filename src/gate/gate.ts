@@ -261,8 +261,11 @@ export class GateSession {
     const table: SealedTableSpec = SEALED_TABLES[name];
     const fields = spec.fields ?? readableFields(table);
     const searchFields = spec.lookup ? [spec.lookup.field] : [];
+    const categories = this.categoriesOf(table, [...new Set([...fields, ...searchFields])]);
     const decisions = this.authorize(
-      this.categoriesOf(table, [...new Set([...fields, ...searchFields])]),
+      // Reading rows without opening a field still reveals them (ids, links, provenance): it needs read on
+      // the table's own category, as a plain-column update needs write on it.
+      categories.length > 0 ? categories : [table.category],
       'read',
       spec.subjectId ?? null,
       spec.lookup ? 'search' : 'read',
