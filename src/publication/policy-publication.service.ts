@@ -32,8 +32,11 @@ export class PolicyPublication {
     return this.current;
   }
 
-  /** Publishes `policy` (its version must be the next one) and makes it the one in force. */
-  async publish(policy: Policy, publishedBy: string): Promise<{ version: number }> {
+  /** Validates and publishes `policy` (its version must be the next one) and makes it the one in force. */
+  async publish(input: Policy, publishedBy: string): Promise<{ version: number }> {
+    // Validated here, not only at load: a stored invalid version would stop every later start of Sigilo.
+    // parsePolicy also returns a frozen copy, so the caller cannot change the policy in force afterwards.
+    const policy = parsePolicy(input);
     const document = JSON.stringify(policy);
     await this.store.transaction(async (tx) => {
       const latest = await this.repo.latest(tx);
