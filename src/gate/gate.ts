@@ -18,6 +18,7 @@ import { SigiloError, isSigiloError, type ErrorCode } from '../errors.ts';
 import type { Keyring } from '../keys/keyring.ts';
 import { evaluate, type Operation } from '../policy/policy.evaluate.ts';
 import type { Policy } from '../policy/policy.schema.ts';
+import type { BulkInsert } from '../store/bulk-insert.ts';
 import type { Store, Tx } from '../store/store.ts';
 import { mask, maskAddress, type MaskLevel } from '../validation/masking.ts';
 import type { PostalAddress } from '../validation/address.ts';
@@ -92,6 +93,8 @@ export interface GateKernel {
   readonly policy: Policy;
   readonly keyring: Keyring;
   readonly now: () => Date;
+  /** Dialect-specific bulk insertion (telecom hot path). */
+  readonly bulk: BulkInsert;
   /** Evaluates every category; on the first refusal logs a denied entry and throws its code. */
   authorize(
     categories: string[],
@@ -182,6 +185,7 @@ export class GateSession {
       policy,
       keyring: deps.keyring,
       now: deps.now,
+      bulk: deps.store.bulk,
       authorize: (c, o, s, l) => this.authorize(c, o, s, l),
       allowed: (l, s, d, r) => this.allowed(l, s, d, r ?? null),
       fail: (l, s, c, o, code, r, d) => this.fail(l, s, c, o, code, r, d),

@@ -77,116 +77,137 @@ export async function storeTelecomRecords(
     const decisions = k.authorize([category], 'write', batch.subjectId, 'ingest');
     const legalBasis = decisions.get(category)?.legalBasis ?? 'unknown';
 
-    // Keyed natural keys, grouped by day (the key table is partitioned by day for cheap retention).
-    const byDay = new Map<string, { rec: StorableRecord; key: Buffer; hex: string }[]>();
-    const seen = new Set<string>();
+    // Group by UTC day and give each group's chunks a segment id before knowing which records are new: the key
+    // insert below both claims the natural keys and tells which records were not stored before.
+    const groups = new Map<string, StorableRecord[]>();
     for (const rec of batch.records) {
-      const key = k.keyring.blindIndex(`telecom-record/${kind}`, rec.naturalKey).subarray(0, KEY_BYTES);
-      const hex = key.toString('hex');
-      if (seen.has(hex)) {
-        duplicates++;
-        continue;
-      }
-      seen.add(hex);
       const day = dayOf(rec.at);
-      let list = byDay.get(day);
-      if (!list) byDay.set(day, (list = []));
-      list.push({ rec, key, hex });
+      let list = groups.get(day);
+      if (!list) groups.set(day, (list = []));
+      list.push(rec);
     }
-
-    const dek = byDay.size > 0 ? await k.currentDataKey(batch.subjectId) : null;
-    const segments: Record<string, unknown>[] = [];
-    const keyRows: Record<string, unknown>[] = [];
-    const termRows: Record<string, unknown>[] = [];
-    let batchStored = 0;
-
-    for (const [day, items] of byDay) {
-      const existing = new Set<string>();
-      for (let i = 0; i < items.length; i += IN_CHUNK) {
-        const rows = await k.tx
-          .selectFrom('telecom_record_keys')
-          .select('record_key')
-          .where('kind', '=', kind)
-          .where('day', '=', day)
-          .where(
-            'record_key',
-            'in',
-            items.slice(i, i + IN_CHUNK).map((x) => x.key),
-          )
-          .execute();
-        for (const r of rows) existing.add(Buffer.from(r.record_key).toString('hex'));
-      }
-      const fresh = existing.size ? items.filter((x) => !existing.has(x.hex)) : items;
-      duplicates += items.length - fresh.length;
-
-      for (let i = 0; i < fresh.length; i += SEGMENT_MAX) {
-        const part = fresh.slice(i, i + SEGMENT_MAX);
-        const id = uuidv7();
-        let first = Infinity;
-        let last = -Infinity;
-        const encoded: unknown[] = new Array(part.length);
-        const terms = new Map<string, Buffer>();
-        for (let j = 0; j < part.length; j++) {
-          const { rec, key } = part[j]!;
-          encoded[j] = rec.encoded;
-          if (rec.at < first) first = rec.at;
-          if (rec.at > last) last = rec.at;
-          keyRows.push({ kind, day, record_key: key, segment_id: id });
-          for (const t of rec.terms) {
-            const b = termIndex(k, t);
-            terms.set(b.toString('latin1'), b);
+    const keyRows: unknown[][] = [];
+    const planned: { id: string; day: string; records: StorableRecord[] }[] = [];
+    const seen = new Set<string>();
+    for (const [day, recs] of groups) {
+      for (let i = 0; i < recs.length; i += SEGMENT_MAX) {
+        const seg = { id: uuidv7(), day, records: [] as StorableRecord[] };
+        for (const rec of recs.slice(i, i + SEGMENT_MAX)) {
+          if (seen.has(rec.naturalKey)) {
+            duplicates++;
+            continue;
           }
+          seen.add(rec.naturalKey);
+          const key = k.keyring.blindIndex(`telecom-record/${kind}`, rec.naturalKey).subarray(0, KEY_BYTES);
+          keyRows.push([kind, day, key, seg.id]);
+          seg.records.push(rec);
         }
-        for (const term of terms.values()) termRows.push({ term, segment_id: id, kind, day });
-        const payload = Buffer.from(JSON.stringify(encoded), 'utf8');
-        const sealed = sealField(
-          dek!.key,
-          dek!.version,
-          { table: 'telecom_segments', rowId: id, column: 'payload_ct', subjectId: batch.subjectId },
-          payload,
-        );
-        segments.push({
-          id,
-          kind,
-          account_id: batch.accountId,
-          subject_id: batch.subjectId,
-          day,
-          first_at: new Date(first).toISOString(),
-          last_at: new Date(last).toISOString(),
-          record_count: part.length,
-          payload_ct: sealed,
-          source,
-          collected_at: now,
-          legal_basis: legalBasis,
-          policy_version: k.policy.version,
-          created_at: now,
-        });
-        batchStored += part.length;
+        planned.push(seg);
       }
     }
+    const fresh = await k.bulk.insertNew(
+      k.tx,
+      'telecom_record_keys',
+      KEY_COLUMNS,
+      ['kind', 'day', 'record_key'],
+      keyRows,
+    );
 
-    await insertChunked(k, 'telecom_segments', segments, 50);
-    await insertChunked(k, 'telecom_record_keys', keyRows, IN_CHUNK);
-    await insertChunked(k, 'telecom_terms', termRows, IN_CHUNK);
+    const dek = keyRows.length > 0 ? await k.currentDataKey(batch.subjectId) : null;
+    const segmentRows: unknown[][] = [];
+    const termsByDay = new Map<string, Map<string, Buffer>>();
+    let row = 0;
+    let batchStored = 0;
+    for (const seg of planned) {
+      const encoded: unknown[] = [];
+      let terms = termsByDay.get(seg.day);
+      if (!terms) termsByDay.set(seg.day, (terms = new Map<string, Buffer>()));
+      let first = Infinity;
+      let last = -Infinity;
+      for (const rec of seg.records) {
+        if (!fresh[row++]) {
+          duplicates++;
+          continue;
+        }
+        encoded.push(rec.encoded);
+        if (rec.at < first) first = rec.at;
+        if (rec.at > last) last = rec.at;
+        for (const t of rec.terms) {
+          const b = termIndex(k, t);
+          terms.set(b.toString('latin1'), b);
+        }
+      }
+      if (encoded.length === 0) continue;
+      const payload = Buffer.from(JSON.stringify(encoded), 'utf8');
+      const sealed = sealField(
+        dek!.key,
+        dek!.version,
+        { table: 'telecom_segments', rowId: seg.id, column: 'payload_ct', subjectId: batch.subjectId },
+        payload,
+      );
+      segmentRows.push([
+        seg.id,
+        kind,
+        batch.accountId,
+        batch.subjectId,
+        seg.day,
+        new Date(first).toISOString(),
+        new Date(last).toISOString(),
+        encoded.length,
+        sealed,
+        source,
+        now,
+        legalBasis,
+        k.policy.version,
+        now,
+      ]);
+      batchStored += encoded.length;
+    }
+    await k.bulk.insert(k.tx, 'telecom_segments', SEGMENT_COLUMNS, segmentRows);
+    const termRows: unknown[][] = [];
+    for (const [day, terms] of termsByDay)
+      for (const term of terms.values()) termRows.push([term, kind, batch.accountId, day]);
+    await k.bulk.insertNew(
+      k.tx,
+      'telecom_terms',
+      TERM_COLUMNS,
+      ['term', 'kind', 'account_id', 'day'],
+      termRows,
+    );
     stored += batchStored;
     k.allowed('ingest', batch.subjectId, decisions, `${batchStored} ${kind} records stored`);
   }
   return { stored, duplicates };
 }
 
-async function insertChunked(
-  k: GateKernel,
-  table: 'telecom_segments' | 'telecom_record_keys' | 'telecom_terms',
-  rows: Record<string, unknown>[],
-  size: number,
-): Promise<void> {
-  for (let i = 0; i < rows.length; i += size) {
-    await k.tx
-      .insertInto(table)
-      .values(rows.slice(i, i + size) as never)
-      .execute();
-  }
-}
+const KEY_COLUMNS = [
+  ['kind', 'text'],
+  ['day', 'text'],
+  ['record_key', 'bytea'],
+  ['segment_id', 'text'],
+] as const;
+const TERM_COLUMNS = [
+  ['term', 'bytea'],
+  ['kind', 'text'],
+  ['account_id', 'text'],
+  ['day', 'text'],
+] as const;
+const SEGMENT_COLUMNS = [
+  ['id', 'text'],
+  ['kind', 'text'],
+  ['account_id', 'text'],
+  ['subject_id', 'text'],
+  ['day', 'text'],
+  ['first_at', 'text'],
+  ['last_at', 'text'],
+  ['record_count', 'integer'],
+  ['payload_ct', 'bytea'],
+  ['source', 'text'],
+  ['collected_at', 'text'],
+  ['legal_basis', 'text'],
+  ['policy_version', 'integer'],
+  ['created_at', 'text'],
+] as const;
 
 /** What to read: one account's records in a window, or (authority searches) records holding a term. */
 export interface TelecomQuery {
@@ -252,8 +273,16 @@ export async function* readTelecomRecords(
     if (fromDay) sel = sel.where('day', '>=', fromDay);
     if (toDay) sel = sel.where('day', '<=', toDay);
     for (const t of termKeys) {
-      sel = sel.where('id', 'in', (eb) =>
-        eb.selectFrom('telecom_terms').select('segment_id').where('term', '=', t),
+      sel = sel.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('telecom_terms')
+            .select('term')
+            .where('term', '=', t)
+            .where('telecom_terms.kind', '=', kind)
+            .whereRef('telecom_terms.account_id', '=', 'telecom_segments.account_id')
+            .whereRef('telecom_terms.day', '=', 'telecom_segments.day'),
+        ),
       );
     }
     const page = await sel.orderBy('day').orderBy('id').limit(20).execute();
@@ -370,14 +399,19 @@ export async function deleteTelecomDays(
         .where('day', '=', day)
         .where('segment_id', 'in', chunk)
         .execute();
-      await k.tx
-        .deleteFrom('telecom_terms')
-        .where('kind', '=', kind)
-        .where('day', '=', day)
-        .where('segment_id', 'in', chunk)
-        .execute();
       await k.tx.deleteFrom('telecom_segments').where('id', 'in', chunk).execute();
     }
+  }
+  // Whole account-days went, so their term rows go too.
+  const accountDays = new Set(segs.map((s) => `${s.account_id}\u0000${s.day}`));
+  for (const ad of accountDays) {
+    const [accountId, day] = ad.split('\u0000') as [string, string];
+    await k.tx
+      .deleteFrom('telecom_terms')
+      .where('kind', '=', kind)
+      .where('day', '=', day)
+      .where('account_id', '=', accountId)
+      .execute();
   }
   const perSubject = new Map<string, number>();
   for (const s of segs) perSubject.set(s.subject_id, (perSubject.get(s.subject_id) ?? 0) + s.record_count);

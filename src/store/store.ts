@@ -4,6 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import { SigiloError } from '../errors.ts';
+import { postgresBulkInsert, sqliteBulkInsert, type BulkInsert } from './bulk-insert.ts';
 import type { Database } from './database.ts';
 import { migrationProvider } from './migrations/index.ts';
 
@@ -15,6 +16,8 @@ export type Tx = Transaction<Database>;
 export interface Store {
   readonly db: Db;
   readonly dialect: StoreDialect;
+  /** Dialect-specific bulk insertion for the telecom hot path (inside a Kysely transaction). */
+  readonly bulk: BulkInsert;
   /** Runs `work` in one transaction; PostgreSQL uses READ COMMITTED with explicit row locks where order matters. */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -33,10 +36,11 @@ export interface PostgresOptions {
 // int8 (bigint) comes back as a JS number: sequence numbers and epoch-ms stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-function makeStore(db: Db, dialect: StoreDialect): Store {
+function makeStore(db: Db, dialect: StoreDialect, bulk: BulkInsert): Store {
   return {
     db,
     dialect,
+    bulk,
     transaction: (work) => db.transaction().execute(work),
     close: () => db.destroy(),
   };
@@ -51,7 +55,7 @@ export function openSqliteStore(file: string): Store {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return makeStore(db, 'sqlite');
+  return makeStore(db, 'sqlite', sqliteBulkInsert(sqlite));
 }
 
 /** Opens a PostgreSQL store; TLS is configured from `sslMode` and `caFile`. */
@@ -70,7 +74,7 @@ export function openPostgresStore(options: PostgresOptions): Store {
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return makeStore(db, 'postgres');
+  return makeStore(db, 'postgres', postgresBulkInsert());
 }
 
 /** A migrator whose bookkeeping tables live in the store's own schema. */

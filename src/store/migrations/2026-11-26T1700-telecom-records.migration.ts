@@ -2,15 +2,17 @@
  * Telecom records at volume. Records are stored in sealed segments (one per account, kind, UTC day and ingest
  * batch) so that one AES-GCM operation covers hundreds of records and retention drops whole days.
  * `telecom_record_keys` makes ingestion idempotent (one keyed hash per record natural key) and
- * `telecom_terms` holds blind indexes of numbers, usernames and IPs pointing at segments.
+ * `telecom_terms` holds blind indexes of numbers, usernames and IPs per account and day.
  * Nothing here joins across accounts on the hot path, so the tables can be distributed by account (Citus).
  * Frozen in time: never import application code here.
  */
-import type { Kysely } from 'kysely';
-import { bytesType } from './portable.ts';
+import { sql, type Kysely } from 'kysely';
+import { bytesType, dialectOf } from './portable.ts';
 
 export async function up(db: Kysely<any>): Promise<void> {
   const bytes = bytesType(db);
+  // SQLite: the key and term tables are clustered on their primary key (one B-tree instead of two per row).
+  const clustered = dialectOf(db) === 'sqlite' ? sql`without rowid` : sql``;
   await db.schema
     .createTable('telecom_segments')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -46,17 +48,25 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('record_key', bytes, (c) => c.notNull())
     .addColumn('segment_id', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('telecom_record_keys_pk', ['kind', 'day', 'record_key'])
+    .modifyEnd(clustered)
     .execute();
 
+  // One row per distinct term per account and day (not per record): a search finds the account-days holding a
+  // number, username or IP, then opens only those segments.
   await db.schema
     .createTable('telecom_terms')
     .addColumn('term', bytes, (c) => c.notNull())
-    .addColumn('segment_id', 'text', (c) => c.notNull())
     .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('account_id', 'text', (c) => c.notNull())
     .addColumn('day', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('telecom_terms_pk', ['term', 'segment_id'])
+    .addPrimaryKeyConstraint('telecom_terms_pk', ['term', 'kind', 'account_id', 'day'])
+    .modifyEnd(clustered)
     .execute();
-  await db.schema.createIndex('telecom_terms_day_idx').on('telecom_terms').columns(['kind', 'day']).execute();
+  await db.schema
+    .createIndex('telecom_terms_day_idx')
+    .on('telecom_terms')
+    .columns(['kind', 'day', 'account_id'])
+    .execute();
 
   await db.schema
     .createTable('attribution_rules')

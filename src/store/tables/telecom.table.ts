@@ -27,11 +27,11 @@ export interface TelecomRecordKeyTable {
   segment_id: string;
 }
 
-/** Blind index of a number, username or IP found in a segment. */
+/** Blind index of a number, username or IP found in an account's records of one day. */
 export interface TelecomTermTable {
   term: Buffer;
-  segment_id: string;
   kind: string;
+  account_id: string;
   day: string;
 }
 

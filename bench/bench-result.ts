@@ -1,0 +1,14 @@
+/** One benchmark figure, always measured against a baseline in the same run (shared, noisy machines). */
+export interface BenchResult {
+  id: string;
+  what: string;
+  value: number;
+  unit: string;
+  baseline: string;
+  baselineValue: number;
+  /** baselineValue / value for rates (the "privacy tax"), value / baselineValue for times; see `ratioMeaning`. */
+  ratio: number;
+  ratioMeaning: string;
+  target?: string;
+  pass?: boolean;
+}

@@ -1,0 +1,179 @@
+/**
+ * P1/P2 of SPEC §11: bulk CDR ingest through the gate (attribution, E.164 normalisation, keyed natural keys,
+ * blind indexes, sealed segments, access log) against a plaintext insert of the same rows into the same engine
+ * in the same run: SQLite prepared INSERTs in the same batch size, PostgreSQL COPY (pg-copy-streams).
+ */
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { ParsedCdr, ParseOutcome } from '../src/telecom/formats/cdr-record.ts';
+import { DEFAULT_ACCOUNTS, generateCdrs } from '../src/telecom/synthetic/synthetic-cdr.ts';
+import type { BenchResult } from './bench-result.ts';
+import { benchCtx, benchSigilo, PG_URL, time } from './support.ts';
+
+const CNPJS = ['11.222.333/0001-81', '12.ABC.345/01DE-35', '04.252.011/0001-10', '40.688.134/0001-61'];
+const BATCH = 20_000;
+const COLUMNS = [
+  'natural_key',
+  'platform',
+  'platform_id',
+  'linked_id',
+  'started_at',
+  'answered_at',
+  'ended_at',
+  'duration_sec',
+  'bill_sec',
+  'caller',
+  'callee',
+  'caller_name',
+  'account_code',
+  'context',
+  'channel',
+  'dst_channel',
+  'username',
+  'source_ip',
+  'disposition',
+  'direction',
+] as const;
+
+function rowOf(c: ParsedCdr): (string | number | null)[] {
+  return [
+    c.naturalKey,
+    c.platform,
+    c.platformId,
+    c.linkedId,
+    c.startedAt,
+    c.answeredAt,
+    c.endedAt,
+    c.durationSec,
+    c.billSec,
+    c.caller,
+    c.callee,
+    c.callerName,
+    c.accountCode,
+    c.context,
+    c.channel,
+    c.dstChannel,
+    c.username,
+    c.sourceIp,
+    c.disposition,
+    c.direction,
+  ];
+}
+
+async function* outcomes(cdrs: ParsedCdr[]): AsyncGenerator<ParseOutcome> {
+  for (const record of cdrs) yield { ok: true, record };
+}
+
+async function sigiloIngest(
+  dialect: 'sqlite' | 'postgres',
+  cdrs: ParsedCdr[],
+): Promise<{ seconds: number; stored: number; baselineSeconds: number }> {
+  const b = await benchSigilo(dialect);
+  try {
+    for (const [i, code] of DEFAULT_ACCOUNTS.entries()) {
+      const id = await b.sigilo.gate.run(benchCtx('support_agent', 'contracting'), (s) =>
+        b.sigilo.services.accounts.create(s, { kind: 'company', name: `Cliente ${i}`, taxId: CNPJS[i]! }),
+      );
+      await b.sigilo.services.attributionRules.add(b.store.db, 'accountcode', code, id, new Date());
+    }
+    let stored = 0;
+    const seconds = await time(async () => {
+      const r = await b.sigilo.services.telecomIngest.ingestCdrs(
+        benchCtx('network_platform', 'provisioning'),
+        outcomes(cdrs),
+        { batchSize: BATCH },
+      );
+      stored = r.stored;
+    });
+    const baselineSeconds =
+      dialect === 'sqlite' ? sqliteBaseline(b.sqliteFile!, cdrs) : await postgresBaseline(b.schema!, cdrs);
+    return { seconds, stored, baselineSeconds };
+  } finally {
+    await b.cleanup();
+  }
+}
+
+function sqliteBaseline(file: string, cdrs: ParsedCdr[]): number {
+  // The same database file, through the same driver, with the same pragmas: the plaintext cost of these rows.
+  const db = new SqliteDatabase(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(
+    `create table plain_cdrs (${COLUMNS.map((c) => `${c} ${c.endsWith('_sec') ? 'integer' : 'text'}`).join(', ')}, primary key (natural_key))`,
+  );
+  const insert = db.prepare(`insert into plain_cdrs values (${COLUMNS.map(() => '?').join(',')})`);
+  const batch = db.transaction((rows: ParsedCdr[]) => {
+    for (const c of rows) insert.run(rowOf(c));
+  });
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < cdrs.length; i += BATCH) batch(cdrs.slice(i, i + BATCH));
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  db.close();
+  return s;
+}
+
+async function postgresBaseline(schema: string, cdrs: ParsedCdr[]): Promise<number> {
+  const client = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
+  await client.connect();
+  try {
+    await client.query(
+      `create table plain_cdrs (${COLUMNS.map((c) => `${c} ${c.endsWith('_sec') ? 'integer' : 'text'}`).join(', ')}, primary key (natural_key))`,
+    );
+    const esc = (v: string | number | null): string =>
+      v === null
+        ? '\\N'
+        : String(v).replace(
+            /[\\\t\n\r]/g,
+            (m) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[m]!,
+          );
+    return await time(async () => {
+      for (let i = 0; i < cdrs.length; i += BATCH) {
+        const part = cdrs.slice(i, i + BATCH);
+        await client.query('begin');
+        await pipeline(
+          Readable.from(
+            (function* () {
+              for (const c of part) yield `${rowOf(c).map(esc).join('\t')}\n`;
+            })(),
+          ),
+          client.query(copyFrom('copy plain_cdrs from stdin')),
+        );
+        await client.query('commit');
+      }
+    });
+  } finally {
+    await client.end();
+  }
+}
+
+/** P1 (SQLite) and P2 (PostgreSQL, when reachable). */
+export async function run(opts: { records?: number; postgres?: boolean } = {}): Promise<BenchResult[]> {
+  const n = opts.records ?? 200_000;
+  const cdrs = [...generateCdrs({ count: n, seed: 42 })];
+  const results: BenchResult[] = [];
+  for (const dialect of opts.postgres ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)) {
+    const r = await sigiloIngest(dialect, cdrs);
+    const rate = r.stored / r.seconds;
+    const baseRate = n / r.baselineSeconds;
+    const tax = baseRate / rate;
+    results.push({
+      id: dialect === 'sqlite' ? 'P1' : 'P2',
+      what: `bulk CDR ingest through the gate, ${dialect} (${n.toLocaleString('en')} records)`,
+      value: Math.round(rate),
+      unit: 'records/s',
+      baseline:
+        dialect === 'sqlite'
+          ? 'plaintext prepared INSERT of the same rows, same file'
+          : 'plaintext COPY of the same rows, same database',
+      baselineValue: Math.round(baseRate),
+      ratio: Number(tax.toFixed(2)),
+      ratioMeaning: 'privacy tax = baseline rate / Sigilo rate',
+      target: dialect === 'sqlite' ? '>= 150,000 records/s and tax <= 3' : 'tax <= 3',
+      pass: dialect === 'sqlite' ? rate >= 150_000 && tax <= 3 : tax <= 3,
+    });
+  }
+  return results;
+}
