@@ -23,6 +23,9 @@ import { CredentialService } from './services/credential.service.ts';
 import { InvoiceService } from './services/invoice.service.ts';
 import { PersonService } from './services/person.service.ts';
 import { TicketService } from './services/ticket.service.ts';
+import type { BlobStore } from './recordings/blob-store.ts';
+import { openBlobStore } from './recordings/open-blob-store.ts';
+import { RecordingService } from './recordings/recording.service.ts';
 import { AttributionRuleRepository } from './telecom/attribution/attribution.ts';
 import { RecordIngestService } from './telecom/ingest/record-ingest.service.ts';
 import { RecordQueryService } from './telecom/query/record-query.service.ts';
@@ -48,6 +51,7 @@ export interface Sigilo {
     readonly tickets: TicketService;
     readonly credentials: CredentialService;
     readonly telecomIngest: RecordIngestService;
+    readonly recordings: RecordingService;
     readonly telecomQuery: RecordQueryService;
     readonly attributionRules: AttributionRuleRepository;
   };
@@ -62,6 +66,8 @@ export interface OpenOptions {
   store?: Store;
   /** Use this key provider instead of the configured one (tests). */
   keyProvider?: KeyProvider;
+  /** Use this blob store for recordings instead of the configured one (tests). */
+  blobStore?: BlobStore;
 }
 
 /** Opens the configured store (without migrating). */
@@ -141,6 +147,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
     const repo = new AccessLogRepository(store.dialect);
     const writer = new AccessLogWriter(repo, keyring, now, config.checkpointEvery);
     const gate = new Gate({ store, keyring, accessLog: writer, policy: () => policies.policy(), now });
+    const blobs = options.blobStore ?? (await openBlobStore(config.recordings.store, now));
     return {
       store,
       gate,
@@ -160,6 +167,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
         tickets: new TicketService(now),
         credentials: new CredentialService(),
         telecomIngest: new RecordIngestService(gate, store),
+        recordings: new RecordingService({ gate, blobs, maxBytes: config.recordings.maxBytes, now }),
         telecomQuery: new RecordQueryService(),
         attributionRules: new AttributionRuleRepository(),
       },

@@ -41,6 +41,18 @@ const EnvSchema = z.object({
   SIGILO_CHECKPOINT_EVERY: z.coerce.number().int().min(1).default(1000),
   SIGILO_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(366).default(30),
   SIGILO_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
+  SIGILO_RECORDINGS_STORE: z.enum(['filesystem', 's3']).default('filesystem'),
+  SIGILO_RECORDINGS_DIR: z.string().min(1).optional(),
+  SIGILO_RECORDING_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(500 * 1024 * 1024),
+  SIGILO_S3_BUCKET: z.string().min(1).optional(),
+  SIGILO_S3_REGION: z.string().min(1).default('us-east-1'),
+  SIGILO_S3_ENDPOINT: z.string().url().optional(),
+  SIGILO_S3_FORCE_PATH_STYLE: bool.default(false),
+  SIGILO_S3_PREFIX: z.string().default('recordings/'),
 });
 
 export interface SigiloConfig {
@@ -77,6 +89,21 @@ export interface SigiloConfig {
     /** Failed authentications one client address may make per minute before it gets 429. */
     readonly failuresPerMinute: number;
   };
+  readonly recordings: {
+    /** Largest accepted recording, in plaintext bytes. */
+    readonly maxBytes: number;
+    /** S3 credentials come from the standard AWS chain (environment, shared files, instance role). */
+    readonly store:
+      | { readonly kind: 'filesystem'; readonly dir: string }
+      | {
+          readonly kind: 's3';
+          readonly bucket: string;
+          readonly region: string;
+          readonly endpoint?: string;
+          readonly forcePathStyle: boolean;
+          readonly prefix: string;
+        };
+  };
 }
 
 /** Reads and validates the configuration; `overrides` come from CLI flags and win over the environment. */
@@ -102,6 +129,11 @@ export function loadConfig(
         issues: [{ variable: 'SIGILO_TLS_KEY_FILE', problem: 'set both or neither' }],
       },
     );
+  }
+  if (e.SIGILO_RECORDINGS_STORE === 's3' && !e.SIGILO_S3_BUCKET) {
+    throw new SigiloError('CONFIG_INVALID', 'invalid configuration: SIGILO_S3_BUCKET is required with s3', {
+      issues: [{ variable: 'SIGILO_S3_BUCKET', problem: 'required when SIGILO_RECORDINGS_STORE is s3' }],
+    });
   }
   let oidc: SigiloConfig['oidc'] = null;
   if (e.SIGILO_OIDC_ISSUER) {
@@ -161,6 +193,23 @@ export function loadConfig(
     auth: {
       tokenTtlDays: e.SIGILO_TOKEN_TTL_DAYS,
       failuresPerMinute: e.SIGILO_AUTH_FAILURES_PER_MINUTE,
+    },
+    recordings: {
+      maxBytes: e.SIGILO_RECORDING_MAX_BYTES,
+      store:
+        e.SIGILO_RECORDINGS_STORE === 's3'
+          ? {
+              kind: 's3',
+              bucket: e.SIGILO_S3_BUCKET!,
+              region: e.SIGILO_S3_REGION,
+              ...(e.SIGILO_S3_ENDPOINT ? { endpoint: e.SIGILO_S3_ENDPOINT } : {}),
+              forcePathStyle: e.SIGILO_S3_FORCE_PATH_STYLE,
+              prefix: e.SIGILO_S3_PREFIX,
+            }
+          : {
+              kind: 'filesystem',
+              dir: path.resolve(e.SIGILO_RECORDINGS_DIR ?? path.join(dataDir, 'recordings')),
+            },
     },
   });
 }
