@@ -79,6 +79,12 @@ export const ERROR_CODES = {
   // Configuration and generic
   CONFIG_INVALID: { status: 500, meaning: 'A configuration value is invalid; the message names it.' },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The request body is larger than the configured limit.' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    meaning: 'The request body has a content type the route does not accept (send application/json).',
+  },
+  ROUTE_NOT_FOUND: { status: 404, meaning: 'No route matches this method and path.' },
+  NOT_READY: { status: 503, meaning: 'The server cannot reach its database; retry later.' },
   RATE_LIMITED: { status: 429, meaning: 'Too many requests; retry after the indicated time.' },
   INTERNAL_ERROR: { status: 500, meaning: 'An unexpected error; the response carries only the request id.' },
 } as const satisfies Record<string, { status: number; meaning: string }>;

@@ -85,18 +85,37 @@ export class CredentialService {
     return { id: row.id, label: row.plain.label as string, secret: row.fields.secret };
   }
 
-  /** Labels of a person's credentials (no secret is read). */
+  /**
+   * Labels of a person's credentials, through the gate without opening any secret: provisioning secrets need
+   * read on provisioning_secret; portal password and MFA rows are listed too when the context may read
+   * authentication_secret.
+   */
   async list(
     s: GateSession,
     personId: string,
   ): Promise<{ id: string; kind: string; label: string; updatedAt: string }[]> {
-    const rows = await s.tx
-      .selectFrom('credentials')
-      .select(['id', 'kind', 'label', 'updated_at'])
-      .where('person_id', '=', personId)
-      .orderBy('created_at')
-      .execute();
-    return rows.map((r) => ({ id: r.id, kind: r.kind, label: r.label, updatedAt: r.updated_at }));
+    const rows = await s.find('provisioningSecrets', {
+      where: { person_id: personId },
+      subjectId: personId,
+      fields: [],
+    });
+    if (s.may('authentication_secret', 'read')) {
+      for (const name of ['portalPasswords', 'mfaSecrets'] as const) {
+        rows.push(
+          ...(await s.find(name, { where: { person_id: personId }, subjectId: personId, fields: [] })),
+        );
+      }
+    }
+    return rows
+      .map((r) => ({
+        id: r.id,
+        kind: r.plain.kind as string,
+        label: r.plain.label as string,
+        updatedAt: r.plain.updated_at as string,
+        createdAt: r.plain.created_at as string,
+      }))
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
+      .map(({ createdAt: _c, ...view }) => view);
   }
 }
 

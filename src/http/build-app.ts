@@ -1,0 +1,195 @@
+/**
+ * Builds the HTTP API around a Sigilo without listening (tests use `inject`; server.ts listens). Every route
+ * runs validate (TypeBox schema) → authenticate (bearer token or OIDC) → gate.run(service) → present (response
+ * schema, which also drops any field a view did not declare).
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawServerDefault,
+} from 'fastify';
+import type { IncomingMessage as RawRequest, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Sigilo } from '../app.ts';
+import type { SigiloConfig } from '../config/config.ts';
+import { StaffTokenService, type AppLog } from '../tokens/staff-token.service.ts';
+import { installAuthentication } from './auth/authenticate.ts';
+import { createOidcVerifier } from './auth/oidc.ts';
+import { installErrorHandlers } from './errors/error-handler.ts';
+import { createLogger } from './logger.ts';
+import { createMetrics, type HttpMetrics } from './metrics.ts';
+import { OPENAPI_DOCUMENT } from './openapi.ts';
+import { accountRoutes } from './routes/accounts/accounts.routes.ts';
+import { auditRoutes } from './routes/audit/audit.routes.ts';
+import { contractRoutes } from './routes/contracts/contracts.routes.ts';
+import { credentialRoutes } from './routes/credentials/credentials.routes.ts';
+import type { RouteDeps } from './routes/gated.ts';
+import { healthRoutes } from './routes/health/health.routes.ts';
+import { invoiceRoutes } from './routes/invoices/invoices.routes.ts';
+import { peopleRoutes } from './routes/people/people.routes.ts';
+import { policyRoutes } from './routes/policy/policy.routes.ts';
+import { sessionRoutes } from './routes/session/session.routes.ts';
+import { ticketRoutes } from './routes/tickets/tickets.routes.ts';
+import { tokenRoutes } from './routes/tokens/tokens.routes.ts';
+
+/** The Fastify instance type of Sigilo's API. */
+export type SigiloApp = FastifyInstance<
+  RawServerDefault,
+  RawRequest,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export interface BuildAppOptions {
+  /** The application logger (tests pass one writing into memory); default: pino at the configured level. */
+  logger?: Logger;
+  /** The token service (default: built over the Sigilo's store and policy). */
+  tokens?: StaffTokenService;
+  /** Collect process metrics (CPU, memory, event loop) too; the real server does, tests do not. */
+  processMetrics?: boolean;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Builds the app; call `ready()` or `inject()` on it, or hand it to `startServer`. */
+export async function buildApp(
+  sigilo: Sigilo,
+  config: SigiloConfig,
+  options: BuildAppOptions = {},
+): Promise<SigiloApp> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const tls = config.http.tls;
+  const app = Fastify({
+    loggerInstance: logger,
+    // One line per request is written by our onResponse hook instead: route pattern, never the URL.
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: false,
+    genReqId: (req: IncomingMessage) => {
+      // A client-chosen id is accepted only when it cannot smuggle text (or personal data) into the logs.
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: config.http.bodyLimitBytes,
+    trustProxy: config.http.trustProxy,
+    return503OnClosing: true,
+    ...(tls
+      ? {
+          https: {
+            cert: fs.readFileSync(tls.certFile),
+            key: fs.readFileSync(tls.keyFile),
+            minVersion: 'TLSv1.2' as const,
+          },
+        }
+      : {}),
+  }) as unknown as SigiloApp;
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+
+  const metrics = createMetrics({ processMetrics: options.processMetrics ?? false });
+  const appLog: AppLog = { info: (obj, msg) => logger.info(obj, msg) };
+  const tokens =
+    options.tokens ??
+    new StaffTokenService(sigilo.store, () => sigilo.policies.policy(), sigilo.now, {
+      defaultTtlDays: config.auth.tokenTtlDays,
+      log: appLog,
+    });
+  const deps: RouteDeps = { sigilo, tokens, metrics };
+
+  app.decorateRequest('principal', null);
+  app.decorateRequest('errorCode', null);
+  installErrorHandlers(app);
+  installRequestHooks(app, metrics);
+
+  await app.register(helmet, {
+    // HSTS only means something over HTTPS; on plain loopback HTTP it would only confuse browsers.
+    hsts: tls ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: tls ? [] : null,
+      },
+    },
+  });
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: OPENAPI_DOCUMENT,
+    hideUntagged: false,
+  });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    // Without TLS the browser must not be told to upgrade the UI's own requests to https.
+    transformStaticCSP: (header) => (tls ? header : header.replace(/\s*upgrade-insecure-requests;?/, '')),
+    uiConfig: { deepLinking: false, persistAuthorization: false },
+  });
+
+  await app.register(healthRoutes, { ...deps });
+  await app.register(
+    async (v1) => {
+      installAuthentication(v1, {
+        tokens,
+        oidc: config.oidc
+          ? createOidcVerifier(
+              config.oidc,
+              (role) => sigilo.policies.policy().roles.some((r) => r.id === role),
+              sigilo.now,
+            )
+          : null,
+        metrics,
+        failuresPerMinute: config.auth.failuresPerMinute,
+      });
+      for (const routes of [
+        sessionRoutes,
+        accountRoutes,
+        peopleRoutes,
+        contractRoutes,
+        invoiceRoutes,
+        ticketRoutes,
+        credentialRoutes,
+        policyRoutes,
+        auditRoutes,
+        tokenRoutes,
+      ]) {
+        await v1.register(routes, deps);
+      }
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}
+
+function installRequestHooks(app: SigiloApp, metrics: HttpMetrics): void {
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+    // Personal data is never cacheable by browsers or proxies.
+    void reply.header('cache-control', 'no-store');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    // The route pattern, never the URL: a URL can carry ids or, worse, a mistyped phone number.
+    const route = request.routeOptions.url ?? 'unmatched';
+    const labels = { method: request.method, route, status: String(reply.statusCode) };
+    metrics.requests.inc(labels);
+    metrics.duration.observe(labels, reply.elapsedTime / 1000);
+    request.log.info(
+      {
+        method: request.method,
+        route,
+        status: reply.statusCode,
+        latencyMs: Math.round(reply.elapsedTime * 100) / 100,
+        ...(request.principal ? { role: request.principal.role, via: request.principal.via } : {}),
+        ...(request.errorCode ? { code: request.errorCode } : {}),
+      },
+      'request completed',
+    );
+  });
+}

@@ -1,0 +1,44 @@
+/** Prometheus metrics of the HTTP API: requests by route and status, latency, auth failures, gate outcomes. */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface HttpMetrics {
+  readonly registry: Registry;
+  readonly requests: Counter<'method' | 'route' | 'status'>;
+  readonly duration: Histogram<'method' | 'route' | 'status'>;
+  readonly authFailures: Counter<'reason'>;
+  readonly gateDecisions: Counter<'outcome'>;
+}
+
+/** A fresh registry per app (tests build many apps); process metrics only when asked (the real server). */
+export function createMetrics(options: { processMetrics?: boolean } = {}): HttpMetrics {
+  const registry = new Registry();
+  if (options.processMetrics) collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    requests: new Counter({
+      name: 'sigilo_http_requests_total',
+      help: 'HTTP requests by route pattern and status.',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: 'sigilo_http_request_duration_seconds',
+      help: 'HTTP request latency by route pattern and status.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    authFailures: new Counter({
+      name: 'sigilo_auth_failures_total',
+      help: 'Rejected authentications by reason code.',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    gateDecisions: new Counter({
+      name: 'sigilo_gate_decisions_total',
+      help: 'Personal-data operations through the gate by outcome (allowed, denied, error).',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+  };
+}

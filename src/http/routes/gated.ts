@@ -1,0 +1,58 @@
+/**
+ * The one way a route reaches personal data: build the access context from the authenticated principal and
+ * the purpose headers, and run the service inside `sigilo.gate.run`. The gate decides, masks and logs; a
+ * missing purpose is passed on as null so the gate refuses it and writes the attempt to the access log.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { Sigilo } from '../../app.ts';
+import { SigiloError, isSigiloError } from '../../errors.ts';
+import type { AccessContext } from '../../gate/access-context.ts';
+import type { GateSession } from '../../gate/gate.ts';
+import type { StaffTokenService } from '../../tokens/staff-token.service.ts';
+import type { HttpMetrics } from '../metrics.ts';
+
+/** What every route plugin receives. */
+export interface RouteDeps {
+  sigilo: Sigilo;
+  tokens: StaffTokenService;
+  metrics: HttpMetrics;
+}
+
+const DENIALS = new Set(['PURPOSE_REQUIRED', 'PURPOSE_UNKNOWN', 'PURPOSE_NOT_ALLOWED', 'ROLE_NOT_ALLOWED']);
+
+/** The access context of an authenticated request. */
+export function accessContextOf(request: FastifyRequest): AccessContext {
+  const principal = request.principal;
+  if (!principal) throw new SigiloError('UNAUTHENTICATED', 'a bearer token is required');
+  return {
+    actor: principal.actor,
+    role: principal.role,
+    purpose: headerText(request.headers['sigilo-purpose']),
+    justification: headerText(request.headers['sigilo-justification']),
+    requestId: request.id,
+  };
+}
+
+/** Runs `work` through the gate for this request and counts the outcome. */
+export async function gated<T>(
+  deps: RouteDeps,
+  request: FastifyRequest,
+  work: (session: GateSession) => Promise<T>,
+): Promise<T> {
+  try {
+    const result = await deps.sigilo.gate.run(accessContextOf(request), work);
+    deps.metrics.gateDecisions.inc({ outcome: 'allowed' });
+    return result;
+  } catch (err) {
+    deps.metrics.gateDecisions.inc({
+      outcome: isSigiloError(err) && DENIALS.has(err.code) ? 'denied' : 'error',
+    });
+    throw err;
+  }
+}
+
+function headerText(value: string | string[] | undefined): string | null {
+  const v = Array.isArray(value) ? value[0] : value;
+  const trimmed = v?.trim();
+  return trimmed ? trimmed : null;
+}
