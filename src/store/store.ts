@@ -1,7 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type DatabaseIntrospector,
+  type DatabaseMetadata,
+  type SchemaMetadata,
+  type TableMetadata,
+  type Transaction,
+} from 'kysely';
 import pg from 'pg';
 import { SigiloError } from '../errors.ts';
 import { postgresBulkInsert, sqliteBulkInsert, type BulkInsert } from './bulk-insert.ts';
@@ -58,6 +69,66 @@ export function openSqliteStore(file: string): Store {
   return makeStore(db, 'sqlite', sqliteBulkInsert(sqlite));
 }
 
+/**
+ * Introspects only the connection's current schema. Kysely's own PostgreSQL introspector (which its Migrator
+ * calls on every run) reads every table and column of every schema in the database: slow on a shared database,
+ * and it fails with "schema ... does not exist" when another schema is dropped meanwhile (parallel test suites).
+ */
+class CurrentSchemaIntrospector implements DatabaseIntrospector {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the introspector is schema-agnostic
+  constructor(private readonly db: Kysely<any>) {}
+
+  async getSchemas(): Promise<SchemaMetadata[]> {
+    const { rows } = await sql<{ name: string | null }>`select current_schema() as name`.execute(this.db);
+    return rows.flatMap((r) => (r.name ? [{ name: r.name }] : []));
+  }
+
+  async getTables(): Promise<TableMetadata[]> {
+    const { rows } = await sql<{
+      table: string;
+      kind: string;
+      schema: string;
+      column: string;
+      type: string;
+      nullable: string;
+      default: string | null;
+    }>`
+      select c.table_name as table, t.table_type as kind, c.table_schema as schema, c.column_name as column,
+             c.udt_name as type, c.is_nullable as nullable, c.column_default as default
+      from information_schema.columns c
+      join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
+      where c.table_schema = current_schema()
+      order by c.table_name, c.ordinal_position`.execute(this.db);
+    const tables = new Map<string, TableMetadata & { columns: TableMetadata['columns'][number][] }>();
+    for (const r of rows) {
+      let table = tables.get(r.table);
+      if (!table) {
+        table = { name: r.table, schema: r.schema, isView: r.kind === 'VIEW', columns: [] };
+        tables.set(r.table, table);
+      }
+      table.columns.push({
+        name: r.column,
+        dataType: r.type,
+        isNullable: r.nullable === 'YES',
+        hasDefaultValue: r.default !== null,
+        isAutoIncrementing: r.default?.startsWith('nextval(') ?? false,
+      });
+    }
+    return [...tables.values()];
+  }
+
+  async getMetadata(): Promise<DatabaseMetadata> {
+    return { tables: await this.getTables() };
+  }
+}
+
+class SchemaScopedPostgresDialect extends PostgresDialect {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- matches Kysely's Dialect signature
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new CurrentSchemaIntrospector(db);
+  }
+}
+
 /** Opens a PostgreSQL store; TLS is configured from `sslMode` and `caFile`. */
 export function openPostgresStore(options: PostgresOptions): Store {
   let ssl: pg.PoolConfig['ssl'] = false;
@@ -73,7 +144,7 @@ export function openPostgresStore(options: PostgresOptions): Store {
     max: options.maxConnections ?? 10,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }) });
   return makeStore(db, 'postgres', postgresBulkInsert());
 }
 
