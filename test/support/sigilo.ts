@@ -35,6 +35,8 @@ export async function createTestSigilo(
   sigilo: Sigilo;
   config: SigiloConfig;
   dir: string;
+  /** Environment for a child process that should open this same Sigilo. */
+  env: Record<string, string>;
   clock: TestClock;
   cleanup: () => Promise<void>;
   reopen: () => Promise<Sigilo>;
@@ -55,6 +57,7 @@ export async function createTestSigilo(
     sigilo,
     config,
     dir: t.dir,
+    env: t.env,
     clock,
     reopen: async () => {
       const s = await openSigilo(config, {

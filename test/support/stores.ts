@@ -19,10 +19,18 @@ export const DIALECTS: StoreDialect[] = inject('postgresUrl') ? ['sqlite', 'post
 export async function createTestStore(
   dialect: StoreDialect,
   options: { migrate?: boolean } = {},
-): Promise<{ store: Store; dir: string; cleanup: () => Promise<void>; reopen: () => Store }> {
+): Promise<{
+  store: Store;
+  dir: string;
+  cleanup: () => Promise<void>;
+  reopen: () => Store;
+  env: Record<string, string>;
+}> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigilo-test-'));
   let store: Store;
   let reopen: () => Store;
+  // Environment that makes a child process's `loadConfig` open this same store.
+  let env: Record<string, string> = { SIGILO_DATA_DIR: dir };
   let dropSchema = (): Promise<void> => Promise.resolve();
   if (dialect === 'sqlite') {
     const file = path.join(dir, 'sigilo.db');
@@ -37,6 +45,7 @@ export async function createTestStore(
     await admin.query(`create schema ${schema}`);
     await admin.end();
     reopen = () => openPostgresStore({ connectionString: url, schema, maxConnections: 4 });
+    env = { ...env, SIGILO_DATABASE_URL: `${url}?options=${encodeURIComponent(`-c search_path=${schema}`)}` };
     store = reopen();
     dropSchema = async () => {
       const c = new pg.Client({ connectionString: url });
@@ -50,6 +59,7 @@ export async function createTestStore(
     store,
     dir,
     reopen,
+    env,
     cleanup: async () => {
       await store.close().catch(() => undefined);
       await dropSchema();

@@ -8,11 +8,13 @@ import type { AccessContext } from '../../gate/access-context.ts';
 import type { Gate } from '../../gate/gate.ts';
 import { storeTelecomRecords, type AccountBatch } from '../../gate/telecom-records.gate.ts';
 import type { Store } from '../../store/store.ts';
-import { AttributionRuleRepository, Attributor } from '../attribution/attribution.ts';
+import { AttributionRuleRepository, Attributor, type AttributionFacts } from '../attribution/attribution.ts';
 import type { ParseOutcome } from '../formats/cdr-record.ts';
 import {
   accessInputSchema,
+  cdrInputSchema,
   connectionInputSchema,
+  parsedFromInput,
   storableAccess,
   storableCdr,
   storableConnection,
@@ -129,7 +131,7 @@ export class RecordIngestService {
     for await (const item of items) {
       index++;
       report.read++;
-      const parsed = this.parseObject(kind, item);
+      const parsed = this.parseObject(kind, item, index);
       if ('problem' in parsed) {
         reject(report, index, parsed.problem);
         continue;
@@ -149,52 +151,49 @@ export class RecordIngestService {
     return report;
   }
 
-  private parseObject(
-    kind: TelecomKind,
-    item: unknown,
-  ):
-    | {
-        record: StorableRecord;
-        accountId: string | undefined;
-        facts: { username?: string | null; sourceIp?: string | null };
+  private parseObject(kind: TelecomKind, item: unknown, line: number): Parsed | { problem: string } {
+    switch (kind) {
+      case 'cdr': {
+        const r = cdrInputSchema.safeParse(item);
+        if (!r.success) return problemOf(r.error);
+        const c = r.data;
+        if (Date.parse(c.endedAt) < Date.parse(c.startedAt)) return { problem: 'endedAt: before startedAt' };
+        const record = storableCdr(parsedFromInput(c, line));
+        const numbers = record.terms.filter((t) => t.kind === 'number').map((t) => t.value);
+        const facts = {
+          accountCode: c.accountCode ?? null,
+          channel: c.channel ?? null,
+          dstChannel: c.dstChannel ?? null,
+          username: c.username ?? null,
+          sourceIp: c.sourceIp ?? null,
+          numbers,
+        };
+        return { record, accountId: c.accountId, facts };
       }
-    | { problem: string } {
-    const schema =
-      kind === 'connection'
-        ? connectionInputSchema
-        : kind === 'access'
-          ? accessInputSchema
-          : kind === 'traffic'
-            ? trafficInputSchema
-            : null;
-    if (!schema)
-      return {
-        problem: 'CDRs are sent as files through `sigilo import` or as objects of the generic format',
-      };
-    const r = schema.safeParse(item);
-    if (!r.success) {
-      const i = r.error.issues[0];
-      return { problem: `${i?.path.join('.') || 'record'}: ${i?.message ?? 'invalid'}` };
+      case 'connection': {
+        const r = connectionInputSchema.safeParse(item);
+        if (!r.success) return problemOf(r.error);
+        return {
+          record: storableConnection(r.data),
+          accountId: r.data.accountId,
+          facts: { username: r.data.username ?? null, sourceIp: r.data.ip },
+        };
+      }
+      case 'access': {
+        const r = accessInputSchema.safeParse(item);
+        if (!r.success) return problemOf(r.error);
+        return {
+          record: storableAccess(r.data),
+          accountId: r.data.accountId,
+          facts: { username: r.data.user, sourceIp: r.data.ip },
+        };
+      }
+      case 'traffic': {
+        const r = trafficInputSchema.safeParse(item);
+        if (!r.success) return problemOf(r.error);
+        return { record: storableTraffic(r.data), accountId: r.data.accountId, facts: {} };
+      }
     }
-    const v = r.data;
-    if (kind === 'connection') {
-      const c = v as ReturnType<typeof connectionInputSchema.parse>;
-      return {
-        record: storableConnection(c),
-        accountId: c.accountId,
-        facts: { username: c.username ?? null, sourceIp: c.ip },
-      };
-    }
-    if (kind === 'access') {
-      const a = v as ReturnType<typeof accessInputSchema.parse>;
-      return {
-        record: storableAccess(a),
-        accountId: a.accountId,
-        facts: { username: a.user, sourceIp: a.ip },
-      };
-    }
-    const t = v as ReturnType<typeof trafficInputSchema.parse>;
-    return { record: storableTraffic(t), accountId: t.accountId, facts: {} };
   }
 
   private async flush(
@@ -255,6 +254,18 @@ export class RecordIngestService {
       throw new SigiloError('NOT_FOUND', 'account not found', { resource: 'account', path: 'accountId' });
     }
   }
+}
+
+interface Parsed {
+  record: StorableRecord;
+  accountId: string | undefined;
+  facts: AttributionFacts;
+}
+
+/** The first schema problem, by path; values are never echoed. */
+function problemOf(error: { issues: { path: PropertyKey[]; message: string }[] }): { problem: string } {
+  const i = error.issues[0];
+  return { problem: `${i?.path.map(String).join('.') || 'record'}: ${i?.message ?? 'invalid'}` };
 }
 
 function emptyReport(): IngestReport {

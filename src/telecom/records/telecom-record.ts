@@ -135,6 +135,65 @@ const isoTime = z.iso.datetime({ offset: true }).transform((v) => new Date(v).to
 const ip = z.union([z.ipv4(), z.ipv6()]);
 const port = z.number().int().min(0).max(65535);
 
+/** A call detail record sent as JSON (HTTP batches from platforms that do not write files). */
+export const cdrInputSchema = z.strictObject({
+  accountId: z.string().min(1).max(64).optional(),
+  platformId: z.string().min(1).max(200).optional(),
+  linkedId: z.string().min(1).max(200).optional(),
+  startedAt: isoTime,
+  answeredAt: isoTime.nullable().optional(),
+  endedAt: isoTime,
+  durationSec: z.number().int().min(0).optional(),
+  billSec: z.number().int().min(0).optional(),
+  caller: z.string().max(64),
+  callee: z.string().max(64),
+  callerName: z.string().max(200).nullable().optional(),
+  direction: z.enum(['inbound', 'outbound', 'internal', 'unknown']).default('unknown'),
+  disposition: z
+    .enum(['answered', 'no_answer', 'busy', 'failed', 'congestion', 'unknown'])
+    .default('unknown'),
+  channel: z.string().max(200).nullable().optional(),
+  dstChannel: z.string().max(200).nullable().optional(),
+  accountCode: z.string().max(100).nullable().optional(),
+  context: z.string().max(100).nullable().optional(),
+  username: z.string().max(200).nullable().optional(),
+  sourceIp: ip.nullable().optional(),
+});
+export type CdrInput = z.infer<typeof cdrInputSchema>;
+
+/** A JSON CDR as the readers' ParsedCdr (natural key: platform id, else the record's content). */
+export function parsedFromInput(c: CdrInput, line: number): ParsedCdr {
+  const start = Date.parse(c.startedAt);
+  const end = Date.parse(c.endedAt);
+  const answered = c.answeredAt ? Date.parse(c.answeredAt) : null;
+  const naturalKey = c.platformId
+    ? `api:${c.platformId}`
+    : `content:${start}|${end}|${c.caller}|${c.callee}|${c.channel ?? ''}`;
+  return {
+    naturalKey,
+    platform: 'generic',
+    platformId: c.platformId ?? null,
+    linkedId: c.linkedId ?? null,
+    startedAt: c.startedAt,
+    answeredAt: c.answeredAt ?? null,
+    endedAt: c.endedAt,
+    durationSec: c.durationSec ?? Math.max(0, Math.round((end - start) / 1000)),
+    billSec: c.billSec ?? (answered === null ? 0 : Math.max(0, Math.round((end - answered) / 1000))),
+    caller: c.caller,
+    callee: c.callee,
+    callerName: c.callerName ?? null,
+    accountCode: c.accountCode ?? null,
+    context: c.context ?? null,
+    channel: c.channel ?? null,
+    dstChannel: c.dstChannel ?? null,
+    username: c.username ?? null,
+    sourceIp: c.sourceIp ?? null,
+    disposition: c.disposition,
+    direction: c.direction,
+    sourceLine: line,
+  };
+}
+
 /** A connection record (Marco Civil Art. 13): who had which IP and port range when (CGNAT needs the port). */
 export const connectionInputSchema = z.strictObject({
   accountId: z.string().min(1).max(64).optional(),

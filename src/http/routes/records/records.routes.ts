@@ -1,0 +1,292 @@
+/**
+ * Telecom records: batch ingest from network platforms (JSON array or NDJSON stream), account and person
+ * history, streaming export, authority searches, and the attribution rules that map records to accounts.
+ */
+import { Readable } from 'node:stream';
+import { createInterface } from 'node:readline';
+import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { SigiloError } from '../../../errors.ts';
+import { accessContextOf, gated, type RouteDeps } from '../gated.ts';
+import { Created, NoContent, PurposeHeaders, responses } from '../common.schema.ts';
+import {
+  AccountKindParams,
+  ExportQuery,
+  IngestBody,
+  IngestQuery,
+  IngestReport,
+  KindParams,
+  NewRuleBody,
+  PersonParams,
+  RecordPage,
+  RuleList,
+  RuleParams,
+  SearchBody,
+  WindowQuery,
+} from './records.schema.ts';
+
+const MAX_RECORDS = 100_000;
+const NDJSON_BODY_LIMIT = 256 * 1024 * 1024;
+const RULE_ROLES = new Set(['admin', 'provisioning']);
+
+export const recordsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, done) => {
+  const { telecomIngest, telecomQuery, attributionRules } = deps.sigilo.services;
+
+  // NDJSON is streamed to the ingester line by line, never buffered whole.
+  app.addContentTypeParser('application/x-ndjson', { bodyLimit: NDJSON_BODY_LIMIT }, (_req, payload, next) =>
+    next(null, payload),
+  );
+
+  app.post(
+    '/records/:kind',
+    {
+      bodyLimit: 64 * 1024 * 1024,
+      schema: {
+        tags: ['records'],
+        summary: 'Ingest a batch of records (JSON array, or NDJSON with Content-Type application/x-ndjson)',
+        description:
+          'Up to 100,000 records. Idempotent: records whose natural key is stored are counted as duplicates. ' +
+          'Records that fail validation or attribution are reported by position; the rest are stored.',
+        headers: PurposeHeaders,
+        params: KindParams,
+        querystring: IngestQuery,
+        // JSON arrays are validated here; NDJSON streams are validated record by record by the ingester.
+        body: {
+          content: { 'application/json': { schema: IngestBody }, 'application/x-ndjson': { schema: {} } },
+        } as unknown as typeof IngestBody,
+        response: responses({ 200: IngestReport }),
+      },
+    },
+    async (request) => {
+      const ctx = accessContextOf(request);
+      const body = request.body as unknown;
+      const items = body instanceof Readable ? ndjson(body) : Array.isArray(body) ? body : null;
+      if (items === null)
+        throw new SigiloError('VALIDATION_FAILED', 'body must be a JSON array or NDJSON', { path: 'body' });
+      if (Array.isArray(items) && items.length > MAX_RECORDS) {
+        throw new SigiloError('PAYLOAD_TOO_LARGE', `at most ${MAX_RECORDS} records per request`, {
+          path: 'body',
+        });
+      }
+      const report = await telecomIngest.ingestObjects(ctx, request.params.kind, items, {
+        source: 'network_platform',
+        ...(request.query.accountId ? { accountId: request.query.accountId } : {}),
+      });
+      return { ...report, errors: report.errors.slice(0, 1000) };
+    },
+  );
+
+  app.get(
+    '/accounts/:accountId/records/:kind',
+    {
+      schema: {
+        tags: ['records'],
+        summary: "One page of an account's records in a time window",
+        headers: PurposeHeaders,
+        params: AccountKindParams,
+        querystring: WindowQuery,
+        response: responses({ 200: RecordPage }),
+      },
+    },
+    async (request) => {
+      const { from, to, limit, cursor } = request.query;
+      return present(
+        await gated(deps, request, (s) =>
+          telecomQuery.accountHistory(
+            s,
+            request.params.kind,
+            request.params.accountId,
+            window(from, to),
+            limit ?? 100,
+            cursor,
+          ),
+        ),
+      );
+    },
+  );
+
+  app.get(
+    '/accounts/:accountId/records/:kind/export',
+    {
+      schema: {
+        tags: ['records'],
+        summary: "Stream an account's records (NDJSON or CSV)",
+        headers: PurposeHeaders,
+        params: AccountKindParams,
+        querystring: ExportQuery,
+      },
+    },
+    async (request, reply) => {
+      const { from, to, format = 'ndjson' } = request.query;
+      const ctx = accessContextOf(request);
+      // The export runs in one gate transaction; lines stream to the client as segments are opened.
+      const lines: string[] = [];
+      await deps.sigilo.gate.run(ctx, async (s) => {
+        for await (const line of telecomQuery.exportAccount(
+          s,
+          request.params.kind,
+          request.params.accountId,
+          window(from, to),
+          format,
+        )) {
+          lines.push(line);
+        }
+      });
+      reply.header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
+      reply.header('content-disposition', `attachment; filename="records-${request.params.kind}.${format}"`);
+      return reply.send(Readable.from(lines));
+    },
+  );
+
+  app.get(
+    '/people/:personId/calls',
+    {
+      schema: {
+        tags: ['records'],
+        summary: "A person's calls: their accounts' CDRs that involve one of their phone numbers",
+        headers: PurposeHeaders,
+        params: PersonParams,
+        querystring: WindowQuery,
+        response: responses({ 200: RecordPage }),
+      },
+    },
+    async (request) => {
+      const { from, to, limit, cursor } = request.query;
+      return present(
+        await gated(deps, request, (s) =>
+          telecomQuery.personCalls(s, request.params.personId, window(from, to), limit ?? 100, cursor),
+        ),
+      );
+    },
+  );
+
+  app.post(
+    '/records/search',
+    {
+      schema: {
+        tags: ['records'],
+        summary: 'Authority search across accounts: by number in a window, or by IP (+ port) at an instant',
+        description:
+          'Only with Sigilo-Purpose authority_order (SPEC §7); any other purpose is refused and logged.',
+        headers: PurposeHeaders,
+        body: SearchBody,
+        response: responses({ 200: RecordPage }),
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      return present(
+        await gated(deps, request, (s) =>
+          'number' in b
+            ? telecomQuery.searchByNumber(s, b.number, { from: b.from, to: b.to }, b.limit ?? 100, b.cursor)
+            : telecomQuery.searchByIpPort(s, b.ip, b.port ?? null, b.instant),
+        ),
+      );
+    },
+  );
+
+  app.get(
+    '/attribution-rules',
+    {
+      schema: {
+        tags: ['records'],
+        summary: 'List attribution rules (admin, provisioning)',
+        response: responses({ 200: RuleList }),
+      },
+    },
+    async (request) => {
+      assertRuleRole(request.principal?.role);
+      const rules = await attributionRules.list(deps.sigilo.store.db);
+      return {
+        rules: rules.map((r) => ({
+          id: r.id,
+          kind: r.kind,
+          pattern: r.pattern,
+          accountId: r.account_id,
+          createdAt: r.created_at,
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/attribution-rules',
+    {
+      schema: {
+        tags: ['records'],
+        summary: 'Add an attribution rule (admin, provisioning)',
+        body: NewRuleBody,
+        response: responses({ 201: Created }),
+      },
+    },
+    async (request, reply) => {
+      assertRuleRole(request.principal?.role);
+      const { kind, pattern, accountId } = request.body;
+      const id = await attributionRules.add(
+        deps.sigilo.store.db,
+        kind,
+        pattern,
+        accountId,
+        deps.sigilo.now(),
+      );
+      request.log.info({ event: 'attribution_rule.created', ruleId: id, kind }, 'attribution rule created');
+      return reply.code(201).send({ id });
+    },
+  );
+
+  app.delete(
+    '/attribution-rules/:ruleId',
+    {
+      schema: {
+        tags: ['records'],
+        summary: 'Remove an attribution rule',
+        params: RuleParams,
+        response: responses({ 204: NoContent }),
+      },
+    },
+    async (request, reply) => {
+      assertRuleRole(request.principal?.role);
+      if (!(await attributionRules.remove(deps.sigilo.store.db, request.params.ruleId))) {
+        throw new SigiloError('NOT_FOUND', 'attribution rule not found', { resource: 'attribution_rule' });
+      }
+      return reply.code(204).send(null);
+    },
+  );
+
+  done();
+};
+
+function assertRuleRole(role: string | undefined): void {
+  if (!role || !RULE_ROLES.has(role))
+    throw new SigiloError('ROLE_NOT_ALLOWED', 'attribution rules are managed by admin or provisioning');
+}
+
+function window(from?: string, to?: string): { from?: string; to?: string } {
+  return { ...(from ? { from } : {}), ...(to ? { to } : {}) };
+}
+
+/** Records as the wire carries them (already masked by the gate). */
+function present(p: { records: object[]; next: string | null }): {
+  records: Record<string, unknown>[];
+  next: string | null;
+} {
+  return { records: p.records.map((r) => ({ ...r })), next: p.next };
+}
+
+async function* ndjson(stream: Readable): AsyncGenerator<unknown> {
+  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+  let line = 0;
+  for await (const text of rl) {
+    line++;
+    if (text.trim() === '') continue;
+    try {
+      yield JSON.parse(text) as unknown;
+    } catch {
+      // A malformed line is reported by the ingester as an invalid record at its position.
+      yield { __invalid_json_line: line };
+    }
+    if (line > MAX_RECORDS)
+      throw new SigiloError('PAYLOAD_TOO_LARGE', `at most ${MAX_RECORDS} records per request`, {
+        path: 'body',
+      });
+  }
+}

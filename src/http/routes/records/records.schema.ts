@@ -1,0 +1,92 @@
+/** Schemas of the telecom-record routes. */
+import { Type } from '@fastify/type-provider-typebox';
+import { TELECOM_KINDS } from '../../../telecom/records/telecom-record.ts';
+import { RULE_KINDS } from '../../../telecom/attribution/attribution.ts';
+import { Id, StringEnum, Timestamp } from '../common.schema.ts';
+
+export const Kind = StringEnum(TELECOM_KINDS, { description: 'cdr, connection, access or traffic.' });
+export const KindParams = Type.Object({ kind: Kind });
+export const AccountKindParams = Type.Object({ accountId: Id, kind: Kind });
+export const PersonParams = Type.Object({ personId: Id });
+
+export const IngestQuery = Type.Object({
+  accountId: Type.Optional(Id),
+});
+
+/** Up to 100,000 records per request; each is validated on its own and bad ones are reported by index. */
+export const IngestBody = Type.Array(Type.Record(Type.String(), Type.Unknown()), { maxItems: 100_000 });
+
+export const IngestReport = Type.Object({
+  read: Type.Integer(),
+  stored: Type.Integer(),
+  duplicates: Type.Integer(),
+  rejected: Type.Integer(),
+  errors: Type.Array(
+    Type.Object({
+      line: Type.Integer({ description: '1-based position in the batch' }),
+      reason: Type.String(),
+    }),
+    {
+      description: 'The first 1,000 rejected records, by position; values are never echoed.',
+    },
+  ),
+});
+
+export const WindowQuery = Type.Object({
+  from: Type.Optional(Type.String({ format: 'date-time' })),
+  to: Type.Optional(Type.String({ format: 'date-time' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+});
+
+export const ExportQuery = Type.Object({
+  from: Type.Optional(Type.String({ format: 'date-time' })),
+  to: Type.Optional(Type.String({ format: 'date-time' })),
+  format: Type.Optional(StringEnum(['ndjson', 'csv'] as const)),
+});
+
+export const RecordPage = Type.Object({
+  records: Type.Array(Type.Record(Type.String(), Type.Unknown()), {
+    description: 'Records, masked as the policy says.',
+  }),
+  next: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const SearchBody = Type.Union([
+  Type.Object(
+    {
+      number: Type.String({ minLength: 3, maxLength: 32 }),
+      from: Type.String({ format: 'date-time' }),
+      to: Type.String({ format: 'date-time' }),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+      cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    },
+    { additionalProperties: false, description: 'Every call to or from a number in the window.' },
+  ),
+  Type.Object(
+    {
+      ip: Type.String({ minLength: 2, maxLength: 64 }),
+      port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+      instant: Type.String({ format: 'date-time' }),
+    },
+    {
+      additionalProperties: false,
+      description: 'Who used a public IP (and port, behind CGNAT) at an instant.',
+    },
+  ),
+]);
+
+export const RuleKind = StringEnum(RULE_KINDS);
+export const NewRuleBody = Type.Object(
+  { kind: RuleKind, pattern: Type.String({ minLength: 1, maxLength: 200 }), accountId: Id },
+  { additionalProperties: false },
+);
+export const Rule = Type.Object({
+  id: Id,
+  kind: RuleKind,
+  pattern: Type.String(),
+  accountId: Id,
+  createdAt: Timestamp,
+});
+export const RuleList = Type.Object({ rules: Type.Array(Rule) });
+export const RuleParams = Type.Object({ ruleId: Id });
