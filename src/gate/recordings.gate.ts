@@ -1,8 +1,9 @@
 /**
  * Gate extension for support-call recordings (category `support_recording`). The audio never passes through the
  * database: it is sealed on the fly into a blob (sealed-recording.cipher.ts, 64 KiB chunks) that the caller hands to
- * a blob store, and opened on the fly on the way out. This file is the only SQL on the `recordings` table, and
- * every function authorizes before a byte is stored or released and logs in the session's transaction.
+ * a blob store, and opened on the fly on the way out. Every change to the `recordings` table happens here (the
+ * read-only sweep queries are in recording.repository.ts); every function authorizes before a byte is stored or
+ * released and logs in the session's transaction.
  *
  * Uploads and downloads outlive the transaction that authorized them (holding a transaction open for a 500 MB
  * upload would stall SQLite's single writer), so each function returns a stream bound to the key it fetched.
@@ -325,35 +326,6 @@ export async function deleteRecording(
   await k.tx.deleteFrom('recordings').where('id', '=', id).execute();
   k.allowed('delete', row.subject_id, decisions, reason);
   return true;
-}
-
-/**
- * Ids of recordings due for a sweep (no personal data, so nothing is authorized or logged here; the deletion is):
- * `expired` are complete ones recorded before `before`, `abandoned` are uploads begun before `before`.
- */
-export async function recordingsBefore(
-  session: GateSession,
-  kind: 'expired' | 'abandoned',
-  before: string,
-  limit: number,
-): Promise<string[]> {
-  const k = kernelOf(session);
-  const q = k.tx.selectFrom('recordings').select('id');
-  const rows =
-    kind === 'expired'
-      ? await q
-          .where('status', '=', 'complete')
-          .where('recorded_at', '<', before)
-          .orderBy('recorded_at')
-          .limit(limit)
-          .execute()
-      : await q
-          .where('status', '=', 'uploading')
-          .where('created_at', '<', before)
-          .orderBy('created_at')
-          .limit(limit)
-          .execute();
-  return rows.map((r) => r.id);
 }
 
 // ---- helpers -------------------------------------------------------------------------------------------------

@@ -17,13 +17,13 @@ import {
   discardUpload,
   listRecordings,
   openRecording,
-  recordingsBefore,
   reportRecordingFailure,
   type RecordingView,
   type SealedUpload,
 } from '../gate/recordings.gate.ts';
 import { SOURCES, type Source } from '../services/provenance.ts';
 import type { BlobStore } from './blob-store.ts';
+import { abandonedUploadIds, expiredRecordingIds } from './recording.repository.ts';
 
 export type { RecordingView } from '../gate/recordings.gate.ts';
 
@@ -148,7 +148,7 @@ export class RecordingService {
     options: { limit?: number; reason?: string; keep?: (id: string) => boolean | Promise<boolean> } = {},
   ): Promise<string[]> {
     const ids = await this.deps.gate.run(ctx, (s) =>
-      recordingsBefore(s, 'expired', recordedBefore.toISOString(), options.limit ?? 100),
+      expiredRecordingIds(s.tx, recordedBefore.toISOString(), options.limit ?? 100),
     );
     const deleted: string[] = [];
     for (const id of ids) {
@@ -169,7 +169,7 @@ export class RecordingService {
    */
   async collectAbandoned(ctx: AccessContext, startedBefore: Date, limit = 100): Promise<number> {
     const ids = await this.deps.gate.run(ctx, (s) =>
-      recordingsBefore(s, 'abandoned', startedBefore.toISOString(), limit),
+      abandonedUploadIds(s.tx, startedBefore.toISOString(), limit),
     );
     let n = 0;
     for (const id of ids) {
