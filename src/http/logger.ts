@@ -4,6 +4,7 @@
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { SigiloConfig } from '../config/config.ts';
+import { SigiloError } from '../errors.ts';
 
 const REDACT = [
   'authorization',
@@ -14,14 +15,20 @@ const REDACT = [
   '*.token',
 ];
 
-/** Serialises an error without a message that could quote input (JSON parse errors quote the body). */
+/**
+ * Serialises an error for the log: its type, code and stack frames, but the message only for SigiloErrors
+ * (whose messages never hold personal data by rule). A foreign message can quote input: a JSON parse error
+ * quotes the body, a driver error can quote a value.
+ */
 export function serializeError(err: unknown): Record<string, unknown> {
   if (!(err instanceof Error)) return { type: typeof err };
   const e = err as Error & { code?: unknown; statusCode?: unknown };
   const out: Record<string, unknown> = { type: e.name };
   if (typeof e.code === 'string') out.code = e.code;
   if (typeof e.statusCode === 'number') out.statusCode = e.statusCode;
-  if (!(err instanceof SyntaxError)) out.stack = e.stack;
+  if (err instanceof SigiloError) out.message = err.message;
+  const frames = (e.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l));
+  if (frames.length) out.frames = frames.map((l) => l.trim()).slice(0, 15);
   return out;
 }
 

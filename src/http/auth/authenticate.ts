@@ -53,7 +53,8 @@ export function installAuthentication(app: FastifyInstance, deps: AuthDeps): voi
       throw new SigiloError('UNAUTHENTICATED', 'a bearer token is required (Authorization: Bearer ...)');
     }
     const status = await limiter(request, { increment: false });
-    if (!status.isAllowed && status.isExceeded) {
+    // `remaining` reaches 0 once the allowed number of failures is used up: the next attempt is refused.
+    if (!status.isAllowed && (status.isExceeded || status.remaining <= 0)) {
       deps.metrics.authFailures.inc({ reason: 'rate_limited' });
       throw new SigiloError(
         'RATE_LIMITED',

@@ -100,6 +100,9 @@ export function installErrorHandlers(app: FastifyInstance): void {
     request.errorCode = body.error.code;
     if (status >= 500) request.log.error({ err }, 'request failed');
     if (status === 401) void reply.header('www-authenticate', 'Bearer realm="sigilo"');
+    const retryAfter = body.error.details.retryAfterSeconds;
+    if (status === 429 && typeof retryAfter === 'number')
+      void reply.header('retry-after', String(retryAfter));
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
