@@ -65,7 +65,7 @@ export function openSqliteStore(file: string): Store {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return makeStore(db, 'sqlite', sqliteBulkInsert(sqlite));
 }
 
@@ -127,6 +127,34 @@ class SchemaScopedPostgresDialect extends PostgresDialect {
   override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
     return new CurrentSchemaIntrospector(db);
   }
+}
+
+const STATEMENT_CACHE = 500;
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running the small queries of the gate. Statements
+ * are reusable in better-sqlite3 (Kysely only runs them with all/run/iterate, one at a time on one connection),
+ * so the SQL text is the cache key.
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDatabase.Database {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return new Proxy(sqlite, {
+    get(target, prop, receiver) {
+      if (prop === 'prepare') {
+        return (text: string) => {
+          let stmt = cache.get(text);
+          if (!stmt || stmt.busy) {
+            stmt = target.prepare(text);
+            if (cache.size >= STATEMENT_CACHE) cache.delete(cache.keys().next().value as string);
+            cache.set(text, stmt);
+          }
+          return stmt;
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 /** Opens a PostgreSQL store; TLS is configured from `sslMode` and `caFile`. */
