@@ -84,7 +84,8 @@ export interface OpenedRecording {
   decrypt(blob: Readable, onIntegrityError?: (err: SigiloError) => Promise<void>): Readable;
 }
 
-const uploads = new WeakMap<SealedUpload, { subjectId: string; done: () => boolean }>();
+/** Uploads begun by the gate, with the subject they were authorized for (completion re-checks it). */
+const uploads = new WeakMap<SealedUpload, { subjectId: string }>();
 
 /**
  * Authorizes writing a recording of the ticket's subject, records it as `uploading` and returns the stream that
@@ -160,7 +161,7 @@ export async function beginRecording(
       blobSha256: ended ? hasher.digest() : Buffer.alloc(0),
     }),
   };
-  uploads.set(upload, { subjectId, done: () => ended });
+  uploads.set(upload, { subjectId });
   return upload;
 }
 
