@@ -423,7 +423,10 @@ export class GateSession {
 
   /** Destroys a subject's keys (crypto-shredding); needs `delete` on every personal category the subject may hold. */
   async shredSubject(subjectId: string, reason: string): Promise<void> {
-    const categories = this.policy.categories.filter((c) => c.personal).map((c) => c.id);
+    // Every category that is stored under subject keys (the incident register is not subject data).
+    const categories = this.policy.categories
+      .filter((c) => c.personal && c.id !== 'security_incident')
+      .map((c) => c.id);
     const decisions = this.authorize(categories, 'delete', subjectId, 'shred');
     await this.deps.keyring.shred(this.tx, subjectId, reason);
     this.allowed('shred', subjectId, decisions, reason);

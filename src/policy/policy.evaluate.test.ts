@@ -90,7 +90,10 @@ const MATRIX: Row[] = [
   ['network_platform', 'provisioning', 'call_record', 'read', 'PURPOSE_NOT_ALLOWED'],
   ['network_platform', 'provisioning', 'name', 'write', 'PURPOSE_NOT_ALLOWED'],
   // Sistema (retention sweeps)
-  ['system', 'legal_obligation', 'provisioning_secret', 'delete', 'none'],
+  ['system', 'legal_obligation', 'provisioning_secret', 'delete', 'hidden'],
+  ['system', 'legal_obligation', 'provisioning_secret', 'read', 'PURPOSE_NOT_ALLOWED'],
+  ['dpo', 'subject_request', 'provisioning_secret', 'delete', 'hidden'],
+  ['dpo', 'subject_request', 'provisioning_secret', 'read', 'PURPOSE_NOT_ALLOWED'],
   ['system', 'legal_obligation', 'call_record', 'read', 'none'],
   ['system', 'legal_obligation', 'call_record', 'write', 'PURPOSE_NOT_ALLOWED'],
   ['system', 'legal_obligation', 'email', 'export', 'PURPOSE_NOT_ALLOWED'],
@@ -128,14 +131,14 @@ describe('evaluate on the seed policy', () => {
     }
   });
 
-  it('releases provisioning secrets only to provisioning for provisioning (and to the retention sweep)', () => {
+  it('releases provisioning secrets only to provisioning for provisioning (not even to the retention sweep)', () => {
     const readers = ROLES.flatMap((role) =>
       PURPOSES.filter(
         (purpose) =>
           evaluate(policy, { role, purpose, category: 'provisioning_secret', operation: 'read' }).allowed,
       ).map((purpose) => `${role}/${purpose}`),
     );
-    expect(readers).toEqual(['provisioning/provisioning', 'system/legal_obligation']);
+    expect(readers).toEqual(['provisioning/provisioning']);
   });
 
   it('lets legal read call records only under authority_order or legal_obligation, and export only under an order', () => {

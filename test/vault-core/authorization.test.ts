@@ -241,10 +241,8 @@ describe.each(DIALECTS)('authorization through the services on %s', (dialect) =>
       }
     });
 
-    // TODO(policy): SPEC §1 says provisioning secrets are "released only to the provisioning purpose", but the
-    // default policy grants system/legal_obligation `read` on provisioning_secret (and authentication_secret).
-    // Retention sweeps need `delete`, not `read`; drop the read grant, then drop `.fails`.
-    it.fails('are not revealed to the retention role either', async () => {
+    // SPEC §1: released only to the provisioning purpose; retention sweeps only delete them.
+    it('are not revealed to the retention role either', async () => {
       await expectSigiloError(
         run('system', 'legal_obligation', reveal(t.sigilo, maria.secretId)),
         'PURPOSE_NOT_ALLOWED',

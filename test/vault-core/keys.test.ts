@@ -211,11 +211,8 @@ describe.each(DIALECTS)('keys on %s', (dialect) => {
       expect((await reopened.accessLog.verify()).ok).toBe(true);
     });
 
-    // TODO(policy): shredSubject needs `delete` on EVERY personal category of the policy, and the default policy
-    // gives dpo/subject_request no delete on authentication_secret, provisioning_secret or security_incident (the
-    // last is not even subject data). So the DPO cannot honour an erasure request at all. Fix either the grants or
-    // the rule (only categories a subject can hold); then drop `.fails`.
-    it.fails('the DPO can shred a data subject for a subject request', async () => {
+    // An erasure request: the DPO may delete (never read) the subject's credentials, so shredding works.
+    it('the DPO can shred a data subject for a subject request', async () => {
       const { gate, services } = t.sigilo;
       const personId = await gate.run(ctx('support_agent', 'support'), (s) =>
         services.people.create(s, { name: SAMPLE.personName, phones: [SAMPLE.phone] }),
