@@ -1,0 +1,62 @@
+/** What every `sigilo` command gets: configuration, an opened Sigilo on demand, and where to write. */
+import type { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
+import { openSigilo, type Sigilo } from '../app.ts';
+import { loadConfig, type SigiloConfig } from '../config/config.ts';
+import { StaffTokenService } from '../tokens/staff-token.service.ts';
+
+export interface CliIo {
+  out: Writable;
+  err: Writable;
+  env: NodeJS.ProcessEnv;
+  /** Stops a running `serve` (tests); SIGINT and SIGTERM do the same for a real process. */
+  signal?: AbortSignal;
+}
+
+export type ConfigOverrides = Parameters<typeof loadConfig>[1];
+
+export interface CliContext {
+  readonly io: CliIo;
+  /** The configuration from the environment, the global `--data-dir` and `overrides` (flags win). */
+  config(overrides?: ConfigOverrides): SigiloConfig;
+  /** Opens the initialised Sigilo, runs `work`, and closes it again whatever happens. */
+  withSigilo<T>(work: (sigilo: Sigilo) => Promise<T>): Promise<T>;
+  /** The application log (JSON lines on stderr), for events such as token creation. */
+  log(): Logger;
+  print(line?: string): void;
+  /** The exit code the command ends with (default 0; errors make it 1). */
+  exitCode: number;
+}
+
+/** Builds the context; `globals()` returns the parsed global options when a command runs. */
+export function createCliContext(io: CliIo, globals: () => { dataDir?: string }): CliContext {
+  let logger: Logger | undefined;
+  const ctx: CliContext = {
+    io,
+    config: (overrides = {}) => {
+      const dataDir = globals().dataDir;
+      return loadConfig(io.env, { ...(dataDir ? { SIGILO_DATA_DIR: dataDir } : {}), ...overrides });
+    },
+    withSigilo: async (work) => {
+      const sigilo = await openSigilo(ctx.config());
+      try {
+        return await work(sigilo);
+      } finally {
+        await sigilo.close();
+      }
+    },
+    log: () => (logger ??= pino({ level: ctx.config().logLevel, base: { service: 'sigilo-cli' } }, io.err)),
+    print: (line = '') => void io.out.write(`${line}\n`),
+    exitCode: 0,
+  };
+  return ctx;
+}
+
+/** The token service over an opened Sigilo, logging to the CLI's application log. */
+export function tokenService(ctx: CliContext, sigilo: Sigilo, config = ctx.config()): StaffTokenService {
+  const log = ctx.log();
+  return new StaffTokenService(sigilo.store, () => sigilo.policies.policy(), sigilo.now, {
+    defaultTtlDays: config.auth.tokenTtlDays,
+    log: { info: (obj, msg) => log.info(obj, msg) },
+  });
+}

@@ -1,0 +1,76 @@
+/**
+ * The `sigilo` command line: init, serve, tokens, policy, keys, audit, import. `npm start` is `sigilo serve`.
+ * Errors print their code and message (never personal data, by the SigiloError rule) and exit with 1.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { isSigiloError } from '../errors.ts';
+import { createCliContext, type CliIo } from './cli-context.ts';
+import { registerAuditCommand } from './commands/audit.command.ts';
+import { registerImportCommand } from './commands/import.command.ts';
+import { registerInitCommand } from './commands/init.command.ts';
+import { registerKeysCommand } from './commands/keys.command.ts';
+import { registerPolicyCommand } from './commands/policy.command.ts';
+import { registerServeCommand } from './commands/serve.command.ts';
+import { registerTokensCommand } from './commands/tokens.command.ts';
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<number> {
+  const fullIo: CliIo = { out: process.stdout, err: process.stderr, env: process.env, ...io };
+  const program = new Command('sigilo');
+  const ctx = createCliContext(fullIo, () => program.opts<{ dataDir?: string }>());
+  program
+    .description('Sigilo: the personal-data vault that enforces its privacy policy')
+    .option('--data-dir <dir>', 'data directory (default ./data, or SIGILO_DATA_DIR)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => void fullIo.out.write(s),
+      writeErr: (s) => void fullIo.err.write(s),
+    });
+  registerInitCommand(program, ctx);
+  registerServeCommand(program, ctx);
+  registerTokensCommand(program, ctx);
+  registerPolicyCommand(program, ctx);
+  registerKeysCommand(program, ctx);
+  registerAuditCommand(program, ctx);
+  registerImportCommand(program, (work) => ctx.withSigilo(work));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return ctx.exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (isSigiloError(err)) {
+      fullIo.err.write(`sigilo: ${err.code}: ${err.message}\n`);
+      const issues = err.details.issues;
+      if (Array.isArray(issues)) {
+        for (const i of issues as Record<string, unknown>[]) {
+          const where = i.path ?? i.variable;
+          const what = i.message ?? i.problem;
+          fullIo.err.write(`  - ${typeof where === 'string' && where ? `${where}: ` : ''}${String(what)}\n`);
+        }
+      }
+      return 1;
+    }
+    // Not a SigiloError: the type only, since a foreign message can quote input.
+    fullIo.err.write(
+      `sigilo: unexpected ${err instanceof Error ? err.name : 'error'}; run with SIGILO_LOG_LEVEL=debug\n`,
+    );
+    if (fullIo.env.SIGILO_LOG_LEVEL === 'debug' && err instanceof Error) fullIo.err.write(`${err.stack}\n`);
+    return 1;
+  }
+}
+
+function isMain(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  process.exitCode = await runCli(process.argv.slice(2));
+}
