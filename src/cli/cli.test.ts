@@ -257,7 +257,7 @@ describe('sigilo CLI without a store', () => {
   });
 
   it('`npm start` (tsx src/cli/main.ts serve) runs as a real process and stops on SIGTERM', async () => {
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       ...process.env,
       SIGILO_DATA_DIR: path.join(dir, 'process'),
       SIGILO_HTTP_PORT: '0',
