@@ -53,8 +53,17 @@ export function termKeyOf(session: GateSession, t: Term): Buffer {
   return termIndex(kernelOf(session), t);
 }
 
+const dayNames = new Map<number, string>();
+/** UTC day of an instant, cached per day number (toISOString per record showed up in profiles). */
 function dayOf(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  const n = Math.floor(ms / 86_400_000);
+  let name = dayNames.get(n);
+  if (name === undefined) {
+    name = new Date(n * 86_400_000).toISOString().slice(0, 10);
+    if (dayNames.size > 10_000) dayNames.clear();
+    dayNames.set(n, name);
+  }
+  return name;
 }
 
 /**
@@ -115,13 +124,13 @@ export async function storeTelecomRecords(
 
     const dek = keyRows.length > 0 ? await k.currentDataKey(batch.subjectId) : null;
     const segmentRows: unknown[][] = [];
-    const termsByDay = new Map<string, Map<string, Buffer>>();
+    const termsByDay = new Map<string, Set<Buffer>>();
     let row = 0;
     let batchStored = 0;
     for (const seg of planned) {
       const encoded: unknown[] = [];
       let terms = termsByDay.get(seg.day);
-      if (!terms) termsByDay.set(seg.day, (terms = new Map<string, Buffer>()));
+      if (!terms) termsByDay.set(seg.day, (terms = new Set<Buffer>()));
       let first = Infinity;
       let last = -Infinity;
       for (const rec of seg.records) {
@@ -132,10 +141,9 @@ export async function storeTelecomRecords(
         encoded.push(rec.encoded);
         if (rec.at < first) first = rec.at;
         if (rec.at > last) last = rec.at;
-        for (const t of rec.terms) {
-          const b = termIndex(k, t);
-          terms.set(b.toString('latin1'), b);
-        }
+        // termIndex returns one cached Buffer per term, so identity dedupes within the batch (the insert
+        // ignores the rare duplicate after a cache reset).
+        for (const t of rec.terms) terms.add(termIndex(k, t));
       }
       if (encoded.length === 0) continue;
       const payload = Buffer.from(JSON.stringify(encoded), 'utf8');

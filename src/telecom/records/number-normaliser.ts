@@ -31,14 +31,22 @@ function slow(raw: string): string {
   return parsed?.isValid() ? parsed.number : raw;
 }
 
+function allDigits(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 /** E.164 for public numbers; the input unchanged for extensions, withheld ('') and unparseable values. */
 export function fastNumber(raw: string): string {
   if (raw.length <= 6) return raw; // extensions, short codes, '' (withheld)
   const hit = cache.get(raw);
   if (hit !== undefined) return hit;
-  let d = raw.replace(/[\s().-]/g, '');
+  let d = allDigits(raw) ? raw : raw.replace(/[\s().-]/g, '');
   let out: string | null = null;
-  if (/^\d+$/.test(d)) {
+  if (allDigits(d)) {
     if (d.startsWith('0') && !d.startsWith('00') && !/^0[3589]00/.test(d)) {
       d = d.slice(1);
       // A carrier selection code (CSP, 2 digits) may follow the trunk prefix: 0 + CSP + DDD + number.
