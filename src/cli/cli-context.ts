@@ -1,8 +1,9 @@
 /** What every `sigilo` command gets: configuration, an opened Sigilo on demand, and where to write. */
 import type { Writable } from 'node:stream';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { openSigilo, type Sigilo } from '../app.ts';
 import { loadConfig, type SigiloConfig } from '../config/config.ts';
+import { createLogger } from '../http/logger.ts';
 import { StaffTokenService } from '../tokens/staff-token.service.ts';
 
 export interface CliIo {
@@ -45,7 +46,8 @@ export function createCliContext(io: CliIo, globals: () => { dataDir?: string })
         await sigilo.close();
       }
     },
-    log: () => (logger ??= pino({ level: ctx.config().logLevel, base: { service: 'sigilo-cli' } }, io.err)),
+    // Same logger (redaction, error serialiser) as the server; JSON lines on stderr so stdout stays clean.
+    log: () => (logger ??= createLogger(ctx.config().logLevel, io.err)),
     print: (line = '') => void io.out.write(`${line}\n`),
     exitCode: 0,
   };
