@@ -597,6 +597,33 @@ export class GateSession {
     }
     return q;
   }
+
+  // ---- retention sweeps: bulk deletion by value list (added for src/retention; append-only block) ----------
+
+  /**
+   * Deletes the rows whose plain `column` is one of `values` in a single statement and logs one entry per subject
+   * whose rows went; needs `delete` on every category the table holds. Retention sweeps delete bounded batches of
+   * known ids (or parent ids) with it: one round trip instead of a select and a delete. Returns rows deleted.
+   */
+  async deleteWhereIn<T extends SealedTableName>(
+    name: T,
+    column: string,
+    values: readonly string[],
+  ): Promise<number> {
+    const table: SealedTableSpec = SEALED_TABLES[name];
+    const decisions = this.authorize(
+      this.categoriesOf(table, Object.keys(table.fields)),
+      'delete',
+      null,
+      'delete',
+    );
+    if (values.length === 0) return 0;
+    const rows = (await this.applyWhere(table, this.db.deleteFrom(table.table), { [column]: [...values] })
+      .returning(['subject_id'])
+      .execute()) as { subject_id: string }[];
+    for (const s of new Set(rows.map((r) => r.subject_id))) this.allowed('delete', s, decisions);
+    return rows.length;
+  }
 }
 
 function readableFields(table: SealedTableSpec): string[] {
