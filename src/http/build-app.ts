@@ -20,6 +20,7 @@ import Fastify, {
 import type { IncomingMessage as RawRequest, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Sigilo } from '../app.ts';
+import { recordingsRoutes } from '../recordings/recordings.routes.ts';
 import type { SigiloConfig } from '../config/config.ts';
 import { StaffTokenService, type AppLog } from '../tokens/staff-token.service.ts';
 import { installAuthentication } from './auth/authenticate.ts';
@@ -37,6 +38,7 @@ import { healthRoutes } from './routes/health/health.routes.ts';
 import { invoiceRoutes } from './routes/invoices/invoices.routes.ts';
 import { peopleRoutes } from './routes/people/people.routes.ts';
 import { policyRoutes } from './routes/policy/policy.routes.ts';
+import { recordsRoutes } from './routes/records/records.routes.ts';
 import { sessionRoutes } from './routes/session/session.routes.ts';
 import { ticketRoutes } from './routes/tickets/tickets.routes.ts';
 import { tokenRoutes } from './routes/tokens/tokens.routes.ts';
@@ -156,6 +158,8 @@ export async function buildApp(
         invoiceRoutes,
         ticketRoutes,
         credentialRoutes,
+        recordsRoutes,
+        recordingsRoutes,
         policyRoutes,
         auditRoutes,
         tokenRoutes,

@@ -44,6 +44,8 @@ export const OPENAPI_DOCUMENT = {
     { name: 'invoices', description: 'Invoices with due and paid dates.' },
     { name: 'tickets', description: 'Support tickets and their messages.' },
     { name: 'credentials', description: 'Portal passwords (hash only) and provisioning secrets.' },
+    { name: 'records', description: 'Telecom records: CDRs, connection and access records, traffic usage.' },
+    { name: 'recordings', description: 'Support-call recordings, streamed and sealed.' },
     { name: 'policy', description: 'The published privacy policy.' },
     { name: 'audit', description: 'The access log (auditor role).' },
     { name: 'tokens', description: 'Staff tokens (admin role).' },
