@@ -1,8 +1,16 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx so a fresh clone needs no build step.
+// The `sigilo` command. Runs the production build (dist/, from `npm run build`) when it exists, else the
+// TypeScript sources through tsx, so a fresh clone needs no build step.
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...process.argv.slice(2)], { stdio: 'inherit' });
+const built = path.join(root, 'dist/cli/main.js');
+const args = process.argv.slice(2);
+// An import streams its input: a small heap keeps a multi-gigabyte file within a few hundred MB of memory.
+const v8 = args[0] === 'import' ? ['--max-old-space-size=160'] : [];
+const entry = fs.existsSync(built) ? [built] : ['--import', 'tsx', path.join(root, 'src/cli/main.ts')];
+const res = spawnSync(process.execPath, [...v8, ...entry, ...args], { stdio: 'inherit' });
 process.exit(res.status ?? 1);

@@ -25,7 +25,7 @@ import { openField, sealedKeyVersion, sealField } from './sealed-field.cipher.ts
 export const SEGMENT_MAX = 2000;
 const IN_CHUNK = 500;
 const KEY_BYTES = 16;
-const TERM_CACHE_LIMIT = 100_000;
+const TERM_CACHE_LIMIT = 50_000;
 
 /** Records of one account to store in one call. */
 export interface AccountBatch {

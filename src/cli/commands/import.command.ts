@@ -129,7 +129,7 @@ export function registerImportCommand(
     .option('--timezone <zone>', 'IANA time zone of the PBX clock (default America/Sao_Paulo)')
     .option('--mapping <file>', 'column mapping (YAML/JSON) for generic-csv')
     .option('--errors <file>', 'write every rejected line and reason to this file')
-    .option('--batch-size <n>', 'records per transaction (default 20000)')
+    .option('--batch-size <n>', 'records per transaction (default 5000)')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the summary as JSON')
     .action(async (file: string, opts: ImportOptions) => {

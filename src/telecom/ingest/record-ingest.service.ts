@@ -24,6 +24,9 @@ import {
   type TelecomKind,
 } from '../records/telecom-record.ts';
 
+/** Records per transaction: large enough to amortise a commit, small enough to keep an import near 200 MB. */
+export const DEFAULT_BATCH = 5_000;
+
 /** Most errors kept in a report (the count goes on). */
 export const ERROR_REPORT_LIMIT = 10_000;
 
@@ -74,7 +77,7 @@ export class RecordIngestService {
   ): Promise<IngestReport> {
     const attributor = options.accountId ? null : new Attributor(await this.rules.list(this.store.db));
     const report = emptyReport();
-    const batchSize = options.batchSize ?? 20_000;
+    const batchSize = options.batchSize ?? DEFAULT_BATCH;
     await this.assertAccount(options.accountId);
     let pending: Pending[] = [];
     for await (const o of outcomes) {
@@ -142,7 +145,7 @@ export class RecordIngestService {
         continue;
       }
       pending.push({ line: index, accountId, record: parsed.record });
-      if (pending.length >= (options.batchSize ?? 20_000)) {
+      if (pending.length >= (options.batchSize ?? DEFAULT_BATCH)) {
         await this.flush(ctx, kind, pending, report, options);
         pending = [];
       }

@@ -12,7 +12,7 @@ const DDD = new Set([
   47, 48, 49, 51, 53, 54, 55, 61, 62, 63, 64, 65, 66, 67, 68, 69, 71, 73, 74, 75, 77, 79, 81, 82, 83, 84, 85,
   86, 87, 88, 89, 91, 92, 93, 94, 95, 96, 97, 98, 99,
 ]);
-const CACHE_LIMIT = 200_000;
+const CACHE_LIMIT = 50_000;
 const cache = new Map<string, string>();
 
 /** `+55` + area code + subscriber when `d` (digits, no prefix) is a well-formed Brazilian number, else null. */
