@@ -55,6 +55,9 @@ const EnvSchema = z.object({
   SIGILO_S3_PREFIX: z.string().default('recordings/'),
 });
 
+/** Every environment variable Sigilo reads (docs/configuration.md lists each; a test keeps them in step). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
+
 export interface SigiloConfig {
   readonly dataDir: string;
   readonly store:
