@@ -169,6 +169,8 @@ export class Gate {
 /** One transaction's worth of gated access for one access context. */
 export class GateSession {
   private readonly entries: AccessLogEntry[] = [];
+  /** Pending entries by subject, operation and reason (merged, see `allowed`). */
+  private readonly pending = new Map<string, AccessLogEntry>();
   private readonly keys = new Map<string, Buffer>();
 
   constructor(
@@ -434,6 +436,7 @@ export class GateSession {
 
   /** Appends this session's allowed entries; called by Gate.run just before commit. */
   async flush(): Promise<void> {
+    this.pending.clear();
     await this.deps.accessLog.append(this.tx, this.entries.splice(0));
   }
 
@@ -488,8 +491,23 @@ export class GateSession {
     decisions: Map<string, { masking: MaskLevel; legalBasis: string }>,
     reason: string | null = null,
   ): void {
+    // One entry per subject and operation per transaction: reading a person's name, phones and addresses is one
+    // access with several categories, not five entries (the log stays readable and the hot path short).
+    const key = `${subjectId ?? ''}\u0000${operation}\u0000${reason ?? ''}`;
+    const same = this.pending.get(key);
+    if (same) {
+      same.categories = [...new Set([...same.categories, ...decisions.keys()])].sort();
+      const bases = new Set([
+        ...(same.legalBasis?.split('; ') ?? []),
+        ...[...decisions.values()].map((d) => d.legalBasis),
+      ]);
+      same.legalBasis = [...bases].join('; ') || null;
+      return;
+    }
     const legalBasis = [...new Set([...decisions.values()].map((d) => d.legalBasis))].join('; ') || null;
-    this.entries.push(this.entry(operation, subjectId, [...decisions.keys()], 'allowed', reason, legalBasis));
+    const entry = this.entry(operation, subjectId, [...decisions.keys()], 'allowed', reason, legalBasis);
+    this.pending.set(key, entry);
+    this.entries.push(entry);
   }
 
   private entry(

@@ -239,12 +239,9 @@ describe.each(DIALECTS)('input validation through the services on %s', (dialect)
     expect([delta('people'), delta('contact_points'), delta('addresses'), delta('subjects')]).toEqual([
       1, 3, 1, 1,
     ]);
-    expect((await entriesFor(t.sigilo, c.requestId)).map((e) => e.outcome)).toEqual([
-      'allowed',
-      'allowed',
-      'allowed',
-      'allowed',
-      'allowed',
-    ]);
+    // One entry for the whole creation: one subject, one operation, every category it touched.
+    const entries = await entriesFor(t.sigilo, c.requestId);
+    expect(entries.map((e) => [e.outcome, e.operation])).toEqual([['allowed', 'insert']]);
+    expect(entries[0]?.categories).toEqual(['email', 'ip_address', 'name', 'phone', 'postal_address']);
   });
 });
