@@ -23,6 +23,7 @@ import { CredentialService } from './services/credential.service.ts';
 import { InvoiceService } from './services/invoice.service.ts';
 import { PersonService } from './services/person.service.ts';
 import { TicketService } from './services/ticket.service.ts';
+import { createRetention, type RetentionModule } from './retention/retention.module.ts';
 import type { BlobStore } from './recordings/blob-store.ts';
 import { openBlobStore } from './recordings/open-blob-store.ts';
 import { RecordingService } from './recordings/recording.service.ts';
@@ -55,6 +56,8 @@ export interface Sigilo {
     readonly telecomQuery: RecordQueryService;
     readonly attributionRules: AttributionRuleRepository;
   };
+  /** Retention sweeps, legal holds, deletion certificates and the shred journal (docs/retention.md). */
+  readonly retention: RetentionModule;
   readonly now: () => Date;
   close(): Promise<void>;
 }
@@ -147,6 +150,16 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
     const repo = new AccessLogRepository(store.dialect);
     const writer = new AccessLogWriter(repo, keyring, now, config.checkpointEvery);
     const gate = new Gate({ store, keyring, accessLog: writer, policy: () => policies.policy(), now });
+    const retention = createRetention({
+      store,
+      gate,
+      policy: () => policies.policy(),
+      now,
+      signer: keyring,
+      dataDir: config.dataDir,
+    });
+    // A restored backup may predate shreds: destroy those subjects' keys again before serving anything.
+    await retention.journal.reconcile();
     const blobs = options.blobStore ?? (await openBlobStore(config.recordings.store, now));
     return {
       store,
@@ -171,6 +184,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
         telecomQuery: new RecordQueryService(),
         attributionRules: new AttributionRuleRepository(),
       },
+      retention,
       now,
       close: () => store.close(),
     };

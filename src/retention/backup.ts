@@ -1,0 +1,102 @@
+/**
+ * Backups and restores that never bring a shredded subject back (SPEC §6, §12; docs/operations.md).
+ *
+ * A database backup contains wrapped data keys; restoring one taken before a shred would make that subject readable
+ * again. The shred journal (shred-journal.ts) lives in the data directory, is never part of a database backup, and
+ * is replayed by every `openSigilo`: journalled subjects whose keys came back are shredded again before anything is
+ * served. Before the database is overwritten, the current database's ledger is copied into the journal, so even a
+ * shred that has not reached the journal yet survives the restore.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { sql } from 'kysely';
+import { SigiloError } from '../errors.ts';
+import { openPostgresStore, openSqliteStore, type Store } from '../store/store.ts';
+import { SHRED_JOURNAL_FILE, ShredJournal } from './shred-journal.ts';
+
+const run = promisify(execFile);
+
+/** Copies every database shred-ledger row missing from the journal in `dataDir` into it; returns how many. */
+export function syncLedgerToJournal(store: Store, dataDir: string): Promise<number> {
+  return new ShredJournal({ file: path.join(dataDir, SHRED_JOURNAL_FILE), store }).sync();
+}
+
+/** An online, consistent copy of the SQLite database (`VACUUM INTO`); the shred journal is deliberately not in it. */
+export async function backupSqlite(store: Store, destFile: string): Promise<void> {
+  if (store.dialect !== 'sqlite') {
+    throw new SigiloError(
+      'CONFIG_INVALID',
+      'backupSqlite needs the SQLite store; use pg_dump for PostgreSQL',
+    );
+  }
+  if (fs.existsSync(destFile)) {
+    throw new SigiloError('CONFLICT', 'the backup file already exists', { resource: 'backup' });
+  }
+  fs.mkdirSync(path.dirname(destFile), { recursive: true, mode: 0o700 });
+  await sql`vacuum into ${destFile}`.execute(store.db);
+  fs.chmodSync(destFile, 0o600);
+}
+
+/**
+ * Replaces the SQLite database at `dbFile` with `backupFile`. No Sigilo may have it open. The current database's
+ * shred ledger is first synced into the journal in `dataDir`; the next `openSigilo` re-applies the journal.
+ */
+export async function restoreSqlite(options: {
+  dbFile: string;
+  backupFile: string;
+  dataDir: string;
+}): Promise<{
+  synced: number;
+}> {
+  if (!fs.existsSync(options.backupFile)) {
+    throw new SigiloError('NOT_FOUND', 'backup file not found', { resource: 'backup' });
+  }
+  let synced = 0;
+  if (fs.existsSync(options.dbFile)) {
+    const current = openSqliteStore(options.dbFile);
+    try {
+      synced = await syncLedgerToJournal(current, options.dataDir);
+    } catch {
+      // A damaged current database cannot add to the journal; what it holds was synced at its last start or sweep.
+    } finally {
+      await current.close();
+    }
+  }
+  const tmp = `${options.dbFile}.restore-${process.pid}`;
+  fs.copyFileSync(options.backupFile, tmp);
+  fs.chmodSync(tmp, 0o600);
+  for (const suffix of ['-wal', '-shm']) fs.rmSync(options.dbFile + suffix, { force: true });
+  fs.renameSync(tmp, options.dbFile);
+  return { synced };
+}
+
+/** `pg_dump` of the database (or one schema) in custom format. */
+export async function backupPostgres(options: { url: string; file: string; schema?: string }): Promise<void> {
+  const args = ['--format=custom', `--file=${options.file}`, `--dbname=${options.url}`];
+  if (options.schema) args.push(`--schema=${options.schema}`);
+  await run('pg_dump', args);
+  fs.chmodSync(options.file, 0o600);
+}
+
+/**
+ * Restores a `pg_dump` file over the database (objects are dropped and recreated). Sync the ledger first
+ * (`sigilo retention ledger sync`, or `syncLedgerToJournal`) on an instance whose data directory keeps the journal;
+ * start that instance first after the restore so it re-applies the journal.
+ */
+export async function restorePostgres(options: {
+  url: string;
+  file: string;
+  schema?: string;
+}): Promise<void> {
+  const args = ['--clean', '--if-exists', '--no-owner', `--dbname=${options.url}`];
+  if (options.schema) args.push(`--schema=${options.schema}`);
+  args.push(options.file);
+  await run('pg_restore', args);
+}
+
+/** Opens a PostgreSQL store for a ledger sync before a restore (the CLI uses it). */
+export function openPostgresForSync(url: string, schema?: string): Store {
+  return openPostgresStore({ connectionString: url, ...(schema ? { schema } : {}) });
+}

@@ -1,0 +1,511 @@
+/**
+ * Legal holds: an authority's preservation request or a litigation suspends deletion of the records it covers —
+ * scope (an account or a person), categories and an optional time window — until it is released or expires.
+ * A Marco Civil preservation request (Lei 12.965/2014, Art. 13 §§2–4 and Art. 15 §§1–2) lapses 60 days after it
+ * was made unless the court request is registered. Every change is kept in an insert-only history.
+ * Holds hold no personal data: scopes are pseudonymous ids, and `reason` must say why without naming anyone.
+ */
+import { DateTime } from 'luxon';
+import { v7 as uuidv7 } from 'uuid';
+import { z } from 'zod';
+import { SigiloError } from '../errors.ts';
+import type { AccessContext } from '../gate/access-context.ts';
+import type { Policy } from '../policy/policy.schema.ts';
+import type { Db, Store, Tx } from '../store/store.ts';
+import type { LegalHoldRow } from '../store/tables/retention.table.ts';
+import type { RetentionClock } from './retention-clock.ts';
+import type { RetentionItem } from './retention-target.ts';
+
+/** Days after the authority's request within which the court request must be filed (Marco Civil Art. 13 §3). */
+export const MARCO_CIVIL_PRESERVATION_DAYS = 60;
+
+export const HOLD_KINDS = ['preservation', 'litigation', 'other'] as const;
+export type HoldKind = (typeof HOLD_KINDS)[number];
+export type HoldStatus = 'active' | 'released' | 'expired';
+
+/** Roles that may create, extend and release holds; roles that may read them. */
+export const HOLD_WRITE_ROLES: readonly string[] = ['legal'];
+export const HOLD_READ_ROLES: readonly string[] = ['legal', 'dpo', 'auditor'];
+
+/** A hold as services, routes and the CLI see it. */
+export interface LegalHold {
+  id: string;
+  kind: HoldKind;
+  scope: { kind: 'account' | 'person'; id: string };
+  categories: string[];
+  window: { from: string | null; to: string | null };
+  reason: string;
+  authorityRequestRef: string | null;
+  courtRequestRef: string | null;
+  requestedAt: string;
+  expiresAt: string | null;
+  status: HoldStatus;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  releasedAt: string | null;
+  releasedBy: string | null;
+  releaseReason: string | null;
+}
+
+export interface HoldEvent {
+  kind: 'created' | 'extended' | 'court_request' | 'released';
+  at: string;
+  actor: string;
+  details: Record<string, unknown>;
+}
+
+// A date `YYYY-MM-DD` or an ISO-8601 instant with an offset.
+const instant = z
+  .string()
+  .regex(
+    /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/,
+    'must be YYYY-MM-DD or an ISO-8601 instant',
+  )
+  .refine((v) => DateTime.fromISO(v).isValid, 'must be a real date');
+const ref = z.string().trim().min(1).max(200);
+
+export const newHoldSchema = z.strictObject({
+  kind: z.enum(HOLD_KINDS),
+  scope: z.strictObject({ kind: z.enum(['account', 'person']), id: z.string().min(1).max(100) }),
+  categories: z.array(z.string().min(1).max(64)).min(1).max(50),
+  window: z.strictObject({ from: instant.optional(), to: instant.optional() }).optional(),
+  reason: z.string().trim().min(1).max(500),
+  authorityRequestRef: ref.optional(),
+  courtRequestRef: ref.optional(),
+  /** When the authority made the request (the 60 days count from here); default now. */
+  requestedAt: instant.optional(),
+  /** Optional end (for preservation: at most 60 days after the request unless a court request is registered). */
+  expiresAt: instant.optional(),
+});
+export type NewHold = z.input<typeof newHoldSchema>;
+
+export const extendHoldSchema = z.strictObject({
+  expiresAt: instant,
+  reason: z.string().trim().min(1).max(500),
+});
+export const courtRequestSchema = z.strictObject({ ref, expiresAt: instant.optional() });
+export const releaseHoldSchema = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+
+/** An active hold in the form the sweep checks items against. */
+export interface ActiveHold {
+  id: string;
+  scopeKind: 'account' | 'person';
+  scopeId: string;
+  categories: ReadonlySet<string>;
+  from: string | null;
+  to: string | null;
+}
+
+/** True when `hold` keeps `item` of a target whose hold categories are `categories`. */
+export function holdCovers(hold: ActiveHold, categories: readonly string[], item: RetentionItem): boolean {
+  if (!categories.some((c) => hold.categories.has(c))) return false;
+  const scoped = hold.scopeKind === 'account' ? item.accounts : item.people;
+  if (!scoped.includes(hold.scopeId)) return false;
+  if (hold.from !== null && item.to < hold.from) return false;
+  if (hold.to !== null && item.from > hold.to) return false;
+  return true;
+}
+
+/** True when an active hold on any of `categories` overlaps `[from, to)` whatever its scope (period fast path). */
+export function holdOverlapsPeriod(
+  hold: ActiveHold,
+  categories: readonly string[],
+  from: string,
+  to: string,
+): boolean {
+  if (!categories.some((c) => hold.categories.has(c))) return false;
+  if (hold.from !== null && to <= hold.from) return false;
+  if (hold.to !== null && from > hold.to) return false;
+  return true;
+}
+
+function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const r = schema.safeParse(input);
+  if (!r.success) {
+    const first = r.error.issues[0];
+    throw new SigiloError('VALIDATION_FAILED', `hold: ${first?.message ?? 'invalid input'}`, {
+      path: first ? `hold.${first.path.join('.')}` : 'hold',
+      issues: r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
+  }
+  return r.data;
+}
+
+/** Creates, changes and reads legal holds; the sweep asks it which holds are active. */
+export class LegalHoldService {
+  constructor(private readonly deps: { store: Store; policy: () => Policy; clock: RetentionClock }) {}
+
+  private inTx<T>(db: Tx | undefined, work: (tx: Tx) => Promise<T>): Promise<T> {
+    return db ? work(db) : this.deps.store.transaction(work);
+  }
+
+  private assertRole(ctx: AccessContext, roles: readonly string[], operation: string): void {
+    if (!roles.includes(ctx.role)) {
+      throw new SigiloError('ROLE_NOT_ALLOWED', `role '${ctx.role}' may not ${operation} legal holds`, {
+        role: ctx.role,
+      });
+    }
+  }
+
+  /** Normalises a date (start of day; end of day for window ends) or instant to ISO UTC text. */
+  private instant(value: string, endOfDay = false): string {
+    if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+      const day = DateTime.fromISO(value, { zone: this.deps.clock.zone }).startOf('day');
+      return (endOfDay ? day.plus({ days: 1 }).minus({ milliseconds: 1 }) : day)
+        .toUTC()
+        .toJSDate()
+        .toISOString();
+    }
+    return DateTime.fromISO(value).toUTC().toJSDate().toISOString();
+  }
+
+  private preservationDeadline(requestedAt: string): string {
+    return DateTime.fromISO(requestedAt, { zone: 'utc' })
+      .setZone(this.deps.clock.zone)
+      .plus({ days: MARCO_CIVIL_PRESERVATION_DAYS })
+      .toUTC()
+      .toJSDate()
+      .toISOString();
+  }
+
+  /** Creates a hold; `db` lets an authority-request workflow create it in its own transaction. */
+  async create(ctx: AccessContext, input: NewHold, db?: Tx): Promise<LegalHold> {
+    this.assertRole(ctx, HOLD_WRITE_ROLES, 'create');
+    const h = parseOrThrow(newHoldSchema, input);
+    const policy = this.deps.policy();
+    const declared = new Set(policy.categories.map((c) => c.id));
+    const categories = [...new Set(h.categories)].sort();
+    for (const c of categories) {
+      if (!declared.has(c)) {
+        throw new SigiloError('CATEGORY_NOT_DECLARED', `category '${c}' is not declared in the policy`, {
+          path: 'hold.categories',
+          category: c,
+        });
+      }
+    }
+    const now = this.deps.clock.nowIso();
+    const from = h.window?.from ? this.instant(h.window.from) : null;
+    const to = h.window?.to ? this.instant(h.window.to, true) : null;
+    if (from && to && from > to) {
+      throw new SigiloError('VALIDATION_FAILED', 'hold window ends before it starts', {
+        path: 'hold.window',
+      });
+    }
+    const requestedAt = h.requestedAt ? this.instant(h.requestedAt) : now;
+    if (requestedAt > now) {
+      throw new SigiloError('VALIDATION_FAILED', 'requestedAt is in the future', {
+        path: 'hold.requestedAt',
+      });
+    }
+    let expiresAt = h.expiresAt ? this.instant(h.expiresAt, true) : null;
+    if (h.kind === 'preservation') {
+      if (!h.authorityRequestRef) {
+        throw new SigiloError(
+          'VALIDATION_FAILED',
+          'a preservation hold needs the authority request reference',
+          {
+            path: 'hold.authorityRequestRef',
+          },
+        );
+      }
+      if (!h.courtRequestRef) {
+        const deadline = this.preservationDeadline(requestedAt);
+        if (deadline <= now) {
+          throw new SigiloError(
+            'VALIDATION_FAILED',
+            `the preservation request lapsed ${MARCO_CIVIL_PRESERVATION_DAYS} days after it was made without a court request`,
+            { path: 'hold.requestedAt' },
+          );
+        }
+        expiresAt = expiresAt && expiresAt < deadline ? expiresAt : deadline;
+      }
+    }
+    if (expiresAt !== null && expiresAt <= now) {
+      throw new SigiloError('VALIDATION_FAILED', 'expiresAt is not in the future', {
+        path: 'hold.expiresAt',
+      });
+    }
+    const id = uuidv7();
+    return this.inTx(db, async (tx) => {
+      const subject = await tx
+        .selectFrom('subjects')
+        .select('kind')
+        .where('id', '=', h.scope.id)
+        .executeTakeFirst();
+      if (subject?.kind !== h.scope.kind) {
+        throw new SigiloError('NOT_FOUND', `${h.scope.kind} not found`, {
+          resource: h.scope.kind,
+          path: 'hold.scope.id',
+        });
+      }
+      await tx
+        .insertInto('legal_holds')
+        .values({
+          id,
+          kind: h.kind,
+          scope_kind: h.scope.kind,
+          scope_id: h.scope.id,
+          categories: JSON.stringify(categories),
+          window_from: from,
+          window_to: to,
+          reason: h.reason,
+          authority_request_ref: h.authorityRequestRef ?? null,
+          court_request_ref: h.courtRequestRef ?? null,
+          requested_at: requestedAt,
+          expires_at: expiresAt,
+          created_at: now,
+          created_by: ctx.actor,
+          updated_at: now,
+          released_at: null,
+          released_by: null,
+          release_reason: null,
+        })
+        .execute();
+      await this.event(tx, id, 'created', ctx.actor, { kind: h.kind, categories, expiresAt });
+      return this.load(tx, id);
+    });
+  }
+
+  /** Moves the end of an active hold later. */
+  async extend(ctx: AccessContext, id: string, input: z.input<typeof extendHoldSchema>): Promise<LegalHold> {
+    this.assertRole(ctx, HOLD_WRITE_ROLES, 'extend');
+    const e = parseOrThrow(extendHoldSchema, input);
+    const until = this.instant(e.expiresAt, true);
+    return this.inTx(undefined, async (tx) => {
+      const hold = await this.loadActive(tx, id);
+      if (hold.expiresAt === null) {
+        throw new SigiloError('CONFLICT', 'the hold has no end date to extend', { resource: 'hold' });
+      }
+      if (until <= hold.expiresAt) {
+        throw new SigiloError('VALIDATION_FAILED', 'the new end must be later than the current one', {
+          path: 'hold.expiresAt',
+        });
+      }
+      if (hold.kind === 'preservation' && !hold.courtRequestRef) {
+        if (until > this.preservationDeadline(hold.requestedAt)) {
+          throw new SigiloError(
+            'VALIDATION_FAILED',
+            `without a court request a preservation hold ends ${MARCO_CIVIL_PRESERVATION_DAYS} days after the request`,
+            { path: 'hold.expiresAt' },
+          );
+        }
+      }
+      await tx
+        .updateTable('legal_holds')
+        .set({ expires_at: until, updated_at: this.deps.clock.nowIso() })
+        .where('id', '=', id)
+        .execute();
+      await this.event(tx, id, 'extended', ctx.actor, { from: hold.expiresAt, to: until, reason: e.reason });
+      return this.load(tx, id);
+    });
+  }
+
+  /** Registers the court request of a preservation hold: it no longer lapses after 60 days. */
+  async registerCourtRequest(
+    ctx: AccessContext,
+    id: string,
+    input: z.input<typeof courtRequestSchema>,
+  ): Promise<LegalHold> {
+    this.assertRole(ctx, HOLD_WRITE_ROLES, 'change');
+    const c = parseOrThrow(courtRequestSchema, input);
+    const expiresAt = c.expiresAt ? this.instant(c.expiresAt, true) : null;
+    if (expiresAt !== null && expiresAt <= this.deps.clock.nowIso()) {
+      throw new SigiloError('VALIDATION_FAILED', 'expiresAt is not in the future', {
+        path: 'hold.expiresAt',
+      });
+    }
+    return this.inTx(undefined, async (tx) => {
+      await this.loadActive(tx, id);
+      await tx
+        .updateTable('legal_holds')
+        .set({ court_request_ref: c.ref, expires_at: expiresAt, updated_at: this.deps.clock.nowIso() })
+        .where('id', '=', id)
+        .execute();
+      await this.event(tx, id, 'court_request', ctx.actor, { expiresAt });
+      return this.load(tx, id);
+    });
+  }
+
+  /** Releases an active hold: what it kept becomes deletable at the next sweep. */
+  async release(
+    ctx: AccessContext,
+    id: string,
+    input: z.input<typeof releaseHoldSchema>,
+  ): Promise<LegalHold> {
+    this.assertRole(ctx, HOLD_WRITE_ROLES, 'release');
+    const r = parseOrThrow(releaseHoldSchema, input);
+    return this.inTx(undefined, async (tx) => {
+      await this.loadActive(tx, id);
+      const now = this.deps.clock.nowIso();
+      await tx
+        .updateTable('legal_holds')
+        .set({ released_at: now, released_by: ctx.actor, release_reason: r.reason, updated_at: now })
+        .where('id', '=', id)
+        .execute();
+      await this.event(tx, id, 'released', ctx.actor, { reason: r.reason });
+      return this.load(tx, id);
+    });
+  }
+
+  /** One hold. */
+  async get(ctx: AccessContext, id: string): Promise<LegalHold> {
+    this.assertRole(ctx, HOLD_READ_ROLES, 'read');
+    return this.load(this.deps.store.db, id);
+  }
+
+  /** Holds, newest first, optionally by status or scope. */
+  async list(
+    ctx: AccessContext,
+    filter: { status?: HoldStatus; scopeId?: string; limit?: number } = {},
+  ): Promise<LegalHold[]> {
+    this.assertRole(ctx, HOLD_READ_ROLES, 'read');
+    const now = this.deps.clock.nowIso();
+    let q = this.deps.store.db
+      .selectFrom('legal_holds')
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc');
+    if (filter.scopeId) q = q.where('scope_id', '=', filter.scopeId);
+    if (filter.status === 'released') q = q.where('released_at', 'is not', null);
+    if (filter.status === 'active') {
+      q = q
+        .where('released_at', 'is', null)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
+    }
+    if (filter.status === 'expired') {
+      q = q.where('released_at', 'is', null).where('expires_at', '<=', now);
+    }
+    const rows = await q.limit(Math.min(filter.limit ?? 100, 1000)).execute();
+    return rows.map((r) => this.toView(r));
+  }
+
+  /** The hold's history, oldest first. */
+  async history(ctx: AccessContext, id: string): Promise<HoldEvent[]> {
+    this.assertRole(ctx, HOLD_READ_ROLES, 'read');
+    await this.load(this.deps.store.db, id);
+    const rows = await this.deps.store.db
+      .selectFrom('legal_hold_events')
+      .selectAll()
+      .where('hold_id', '=', id)
+      .orderBy('at')
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      kind: r.kind,
+      at: r.at,
+      actor: r.actor,
+      details: JSON.parse(r.details) as Record<string, unknown>,
+    }));
+  }
+
+  /** Active holds (not released, not expired) on any of `categories` (all when omitted); for the sweep. */
+  async active(db: Tx | Db, categories?: readonly string[]): Promise<ActiveHold[]> {
+    const now = this.deps.clock.nowIso();
+    const rows = await db
+      .selectFrom('legal_holds')
+      .select(['id', 'scope_kind', 'scope_id', 'categories', 'window_from', 'window_to'])
+      .where('released_at', 'is', null)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .execute();
+    return rows
+      .map((r) => ({
+        id: r.id,
+        scopeKind: r.scope_kind,
+        scopeId: r.scope_id,
+        categories: new Set(JSON.parse(r.categories) as string[]),
+        from: r.window_from,
+        to: r.window_to,
+      }))
+      .filter((h) => !categories || categories.some((c) => h.categories.has(c)));
+  }
+
+  /**
+   * Whether any active hold keeps a record of `category` belonging to these accounts/people over `[from, to]`;
+   * for other deletion paths (subject-rights requests) that must respect holds too.
+   */
+  async isHeld(
+    db: Tx | Db,
+    q: { category: string; accounts?: string[]; people?: string[]; from: string; to: string },
+  ): Promise<boolean> {
+    const holds = await this.active(db, [q.category]);
+    const item: RetentionItem = {
+      id: '',
+      subjectId: '',
+      accounts: q.accounts ?? [],
+      people: q.people ?? [],
+      from: q.from,
+      to: q.to,
+      expiresAt: q.to,
+    };
+    return holds.some((h) => holdCovers(h, [q.category], item));
+  }
+
+  private async loadActive(tx: Tx, id: string): Promise<LegalHold> {
+    const hold = await this.load(tx, id, true);
+    if (hold.status !== 'active') {
+      throw new SigiloError('CONFLICT', `the hold is ${hold.status}`, {
+        resource: 'hold',
+        status: hold.status,
+      });
+    }
+    return hold;
+  }
+
+  private async load(db: Tx | Db, id: string, forUpdate = false): Promise<LegalHold> {
+    let q = db.selectFrom('legal_holds').selectAll().where('id', '=', id);
+    // Two people extending and releasing the same hold at once must not interleave on PostgreSQL.
+    if (forUpdate && this.deps.store.dialect === 'postgres') q = q.forUpdate();
+    const row = await q.executeTakeFirst();
+    if (!row) throw new SigiloError('NOT_FOUND', 'hold not found', { resource: 'hold' });
+    return this.toView(row);
+  }
+
+  private toView(r: LegalHoldRow): LegalHold {
+    const now = this.deps.clock.nowIso();
+    const status: HoldStatus = r.released_at
+      ? 'released'
+      : r.expires_at !== null && r.expires_at <= now
+        ? 'expired'
+        : 'active';
+    return {
+      id: r.id,
+      kind: r.kind,
+      scope: { kind: r.scope_kind, id: r.scope_id },
+      categories: JSON.parse(r.categories) as string[],
+      window: { from: r.window_from, to: r.window_to },
+      reason: r.reason,
+      authorityRequestRef: r.authority_request_ref,
+      courtRequestRef: r.court_request_ref,
+      requestedAt: r.requested_at,
+      expiresAt: r.expires_at,
+      status,
+      createdAt: r.created_at,
+      createdBy: r.created_by,
+      updatedAt: r.updated_at,
+      releasedAt: r.released_at,
+      releasedBy: r.released_by,
+      releaseReason: r.release_reason,
+    };
+  }
+
+  private async event(
+    tx: Tx,
+    holdId: string,
+    kind: HoldEvent['kind'],
+    actor: string,
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    await tx
+      .insertInto('legal_hold_events')
+      .values({
+        id: uuidv7(),
+        hold_id: holdId,
+        kind,
+        at: this.deps.clock.nowIso(),
+        actor,
+        details: JSON.stringify(details),
+      })
+      .execute();
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Core retention target for support tickets and their messages (category `support_ticket`), kept by default for
+ * 2 years after resolution (Decreto 11.034/2022, Art. 12 §5º). An open ticket never expires under that rule.
+ * Recordings linked to a ticket are their own target (6 months) and go first; a guard keeps the ticket while one
+ * remains (e.g. under a legal hold).
+ */
+import type { GateSession } from '../../gate/gate.ts';
+import type { RetentionRule } from '../../policy/policy.schema.ts';
+import type { Tx } from '../../store/store.ts';
+import type {
+  DeleteResult,
+  RetentionItem,
+  RetentionTarget,
+  ScanQuery,
+  ScanResult,
+} from '../retention-target.ts';
+import { anchoredNextExpiry, anchoredScan, chunks, type AnchoredFetch } from './anchored-scan.ts';
+
+interface TicketRow {
+  id: string;
+  anchor: string;
+  account_id: string;
+  person_id: string | null;
+  subject_id: string;
+  opened_at: string;
+  resolved_at: string | null;
+}
+
+/** Tickets with their messages. */
+export class TicketTarget implements RetentionTarget {
+  readonly id = 'core.tickets';
+  readonly category = 'support_ticket';
+  readonly description = 'chamados de suporte e suas mensagens';
+  readonly order = 70;
+
+  supports(rule: RetentionRule): boolean {
+    return rule.kind === 'after' && (rule.anchor === 'ticket_resolved' || rule.anchor === 'record_created');
+  }
+
+  private fetch(db: Tx, rule: RetentionRule): AnchoredFetch<TicketRow> {
+    const byResolution = rule.kind === 'after' && rule.anchor === 'ticket_resolved';
+    const col = byResolution ? 'resolved_at' : 'created_at';
+    return async (r) => {
+      let q = db
+        .selectFrom('tickets')
+        .select(['id', 'account_id', 'person_id', 'subject_id', 'opened_at', 'resolved_at', 'created_at']);
+      if (byResolution) q = q.where('status', '=', 'resolved').where('resolved_at', 'is not', null);
+      if (r.max !== undefined) q = q.where(col, '<=', r.max);
+      if (r.min !== undefined) q = q.where(col, '>=', r.min);
+      if (r.after) {
+        const [a, id] = r.after;
+        // Row-value comparison: both engines turn it into one index range.
+        q = q.where((eb) => eb(eb.refTuple(col, 'id'), '>', eb.tuple(a, id)));
+      }
+      const rows = await q.orderBy(col).orderBy('id').limit(r.limit).execute();
+      return rows.map((row) => ({ ...row, anchor: byResolution ? (row.resolved_at ?? '') : row.created_at }));
+    };
+  }
+
+  scan(q: ScanQuery): Promise<ScanResult> {
+    const now = q.clock.nowIso();
+    return anchoredScan(q, 'instant', this.fetch(q.db, q.rule), (row) => ({
+      id: row.id,
+      subjectId: row.subject_id,
+      accounts: [row.account_id],
+      people: row.person_id ? [row.person_id] : [],
+      from: row.opened_at,
+      to: row.resolved_at ?? now,
+    }));
+  }
+
+  nextExpiry(q: Omit<ScanQuery, 'after' | 'limit' | 'dryRun'>): Promise<string | null> {
+    return anchoredNextExpiry(q.clock, q.rule, 'instant', this.fetch(q.db, q.rule));
+  }
+
+  async delete(session: GateSession, items: readonly RetentionItem[]): Promise<DeleteResult> {
+    let records = 0;
+    for (const part of chunks(items.map((i) => i.id))) {
+      records += await session.deleteWhereIn('ticketMessages', 'ticket_id', part);
+      records += await session.deleteWhereIn('tickets', 'id', part);
+    }
+    return {
+      records,
+      subjects: [...new Set(items.flatMap((i) => [...i.accounts, ...i.people, i.subjectId]))],
+    };
+  }
+
+  async references(db: Tx, subjectIds: readonly string[]): Promise<Set<string>> {
+    // A ticket's subject is its person, else its account (TicketService), so these two columns cover it.
+    const out = new Set<string>();
+    for (const ids of chunks(subjectIds)) {
+      const byAccount = await db
+        .selectFrom('tickets')
+        .select('account_id')
+        .distinct()
+        .where('account_id', 'in', ids)
+        .execute();
+      for (const t of byAccount) out.add(t.account_id);
+      const byPerson = await db
+        .selectFrom('tickets')
+        .select('person_id')
+        .distinct()
+        .where('person_id', 'in', ids)
+        .execute();
+      for (const t of byPerson) if (t.person_id) out.add(t.person_id);
+    }
+    return out;
+  }
+}
