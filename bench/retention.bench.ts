@@ -193,8 +193,8 @@ export async function run(opts: { quick?: boolean; postgres?: boolean } = {}): P
       baseline: 'SPEC §11 P5 target',
       baselineValue: 10,
       ratio: Number((projected / 10).toFixed(2)),
+      // Informational: P5 proper is about CDRs, which go by whole days (see the header); no pass/fail here.
       ratioMeaning: 'time ratio = Sigilo time / baseline time',
-      ...(dialect === 'sqlite' ? { target: '<= 10 s', pass: projected <= 10 } : {}),
     });
   }
   if (cdrBench.seed) {
