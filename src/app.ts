@@ -27,6 +27,7 @@ import { createRetention, type RetentionModule } from './retention/retention.mod
 import type { BlobStore } from './recordings/blob-store.ts';
 import { openBlobStore } from './recordings/open-blob-store.ts';
 import { RecordingService } from './recordings/recording.service.ts';
+import { registerRecordingRetention } from './recordings/recordings.retention-target.ts';
 import { AttributionRuleRepository } from './telecom/attribution/attribution.ts';
 import { RecordIngestService } from './telecom/ingest/record-ingest.service.ts';
 import { RecordQueryService } from './telecom/query/record-query.service.ts';
@@ -161,6 +162,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
     // A restored backup may predate shreds: destroy those subjects' keys again before serving anything.
     await retention.journal.reconcile();
     const blobs = options.blobStore ?? (await openBlobStore(config.recordings.store, now));
+    registerRecordingRetention(retention.registry, blobs);
     return {
       store,
       gate,
