@@ -8,10 +8,12 @@ import { Command, CommanderError } from 'commander';
 import { isSigiloError } from '../errors.ts';
 import { createCliContext, type CliIo } from './cli-context.ts';
 import { registerAuditCommand } from './commands/audit.command.ts';
+import { registerHoldsCommands } from './commands/holds.command.ts';
 import { registerImportCommand } from './commands/import.command.ts';
 import { registerInitCommand } from './commands/init.command.ts';
 import { registerKeysCommand } from './commands/keys.command.ts';
 import { registerPolicyCommand } from './commands/policy.command.ts';
+import { registerRetentionCommands } from './commands/retention.command.ts';
 import { registerServeCommand } from './commands/serve.command.ts';
 import { registerTokensCommand } from './commands/tokens.command.ts';
 
@@ -35,6 +37,11 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<n
   registerKeysCommand(program, ctx);
   registerAuditCommand(program, ctx);
   registerImportCommand(program, (work) => ctx.withSigilo(work));
+  registerRetentionCommands(program, (work) => ctx.withSigilo(work), {
+    config: () => ctx.config(),
+    out: ctx.io.out,
+  });
+  registerHoldsCommands(program, (work) => ctx.withSigilo(work), { out: ctx.io.out });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode;

@@ -20,6 +20,7 @@ import Fastify, {
 import type { IncomingMessage as RawRequest, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Sigilo } from '../app.ts';
+import { retentionRoutes } from '../retention/retention.routes.ts';
 import { recordingsRoutes } from '../recordings/recordings.routes.ts';
 import type { SigiloConfig } from '../config/config.ts';
 import { StaffTokenService, type AppLog } from '../tokens/staff-token.service.ts';
@@ -160,6 +161,7 @@ export async function buildApp(
         credentialRoutes,
         recordsRoutes,
         recordingsRoutes,
+        retentionRoutes,
         policyRoutes,
         auditRoutes,
         tokenRoutes,

@@ -40,10 +40,22 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         await sigilo.close();
         throw err;
       }
+      // Retention sweeps run in-process on a schedule; several instances coordinate through the database.
+      const sweeps = sigilo.retention.scheduler({
+        onError: (err) =>
+          ctx
+            .log()
+            .error(
+              { event: 'retention.sweep_failed', code: (err as { code?: string }).code ?? 'INTERNAL_ERROR' },
+              'retention sweep failed',
+            ),
+      });
+      sweeps.start();
       ctx.print(`Sigilo is listening on ${server.url}`);
       ctx.print(`API docs (OpenAPI): ${server.docsUrl}`);
       if (first.adminToken) printAdminToken(ctx, first.adminToken);
       await untilStopped(ctx.io.signal);
+      await sweeps.stop();
       await server.close();
       await sigilo.close();
     });
