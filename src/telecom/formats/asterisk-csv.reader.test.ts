@@ -71,7 +71,7 @@ describe('readAsteriskCsv', () => {
     expect(outcome).toEqual({
       ok: true,
       record: {
-        naturalKey: 'asterisk:1767610800.1',
+        naturalKey: expect.stringMatching(/^asterisk:1767610800\.1\|\d+\|/),
         platform: 'asterisk',
         platformId: '1767610800.1',
         linkedId: null,

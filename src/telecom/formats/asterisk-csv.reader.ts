@@ -93,7 +93,13 @@ export function parseAsteriskRow(
   return {
     ok: true,
     record: {
-      naturalKey: uniqueId === null ? sourceHashKey(raw) : `asterisk:${uniqueId}`,
+      // Since Asterisk 12 one channel (one uniqueid) can write several CDRs (queues, transfers, forks): the row's
+      // own start, destination channel and application tell them apart, while a re-export of the same row keeps
+      // its key.
+      naturalKey:
+        uniqueId === null
+          ? sourceHashKey(raw)
+          : `asterisk:${uniqueId}|${startMs}|${fields[6] ?? ''}|${fields[7] ?? ''}|${dst}`,
       platform: 'asterisk',
       platformId: uniqueId,
       linkedId: null,

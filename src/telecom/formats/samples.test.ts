@@ -33,7 +33,7 @@ describe('Asterisk Master.csv sample (18 columns)', () => {
       await readAll('asterisk-csv', 'asterisk-csv/Master.csv', { timezone: 'UTC' }),
     );
     expect(first).toEqual({
-      naturalKey: 'asterisk:1270167992.0',
+      naturalKey: 'asterisk:1270167992.0|1270167992000||Hangup|1',
       platform: 'asterisk',
       platformId: '1270167992.0',
       linkedId: null,
@@ -56,7 +56,7 @@ describe('Asterisk Master.csv sample (18 columns)', () => {
       sourceLine: 1,
     });
     expect(second).toMatchObject({
-      naturalKey: 'asterisk:1270168442.0',
+      naturalKey: 'asterisk:1270168442.0|1270168442000||Hangup|1',
       startedAt: '2010-04-02T00:34:02.000Z',
       endedAt: '2010-04-02T00:34:09.000Z',
       sourceLine: 2,
