@@ -71,7 +71,7 @@ describe('readAsteriskCsv', () => {
     expect(outcome).toEqual({
       ok: true,
       record: {
-        naturalKey: expect.stringMatching(/^asterisk:1767610800\.1\|\d+\|/),
+        naturalKey: `asterisk:1767610800.1|${Date.parse('2026-01-05T11:00:00.000Z')}|SIP/trunk-acme-0000001b|Dial|11987654321`,
         platform: 'asterisk',
         platformId: '1767610800.1',
         linkedId: null,
