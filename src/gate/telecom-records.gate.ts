@@ -427,3 +427,137 @@ export async function deleteTelecomDays(
     k.allowed('delete', subject, decisions, `${n} ${kind} records deleted by retention`);
   return { segments: segs.length, records: segs.reduce((a, s) => a + s.record_count, 0), segmentIds: ids };
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Retention by segment and by exact day (src/telecom/telecom.retention-targets.ts).
+
+/** What a retention deletion of telecom segments removed. */
+export interface TelecomSegmentDeletion {
+  /** Segments deleted, sorted (the certificate digest is taken over them). */
+  segmentIds: string[];
+  /** Records they held. */
+  records: number;
+  /** Subjects (accounts) whose segments went. */
+  subjects: string[];
+}
+
+interface SegmentMeta {
+  id: string;
+  subject_id: string;
+  account_id: string;
+  day: string;
+  record_count: number;
+}
+
+/** Deletes the keys and rows of these segments, drops terms of account-days left empty, logs per subject. */
+async function removeSegments(
+  k: GateKernel,
+  kind: TelecomKind,
+  decisions: Map<string, CategoryDecision>,
+  segs: SegmentMeta[],
+  wholeDay: string | null,
+): Promise<TelecomSegmentDeletion> {
+  if (wholeDay !== null) {
+    // The whole (kind, day) goes: each table is one range delete on its (kind, day) prefix.
+    await k.tx
+      .deleteFrom('telecom_record_keys')
+      .where('kind', '=', kind)
+      .where('day', '=', wholeDay)
+      .execute();
+    await k.tx.deleteFrom('telecom_segments').where('kind', '=', kind).where('day', '=', wholeDay).execute();
+    await k.tx.deleteFrom('telecom_terms').where('kind', '=', kind).where('day', '=', wholeDay).execute();
+  } else {
+    const byDay = new Map<string, string[]>();
+    for (const s of segs) byDay.set(s.day, [...(byDay.get(s.day) ?? []), s.id]);
+    for (const [day, dayIds] of byDay) {
+      for (let i = 0; i < dayIds.length; i += IN_CHUNK) {
+        const chunk = dayIds.slice(i, i + IN_CHUNK);
+        await k.tx
+          .deleteFrom('telecom_record_keys')
+          .where('kind', '=', kind)
+          .where('day', '=', day)
+          .where('segment_id', 'in', chunk)
+          .execute();
+        await k.tx.deleteFrom('telecom_segments').where('id', 'in', chunk).execute();
+      }
+    }
+    // Terms are per account-day, not per segment: they go once no segment of that account-day is left.
+    const accountDays = new Map<string, { accountId: string; day: string }>();
+    for (const s of segs)
+      accountDays.set(`${s.account_id}\u0000${s.day}`, { accountId: s.account_id, day: s.day });
+    for (const { accountId, day } of accountDays.values()) {
+      const left = await k.tx
+        .selectFrom('telecom_segments')
+        .select('id')
+        .where('account_id', '=', accountId)
+        .where('kind', '=', kind)
+        .where('day', '=', day)
+        .limit(1)
+        .executeTakeFirst();
+      if (left) continue;
+      await k.tx
+        .deleteFrom('telecom_terms')
+        .where('kind', '=', kind)
+        .where('day', '=', day)
+        .where('account_id', '=', accountId)
+        .execute();
+    }
+  }
+  const perSubject = new Map<string, number>();
+  let records = 0;
+  for (const s of segs) {
+    perSubject.set(s.subject_id, (perSubject.get(s.subject_id) ?? 0) + s.record_count);
+    records += s.record_count;
+  }
+  for (const [subject, n] of perSubject)
+    k.allowed('delete', subject, decisions, `${n} ${kind} records deleted by retention`);
+  return { segmentIds: segs.map((s) => s.id).sort(), records, subjects: [...perSubject.keys()].sort() };
+}
+
+/**
+ * Deletes these segments of one kind (retention, record by record: the ids were already checked for expiry and
+ * holds). Ids of another kind or already gone are ignored. Needs `delete` on the category; one log entry per
+ * subject.
+ */
+export async function deleteTelecomSegments(
+  session: GateSession,
+  kind: TelecomKind,
+  segmentIds: readonly string[],
+): Promise<TelecomSegmentDeletion> {
+  const k = kernelOf(session);
+  const decisions = k.authorize([KIND_CATEGORY[kind]], 'delete', null, 'delete');
+  const segs: SegmentMeta[] = [];
+  for (let i = 0; i < segmentIds.length; i += IN_CHUNK) {
+    segs.push(
+      ...(await k.tx
+        .selectFrom('telecom_segments')
+        .select(['id', 'subject_id', 'account_id', 'day', 'record_count'])
+        .where('kind', '=', kind)
+        .where('id', 'in', segmentIds.slice(i, i + IN_CHUNK))
+        .execute()),
+    );
+  }
+  if (segs.length === 0) return { segmentIds: [], records: 0, subjects: [] };
+  return removeSegments(k, kind, decisions, segs, null);
+}
+
+/**
+ * Deletes every segment of one kind on exactly one UTC day (retention, whole period: the caller checked that the
+ * day has expired and that no hold touches it). Needs `delete` on the category; one log entry per subject.
+ */
+export async function deleteTelecomDay(
+  session: GateSession,
+  kind: TelecomKind,
+  day: string,
+): Promise<TelecomSegmentDeletion> {
+  const k = kernelOf(session);
+  const decisions = k.authorize([KIND_CATEGORY[kind]], 'delete', null, 'delete');
+  const segs = await k.tx
+    .selectFrom('telecom_segments')
+    .select(['id', 'subject_id', 'account_id', 'day', 'record_count'])
+    .where('kind', '=', kind)
+    .where('day', '=', day)
+    .execute();
+  if (segs.length === 0) return { segmentIds: [], records: 0, subjects: [] };
+  return removeSegments(k, kind, decisions, segs, day);
+}
