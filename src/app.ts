@@ -28,6 +28,7 @@ import type { BlobStore } from './recordings/blob-store.ts';
 import { openBlobStore } from './recordings/open-blob-store.ts';
 import { RecordingService } from './recordings/recording.service.ts';
 import { registerRecordingRetention } from './recordings/recordings.retention-target.ts';
+import { registerTelecomRetention } from './telecom/telecom.retention-targets.ts';
 import { AttributionRuleRepository } from './telecom/attribution/attribution.ts';
 import { RecordIngestService } from './telecom/ingest/record-ingest.service.ts';
 import { RecordQueryService } from './telecom/query/record-query.service.ts';
@@ -163,6 +164,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
     await retention.journal.reconcile();
     const blobs = options.blobStore ?? (await openBlobStore(config.recordings.store, now));
     registerRecordingRetention(retention.registry, blobs);
+    registerTelecomRetention(retention.registry);
     return {
       store,
       gate,
