@@ -107,7 +107,10 @@ export async function storeTelecomRecords(
             continue;
           }
           seen.add(rec.naturalKey);
-          const key = k.keyring.blindIndex(`telecom-record/${kind}`, rec.naturalKey).subarray(0, KEY_BYTES);
+          // The account is part of the key: platform ids and traffic periods repeat across customers.
+          const key = k.keyring
+            .blindIndex(`telecom-record/${kind}`, `${batch.accountId}\u0000${rec.naturalKey}`)
+            .subarray(0, KEY_BYTES);
           keyRows.push([kind, day, key, seg.id]);
           seg.records.push(rec);
         }

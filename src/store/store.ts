@@ -144,7 +144,11 @@ function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDatabase.Dat
   return new Proxy(sqlite, {
     get(target, prop, receiver) {
       if (prop === 'prepare') {
-        return (text: string) => {
+        return (sqlText: string) => {
+          // Kysely opens a deferred transaction; a writer that read first then fails with SQLITE_BUSY_SNAPSHOT
+          // when another process wrote meanwhile (busy_timeout does not retry that). IMMEDIATE takes the write
+          // lock up front, so `serve` and `sigilo import` on one file wait for each other instead of failing.
+          const text = sqlText === 'begin' ? 'begin immediate' : sqlText;
           let stmt = cache.get(text);
           if (!stmt || stmt.busy) {
             stmt = target.prepare(text);

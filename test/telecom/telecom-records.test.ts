@@ -199,4 +199,34 @@ describe.each(DIALECTS)('telecom records on %s', (dialect) => {
       ),
     ).rejects.toMatchObject({ code: 'PURPOSE_NOT_ALLOWED' });
   });
+
+  it('keeps records of different accounts apart even when their natural keys are equal', async () => {
+    const t = await createTestSigilo(dialect);
+    cleanup = t.cleanup;
+    const a = await makeAccount(t.sigilo, 'Cliente A', CNPJS[0]);
+    const b = await makeAccount(t.sigilo, 'Cliente B', CNPJS[2]);
+    const cdr = {
+      platformId: 'X1',
+      startedAt: '2026-03-01T10:00:00Z',
+      endedAt: '2026-03-01T10:01:00Z',
+      caller: '1001',
+      callee: '11987654321',
+    };
+    const traffic = {
+      periodStart: '2026-03-01T00:00:00Z',
+      periodEnd: '2026-03-02T00:00:00Z',
+      service: 'sip-trunk',
+      bytesIn: 10,
+    };
+    const push = (accountId: string, kind: 'cdr' | 'traffic', item: object) =>
+      t.sigilo.services.telecomIngest.ingestObjects(ctx('network_platform', 'provisioning'), kind, [item], {
+        accountId,
+      });
+    expect(await push(a, 'cdr', cdr)).toMatchObject({ stored: 1, duplicates: 0 });
+    expect(await push(b, 'cdr', cdr)).toMatchObject({ stored: 1, duplicates: 0 });
+    expect(await push(a, 'traffic', traffic)).toMatchObject({ stored: 1 });
+    expect(await push(b, 'traffic', traffic)).toMatchObject({ stored: 1 });
+    // The same record again for the same account is still a duplicate.
+    expect(await push(b, 'traffic', traffic)).toMatchObject({ stored: 0, duplicates: 1 });
+  });
 });
