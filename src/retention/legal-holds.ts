@@ -95,13 +95,20 @@ export interface ActiveHold {
   categories: ReadonlySet<string>;
   from: string | null;
   to: string | null;
+  /** For a hold on a person: the accounts the person belongs to (records kept per account, such as CDRs). */
+  accounts: readonly string[];
 }
 
 /** True when `hold` keeps `item` of a target whose hold categories are `categories`. */
 export function holdCovers(hold: ActiveHold, categories: readonly string[], item: RetentionItem): boolean {
   if (!categories.some((c) => hold.categories.has(c))) return false;
-  const scoped = hold.scopeKind === 'account' ? item.accounts : item.people;
-  if (!scoped.includes(hold.scopeId)) return false;
+  if (hold.scopeKind === 'account') {
+    if (!item.accounts.includes(hold.scopeId)) return false;
+  } else if (!item.people.includes(hold.scopeId)) {
+    // Records kept per account (calls, connections, contracts) name no person: a hold on a person keeps those of
+    // the person's accounts — erring on keeping, since a deletion cannot be undone.
+    if (item.people.length > 0 || !item.accounts.some((a) => hold.accounts.includes(a))) return false;
+  }
   if (hold.from !== null && item.to < hold.from) return false;
   if (hold.to !== null && item.from > hold.to) return false;
   return true;
@@ -408,6 +415,14 @@ export class LegalHoldService {
       .where('released_at', 'is', null)
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
       .execute();
+    const people = rows.filter((r) => r.scope_kind === 'person').map((r) => r.scope_id);
+    const links = people.length
+      ? await db
+          .selectFrom('account_people')
+          .select(['person_id', 'account_id'])
+          .where('person_id', 'in', people)
+          .execute()
+      : [];
     return rows
       .map((r) => ({
         id: r.id,
@@ -416,6 +431,9 @@ export class LegalHoldService {
         categories: new Set(JSON.parse(r.categories) as string[]),
         from: r.window_from,
         to: r.window_to,
+        accounts: links
+          .filter((l) => r.scope_kind === 'person' && l.person_id === r.scope_id)
+          .map((l) => l.account_id),
       }))
       .filter((h) => !categories || categories.some((c) => h.categories.has(c)));
   }
