@@ -48,8 +48,9 @@ describe.each(DIALECTS)('legal holds on %s', (dialect) => {
       reason: 'Ação judicial sobre falhas de chamadas em janeiro de 2027',
     });
     expect(ticketHold).toMatchObject({ status: 'active', expiresAt: null, createdBy: 'legal-7' });
-    // Another hold on the owner, but for payments: it must not keep tickets or the account's invoices.
-    await retention.holds.create(legal, {
+    // Another hold on the owner, but for payments: it must not keep tickets; it keeps the invoices of the owner's
+    // account (records kept per account name no person), and so their contract.
+    const paymentHold = await retention.holds.create(legal, {
       kind: 'other',
       scope: { kind: 'person', id: c.ownerId },
       categories: ['payment'],
@@ -72,8 +73,8 @@ describe.each(DIALECTS)('legal holds on %s', (dialect) => {
     clock.set(CONTRACT_GOES);
     await retention.run();
     expect(await countRows(sigilo, c)).toMatchObject({
-      contracts: 0,
-      invoices: 0,
+      contracts: 1,
+      invoices: 1,
       tickets: 1,
       ticketMessages: 1,
       accounts: 1,
@@ -83,6 +84,7 @@ describe.each(DIALECTS)('legal holds on %s', (dialect) => {
     clock.set('2033-01-01T00:00:00.000Z');
     const released = await retention.holds.release(legal, ticketHold.id, { reason: 'Processo encerrado' });
     expect(released).toMatchObject({ status: 'released', releasedBy: 'legal-7' });
+    await retention.holds.release(legal, paymentHold.id, { reason: 'Auditoria concluída' });
     const after = await retention.run();
     expect(after.totals.shreddedSubjects).toBe(3);
     expect(await countRows(sigilo, c)).toMatchObject({ tickets: 0, accounts: 0, people: 0, dataKeys: 0 });
