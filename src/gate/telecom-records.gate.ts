@@ -373,64 +373,6 @@ function holdsTerm(r: TelecomRecord, t: Term): boolean {
   }
 }
 
-/**
- * Deletes whole days of one kind up to and including `uptoDay` (retention), except the accounts in
- * `keepAccounts` (legal holds). Needs `delete` on the category; one log entry per subject. Returns counts.
- */
-export async function deleteTelecomDays(
-  session: GateSession,
-  kind: TelecomKind,
-  opts: { uptoDay: string; accountId?: string; keepAccounts?: string[]; limitSegments?: number },
-): Promise<{ segments: number; records: number; segmentIds: string[] }> {
-  const k = kernelOf(session);
-  const category = KIND_CATEGORY[kind];
-  const decisions = k.authorize([category], 'delete', null, 'delete');
-  let sel = k.tx
-    .selectFrom('telecom_segments')
-    .select(['id', 'subject_id', 'record_count', 'account_id', 'day'])
-    .where('kind', '=', kind)
-    .where('day', '<=', opts.uptoDay);
-  if (opts.accountId) sel = sel.where('account_id', '=', opts.accountId);
-  if (opts.keepAccounts?.length) sel = sel.where('account_id', 'not in', opts.keepAccounts);
-  const segs = await sel
-    .orderBy('day')
-    .limit(opts.limitSegments ?? 1000)
-    .execute();
-  if (segs.length === 0) return { segments: 0, records: 0, segmentIds: [] };
-  const ids = segs.map((s) => s.id);
-  const byDay = new Map<string, string[]>();
-  for (const s of segs) byDay.set(s.day, [...(byDay.get(s.day) ?? []), s.id]);
-  // Keys and terms are reached through their (kind, day) prefix, so a day's rows go in one range scan.
-  for (const [day, dayIds] of byDay) {
-    for (let i = 0; i < dayIds.length; i += IN_CHUNK) {
-      const chunk = dayIds.slice(i, i + IN_CHUNK);
-      await k.tx
-        .deleteFrom('telecom_record_keys')
-        .where('kind', '=', kind)
-        .where('day', '=', day)
-        .where('segment_id', 'in', chunk)
-        .execute();
-      await k.tx.deleteFrom('telecom_segments').where('id', 'in', chunk).execute();
-    }
-  }
-  // Whole account-days went, so their term rows go too.
-  const accountDays = new Set(segs.map((s) => `${s.account_id}\u0000${s.day}`));
-  for (const ad of accountDays) {
-    const [accountId, day] = ad.split('\u0000') as [string, string];
-    await k.tx
-      .deleteFrom('telecom_terms')
-      .where('kind', '=', kind)
-      .where('day', '=', day)
-      .where('account_id', '=', accountId)
-      .execute();
-  }
-  const perSubject = new Map<string, number>();
-  for (const s of segs) perSubject.set(s.subject_id, (perSubject.get(s.subject_id) ?? 0) + s.record_count);
-  for (const [subject, n] of perSubject)
-    k.allowed('delete', subject, decisions, `${n} ${kind} records deleted by retention`);
-  return { segments: segs.length, records: segs.reduce((a, s) => a + s.record_count, 0), segmentIds: ids };
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Retention by segment and by exact day (src/telecom/telecom.retention-targets.ts).
 
@@ -461,13 +403,12 @@ async function removeSegments(
   wholeDay: string | null,
 ): Promise<TelecomSegmentDeletion> {
   if (wholeDay !== null) {
-    // The whole (kind, day) goes: each table is one range delete on its (kind, day) prefix.
+    // The whole (kind, day) went (segments deleted by the caller): keys and terms are one range delete each.
     await k.tx
       .deleteFrom('telecom_record_keys')
       .where('kind', '=', kind)
       .where('day', '=', wholeDay)
       .execute();
-    await k.tx.deleteFrom('telecom_segments').where('kind', '=', kind).where('day', '=', wholeDay).execute();
     await k.tx.deleteFrom('telecom_terms').where('kind', '=', kind).where('day', '=', wholeDay).execute();
   } else {
     const byDay = new Map<string, string[]>();
@@ -555,11 +496,13 @@ export async function deleteTelecomDay(
 ): Promise<TelecomSegmentDeletion> {
   const k = kernelOf(session);
   const decisions = k.authorize([KIND_CATEGORY[kind]], 'delete', null, 'delete');
+  // RETURNING: what is logged and certified is exactly what this statement deleted. (A day is eligible only
+  // once all of it has expired, so no import adds to it meanwhile; keys and terms then go by range.)
   const segs = await k.tx
-    .selectFrom('telecom_segments')
-    .select(['id', 'subject_id', 'account_id', 'day', 'record_count'])
+    .deleteFrom('telecom_segments')
     .where('kind', '=', kind)
     .where('day', '=', day)
+    .returning(['id', 'subject_id', 'account_id', 'day', 'record_count'])
     .execute();
   if (segs.length === 0) return { segmentIds: [], records: 0, subjects: [] };
   return removeSegments(k, kind, decisions, segs, day);

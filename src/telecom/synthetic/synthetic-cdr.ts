@@ -217,7 +217,8 @@ export function* generateCdrs(opts: SyntheticCdrOptions): Generator<ParsedCdr> {
     const endMs = startMs + (ringSec + billSec) * 1000;
     const uniqueId = `${startMs / 1000}.${i}`;
     yield {
-      naturalKey: `asterisk:${uniqueId}`,
+      // The key the Asterisk reader derives from the row it will be written as (see asterisk-csv.reader.ts).
+      naturalKey: `asterisk:${uniqueId}|${startMs}|${dstChannel ?? ''}|${dstChannel === null ? 'Hangup' : 'Dial'}|${callee}`,
       platform: 'asterisk',
       platformId: uniqueId,
       linkedId: null,
