@@ -74,7 +74,7 @@ export async function run(opts: { people?: number; postgres?: boolean } = {}): P
       };
       push(
         'V1',
-        'sealed write of a person with phone and e-mail (3 rows, 1 log entry per row, 1 transaction)',
+        'sealed write of a person with phone and e-mail (3 rows, 1 access-log entry, 1 transaction)',
         writeSeconds,
         base.write,
         'plaintext insert of the same 3 rows in 1 transaction',
