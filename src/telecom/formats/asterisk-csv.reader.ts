@@ -14,7 +14,7 @@ import {
 } from './call-facts.ts';
 import { DEFAULT_TIMEZONE } from './cdr-record.ts';
 import type { ParseOutcome, ReaderOptions } from './cdr-record.ts';
-import { readCsvRows } from './csv-rows.ts';
+import { csvOutcomes } from './csv-rows.ts';
 import { LocalClock, isoUtc } from './local-time.ts';
 
 const MIN_COLUMNS = 16;
@@ -24,15 +24,7 @@ const MAX_COLUMNS = 18;
 export function readAsteriskCsv(input: Readable, options: ReaderOptions = {}): AsyncIterable<ParseOutcome> {
   // built before iteration so a bad time zone fails at the call, not at the first row
   const clock = new LocalClock(options.timezone ?? DEFAULT_TIMEZONE);
-  return outcomes(input, clock);
-}
-
-async function* outcomes(input: Readable, clock: LocalClock): AsyncGenerator<ParseOutcome> {
-  for await (const batch of readCsvRows(input)) {
-    for (const item of batch) {
-      yield item.ok ? parseAsteriskRow(item.fields, item.line, item.raw, clock) : item;
-    }
-  }
+  return csvOutcomes(input, (fields, line, raw) => parseAsteriskRow(fields, line, raw, clock));
 }
 
 /** Reads a caller name out of Asterisk's clid (`"Alice" <1001>`, `Alice <1001>`, `Alice` or `1001`). */

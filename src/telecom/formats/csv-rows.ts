@@ -9,6 +9,7 @@
  * isolates damage: a quote left open costs its own line, not the lines after it.
  */
 import type { Readable } from 'node:stream';
+import type { ParseOutcome } from './cdr-record.ts';
 import { StringDecoder } from 'node:string_decoder';
 import { parse } from 'csv-parse/sync';
 import type { CsvError } from 'csv-parse/sync';
@@ -282,4 +283,15 @@ export async function* readCsvRows(input: Readable, options: CsvRowsOptions = {}
   if (tail.length > 0 && !dropping) reader.push(tail, lineNumber + 1);
   reader.finish();
   if (reader.items.length > 0) yield reader.items;
+}
+
+/** Parse outcomes of every CSV row of `input`, each readable row handed to `parseRow` (the format's own mapping). */
+export async function* csvOutcomes(
+  input: Readable,
+  parseRow: (fields: string[], line: number, raw: string) => ParseOutcome,
+  options: CsvRowsOptions = {},
+): AsyncGenerator<ParseOutcome> {
+  for await (const batch of readCsvRows(input, options)) {
+    for (const item of batch) yield item.ok ? parseRow(item.fields, item.line, item.raw) : item;
+  }
 }

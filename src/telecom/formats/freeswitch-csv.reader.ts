@@ -14,7 +14,7 @@ import {
 } from './call-facts.ts';
 import { DEFAULT_TIMEZONE } from './cdr-record.ts';
 import type { ParseOutcome, ReaderOptions } from './cdr-record.ts';
-import { readCsvRows } from './csv-rows.ts';
+import { csvOutcomes } from './csv-rows.ts';
 import { LocalClock, isoUtc } from './local-time.ts';
 
 const COLUMNS = 15;
@@ -22,15 +22,7 @@ const COLUMNS = 15;
 /** Streams FreeSWITCH `example`-template CSV records as parse outcomes. */
 export function readFreeswitchCsv(input: Readable, options: ReaderOptions = {}): AsyncIterable<ParseOutcome> {
   const clock = new LocalClock(options.timezone ?? DEFAULT_TIMEZONE);
-  return outcomes(input, clock);
-}
-
-async function* outcomes(input: Readable, clock: LocalClock): AsyncGenerator<ParseOutcome> {
-  for await (const batch of readCsvRows(input)) {
-    for (const item of batch) {
-      yield item.ok ? parseFreeswitchRow(item.fields, item.line, item.raw, clock) : item;
-    }
-  }
+  return csvOutcomes(input, (fields, line, raw) => parseFreeswitchRow(fields, line, raw, clock));
 }
 
 function fail(line: number, reason: string): ParseOutcome {
