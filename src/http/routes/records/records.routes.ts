@@ -118,7 +118,8 @@ export const recordsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
     async (request, reply) => {
       const { from, to, format = 'ndjson' } = request.query;
       const ctx = accessContextOf(request);
-      // The export runs in one gate transaction; lines stream to the client as segments are opened.
+      // The export is read in one short gate transaction and then sent; holding the transaction (SQLite has one
+      // connection) while a slow client downloads would stall every other request.
       const lines: string[] = [];
       await deps.sigilo.gate.run(ctx, async (s) => {
         for await (const line of telecomQuery.exportAccount(
