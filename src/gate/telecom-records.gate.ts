@@ -178,7 +178,7 @@ export async function storeTelecomRecords(
     const termRows: unknown[][] = [];
     for (const [day, terms] of termsByDay)
       for (const term of terms.values()) termRows.push([term, kind, batch.accountId, day]);
-    await k.bulk.insertNew(
+    await k.bulk.insertIgnoring(
       k.tx,
       'telecom_terms',
       TERM_COLUMNS,

@@ -19,6 +19,14 @@ export interface BulkInsert {
     columns: readonly (readonly [string, BulkColumnType])[],
     rows: unknown[][],
   ): Promise<void>;
+  /** Inserts rows whose primary key is not there yet, silently skipping the others. */
+  insertIgnoring(
+    tx: Tx,
+    table: string,
+    columns: readonly (readonly [string, BulkColumnType])[],
+    keyColumns: readonly string[],
+    rows: unknown[][],
+  ): Promise<void>;
   /** Inserts rows whose primary key is not there yet; returns, per row, whether it was inserted. */
   insertNew(
     tx: Tx,
@@ -55,6 +63,11 @@ export function sqliteBulkInsert(db: BetterSqlite3.Database): BulkInsert {
       for (const r of rows) s.run(r);
       return Promise.resolve();
     },
+    insertIgnoring(_tx, table, columns, _keys, rows) {
+      const s = stmt(text('insert or ignore', table, columns));
+      for (const r of rows) s.run(r);
+      return Promise.resolve();
+    },
     insertNew(_tx, table, columns, _keys, rows) {
       const s = stmt(text('insert or ignore', table, columns));
       const out = new Array<boolean>(rows.length);
@@ -78,6 +91,14 @@ export function postgresBulkInsert(): BulkInsert {
       for (let i = 0; i < rows.length; i += PG_CHUNK) {
         const part = rows.slice(i, i + PG_CHUNK);
         await sql`insert into ${sql.table(ident(table))} (${sql.join(columns.map(([c]) => sql.ref(ident(c))))}) select * from unnest(${select(columns, part)})`.execute(
+          tx,
+        );
+      }
+    },
+    async insertIgnoring(tx, table, columns, keys, rows) {
+      for (let i = 0; i < rows.length; i += PG_CHUNK) {
+        const part = rows.slice(i, i + PG_CHUNK);
+        await sql`insert into ${sql.table(ident(table))} (${sql.join(columns.map(([c]) => sql.ref(ident(c))))}) select * from unnest(${select(columns, part)}) on conflict (${sql.join(keys.map((k) => sql.ref(ident(k))))}) do nothing`.execute(
           tx,
         );
       }
