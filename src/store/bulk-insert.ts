@@ -104,22 +104,20 @@ export function postgresBulkInsert(): BulkInsert {
       }
     },
     async insertNew(tx, table, columns, keys, rows) {
+      const keyIdx = keys.map((k) => columns.findIndex(([c]) => c === k));
+      const sig = (values: unknown[]): string =>
+        values.map((v) => (Buffer.isBuffer(v) ? v.toString('latin1') : String(v))).join('\u0000');
       const out: boolean[] = [];
       for (let i = 0; i < rows.length; i += PG_CHUNK) {
         const part = rows.slice(i, i + PG_CHUNK);
-        // Row numbers come back for the inserted rows only (ON CONFLICT DO NOTHING skips the rest).
-        const res = await sql<{
-          n: number;
-        }>`with input as (select *, row_number() over () as n from unnest(${select(columns, part)}) as t(${sql.join(columns.map(([c]) => sql.ref(ident(c))))})),
-          ins as (insert into ${sql.table(ident(table))} (${sql.join(columns.map(([c]) => sql.ref(ident(c))))})
-            select ${sql.join(columns.map(([c]) => sql.ref(ident(c))))} from input order by n
-            on conflict (${sql.join(keys.map((k) => sql.ref(ident(k))))}) do nothing
-            returning ${sql.join(keys.map((k) => sql.ref(ident(k))))})
-          select input.n::int as n from input join ins using (${sql.join(keys.map((k) => sql.ref(ident(k))))})`.execute(
+        // ON CONFLICT DO NOTHING returns only the inserted rows; their keys tell which input rows were new.
+        const res = await sql<
+          Record<string, unknown>
+        >`insert into ${sql.table(ident(table))} (${sql.join(columns.map(([c]) => sql.ref(ident(c))))}) select * from unnest(${select(columns, part)}) on conflict (${sql.join(keys.map((k) => sql.ref(ident(k))))}) do nothing returning ${sql.join(keys.map((k) => sql.ref(ident(k))))}`.execute(
           tx,
         );
-        const fresh = new Set(res.rows.map((r) => Number(r.n)));
-        for (let j = 0; j < part.length; j++) out.push(fresh.has(j + 1));
+        const fresh = new Set(res.rows.map((r) => sig(keys.map((k) => r[k]))));
+        for (const r of part) out.push(fresh.has(sig(keyIdx.map((x) => r[x]))));
       }
       return out;
     },
