@@ -28,16 +28,15 @@ const suites: Suite[] = [
       (await import('./telecom.bench.ts')).run({ records: quick ? 50_000 : 300_000, postgres }),
   },
 ];
-for (const extra of [
-  './retention.bench.ts',
-  './export.bench.ts',
-  './import-rss.bench.ts',
-  './audit.bench.ts',
-  './http.bench.ts',
-]) {
+const extras: [string, string[]][] = [
+  ['./retention.bench.ts', ['P5', 'P5-projected', 'P5-pg', 'P5-pg-projected', 'P5-cdr', 'P5-cdr-pg']],
+  ['./import-rss.bench.ts', ['P7']],
+  ['./http.bench.ts', ['P3', 'P3-p99']],
+];
+for (const [extra, ids] of extras) {
   if (fs.existsSync(path.join(import.meta.dirname, extra))) {
     suites.push({
-      ids: [],
+      ids,
       run: async () =>
         (
           (await import(extra)) as {
