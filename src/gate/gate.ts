@@ -256,7 +256,7 @@ export class GateSession {
       policy_version: this.policy.version,
       created_at: row.created_at ?? now,
     });
-    if ('updated_at' in (row as object) || hasUpdatedAt(table.table)) row.updated_at = row.updated_at ?? now;
+    if (hasUpdatedAt(table.table)) row.updated_at = row.updated_at ?? now;
     await this.db.insertInto(table.table).values(row).execute();
     this.allowed('insert', spec.subjectId, decisions);
     return id;

@@ -269,7 +269,7 @@ export async function* readTelecomRecords(
   const toDay = q.to?.slice(0, 10);
   const termKeys = (q.terms ?? []).map((t) => termIndex(k, t));
 
-  const subjects = new Map<string, CategoryDecision>();
+  const subjects = new Set<string>();
   let afterDay = '';
   let afterId = '';
   for (;;) {
@@ -304,7 +304,7 @@ export async function* readTelecomRecords(
       const records = await openSegment(k, kind, logOp, category, seg);
       // Logged before any record is released: a consumer may stop reading at any point.
       if (!subjects.has(seg.subject_id)) {
-        subjects.set(seg.subject_id, decisions.get(category)!);
+        subjects.add(seg.subject_id);
         k.allowed(logOp, seg.subject_id, decisions);
       }
       for (const r of records) {

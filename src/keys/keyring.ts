@@ -14,6 +14,7 @@ import { randomBytes } from '../crypto/random.ts';
 import { generateSigningKey, signEd25519 } from '../crypto/signing.ts';
 import type { Db, Store, Tx } from '../store/store.ts';
 import { DataKeyRepository } from './data-key.repository.ts';
+import { shredMessage } from './shred-message.ts';
 import { unwrapKey, wrapKey, type KeyProvider } from './key-provider.ts';
 
 const BLIND_INDEX_ROOT = 'blind-index-root';
@@ -181,7 +182,7 @@ export class Keyring {
     for (const k of this.cache.keys()) if (k.startsWith(`${subjectId}#`)) this.cache.delete(k);
     const at = this.now().toISOString();
     await tx.updateTable('subjects').set({ shredded_at: at }).where('id', '=', subjectId).execute();
-    const signature = this.sign(Buffer.from(`sigilo/shred/v1|${subjectId}|${at}|${reason}`));
+    const signature = this.sign(shredMessage(subjectId, at, reason));
     await tx
       .insertInto('shred_ledger')
       .values({ subject_id: subjectId, shredded_at: at, reason, signature })

@@ -9,6 +9,7 @@
  * skipped. The journal receives entries right after a retention shred commits and, for shreds made by any other
  * path, whenever `sync` copies the database ledger into it (on start, before each sweep, before a restore).
  */
+import { shredMessage } from '../keys/shred-message.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { verifyEd25519 } from '../crypto/signing.ts';
@@ -38,11 +39,6 @@ export interface ReconcileReport {
   reshredded: string[];
   /** Lines that are malformed or whose signature does not verify (skipped). */
   rejected: number;
-}
-
-/** The message the key ring signs for a shred (keep in step with Keyring.shred). */
-export function shredMessage(subjectId: string, at: string, reason: string): Buffer {
-  return Buffer.from(`sigilo/shred/v1|${subjectId}|${at}|${reason}`);
 }
 
 const IN_CHUNK = 500;
