@@ -31,7 +31,13 @@ export async function benchSigilo(dialect: 'sqlite' | 'postgres'): Promise<{
   sqliteFile?: string;
 }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigilo-bench-'));
-  const config = loadConfig({ SIGILO_DATA_DIR: dir, SIGILO_LOG_LEVEL: 'silent' });
+  const config = loadConfig({
+    SIGILO_DATA_DIR: dir,
+    SIGILO_LOG_LEVEL: 'silent',
+    ...(process.env.SIGILO_INGEST_WORKERS
+      ? { SIGILO_INGEST_WORKERS: process.env.SIGILO_INGEST_WORKERS }
+      : {}),
+  });
   const keys = await LocalKeyFileProvider.create(path.join(dir, 'master.key'));
   let store: Store;
   let schema: string | undefined;

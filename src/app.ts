@@ -151,7 +151,14 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
     await policies.load();
     const repo = new AccessLogRepository(store.dialect);
     const writer = new AccessLogWriter(repo, keyring, now, config.checkpointEvery);
-    const gate = new Gate({ store, keyring, accessLog: writer, policy: () => policies.policy(), now });
+    const gate = new Gate({
+      store,
+      keyring,
+      accessLog: writer,
+      policy: () => policies.policy(),
+      now,
+      ingestWorkers: config.ingestWorkers,
+    });
     const retention = createRetention({
       store,
       gate,
@@ -190,7 +197,10 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       },
       retention,
       now,
-      close: () => store.close(),
+      close: async () => {
+        await gate.close();
+        await store.close();
+      },
     };
   } catch (err) {
     if (!options.store) await store.close();

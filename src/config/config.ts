@@ -2,6 +2,7 @@
  * Configuration: parsed once at start from the environment (and CLI overrides), validated, frozen.
  * A bad value stops the process with a message naming the variable. Documented in docs/configuration.md.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { SigiloError } from '../errors.ts';
@@ -53,6 +54,8 @@ const EnvSchema = z.object({
   SIGILO_S3_ENDPOINT: z.string().url().optional(),
   SIGILO_S3_FORCE_PATH_STYLE: bool.default(false),
   SIGILO_S3_PREFIX: z.string().default('recordings/'),
+  // Worker threads preparing bulk CDR imports; default: one per core, at most 4.
+  SIGILO_INGEST_WORKERS: z.coerce.number().int().min(0).max(16).optional(),
 });
 
 /** Every environment variable Sigilo reads (docs/configuration.md lists each; a test keeps them in step). */
@@ -92,6 +95,8 @@ export interface SigiloConfig {
     /** Failed authentications one client address may make per minute before it gets 429. */
     readonly failuresPerMinute: number;
   };
+  /** Worker threads preparing bulk CDR imports (0: in the calling thread). */
+  readonly ingestWorkers: number;
   readonly recordings: {
     /** Largest accepted recording, in plaintext bytes. */
     readonly maxBytes: number;
@@ -197,6 +202,7 @@ export function loadConfig(
       tokenTtlDays: e.SIGILO_TOKEN_TTL_DAYS,
       failuresPerMinute: e.SIGILO_AUTH_FAILURES_PER_MINUTE,
     },
+    ingestWorkers: e.SIGILO_INGEST_WORKERS ?? Math.min(4, os.availableParallelism()),
     recordings: {
       maxBytes: e.SIGILO_RECORDING_MAX_BYTES,
       store:

@@ -19,10 +19,11 @@ import type { Keyring } from '../keys/keyring.ts';
 import { evaluate, type Operation } from '../policy/policy.evaluate.ts';
 import type { Policy } from '../policy/policy.schema.ts';
 import type { BulkInsert } from '../store/bulk-insert.ts';
-import type { Store, Tx } from '../store/store.ts';
+import type { Store, StoreDialect, Tx } from '../store/store.ts';
 import { mask, maskAddress, type MaskLevel } from '../validation/masking.ts';
 import type { PostalAddress } from '../validation/address.ts';
 import type { AccessContext } from './access-context.ts';
+import { TelecomPreparer } from './telecom-prepare.pool.ts';
 import { openField, sealedKeyVersion, sealField, type FieldAddress } from './sealed-field.cipher.ts';
 import {
   SEALED_TABLES,
@@ -40,6 +41,8 @@ export interface GateDeps {
   /** The published policy in force (swapped atomically when a new version is published). */
   policy: () => Policy;
   now: () => Date;
+  /** Worker threads preparing bulk CDR imports (0: in the calling thread). */
+  ingestWorkers?: number;
 }
 
 /** A row as the gate returns it: plain columns, opened (and masked) sealed fields, and the masking applied. */
@@ -95,6 +98,10 @@ export interface GateKernel {
   readonly now: () => Date;
   /** Dialect-specific bulk insertion (telecom hot path). */
   readonly bulk: BulkInsert;
+  readonly dialect: StoreDialect;
+  /** Runs `fn` once the session's transaction has committed (never after a rollback): in-memory caches of
+   *  what was written must not learn of writes that did not happen. */
+  afterCommit(fn: () => void): void;
   /** Evaluates every category; on the first refusal logs a denied entry and throws its code. */
   authorize(
     categories: string[],
@@ -136,7 +143,22 @@ export function kernelOf(session: GateSession): GateKernel {
 
 /** Builds sessions; one `run` is one transaction. */
 export class Gate {
+  private preparer: TelecomPreparer | null = null;
+
   constructor(private readonly deps: GateDeps) {}
+
+  /**
+   * The worker threads that prepare bulk CDR imports (hashing and encoding, no data key) before `run` stores
+   * them; created on first use, stopped by `close`.
+   */
+  telecomPreparer(): TelecomPreparer {
+    return (this.preparer ??= new TelecomPreparer(this.deps.keyring, this.deps.ingestWorkers ?? 0));
+  }
+
+  async close(): Promise<void> {
+    await this.preparer?.close();
+    this.preparer = null;
+  }
 
   /** The policy version the gate enforces right now. */
   get policyVersion(): number {
@@ -150,13 +172,16 @@ export class Gate {
   async run<T>(ctx: AccessContext, work: (session: GateSession) => Promise<T>): Promise<T> {
     const policy = this.deps.policy();
     const failures: AccessLogEntry[] = [];
+    const committed: (() => void)[] = [];
     try {
-      return await this.deps.store.transaction(async (tx) => {
-        const session = new GateSession(this.deps, policy, ctx, tx, failures);
+      const out = await this.deps.store.transaction(async (tx) => {
+        const session = new GateSession(this.deps, policy, ctx, tx, failures, committed);
         const result = await work(session);
         await session.flush();
         return result;
       });
+      for (const fn of committed) fn();
+      return out;
     } catch (err) {
       if (failures.length > 0) {
         await this.deps.store.transaction((tx) => this.deps.accessLog.append(tx, failures));
@@ -180,6 +205,7 @@ export class GateSession {
     /** The transaction, for repositories of non-personal tables only. */
     readonly tx: Tx,
     private readonly failures: AccessLogEntry[],
+    committed: (() => void)[] = [],
   ) {
     kernels.set(this, {
       tx,
@@ -188,6 +214,8 @@ export class GateSession {
       keyring: deps.keyring,
       now: deps.now,
       bulk: deps.store.bulk,
+      dialect: deps.store.dialect,
+      afterCommit: (fn) => committed.push(fn),
       authorize: (c, o, s, l) => this.authorize(c, o, s, l),
       allowed: (l, s, d, r) => this.allowed(l, s, d, r ?? null),
       fail: (l, s, c, o, code, r, d) => this.fail(l, s, c, o, code, r, d),

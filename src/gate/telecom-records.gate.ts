@@ -20,55 +20,42 @@ import {
 import type { GateSession } from './gate.ts';
 import { kernelOf, type CategoryDecision, type GateKernel } from './gate.ts';
 import { openField, sealedKeyVersion, sealField } from './sealed-field.cipher.ts';
+import { KeySet } from '../telecom/records/key-set.ts';
+import { mayHoldTerm } from '../telecom/records/term-filter.ts';
+import { closeKeyGroup, KEY_SCHEME_BLAKE3, openKeyGroup, retireKeyGroups } from './telecom-key-groups.ts';
+import {
+  cachedTermHasher,
+  decodePayload,
+  keepRecords,
+  prepareAccount,
+  RECORD_KEY_BYTES,
+  type PreparedAccount,
+  type PreparedSegment,
+} from './telecom-prepare.ts';
 
-/** Most records sealed together; bounds the memory of one segment when it is read back. */
-export const SEGMENT_MAX = 2000;
 const IN_CHUNK = 500;
-const KEY_BYTES = 16;
-const TERM_CACHE_LIMIT = 50_000;
 
-/** Records of one account to store in one call. */
+/** Records of one account to store in one call (an account's data subject is the account itself). */
 export interface AccountBatch {
   accountId: string;
-  subjectId: string;
   records: StorableRecord[];
 }
 
-/** Blind indexes of terms, cached: CDRs repeat the same numbers (trunks, DIDs, frequent callees) all day. */
-const termCache = new Map<string, Buffer>();
+// Term hashers per key ring (per Sigilo instance), with their caches.
+const termHashers = new WeakMap<object, Promise<(t: Term) => Buffer>>();
 
-function termIndex(k: GateKernel, t: Term): Buffer {
-  const id = `${t.kind}\u0000${t.value}`;
-  let b = termCache.get(id);
-  if (!b) {
-    b = k.keyring.blindIndex(`telecom-term/${t.kind}`, t.value).subarray(0, KEY_BYTES);
-    if (termCache.size >= TERM_CACHE_LIMIT) termCache.clear();
-    termCache.set(id, b);
+function termHasher(k: GateKernel): Promise<(t: Term) => Buffer> {
+  let h = termHashers.get(k.keyring);
+  if (!h) {
+    h = k.keyring.keyedHasher('telecom-term').then(cachedTermHasher);
+    termHashers.set(k.keyring, h);
   }
-  return b;
-}
-
-/** The keyed hash of a search term as stored (for queries). */
-export function termKeyOf(session: GateSession, t: Term): Buffer {
-  return termIndex(kernelOf(session), t);
-}
-
-const dayNames = new Map<number, string>();
-/** UTC day of an instant, cached per day number (toISOString per record showed up in profiles). */
-function dayOf(ms: number): string {
-  const n = Math.floor(ms / 86_400_000);
-  let name = dayNames.get(n);
-  if (name === undefined) {
-    name = new Date(n * 86_400_000).toISOString().slice(0, 10);
-    if (dayNames.size > 10_000) dayNames.clear();
-    dayNames.set(n, name);
-  }
-  return name;
+  return h;
 }
 
 /**
- * Seals and stores telecom records, skipping any whose natural key is already stored (idempotent: importing
- * the same file twice, or again after a crash, adds nothing). Returns how many were stored and skipped.
+ * Seals and stores telecom records prepared in this thread (HTTP batches, small imports); see
+ * storePreparedTelecom. Bulk imports prepare on worker threads instead (Gate.telecomPreparer).
  */
 export async function storeTelecomRecords(
   session: GateSession,
@@ -77,132 +64,172 @@ export async function storeTelecomRecords(
   source: string,
 ): Promise<{ stored: number; duplicates: number }> {
   const k = kernelOf(session);
+  const hashers = {
+    record: await k.keyring.keyedHasher(`telecom-record/${kind}`),
+    term: await termHasher(k),
+  };
+  const prepared = mergeByAccount(batches).map((b) => prepareAccount(b.accountId, b.records, hashers));
+  return storePreparedTelecom(session, kind, prepared, source);
+}
+
+/**
+ * Stores prepared segments, skipping every record whose natural key is already stored (idempotent: importing the
+ * same file twice, or again after a crash, adds nothing). Per record this costs a probe of the key group's
+ * in-memory key set; per segment of up to SEGMENT_MAX records, one AES-256-GCM operation and one row. Every
+ * account is authorized and logged in this transaction.
+ */
+export async function storePreparedTelecom(
+  session: GateSession,
+  kind: TelecomKind,
+  accounts: PreparedAccount[],
+  source: string,
+): Promise<{ stored: number; duplicates: number }> {
+  const k = kernelOf(session);
   const category = KIND_CATEGORY[kind];
   const now = k.now().toISOString();
   let stored = 0;
   let duplicates = 0;
+  const byAccount = new Map<string, PreparedAccount[]>();
+  for (const a of accounts) byAccount.set(a.accountId, [...(byAccount.get(a.accountId) ?? []), a]);
 
-  for (const batch of batches) {
-    const decisions = k.authorize([category], 'write', batch.subjectId, 'ingest');
+  for (const [accountId, parts] of byAccount) {
+    const subjectId = accountId;
+    const decisions = k.authorize([category], 'write', subjectId, 'ingest');
     const legalBasis = decisions.get(category)?.legalBasis ?? 'unknown';
-
-    // Group by UTC day and give each group's chunks a segment id before knowing which records are new: the key
-    // insert below both claims the natural keys and tells which records were not stored before.
-    const groups = new Map<string, StorableRecord[]>();
-    for (const rec of batch.records) {
-      const day = dayOf(rec.at);
-      let list = groups.get(day);
-      if (!list) groups.set(day, (list = []));
-      list.push(rec);
+    const byDay = new Map<string, PreparedSegment[]>();
+    for (const part of parts) {
+      duplicates += part.duplicates;
+      for (const seg of part.segments) byDay.set(seg.day, [...(byDay.get(seg.day) ?? []), seg]);
     }
-    const keyRows: unknown[][] = [];
-    const planned: { id: string; day: string; records: StorableRecord[] }[] = [];
-    const seen = new Set<string>();
-    for (const [day, recs] of groups) {
-      for (let i = 0; i < recs.length; i += SEGMENT_MAX) {
-        const seg = { id: uuidv7(), day, records: [] as StorableRecord[] };
-        for (const rec of recs.slice(i, i + SEGMENT_MAX)) {
-          if (seen.has(rec.naturalKey)) {
-            duplicates++;
-            continue;
-          }
-          seen.add(rec.naturalKey);
-          // The account is part of the key: platform ids and traffic periods repeat across customers.
-          const key = k.keyring
-            .blindIndex(`telecom-record/${kind}`, `${batch.accountId}\u0000${rec.naturalKey}`)
-            .subarray(0, KEY_BYTES);
-          keyRows.push([kind, day, key, seg.id]);
-          seg.records.push(rec);
+    const dek = await k.currentDataKey(subjectId);
+    const rows: unknown[][] = [];
+    const closing: (() => Promise<void>)[] = [];
+    let accountStored = 0;
+    for (const [day, segs] of byDay) {
+      const open = await openKeyGroup(k, kind, accountId, day);
+      const { keys: storedKeys, legacy } = open.group;
+      const added = new KeySet();
+      const addedKeys: Uint8Array[] = [];
+      let seq = open.seen.segments;
+      for (const prepared of segs) {
+        let seg = prepared;
+        const keep = new Array<boolean>(seg.count);
+        let kept = 0;
+        for (let i = 0; i < seg.count; i++) {
+          const o = i * RECORD_KEY_BYTES;
+          keep[i] =
+            !storedKeys.has(seg.keys, o) &&
+            !(legacy && isLegacyStored(k, kind, accountId, seg, i, storedKeys)) &&
+            added.add(seg.keys, o);
+          if (keep[i]) kept++;
         }
-        planned.push(seg);
+        duplicates += seg.count - kept;
+        if (kept === 0) continue;
+        if (kept < seg.count) seg = keepRecords(seg, keep);
+        rows.push(
+          sealSegment(k, dek, { kind, accountId, subjectId, seq: ++seq, seg, source, now, legalBasis }),
+        );
+        addedKeys.push(seg.keys);
+        accountStored += kept;
       }
-    }
-    const fresh = await k.bulk.insertNew(
-      k.tx,
-      'telecom_record_keys',
-      KEY_COLUMNS,
-      ['kind', 'day', 'record_key'],
-      keyRows,
-    );
-
-    const dek = keyRows.length > 0 ? await k.currentDataKey(batch.subjectId) : null;
-    const segmentRows: unknown[][] = [];
-    const termsByDay = new Map<string, Set<Buffer>>();
-    let row = 0;
-    let batchStored = 0;
-    for (const seg of planned) {
-      const encoded: unknown[] = [];
-      let terms = termsByDay.get(seg.day);
-      if (!terms) termsByDay.set(seg.day, (terms = new Set<Buffer>()));
-      let first = Infinity;
-      let last = -Infinity;
-      for (const rec of seg.records) {
-        if (!fresh[row++]) {
-          duplicates++;
-          continue;
-        }
-        encoded.push(rec.encoded);
-        if (rec.at < first) first = rec.at;
-        if (rec.at > last) last = rec.at;
-        // termIndex returns one cached Buffer per term, so identity dedupes within the batch (the insert
-        // ignores the rare duplicate after a cache reset).
-        for (const t of rec.terms) terms.add(termIndex(k, t));
-      }
-      if (encoded.length === 0) continue;
-      const payload = Buffer.from(JSON.stringify(encoded), 'utf8');
-      const sealed = sealField(
-        dek!.key,
-        dek!.version,
-        { table: 'telecom_segments', rowId: seg.id, column: 'payload_ct', subjectId: batch.subjectId },
-        payload,
+      const segments = seq - open.seen.segments;
+      const keys = Buffer.concat(addedKeys);
+      closing.push(() =>
+        closeKeyGroup(k, open, kind, accountId, day, {
+          segments,
+          keys,
+          count: keys.length / RECORD_KEY_BYTES,
+        }),
       );
-      segmentRows.push([
-        seg.id,
-        kind,
-        batch.accountId,
-        batch.subjectId,
-        seg.day,
-        new Date(first).toISOString(),
-        new Date(last).toISOString(),
-        encoded.length,
-        sealed,
-        source,
-        now,
-        legalBasis,
-        k.policy.version,
-        now,
-      ]);
-      batchStored += encoded.length;
     }
-    await k.bulk.insert(k.tx, 'telecom_segments', SEGMENT_COLUMNS, segmentRows);
-    const termRows: unknown[][] = [];
-    for (const [day, terms] of termsByDay)
-      for (const term of terms.values()) termRows.push([term, kind, batch.accountId, day]);
-    await k.bulk.insertIgnoring(
-      k.tx,
-      'telecom_terms',
-      TERM_COLUMNS,
-      ['term', 'kind', 'account_id', 'day'],
-      termRows,
-    );
-    stored += batchStored;
-    k.allowed('ingest', batch.subjectId, decisions, `${batchStored} ${kind} records stored`);
+    await k.bulk.insert(k.tx, 'telecom_segments', SEGMENT_COLUMNS, rows);
+    for (const close of closing) await close();
+    stored += accountStored;
+    k.allowed('ingest', subjectId, decisions, `${accountStored} ${kind} records stored`);
   }
   return { stored, duplicates };
 }
 
-const KEY_COLUMNS = [
-  ['kind', 'text'],
-  ['day', 'text'],
-  ['record_key', 'bytea'],
-  ['segment_id', 'text'],
-] as const;
-const TERM_COLUMNS = [
-  ['term', 'bytea'],
-  ['kind', 'text'],
-  ['account_id', 'text'],
-  ['day', 'text'],
-] as const;
+/** One batch per account: a key group may be opened once per transaction. */
+function mergeByAccount(batches: AccountBatch[]): AccountBatch[] {
+  const by = new Map<string, AccountBatch>();
+  for (const b of batches) {
+    const had = by.get(b.accountId);
+    if (had) had.records = [...had.records, ...b.records];
+    else by.set(b.accountId, { ...b });
+  }
+  return [...by.values()];
+}
+
+/**
+ * Whether record i was stored before 2026-11-26T1800, when keys were HMAC-SHA-256 of account and natural key.
+ * Only groups holding such segments pay for it; the natural key is the first field of every record encoding.
+ */
+function isLegacyStored(
+  k: GateKernel,
+  kind: TelecomKind,
+  accountId: string,
+  seg: PreparedSegment,
+  i: number,
+  storedKeys: KeySet,
+): boolean {
+  const records = legacyDecoded.get(seg) ?? decodePayload(Buffer.from(seg.payload));
+  legacyDecoded.set(seg, records);
+  const naturalKey = records[i]![0] as string;
+  const key = k.keyring.blindIndex(`telecom-record/${kind}`, `${accountId}\u0000${naturalKey}`);
+  return storedKeys.has(key, 0);
+}
+const legacyDecoded = new WeakMap<PreparedSegment, unknown[][]>();
+
+/** Seals one segment's payload under the subject's data key; the row with its keys, filter and provenance. */
+function sealSegment(
+  k: GateKernel,
+  dek: { version: number; key: Buffer },
+  s: {
+    kind: TelecomKind;
+    accountId: string;
+    subjectId: string;
+    seq: number;
+    seg: PreparedSegment;
+    source: string;
+    now: string;
+    legalBasis: string;
+  },
+): unknown[] {
+  const id = uuidv7();
+  let first = Infinity;
+  let last = -Infinity;
+  for (const at of s.seg.ats) {
+    if (at < first) first = at;
+    if (at > last) last = at;
+  }
+  const sealed = sealField(
+    dek.key,
+    dek.version,
+    { table: 'telecom_segments', rowId: id, column: 'payload_ct', subjectId: s.subjectId },
+    Buffer.from(s.seg.payload.buffer, s.seg.payload.byteOffset, s.seg.payload.byteLength),
+  );
+  return [
+    id,
+    s.kind,
+    s.accountId,
+    s.subjectId,
+    s.seg.day,
+    new Date(first).toISOString(),
+    new Date(last).toISOString(),
+    s.seg.count,
+    sealed,
+    Buffer.concat([Buffer.from([KEY_SCHEME_BLAKE3]), s.seg.keys]),
+    Buffer.from(s.seg.filter),
+    s.seq,
+    s.source,
+    s.now,
+    s.legalBasis,
+    k.policy.version,
+    s.now,
+  ];
+}
+
 const SEGMENT_COLUMNS = [
   ['id', 'text'],
   ['kind', 'text'],
@@ -213,6 +240,9 @@ const SEGMENT_COLUMNS = [
   ['last_at', 'text'],
   ['record_count', 'integer'],
   ['payload_ct', 'bytea'],
+  ['record_keys', 'bytea'],
+  ['term_filter', 'bytea'],
+  ['seq', 'integer'],
   ['source', 'text'],
   ['collected_at', 'text'],
   ['legal_basis', 'text'],
@@ -267,15 +297,18 @@ export async function* readTelecomRecords(
   const level = decisions.get(category)!.masking;
   const fromDay = q.from?.slice(0, 10);
   const toDay = q.to?.slice(0, 10);
-  const termKeys = (q.terms ?? []).map((t) => termIndex(k, t));
+  const termOf = await termHasher(k);
+  const termKeys = (q.terms ?? []).map((t) => termOf(t));
 
   const subjects = new Set<string>();
   let afterDay = '';
   let afterId = '';
   for (;;) {
+    // Pages of segment headers (no payload): a term search tests each segment's Bloom filter and opens only
+    // the segments that may hold every term.
     let sel = k.tx
       .selectFrom('telecom_segments')
-      .select(['id', 'subject_id', 'day', 'payload_ct'])
+      .select(['id', 'subject_id', 'day', 'term_filter'])
       .where('kind', '=', kind)
       .where((eb) =>
         eb.or([eb('day', '>', afterDay), eb.and([eb('day', '=', afterDay), eb('id', '>', afterId)])]),
@@ -283,37 +316,42 @@ export async function* readTelecomRecords(
     if (q.accountId) sel = sel.where('account_id', '=', q.accountId);
     if (fromDay) sel = sel.where('day', '>=', fromDay);
     if (toDay) sel = sel.where('day', '<=', toDay);
-    for (const t of termKeys) {
-      sel = sel.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('telecom_terms')
-            .select('term')
-            .where('term', '=', t)
-            .where('telecom_terms.kind', '=', kind)
-            .whereRef('telecom_terms.account_id', '=', 'telecom_segments.account_id')
-            .whereRef('telecom_terms.day', '=', 'telecom_segments.day'),
-        ),
-      );
-    }
-    const page = await sel.orderBy('day').orderBy('id').limit(20).execute();
-    if (page.length === 0) break;
-    for (const seg of page) {
-      afterDay = seg.day;
-      afterId = seg.id;
-      const records = await openSegment(k, kind, logOp, category, seg);
-      // Logged before any record is released: a consumer may stop reading at any point.
-      if (!subjects.has(seg.subject_id)) {
-        subjects.add(seg.subject_id);
-        k.allowed(logOp, seg.subject_id, decisions);
-      }
-      for (const r of records) {
-        const at = recordInstant(r);
-        if (q.from && at < q.from) continue;
-        if (q.to && at > q.to) continue;
-        if (q.terms && !q.terms.every((t) => holdsTerm(r, t))) continue;
-        if (q.where && !q.where(r)) continue;
-        yield maskRecord(r, level);
+    const headers = await sel
+      .orderBy('day')
+      .orderBy('id')
+      .limit(termKeys.length ? 500 : 20)
+      .execute();
+    if (headers.length === 0) break;
+    const last = headers[headers.length - 1]!;
+    afterDay = last.day;
+    afterId = last.id;
+    const wanted = headers.filter((h) => termKeys.every((t) => mayHoldTerm(h.term_filter, t)));
+    // Payloads are fetched 20 segments at a time and released before the next: memory stays bounded.
+    for (let i = 0; i < wanted.length; i += 20) {
+      const ids = wanted.slice(i, i + 20).map((h) => h.id);
+      const rows = await k.tx
+        .selectFrom('telecom_segments')
+        .select(['id', 'subject_id', 'payload_ct'])
+        .where('id', 'in', ids)
+        .execute();
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      for (const id of ids) {
+        const seg = byId.get(id);
+        if (!seg) continue; // deleted meanwhile by a retention sweep
+        const records = await openSegment(k, kind, logOp, category, seg);
+        // Logged before any record is released: a consumer may stop reading at any point.
+        if (!subjects.has(seg.subject_id)) {
+          subjects.add(seg.subject_id);
+          k.allowed(logOp, seg.subject_id, decisions);
+        }
+        for (const r of records) {
+          const at = recordInstant(r);
+          if (q.from && at < q.from) continue;
+          if (q.to && at > q.to) continue;
+          if (q.terms && !q.terms.every((t) => holdsTerm(r, t))) continue;
+          if (q.where && !q.where(r)) continue;
+          yield maskRecord(r, level);
+        }
       }
     }
   }
@@ -335,7 +373,7 @@ async function openSegment(
   };
   try {
     const key = await k.dataKey(seg.subject_id, sealedKeyVersion(seg.payload_ct));
-    const arr = JSON.parse(openField(key, address, seg.payload_ct).toString('utf8')) as unknown[][];
+    const arr = decodePayload(openField(key, address, seg.payload_ct));
     return arr.map((a) => decodeRecord(kind, a));
   } catch (err) {
     if (err instanceof SigiloError && (err.code === 'INTEGRITY_ERROR' || err.code === 'SUBJECT_SHREDDED')) {
@@ -394,7 +432,10 @@ interface SegmentMeta {
   record_count: number;
 }
 
-/** Deletes the keys and rows of these segments, drops terms of account-days left empty, logs per subject. */
+/**
+ * Deletes these segments (unless the caller already deleted a whole day) and retires their key groups, so that
+ * every ingesting process reloads the keys left; logs per subject.
+ */
 async function removeSegments(
   k: GateKernel,
   kind: TelecomKind,
@@ -403,49 +444,16 @@ async function removeSegments(
   wholeDay: string | null,
 ): Promise<TelecomSegmentDeletion> {
   if (wholeDay !== null) {
-    // The whole (kind, day) went (segments deleted by the caller): keys and terms are one range delete each.
-    await k.tx
-      .deleteFrom('telecom_record_keys')
-      .where('kind', '=', kind)
-      .where('day', '=', wholeDay)
-      .execute();
-    await k.tx.deleteFrom('telecom_terms').where('kind', '=', kind).where('day', '=', wholeDay).execute();
+    await retireKeyGroups(k, kind, wholeDay);
   } else {
-    const byDay = new Map<string, string[]>();
-    for (const s of segs) byDay.set(s.day, [...(byDay.get(s.day) ?? []), s.id]);
-    for (const [day, dayIds] of byDay) {
-      for (let i = 0; i < dayIds.length; i += IN_CHUNK) {
-        const chunk = dayIds.slice(i, i + IN_CHUNK);
-        await k.tx
-          .deleteFrom('telecom_record_keys')
-          .where('kind', '=', kind)
-          .where('day', '=', day)
-          .where('segment_id', 'in', chunk)
-          .execute();
-        await k.tx.deleteFrom('telecom_segments').where('id', 'in', chunk).execute();
-      }
+    for (let i = 0; i < segs.length; i += IN_CHUNK) {
+      const chunk = segs.slice(i, i + IN_CHUNK).map((s) => s.id);
+      await k.tx.deleteFrom('telecom_segments').where('id', 'in', chunk).execute();
     }
-    // Terms are per account-day, not per segment: they go once no segment of that account-day is left.
     const accountDays = new Map<string, { accountId: string; day: string }>();
     for (const s of segs)
       accountDays.set(`${s.account_id}\u0000${s.day}`, { accountId: s.account_id, day: s.day });
-    for (const { accountId, day } of accountDays.values()) {
-      const left = await k.tx
-        .selectFrom('telecom_segments')
-        .select('id')
-        .where('account_id', '=', accountId)
-        .where('kind', '=', kind)
-        .where('day', '=', day)
-        .limit(1)
-        .executeTakeFirst();
-      if (left) continue;
-      await k.tx
-        .deleteFrom('telecom_terms')
-        .where('kind', '=', kind)
-        .where('day', '=', day)
-        .where('account_id', '=', accountId)
-        .execute();
-    }
+    for (const { accountId, day } of accountDays.values()) await retireKeyGroups(k, kind, day, accountId);
   }
   const perSubject = new Map<string, number>();
   let records = 0;
@@ -497,7 +505,7 @@ export async function deleteTelecomDay(
   const k = kernelOf(session);
   const decisions = k.authorize([KIND_CATEGORY[kind]], 'delete', null, 'delete');
   // RETURNING: what is logged and certified is exactly what this statement deleted. (A day is eligible only
-  // once all of it has expired, so no import adds to it meanwhile; keys and terms then go by range.)
+  // once all of it has expired, so no import adds to it meanwhile; its key groups then go by range.)
   const segs = await k.tx
     .deleteFrom('telecom_segments')
     .where('kind', '=', kind)

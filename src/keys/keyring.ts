@@ -10,6 +10,7 @@
 import { SigiloError } from '../errors.ts';
 import { hkdfSha256 } from '../crypto/hkdf.ts';
 import { hmacSha256 } from '../crypto/hmac.ts';
+import { createKeyedHasher, type KeyedHasher } from '../crypto/keyed-hash.ts';
 import { randomBytes } from '../crypto/random.ts';
 import { generateSigningKey, signEd25519 } from '../crypto/signing.ts';
 import type { Db, Store, Tx } from '../store/store.ts';
@@ -41,6 +42,7 @@ export class Keyring {
   // the database, so a shred on another instance takes effect at once.
   private readonly cache = new Map<string, { wrapped: Buffer; key: Buffer }>();
   private readonly indexKeys = new Map<string, Buffer>();
+  private readonly hashers = new Map<string, Promise<KeyedHasher>>();
   private indexRoot: Buffer | null = null;
   private signingSeed: Buffer | null = null;
   private signingPublic: Buffer | null = null;
@@ -79,6 +81,7 @@ export class Keyring {
     this.signingSeed = this.unwrapMaterial(SIGNING, signing);
     this.signingPublic = signing.publicKey;
     this.indexKeys.clear();
+    this.hashers.clear();
   }
 
   private unwrapMaterial(id: string, m: { wrapped: Buffer; kekVersion: number }): Buffer {
@@ -94,6 +97,25 @@ export class Keyring {
       this.indexKeys.set(kind, key);
     }
     return hmacSha256(key, normalised);
+  }
+
+  /**
+   * A keyed BLAKE3 hasher (16-byte output) under a key derived for `kind`, for the telecom bulk path where one
+   * HMAC per record would dominate the cost. A separate derivation label from the HMAC blind indexes.
+   */
+  keyedHasher(kind: string): Promise<KeyedHasher> {
+    let h = this.hashers.get(kind);
+    if (!h) {
+      h = createKeyedHasher(this.keyedHashKey(kind));
+      this.hashers.set(kind, h);
+    }
+    return h;
+  }
+
+  /** The raw key behind `keyedHasher(kind)`, for the gate's ingest worker threads (same process). */
+  keyedHashKey(kind: string): Buffer {
+    if (!this.indexRoot) throw new SigiloError('NOT_INITIALISED', 'keyring not loaded');
+    return hkdfSha256(this.indexRoot, Buffer.alloc(0), `sigilo/keyed-hash/v1/${kind}`, 32);
   }
 
   /** The public half of the signing key (access-log checkpoints, deletion certificates, export manifests). */

@@ -19,22 +19,6 @@ export interface BulkInsert {
     columns: readonly (readonly [string, BulkColumnType])[],
     rows: unknown[][],
   ): Promise<void>;
-  /** Inserts rows whose primary key is not there yet, silently skipping the others. */
-  insertIgnoring(
-    tx: Tx,
-    table: string,
-    columns: readonly (readonly [string, BulkColumnType])[],
-    keyColumns: readonly string[],
-    rows: unknown[][],
-  ): Promise<void>;
-  /** Inserts rows whose primary key is not there yet; returns, per row, whether it was inserted. */
-  insertNew(
-    tx: Tx,
-    table: string,
-    columns: readonly (readonly [string, BulkColumnType])[],
-    keyColumns: readonly string[],
-    rows: unknown[][],
-  ): Promise<boolean[]>;
 }
 
 const IDENT = /^[a-z_][a-z0-9_]*$/;
@@ -63,17 +47,6 @@ export function sqliteBulkInsert(db: BetterSqlite3.Database): BulkInsert {
       for (const r of rows) s.run(r);
       return Promise.resolve();
     },
-    insertIgnoring(_tx, table, columns, _keys, rows) {
-      const s = stmt(text('insert or ignore', table, columns));
-      for (const r of rows) s.run(r);
-      return Promise.resolve();
-    },
-    insertNew(_tx, table, columns, _keys, rows) {
-      const s = stmt(text('insert or ignore', table, columns));
-      const out = new Array<boolean>(rows.length);
-      for (let i = 0; i < rows.length; i++) out[i] = s.run(rows[i]!).changes === 1;
-      return Promise.resolve(out);
-    },
   };
 }
 
@@ -94,32 +67,6 @@ export function postgresBulkInsert(): BulkInsert {
           tx,
         );
       }
-    },
-    async insertIgnoring(tx, table, columns, keys, rows) {
-      for (let i = 0; i < rows.length; i += PG_CHUNK) {
-        const part = rows.slice(i, i + PG_CHUNK);
-        await sql`insert into ${sql.table(ident(table))} (${sql.join(columns.map(([c]) => sql.ref(ident(c))))}) select * from unnest(${select(columns, part)}) on conflict (${sql.join(keys.map((k) => sql.ref(ident(k))))}) do nothing`.execute(
-          tx,
-        );
-      }
-    },
-    async insertNew(tx, table, columns, keys, rows) {
-      const keyIdx = keys.map((k) => columns.findIndex(([c]) => c === k));
-      const sig = (values: unknown[]): string =>
-        values.map((v) => (Buffer.isBuffer(v) ? v.toString('latin1') : String(v))).join('\u0000');
-      const out: boolean[] = [];
-      for (let i = 0; i < rows.length; i += PG_CHUNK) {
-        const part = rows.slice(i, i + PG_CHUNK);
-        // ON CONFLICT DO NOTHING returns only the inserted rows; their keys tell which input rows were new.
-        const res = await sql<
-          Record<string, unknown>
-        >`insert into ${sql.table(ident(table))} (${sql.join(columns.map(([c]) => sql.ref(ident(c))))}) select * from unnest(${select(columns, part)}) on conflict (${sql.join(keys.map((k) => sql.ref(ident(k))))}) do nothing returning ${sql.join(keys.map((k) => sql.ref(ident(k))))}`.execute(
-          tx,
-        );
-        const fresh = new Set(res.rows.map((r) => sig(keys.map((k) => r[k]))));
-        for (const r of part) out.push(fresh.has(sig(keyIdx.map((x) => r[x]))));
-      }
-      return out;
     },
   };
 }

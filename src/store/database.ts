@@ -28,9 +28,8 @@ import type { StaffTokenTable } from './tables/staff-token.table.ts';
 import type { SubjectTable } from './tables/subject.table.ts';
 import type {
   AttributionRuleTable,
-  TelecomRecordKeyTable,
+  TelecomKeyGroupTable,
   TelecomSegmentTable,
-  TelecomTermTable,
 } from './tables/telecom.table.ts';
 import type { TicketMessageTable, TicketTable } from './tables/ticket.table.ts';
 
@@ -58,8 +57,7 @@ export interface Database {
   access_log_checkpoints: AccessLogCheckpointTable;
   staff_tokens: StaffTokenTable;
   telecom_segments: TelecomSegmentTable;
-  telecom_record_keys: TelecomRecordKeyTable;
-  telecom_terms: TelecomTermTable;
+  telecom_key_groups: TelecomKeyGroupTable;
   attribution_rules: AttributionRuleTable;
   legal_holds: LegalHoldTable;
   legal_hold_events: LegalHoldEventTable;

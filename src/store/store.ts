@@ -218,6 +218,12 @@ export async function migrateToLatest(store: Store): Promise<string[]> {
   return (results ?? []).map((r) => r.migrationName);
 }
 
+/** Brings the schema up or down to exactly `name` (tests of a migration's data conversion). */
+export async function migrateTo(store: Store, name: string): Promise<void> {
+  const { error } = await (await migratorFor(store)).migrateTo(name);
+  if (error) throw error instanceof Error ? error : new Error(`migration to ${name} failed`);
+}
+
 /** Rolls every migration back (used by tests to prove `down` works on both dialects). */
 export async function migrateAllDown(store: Store): Promise<void> {
   const migrator = await migratorFor(store);

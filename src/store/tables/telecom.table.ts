@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import type { ColumnType, Selectable } from 'kysely';
 
 /** A sealed segment of telecom records of one account, kind and UTC day. */
 export interface TelecomSegmentTable {
@@ -11,6 +11,12 @@ export interface TelecomSegmentTable {
   last_at: string;
   record_count: number;
   payload_ct: Buffer;
+  /** Scheme byte, then the 16-byte keyed hashes of the records' natural keys (idempotent ingestion). */
+  record_keys: Buffer | null;
+  /** Bloom filter of the segment's term hashes; null on segments stored before it existed (always opened). */
+  term_filter: Buffer | null;
+  /** Position of the segment in its key group's epoch (see TelecomKeyGroupTable). */
+  seq: ColumnType<number, number | undefined, number>;
   source: string;
   collected_at: string;
   legal_basis: string;
@@ -19,20 +25,16 @@ export interface TelecomSegmentTable {
 }
 export type TelecomSegmentRow = Selectable<TelecomSegmentTable>;
 
-/** Keyed hash of a record's natural key: makes every ingestion idempotent. */
-export interface TelecomRecordKeyTable {
+/**
+ * The version of one (kind, account, day) group of segments: ingestion caches the group's natural keys in
+ * memory and reloads when the epoch changed (a deletion) or loads the segments past its count (other writers).
+ */
+export interface TelecomKeyGroupTable {
   kind: string;
   day: string;
-  record_key: Buffer;
-  segment_id: string;
-}
-
-/** Blind index of a number, username or IP found in an account's records of one day. */
-export interface TelecomTermTable {
-  term: Buffer;
-  kind: string;
   account_id: string;
-  day: string;
+  epoch: string;
+  segments: number;
 }
 
 /** Maps platform facts (trunk, account code, username, IP range, DID prefix) to the account that owns a record. */

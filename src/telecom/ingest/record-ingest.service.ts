@@ -6,10 +6,15 @@
 import { SigiloError } from '../../errors.ts';
 import type { AccessContext } from '../../gate/access-context.ts';
 import type { Gate } from '../../gate/gate.ts';
-import { storeTelecomRecords, type AccountBatch } from '../../gate/telecom-records.gate.ts';
+import type { PreparedCdrBatch } from '../../gate/telecom-prepare.pool.ts';
+import {
+  storePreparedTelecom,
+  storeTelecomRecords,
+  type AccountBatch,
+} from '../../gate/telecom-records.gate.ts';
 import type { Store } from '../../store/store.ts';
 import { AttributionRuleRepository, Attributor, type AttributionFacts } from '../attribution/attribution.ts';
-import type { ParseOutcome } from '../formats/cdr-record.ts';
+import type { ParsedCdr, ParseOutcome } from '../formats/cdr-record.ts';
 import {
   accessInputSchema,
   cdrInputSchema,
@@ -69,51 +74,80 @@ export class RecordIngestService {
     private readonly store: Store,
   ) {}
 
-  /** Ingests CDRs read by one of the file readers. */
+  /**
+   * Ingests CDRs read by one of the file readers. Batches are prepared (attribution, normalisation, keyed
+   * hashes, encoding) on the gate's worker threads while the previous batch is stored, and stored in order, one
+   * transaction each.
+   */
   async ingestCdrs(
     ctx: AccessContext,
     outcomes: AsyncIterable<ParseOutcome>,
     options: IngestOptions = {},
   ): Promise<IngestReport> {
-    const attributor = options.accountId ? null : new Attributor(await this.rules.list(this.store.db));
+    await this.assertAccount(options.accountId);
+    const target = options.accountId
+      ? { accountId: options.accountId }
+      : { rules: await this.rules.list(this.store.db) };
+    const preparer = this.gate.telecomPreparer();
+    // One batch per worker in preparation, plus the one being stored.
+    const depth = Math.max(1, preparer.workers);
     const report = emptyReport();
     const batchSize = options.batchSize ?? DEFAULT_BATCH;
-    await this.assertAccount(options.accountId);
-    let pending: Pending[] = [];
-    for await (const o of outcomes) {
-      report.read++;
-      if (!o.ok) {
-        reject(report, o.line, o.reason);
-        continue;
+    const inFlight: Promise<PreparedCdrBatch>[] = [];
+    const store = async (batch: PreparedCdrBatch): Promise<void> => {
+      for (const r of batch.rejects) reject(report, r.line, r.reason);
+      await this.flushPrepared(ctx, batch, report, options);
+    };
+    let parsed: ParsedCdr[] = [];
+    try {
+      for await (const o of outcomes) {
+        report.read++;
+        if (!o.ok) {
+          reject(report, o.line, o.reason);
+          continue;
+        }
+        parsed.push(o.record);
+        if (parsed.length >= batchSize) {
+          inFlight.push(preparer.prepareCdrs(parsed, target));
+          parsed = [];
+          if (inFlight.length > depth) await store(await inFlight.shift()!);
+        }
       }
-      const record = storableCdr(o.record);
-      const c = o.record;
-      const accountId =
-        options.accountId ??
-        attributor!.resolve({
-          accountCode: c.accountCode,
-          channel: c.channel,
-          dstChannel: c.dstChannel,
-          username: c.username,
-          sourceIp: c.sourceIp,
-          numbers: record.terms.filter((t) => t.kind === 'number').map((t) => t.value),
-        });
-      if (!accountId) {
-        reject(
-          report,
-          o.record.sourceLine,
-          'no attribution rule matches this record (account code, trunk, username, IP range or DID)',
-        );
-        continue;
-      }
-      pending.push({ line: o.record.sourceLine, accountId, record });
-      if (pending.length >= batchSize) {
-        await this.flush(ctx, 'cdr', pending, report, options);
-        pending = [];
-      }
+      if (parsed.length) inFlight.push(preparer.prepareCdrs(parsed, target));
+      while (inFlight.length) await store(await inFlight.shift()!);
+    } finally {
+      // A failed batch stops the import; batches still being prepared are awaited so none is left dangling.
+      await Promise.allSettled(inFlight);
     }
-    await this.flush(ctx, 'cdr', pending, report, options);
     return report;
+  }
+
+  /** Stores one prepared batch in one gated transaction (accounts that do not exist are reported). */
+  private async flushPrepared(
+    ctx: AccessContext,
+    batch: PreparedCdrBatch,
+    report: IngestReport,
+    options: IngestOptions,
+  ): Promise<void> {
+    const known = await this.knownAccounts(batch.accounts.map((a) => a.accountId));
+    const accounts = batch.accounts.filter((a) => known.has(a.accountId));
+    for (const a of batch.accounts) {
+      if (known.has(a.accountId)) continue;
+      for (const line of a.lines ?? []) reject(report, line, 'the attributed account does not exist');
+    }
+    if (accounts.length) {
+      const r = await this.gate.run(ctx, (s) =>
+        storePreparedTelecom(s, 'cdr', accounts, options.source ?? 'import'),
+      );
+      report.stored += r.stored;
+      report.duplicates += r.duplicates;
+    }
+    options.onProgress?.({
+      read: report.read,
+      stored: report.stored,
+      duplicates: report.duplicates,
+      rejected: report.rejected,
+    });
   }
 
   /**
@@ -222,7 +256,7 @@ export class RecordIngestService {
         continue;
       }
       // An account's data subject is the account itself.
-      batches.push({ accountId, subjectId: accountId, records });
+      batches.push({ accountId, records });
     }
     const r = await this.gate.run(ctx, (s) =>
       storeTelecomRecords(s, kind, batches, options.source ?? 'import'),

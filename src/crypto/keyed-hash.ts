@@ -1,0 +1,28 @@
+/**
+ * Keyed BLAKE3 (hash-wasm): a PRF for the telecom bulk path, where a record's natural key and its numbers are
+ * hashed hundreds of thousands of times a second. One call costs about 0.5 µs against 2.7–4.4 µs for Node's
+ * createHmac (object set-up per call dominates), measured on the 2-core machine. Output is truncated to 16 bytes.
+ */
+import { createBLAKE3, type IHasher } from 'hash-wasm';
+
+export const KEYED_HASH_BYTES = 16;
+
+/** A keyed hasher bound to one 32-byte key; synchronous once created. */
+export interface KeyedHasher {
+  /** The 16-byte keyed hash of `msg` (strings are UTF-8). */
+  hash(msg: string | Uint8Array): Buffer;
+}
+
+export async function createKeyedHasher(key: Buffer): Promise<KeyedHasher> {
+  if (key.length !== 32) throw new Error('keyed BLAKE3 needs a 32-byte key');
+  const h: IHasher = await createBLAKE3(KEYED_HASH_BYTES * 8, key);
+  return {
+    hash(msg) {
+      // init() restarts the keyed state; the hasher is synchronous, so calls never interleave.
+      h.init();
+      h.update(msg);
+      const out = h.digest('binary');
+      return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+    },
+  };
+}

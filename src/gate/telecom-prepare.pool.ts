@@ -1,0 +1,115 @@
+/**
+ * Worker threads for the CPU half of CDR ingestion (attribution, normalisation, keyed hashes, payload encoding),
+ * so that on a 2-core machine batch N+1 is prepared while batch N is deduplicated, sealed and written. With no
+ * workers configured (SIGILO_INGEST_WORKERS=0) the same code runs in the calling thread.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Keyring } from '../keys/keyring.ts';
+import type { AttributionRuleRow } from '../store/tables/telecom.table.ts';
+import { attributeCdrs } from '../telecom/ingest/cdr-attribution.ts';
+import type { ParsedCdr } from '../telecom/formats/cdr-record.ts';
+import { cachedTermHasher, prepareAccount, type PreparedAccount } from './telecom-prepare.ts';
+
+/** A prepared batch of CDRs: segments per account, and the records no rule could attribute. */
+export interface PreparedCdrBatch {
+  accounts: PreparedAccount[];
+  rejects: { line: number; reason: string }[];
+}
+
+export type CdrTarget = { accountId: string } | { rules: AttributionRuleRow[] };
+
+export interface PrepareRequest {
+  id: number;
+  parsed: ParsedCdr[];
+  target: CdrTarget;
+}
+
+export type PrepareResponse =
+  { id: number; ok: true; batch: PreparedCdrBatch } | { id: number; ok: false; error: string };
+
+// From the TypeScript sources the worker goes through a small entry that registers tsx; the build runs .js.
+const WORKER_URL = new URL(
+  import.meta.url.endsWith('.ts') ? './telecom-prepare.worker-tsx.mjs' : './telecom-prepare.worker.js',
+  import.meta.url,
+);
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, { resolve: (b: PreparedCdrBatch) => void; reject: (e: Error) => void }>;
+}
+
+export class TelecomPreparer {
+  private readonly slots: (Slot | null)[];
+  private next = 0;
+  private seq = 0;
+
+  constructor(
+    private readonly keyring: Keyring,
+    /** Worker threads; 0 prepares in the calling thread. */
+    readonly workers: number,
+  ) {
+    this.slots = new Array<Slot | null>(Math.max(0, workers)).fill(null);
+  }
+
+  /** Prepares one batch of parsed CDRs for `storePreparedTelecom`. */
+  async prepareCdrs(parsed: ParsedCdr[], target: CdrTarget): Promise<PreparedCdrBatch> {
+    if (this.slots.length === 0) return this.prepareHere(parsed, target);
+    const i = this.next++ % this.slots.length;
+    const slot = (this.slots[i] ??= this.spawn(i));
+    const id = ++this.seq;
+    return new Promise<PreparedCdrBatch>((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      // Keep the process alive only while a batch is in flight.
+      slot.worker.ref();
+      slot.worker.postMessage({ id, parsed, target } satisfies PrepareRequest);
+    });
+  }
+
+  async close(): Promise<void> {
+    const live = this.slots.filter((s): s is Slot => s !== null);
+    this.slots.fill(null);
+    await Promise.all(live.map((s) => s.worker.terminate()));
+  }
+
+  private async prepareHere(parsed: ParsedCdr[], target: CdrTarget): Promise<PreparedCdrBatch> {
+    const hashers = {
+      record: await this.keyring.keyedHasher('telecom-record/cdr'),
+      term: cachedTermHasher(await this.keyring.keyedHasher('telecom-term')),
+    };
+    const { byAccount, rejects } = attributeCdrs(parsed, target);
+    return {
+      accounts: [...byAccount].map(([accountId, g]) => ({
+        ...prepareAccount(accountId, g.records, hashers),
+        lines: g.lines,
+      })),
+      rejects,
+    };
+  }
+
+  private spawn(i: number): Slot {
+    const worker = new Worker(WORKER_URL, {
+      workerData: {
+        recordKey: this.keyring.keyedHashKey('telecom-record/cdr'),
+        termKey: this.keyring.keyedHashKey('telecom-term'),
+      },
+    });
+    const slot: Slot = { worker, pending: new Map() };
+    worker.unref();
+    worker.on('message', (res: PrepareResponse) => {
+      const p = slot.pending.get(res.id);
+      if (!p) return;
+      slot.pending.delete(res.id);
+      if (slot.pending.size === 0) worker.unref();
+      if (res.ok) p.resolve(res.batch);
+      else p.reject(new Error(`telecom preparation failed in a worker thread: ${res.error}`));
+    });
+    const fail = (err: Error): void => {
+      if (this.slots[i] === slot) this.slots[i] = null; // a new worker is started for the next batch
+      for (const p of slot.pending.values()) p.reject(err);
+      slot.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`telecom preparation worker exited (${code})`)));
+    return slot;
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Normalises parsed CDRs and assigns each to its account, per batch: the CPU half of an import, run on the
+ * gate's worker threads (see src/gate/telecom-prepare.pool.ts) or in the calling thread.
+ */
+import type { AttributionRuleRow } from '../../store/tables/telecom.table.ts';
+import { Attributor } from '../attribution/attribution.ts';
+import type { ParsedCdr } from '../formats/cdr-record.ts';
+import { storableCdr, type StorableRecord } from '../records/telecom-record.ts';
+
+export const UNATTRIBUTED =
+  'no attribution rule matches this record (account code, trunk, username, IP range or DID)';
+
+/** Records by account, and the lines no rule matched. */
+export interface AttributedCdrs {
+  byAccount: Map<string, { records: StorableRecord[]; lines: number[] }>;
+  rejects: { line: number; reason: string }[];
+}
+
+/** With `accountId`, every record belongs to it; otherwise the rules decide, and nothing is guessed. */
+export function attributeCdrs(
+  parsed: ParsedCdr[],
+  target: { accountId: string } | { rules: AttributionRuleRow[] } | { attributor: Attributor },
+): AttributedCdrs {
+  const attributor =
+    'attributor' in target ? target.attributor : 'rules' in target ? new Attributor(target.rules) : null;
+  const byAccount = new Map<string, { records: StorableRecord[]; lines: number[] }>();
+  const rejects: { line: number; reason: string }[] = [];
+  for (const c of parsed) {
+    const record = storableCdr(c);
+    const accountId =
+      'accountId' in target
+        ? target.accountId
+        : attributor!.resolve({
+            accountCode: c.accountCode,
+            channel: c.channel,
+            dstChannel: c.dstChannel,
+            username: c.username,
+            sourceIp: c.sourceIp,
+            numbers: record.terms.filter((t) => t.kind === 'number').map((t) => t.value),
+          });
+    if (!accountId) {
+      rejects.push({ line: c.sourceLine, reason: UNATTRIBUTED });
+      continue;
+    }
+    let group = byAccount.get(accountId);
+    if (!group) byAccount.set(accountId, (group = { records: [], lines: [] }));
+    group.records.push(record);
+    group.lines.push(c.sourceLine);
+  }
+  return { byAccount, rejects };
+}
