@@ -13,7 +13,10 @@ if (mode === '--parse-only') {
   for await (const o of readCdrs('asterisk-csv', fs.createReadStream(file, { highWaterMark: 1 << 20 })))
     if (o.ok) records++;
 } else {
-  const sigilo = await openSigilo(loadConfig());
+  // As `sigilo import` runs: no ingest worker threads unless SIGILO_INGEST_WORKERS asks for them.
+  const sigilo = await openSigilo(
+    loadConfig(process.env, { SIGILO_INGEST_WORKERS: process.env.SIGILO_INGEST_WORKERS ?? '0' }),
+  );
   try {
     const devNull = fs.createWriteStream('/dev/null');
     records = (

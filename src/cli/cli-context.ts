@@ -21,7 +21,7 @@ export interface CliContext {
   /** The configuration from the environment, the global `--data-dir` and `overrides` (flags win). */
   config(overrides?: ConfigOverrides): SigiloConfig;
   /** Opens the initialised Sigilo, runs `work`, and closes it again whatever happens. */
-  withSigilo<T>(work: (sigilo: Sigilo) => Promise<T>): Promise<T>;
+  withSigilo<T>(work: (sigilo: Sigilo) => Promise<T>, overrides?: ConfigOverrides): Promise<T>;
   /** The application log (JSON lines on stderr), for events such as token creation. */
   log(): Logger;
   print(line?: string): void;
@@ -38,8 +38,8 @@ export function createCliContext(io: CliIo, globals: () => { dataDir?: string })
       const dataDir = globals().dataDir;
       return loadConfig(io.env, { ...(dataDir ? { SIGILO_DATA_DIR: dataDir } : {}), ...overrides });
     },
-    withSigilo: async (work) => {
-      const sigilo = await openSigilo(ctx.config());
+    withSigilo: async (work, overrides) => {
+      const sigilo = await openSigilo(ctx.config(overrides));
       try {
         return await work(sigilo);
       } finally {

@@ -36,7 +36,7 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<n
   registerPolicyCommand(program, ctx);
   registerKeysCommand(program, ctx);
   registerAuditCommand(program, ctx);
-  registerImportCommand(program, (work) => ctx.withSigilo(work));
+  registerImportCommand(program, (work, overrides) => ctx.withSigilo(work, overrides), ctx.io.env);
   registerRetentionCommands(program, (work) => ctx.withSigilo(work), {
     config: () => ctx.config(),
     out: ctx.io.out,

@@ -15,8 +15,12 @@ import { RECORD_KEY_BYTES } from './telecom-prepare.ts';
 export const KEY_SCHEME_BLAKE3 = 2;
 export const KEY_SCHEME_HMAC = 1;
 
-/** Memory bound of one process's cached key sets (slots, not keys: at most half the slots are used). */
-const CACHE_BYTES = 64 * 1024 * 1024;
+/**
+ * Memory bound of one process's cached key sets: about 1.5 M keys (16-byte slots, at most 3/4 used). Imports run
+ * in time order, so the least recently used groups are past days; a group larger than the bound still works, it
+ * is reloaded when it comes back.
+ */
+const CACHE_BYTES = 32 * 1024 * 1024;
 
 /** The committed keys of one group as of (epoch, segments). */
 export interface KeyGroup {

@@ -22,6 +22,8 @@ export interface PrepareRequest {
   id: number;
   parsed: ParsedCdr[];
   target: CdrTarget;
+  /** Per record, an account named by the sender (HTTP batches); null: the target decides. */
+  explicit?: (string | null)[];
 }
 
 export type PrepareResponse =
@@ -32,6 +34,9 @@ const WORKER_URL = new URL(
   import.meta.url.endsWith('.ts') ? './telecom-prepare.worker-tsx.mjs' : './telecom-prepare.worker.js',
   import.meta.url,
 );
+
+const WORKER_OLD_SPACE_MB = 32;
+const WORKER_YOUNG_SPACE_MB = 2;
 
 interface Slot {
   worker: Worker;
@@ -52,8 +57,12 @@ export class TelecomPreparer {
   }
 
   /** Prepares one batch of parsed CDRs for `storePreparedTelecom`. */
-  async prepareCdrs(parsed: ParsedCdr[], target: CdrTarget): Promise<PreparedCdrBatch> {
-    if (this.slots.length === 0) return this.prepareHere(parsed, target);
+  async prepareCdrs(
+    parsed: ParsedCdr[],
+    target: CdrTarget,
+    explicit?: (string | null)[],
+  ): Promise<PreparedCdrBatch> {
+    if (this.slots.length === 0) return this.prepareHere(parsed, target, explicit);
     const i = this.next++ % this.slots.length;
     const slot = (this.slots[i] ??= this.spawn(i));
     const id = ++this.seq;
@@ -61,7 +70,7 @@ export class TelecomPreparer {
       slot.pending.set(id, { resolve, reject });
       // Keep the process alive only while a batch is in flight.
       slot.worker.ref();
-      slot.worker.postMessage({ id, parsed, target } satisfies PrepareRequest);
+      slot.worker.postMessage({ id, parsed, target, ...(explicit ? { explicit } : {}) } satisfies PrepareRequest);
     });
   }
 
@@ -71,12 +80,16 @@ export class TelecomPreparer {
     await Promise.all(live.map((s) => s.worker.terminate()));
   }
 
-  private async prepareHere(parsed: ParsedCdr[], target: CdrTarget): Promise<PreparedCdrBatch> {
+  private async prepareHere(
+    parsed: ParsedCdr[],
+    target: CdrTarget,
+    explicit?: (string | null)[],
+  ): Promise<PreparedCdrBatch> {
     const hashers = {
       record: await this.keyring.keyedHasher('telecom-record/cdr'),
       term: cachedTermHasher(await this.keyring.keyedHasher('telecom-term')),
     };
-    const { byAccount, rejects } = attributeCdrs(parsed, target);
+    const { byAccount, rejects } = attributeCdrs(parsed, target, explicit);
     return {
       accounts: [...byAccount].map(([accountId, g]) => ({
         ...prepareAccount(accountId, g.records, hashers),
@@ -88,6 +101,8 @@ export class TelecomPreparer {
 
   private spawn(i: number): Slot {
     const worker = new Worker(WORKER_URL, {
+      // A batch is a few MB in and out; without limits each worker's heap grew to ~85 MB of RSS (P7).
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_SPACE_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_SPACE_MB },
       workerData: {
         recordKey: this.keyring.keyedHashKey('telecom-record/cdr'),
         termKey: this.keyring.keyedHashKey('telecom-term'),

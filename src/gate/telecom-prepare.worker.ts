@@ -20,7 +20,7 @@ parentPort!.on('message', (req: PrepareRequest) => {
     let res: PrepareResponse;
     try {
       const h = await hashers;
-      const { byAccount, rejects } = attributeCdrs(req.parsed, req.target);
+      const { byAccount, rejects } = attributeCdrs(req.parsed, req.target, req.explicit);
       const accounts = [...byAccount].map(([accountId, g]) => ({
         ...prepareAccount(accountId, g.records, h),
         lines: g.lines,

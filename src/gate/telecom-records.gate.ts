@@ -1,8 +1,9 @@
 /**
  * Gate extension for telecom records at volume. Records are sealed in segments (one AES-256-GCM operation per
- * segment of up to SEGMENT_MAX records of one account and UTC day), so the bulk path costs one keyed hash per
- * record (its natural key, for idempotency) plus one per distinct number/username/IP, instead of one cipher
- * call per field. Every batch is authorized per account and logged in the same transaction as the rows.
+ * segment of up to SEGMENT_MAX records of one account and UTC day); the keyed hashes of their natural keys and
+ * terms are computed before the transaction (telecom-prepare.ts, on worker threads for bulk imports), so inside
+ * it a record costs a probe of an in-memory key set. Every batch is authorized per account and logged in the same
+ * transaction as the rows; reads and searches open only the segments they need.
  */
 import { v7 as uuidv7 } from 'uuid';
 import { SigiloError } from '../errors.ts';
@@ -92,7 +93,9 @@ export async function storePreparedTelecom(
   const byAccount = new Map<string, PreparedAccount[]>();
   for (const a of accounts) byAccount.set(a.accountId, [...(byAccount.get(a.accountId) ?? []), a]);
 
-  for (const [accountId, parts] of byAccount) {
+  // Groups are locked in (account, day) order: two importers of overlapping data never wait on each other in a
+  // cycle (PostgreSQL would abort one as a deadlock).
+  for (const [accountId, parts] of [...byAccount].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const subjectId = accountId;
     const decisions = k.authorize([category], 'write', subjectId, 'ingest');
     const legalBasis = decisions.get(category)?.legalBasis ?? 'unknown';
@@ -105,7 +108,7 @@ export async function storePreparedTelecom(
     const rows: unknown[][] = [];
     const closing: (() => Promise<void>)[] = [];
     let accountStored = 0;
-    for (const [day, segs] of byDay) {
+    for (const [day, segs] of [...byDay].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       const open = await openKeyGroup(k, kind, accountId, day);
       const { keys: storedKeys, legacy } = open.group;
       const added = new KeySet();
@@ -276,7 +279,8 @@ export async function* readTelecomRecords(
   const k = kernelOf(session);
   const category = KIND_CATEGORY[kind];
   const logOp = q.accountId ? (operation === 'export' ? 'export' : 'read') : 'search';
-  if (!q.accountId && k.ctx.purpose !== 'authority_order') {
+  // (No purpose at all is PURPOSE_REQUIRED, answered by `authorize` below.)
+  if (!q.accountId && k.ctx.purpose && k.ctx.purpose !== 'authority_order') {
     k.fail(
       logOp,
       null,

@@ -56,6 +56,22 @@ describe.each(DIALECTS)('telecom natural keys on %s', (dialect) => {
     expect((await t.sigilo.accessLog.verify()).ok).toBe(true);
   });
 
+  it('two instances importing the same days at the same time, in opposite orders, store each record once', async () => {
+    const t = await createTestSigilo(dialect);
+    cleanup = t.cleanup;
+    const account = await makeAccount(t.sigilo);
+    const other = await t.reopen();
+    const cdrs = [...generateCdrs({ count: 5000, seed: 16 })];
+    const [a, b] = await Promise.all([
+      ingest(t.sigilo, account, cdrs, 900),
+      ingest(other, account, [...cdrs].reverse(), 900),
+    ]);
+    expect(a.stored + b.stored).toBe(5000);
+    expect(a.duplicates + b.duplicates).toBe(5000);
+    expect(await storedCount(t.sigilo)).toBe(5000);
+    expect((await t.sigilo.accessLog.verify()).ok).toBe(true);
+  });
+
   it('a batch whose transaction rolled back is not remembered as stored', async () => {
     const t = await createTestSigilo(dialect);
     cleanup = t.cleanup;

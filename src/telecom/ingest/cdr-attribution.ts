@@ -16,28 +16,34 @@ export interface AttributedCdrs {
   rejects: { line: number; reason: string }[];
 }
 
-/** With `accountId`, every record belongs to it; otherwise the rules decide, and nothing is guessed. */
+/**
+ * With `accountId`, every record belongs to it; otherwise a record's own account (`explicit[i]`, from an HTTP
+ * batch) or else the rules decide, and nothing is guessed.
+ */
 export function attributeCdrs(
   parsed: ParsedCdr[],
   target: { accountId: string } | { rules: AttributionRuleRow[] } | { attributor: Attributor },
+  explicit?: (string | null)[],
 ): AttributedCdrs {
   const attributor =
     'attributor' in target ? target.attributor : 'rules' in target ? new Attributor(target.rules) : null;
   const byAccount = new Map<string, { records: StorableRecord[]; lines: number[] }>();
   const rejects: { line: number; reason: string }[] = [];
-  for (const c of parsed) {
+  for (let i = 0; i < parsed.length; i++) {
+    const c = parsed[i]!;
     const record = storableCdr(c);
     const accountId =
       'accountId' in target
         ? target.accountId
-        : attributor!.resolve({
+        : (explicit?.[i] ??
+          attributor!.resolve({
             accountCode: c.accountCode,
             channel: c.channel,
             dstChannel: c.dstChannel,
             username: c.username,
             sourceIp: c.sourceIp,
             numbers: record.terms.filter((t) => t.kind === 'number').map((t) => t.value),
-          });
+          }));
     if (!accountId) {
       rejects.push({ line: c.sourceLine, reason: UNATTRIBUTED });
       continue;

@@ -21,7 +21,6 @@ import {
   connectionInputSchema,
   parsedFromInput,
   storableAccess,
-  storableCdr,
   storableConnection,
   storableTraffic,
   trafficInputSchema,
@@ -84,14 +83,25 @@ export class RecordIngestService {
     outcomes: AsyncIterable<ParseOutcome>,
     options: IngestOptions = {},
   ): Promise<IngestReport> {
+    return this.pipeCdrs(ctx, outcomes, options);
+  }
+
+  /**
+   * The bulk CDR pipeline (files and HTTP batches): rejected items are reported at once, the rest go to the
+   * preparer in batches, and prepared batches are stored in order, at most one per worker ahead.
+   */
+  private async pipeCdrs(
+    ctx: AccessContext,
+    items: AsyncIterable<ParseOutcome & { accountId?: string | undefined }>,
+    options: IngestOptions,
+    report: IngestReport = emptyReport(),
+  ): Promise<IngestReport> {
     await this.assertAccount(options.accountId);
     const target = options.accountId
       ? { accountId: options.accountId }
       : { rules: await this.rules.list(this.store.db) };
     const preparer = this.gate.telecomPreparer();
-    // One batch per worker in preparation, plus the one being stored.
     const depth = Math.max(1, preparer.workers);
-    const report = emptyReport();
     const batchSize = options.batchSize ?? DEFAULT_BATCH;
     const inFlight: Promise<PreparedCdrBatch>[] = [];
     const store = async (batch: PreparedCdrBatch): Promise<void> => {
@@ -99,21 +109,30 @@ export class RecordIngestService {
       await this.flushPrepared(ctx, batch, report, options);
     };
     let parsed: ParsedCdr[] = [];
+    let explicit: (string | null)[] = [];
+    let anyExplicit = false;
+    const dispatch = (): void => {
+      inFlight.push(preparer.prepareCdrs(parsed, target, anyExplicit ? explicit : undefined));
+      parsed = [];
+      explicit = [];
+      anyExplicit = false;
+    };
     try {
-      for await (const o of outcomes) {
+      for await (const o of items) {
         report.read++;
         if (!o.ok) {
           reject(report, o.line, o.reason);
           continue;
         }
         parsed.push(o.record);
+        explicit.push(o.accountId ?? null);
+        if (o.accountId) anyExplicit = true;
         if (parsed.length >= batchSize) {
-          inFlight.push(preparer.prepareCdrs(parsed, target));
-          parsed = [];
+          dispatch();
           if (inFlight.length > depth) await store(await inFlight.shift()!);
         }
       }
-      if (parsed.length) inFlight.push(preparer.prepareCdrs(parsed, target));
+      if (parsed.length) dispatch();
       while (inFlight.length) await store(await inFlight.shift()!);
     } finally {
       // A failed batch stops the import; batches still being prepared are awaited so none is left dangling.
@@ -160,6 +179,7 @@ export class RecordIngestService {
     items: Iterable<unknown> | AsyncIterable<unknown>,
     options: IngestOptions = {},
   ): Promise<IngestReport> {
+    if (kind === 'cdr') return this.pipeCdrs(ctx, this.cdrObjects(items), options);
     await this.assertAccount(options.accountId);
     const attributor = new Attributor(await this.rules.list(this.store.db));
     const report = emptyReport();
@@ -168,7 +188,7 @@ export class RecordIngestService {
     for await (const item of items) {
       index++;
       report.read++;
-      const parsed = this.parseObject(kind, item, index);
+      const parsed = this.parseObject(kind, item);
       if ('problem' in parsed) {
         reject(report, index, parsed.problem);
         continue;
@@ -188,25 +208,31 @@ export class RecordIngestService {
     return report;
   }
 
-  private parseObject(kind: TelecomKind, item: unknown, line: number): Parsed | { problem: string } {
-    switch (kind) {
-      case 'cdr': {
-        const r = cdrInputSchema.safeParse(item);
-        if (!r.success) return problemOf(r.error);
-        const c = r.data;
-        if (Date.parse(c.endedAt) < Date.parse(c.startedAt)) return { problem: 'endedAt: before startedAt' };
-        const record = storableCdr(parsedFromInput(c, line));
-        const numbers = record.terms.filter((t) => t.kind === 'number').map((t) => t.value);
-        const facts = {
-          accountCode: c.accountCode ?? null,
-          channel: c.channel ?? null,
-          dstChannel: c.dstChannel ?? null,
-          username: c.username ?? null,
-          sourceIp: c.sourceIp ?? null,
-          numbers,
-        };
-        return { record, accountId: c.accountId, facts };
+  /** CDRs of an HTTP batch as parse outcomes (index as line), with the account a record names. */
+  private async *cdrObjects(
+    items: Iterable<unknown> | AsyncIterable<unknown>,
+  ): AsyncGenerator<ParseOutcome & { accountId?: string | undefined }> {
+    let index = 0;
+    for await (const item of items) {
+      index++;
+      const r = cdrInputSchema.safeParse(item);
+      if (!r.success) {
+        yield { ok: false, line: index, reason: problemOf(r.error).problem };
+        continue;
       }
+      const c = r.data;
+      if (Date.parse(c.endedAt) < Date.parse(c.startedAt)) {
+        yield { ok: false, line: index, reason: 'endedAt: before startedAt' };
+        continue;
+      }
+      yield { ok: true, record: parsedFromInput(c, index), accountId: c.accountId };
+    }
+  }
+
+  private parseObject(kind: TelecomKind, item: unknown): Parsed | { problem: string } {
+    switch (kind) {
+      case 'cdr':
+        throw new Error('CDR batches go through pipeCdrs'); // see ingestObjects
       case 'connection': {
         const r = connectionInputSchema.safeParse(item);
         if (!r.success) return problemOf(r.error);
