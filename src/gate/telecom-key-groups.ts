@@ -123,9 +123,10 @@ export async function openKeyGroup(
   if (opened.has(id)) throw new Error('a key group is opened at most once per transaction');
   opened.add(id);
   let row = await lockRow(k, kind, accountId, day);
-  if (!row) {
-    // First write to this group in its epoch (new day, or after a deletion): existing segments keep their seq,
-    // new ones continue after the highest.
+  // Absent: first write to this group in its epoch (new day, or after a deletion). On PostgreSQL a concurrent
+  // retention may delete the row again between the insert and the lock, hence the loop.
+  while (!row) {
+    // Existing segments keep their seq; new ones continue after the highest.
     const top = await k.tx
       .selectFrom('telecom_segments')
       .select((eb) => eb.fn.max('seq').as('top'))
@@ -137,7 +138,7 @@ export async function openKeyGroup(
       .insertInto('telecom_key_groups')
       .values({ kind, day, account_id: accountId, epoch: randomUUID(), segments: Number(top?.top ?? 0) });
     await (k.dialect === 'postgres' ? q.onConflict((oc) => oc.doNothing()) : q).execute();
-    row = (await lockRow(k, kind, accountId, day))!;
+    row = await lockRow(k, kind, accountId, day);
   }
   const seen = { epoch: row.epoch, segments: Number(row.segments) };
   let group = cache.get(id);
@@ -175,7 +176,8 @@ export async function closeKeyGroup(
 
 /**
  * Forgets groups whose segments were deleted: the next writer starts a new epoch and every cache (in any
- * process) reloads from the segments that are left. Without `accountId`, every account of that day.
+ * process) reloads from the segments that are left. Without `accountId`, every account of that day. Rows are
+ * locked in (account, day) order first, the order importers lock them in, so the two never deadlock.
  */
 export async function retireKeyGroups(
   k: GateKernel,
@@ -183,6 +185,15 @@ export async function retireKeyGroups(
   day: string,
   accountId?: string,
 ): Promise<void> {
+  if (k.dialect === 'postgres') {
+    let lock = k.tx
+      .selectFrom('telecom_key_groups')
+      .select('account_id')
+      .where('kind', '=', kind)
+      .where('day', '=', day);
+    if (accountId !== undefined) lock = lock.where('account_id', '=', accountId);
+    await lock.orderBy('account_id').forUpdate().execute();
+  }
   let q = k.tx.deleteFrom('telecom_key_groups').where('kind', '=', kind).where('day', '=', day);
   if (accountId !== undefined) q = q.where('account_id', '=', accountId);
   await q.execute();

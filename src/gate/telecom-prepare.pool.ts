@@ -35,8 +35,8 @@ const WORKER_URL = new URL(
   import.meta.url,
 );
 
-const WORKER_OLD_SPACE_MB = 32;
-const WORKER_YOUNG_SPACE_MB = 2;
+// Bounds a worker's heap: a 20,000-record batch with its parsed input, encodings and payloads needs ~60 MB.
+const WORKER_OLD_SPACE_MB = 192;
 
 interface Slot {
   worker: Worker;
@@ -70,7 +70,18 @@ export class TelecomPreparer {
       slot.pending.set(id, { resolve, reject });
       // Keep the process alive only while a batch is in flight.
       slot.worker.ref();
-      slot.worker.postMessage({ id, parsed, target, ...(explicit ? { explicit } : {}) } satisfies PrepareRequest);
+      try {
+        slot.worker.postMessage({
+          id,
+          parsed,
+          target,
+          ...(explicit ? { explicit } : {}),
+        } satisfies PrepareRequest);
+      } catch (err) {
+        slot.pending.delete(id);
+        if (slot.pending.size === 0) slot.worker.unref();
+        reject(err instanceof Error ? err : new Error('could not send a batch to an ingest worker'));
+      }
     });
   }
 
@@ -101,8 +112,7 @@ export class TelecomPreparer {
 
   private spawn(i: number): Slot {
     const worker = new Worker(WORKER_URL, {
-      // A batch is a few MB in and out; without limits each worker's heap grew to ~85 MB of RSS (P7).
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_SPACE_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_SPACE_MB },
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_SPACE_MB },
       workerData: {
         recordKey: this.keyring.keyedHashKey('telecom-record/cdr'),
         termKey: this.keyring.keyedHashKey('telecom-term'),
@@ -115,8 +125,9 @@ export class TelecomPreparer {
       if (!p) return;
       slot.pending.delete(res.id);
       if (slot.pending.size === 0) worker.unref();
+      // The worker's own message may quote input; it is not passed on (unknown errors become a generic 500).
       if (res.ok) p.resolve(res.batch);
-      else p.reject(new Error(`telecom preparation failed in a worker thread: ${res.error}`));
+      else p.reject(new Error('telecom preparation failed in a worker thread'));
     });
     const fail = (err: Error): void => {
       if (this.slots[i] === slot) this.slots[i] = null; // a new worker is started for the next batch

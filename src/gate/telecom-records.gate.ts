@@ -342,18 +342,22 @@ export async function* readTelecomRecords(
       for (const id of ids) {
         const seg = byId.get(id);
         if (!seg) continue; // deleted meanwhile by a retention sweep
-        const records = await openSegment(k, kind, logOp, category, seg);
-        // Logged before any record is released: a consumer may stop reading at any point.
-        if (!subjects.has(seg.subject_id)) {
-          subjects.add(seg.subject_id);
-          k.allowed(logOp, seg.subject_id, decisions);
-        }
+        // A search across accounts may reach a shredded subject's segment (a filter false positive): its data
+        // is erased and it has nothing to give. Within one account, SUBJECT_SHREDDED stands.
+        const records = await openSegment(k, kind, logOp, category, seg, !q.accountId);
+        if (!records) continue;
         for (const r of records) {
           const at = recordInstant(r);
           if (q.from && at < q.from) continue;
           if (q.to && at > q.to) continue;
           if (q.terms && !q.terms.every((t) => holdsTerm(r, t))) continue;
           if (q.where && !q.where(r)) continue;
+          // Logged before the subject's first record is released (a consumer may stop reading at any point);
+          // segments opened only to find nothing matching (filter false positives) release nothing.
+          if (!subjects.has(seg.subject_id)) {
+            subjects.add(seg.subject_id);
+            k.allowed(logOp, seg.subject_id, decisions);
+          }
           yield maskRecord(r, level);
         }
       }
@@ -368,7 +372,8 @@ async function openSegment(
   logOp: string,
   category: string,
   seg: { id: string; subject_id: string; payload_ct: Buffer },
-): Promise<TelecomRecord[]> {
+  skipShredded = false,
+): Promise<TelecomRecord[] | null> {
   const address = {
     table: 'telecom_segments',
     rowId: seg.id,
@@ -380,6 +385,7 @@ async function openSegment(
     const arr = decodePayload(openField(key, address, seg.payload_ct));
     return arr.map((a) => decodeRecord(kind, a));
   } catch (err) {
+    if (skipShredded && err instanceof SigiloError && err.code === 'SUBJECT_SHREDDED') return null;
     if (err instanceof SigiloError && (err.code === 'INTEGRITY_ERROR' || err.code === 'SUBJECT_SHREDDED')) {
       k.fail(logOp, seg.subject_id, [category], 'error', err.code, err.message, {
         table: 'telecom_segments',
@@ -454,10 +460,14 @@ async function removeSegments(
       const chunk = segs.slice(i, i + IN_CHUNK).map((s) => s.id);
       await k.tx.deleteFrom('telecom_segments').where('id', 'in', chunk).execute();
     }
+    // In (account, day) order, as importers lock them.
     const accountDays = new Map<string, { accountId: string; day: string }>();
     for (const s of segs)
       accountDays.set(`${s.account_id}\u0000${s.day}`, { accountId: s.account_id, day: s.day });
-    for (const { accountId, day } of accountDays.values()) await retireKeyGroups(k, kind, day, accountId);
+    for (const id of [...accountDays.keys()].sort()) {
+      const { accountId, day } = accountDays.get(id)!;
+      await retireKeyGroups(k, kind, day, accountId);
+    }
   }
   const perSubject = new Map<string, number>();
   let records = 0;

@@ -201,5 +201,36 @@ describe.each(DIALECTS)('telecom natural keys on %s', (dialect) => {
       ),
     );
     expect(found.records).toHaveLength(1);
+    // A search that finds nothing opens the filterless segment too, but names no subject in the access log.
+    const searchCtx = ctx('legal', 'authority_order');
+    const nothing = await t.sigilo.gate.run(searchCtx, (s) =>
+      t.sigilo.services.telecomQuery.searchByNumber(
+        s,
+        '+5511900000000',
+        { from: '2000-01-01T00:00:00.000Z', to: '2100-01-01T00:00:00.000Z' },
+        10,
+      ),
+    );
+    expect(nothing.records).toEqual([]);
+    const logged = await t.sigilo.store.db
+      .selectFrom('access_log')
+      .select(['subject_id', 'reason'])
+      .where('request_id', '=', searchCtx.requestId)
+      .execute();
+    expect(logged).toEqual([{ subject_id: null, reason: 'no matching record' }]);
+  });
+
+  it('a batch that cannot reach a worker fails the import with an error, and the earlier batches stay stored', async () => {
+    const t = await createTestSigilo(dialect);
+    cleanup = t.cleanup;
+    const account = await makeAccount(t.sigilo);
+    const cdrs = [...generateCdrs({ count: 900, seed: 17 })];
+    // A value structured cloning refuses, in the third batch of 300.
+    (cdrs[700] as unknown as { platform: unknown }).platform = () => 'not cloneable';
+    await expect(ingest(t.sigilo, account, cdrs, 300)).rejects.toThrow();
+    const n = await storedCount(t.sigilo);
+    expect(n % 300).toBe(0);
+    expect(n).toBeLessThanOrEqual(600);
+    expect((await t.sigilo.accessLog.verify()).ok).toBe(true);
   });
 });

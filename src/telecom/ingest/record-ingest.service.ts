@@ -112,7 +112,10 @@ export class RecordIngestService {
     let explicit: (string | null)[] = [];
     let anyExplicit = false;
     const dispatch = (): void => {
-      inFlight.push(preparer.prepareCdrs(parsed, target, anyExplicit ? explicit : undefined));
+      const p = preparer.prepareCdrs(parsed, target, anyExplicit ? explicit : undefined);
+      // Awaited in order later; until then a failure must not surface as an unhandled rejection.
+      p.catch(() => undefined);
+      inFlight.push(p);
       parsed = [];
       explicit = [];
       anyExplicit = false;
