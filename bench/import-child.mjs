@@ -26,6 +26,17 @@ if (mode === '--parse-only') {
     await sigilo.close();
   }
 }
+// Peak RSS of this process's own memory (VmHWM). getrusage's maxRSS is not used: Linux folds the parent's peak
+// into it across fork and exec, so a child of a large benchmark process reported the parent's size.
+function peakRssMb() {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
 process.stdout.write(
-  `${JSON.stringify({ records, seconds: (Date.now() - t0) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
+  `${JSON.stringify({ records, seconds: (Date.now() - t0) / 1000, maxRssMb: peakRssMb() })}\n`,
 );
