@@ -8,7 +8,7 @@ import type { Keyring } from '../keys/keyring.ts';
 import type { AttributionRuleRow } from '../store/tables/telecom.table.ts';
 import { attributeCdrs } from '../telecom/ingest/cdr-attribution.ts';
 import type { ParsedCdr } from '../telecom/formats/cdr-record.ts';
-import { cachedTermHasher, prepareAccount, type PreparedAccount } from './telecom-prepare.ts';
+import { prepareAccount, telecomHashers, type PreparedAccount } from './telecom-prepare.ts';
 
 /** A prepared batch of CDRs: segments per account, and the records no rule could attribute. */
 export interface PreparedCdrBatch {
@@ -96,10 +96,7 @@ export class TelecomPreparer {
     target: CdrTarget,
     explicit?: (string | null)[],
   ): Promise<PreparedCdrBatch> {
-    const hashers = {
-      record: await this.keyring.keyedHasher('telecom-record/cdr'),
-      term: cachedTermHasher(await this.keyring.keyedHasher('telecom-term')),
-    };
+    const hashers = await telecomHashers(this.keyring, 'cdr');
     const { byAccount, rejects } = attributeCdrs(parsed, target, explicit);
     return {
       accounts: [...byAccount].map(([accountId, g]) => ({

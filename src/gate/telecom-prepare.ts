@@ -6,8 +6,9 @@
  */
 import { Packr } from 'msgpackr';
 import type { KeyedHasher } from '../crypto/keyed-hash.ts';
+import type { Keyring } from '../keys/keyring.ts';
 import { KeySet } from '../telecom/records/key-set.ts';
-import type { StorableRecord, Term } from '../telecom/records/telecom-record.ts';
+import type { StorableRecord, TelecomKind, Term } from '../telecom/records/telecom-record.ts';
 import { buildTermFilter } from '../telecom/records/term-filter.ts';
 
 /** Most records sealed together; bounds the memory of one segment when it is read back. */
@@ -80,6 +81,19 @@ export function cachedTermHasher(hasher: KeyedHasher): (t: Term) => Buffer {
     }
     return b;
   };
+}
+
+// One cached term hasher per key ring (per Sigilo instance): the cache outlives a batch.
+const termHashers = new WeakMap<Keyring, Promise<(t: Term) => Buffer>>();
+
+/** The hashers of `kind` under this key ring, for preparation in this thread and for queries. */
+export async function telecomHashers(keyring: Keyring, kind: TelecomKind): Promise<TelecomHashers> {
+  let term = termHashers.get(keyring);
+  if (!term) {
+    term = keyring.keyedHasher('telecom-term').then(cachedTermHasher);
+    termHashers.set(keyring, term);
+  }
+  return { record: await keyring.keyedHasher(`telecom-record/${kind}`), term: await term };
 }
 
 const dayNames = new Map<number, string>();

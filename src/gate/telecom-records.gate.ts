@@ -25,11 +25,11 @@ import { KeySet } from '../telecom/records/key-set.ts';
 import { mayHoldTerm } from '../telecom/records/term-filter.ts';
 import { closeKeyGroup, KEY_SCHEME_BLAKE3, openKeyGroup, retireKeyGroups } from './telecom-key-groups.ts';
 import {
-  cachedTermHasher,
   decodePayload,
   keepRecords,
   prepareAccount,
   RECORD_KEY_BYTES,
+  telecomHashers,
   type PreparedAccount,
   type PreparedSegment,
 } from './telecom-prepare.ts';
@@ -42,18 +42,6 @@ export interface AccountBatch {
   records: StorableRecord[];
 }
 
-// Term hashers per key ring (per Sigilo instance), with their caches.
-const termHashers = new WeakMap<object, Promise<(t: Term) => Buffer>>();
-
-function termHasher(k: GateKernel): Promise<(t: Term) => Buffer> {
-  let h = termHashers.get(k.keyring);
-  if (!h) {
-    h = k.keyring.keyedHasher('telecom-term').then(cachedTermHasher);
-    termHashers.set(k.keyring, h);
-  }
-  return h;
-}
-
 /**
  * Seals and stores telecom records prepared in this thread (HTTP batches, small imports); see
  * storePreparedTelecom. Bulk imports prepare on worker threads instead (Gate.telecomPreparer).
@@ -64,12 +52,9 @@ export async function storeTelecomRecords(
   batches: AccountBatch[],
   source: string,
 ): Promise<{ stored: number; duplicates: number }> {
-  const k = kernelOf(session);
-  const hashers = {
-    record: await k.keyring.keyedHasher(`telecom-record/${kind}`),
-    term: await termHasher(k),
-  };
-  const prepared = mergeByAccount(batches).map((b) => prepareAccount(b.accountId, b.records, hashers));
+  const hashers = await telecomHashers(kernelOf(session).keyring, kind);
+  // Several batches of one account become several parts; the store dedupes across them.
+  const prepared = batches.map((b) => prepareAccount(b.accountId, b.records, hashers));
   return storePreparedTelecom(session, kind, prepared, source);
 }
 
@@ -95,7 +80,7 @@ export async function storePreparedTelecom(
 
   // Groups are locked in (account, day) order: two importers of overlapping data never wait on each other in a
   // cycle (PostgreSQL would abort one as a deadlock).
-  for (const [accountId, parts] of [...byAccount].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [accountId, parts] of sortedByKey(byAccount)) {
     const subjectId = accountId;
     const decisions = k.authorize([category], 'write', subjectId, 'ingest');
     const legalBasis = decisions.get(category)?.legalBasis ?? 'unknown';
@@ -108,7 +93,7 @@ export async function storePreparedTelecom(
     const rows: unknown[][] = [];
     const closing: (() => Promise<void>)[] = [];
     let accountStored = 0;
-    for (const [day, segs] of [...byDay].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const [day, segs] of sortedByKey(byDay)) {
       const open = await openKeyGroup(k, kind, accountId, day);
       const { keys: storedKeys, legacy } = open.group;
       const added = new KeySet();
@@ -153,15 +138,8 @@ export async function storePreparedTelecom(
   return { stored, duplicates };
 }
 
-/** One batch per account: a key group may be opened once per transaction. */
-function mergeByAccount(batches: AccountBatch[]): AccountBatch[] {
-  const by = new Map<string, AccountBatch>();
-  for (const b of batches) {
-    const had = by.get(b.accountId);
-    if (had) had.records = [...had.records, ...b.records];
-    else by.set(b.accountId, { ...b });
-  }
-  return [...by.values()];
+function sortedByKey<V>(m: Map<string, V>): [string, V][] {
+  return [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /**
@@ -301,8 +279,8 @@ export async function* readTelecomRecords(
   const level = decisions.get(category)!.masking;
   const fromDay = q.from?.slice(0, 10);
   const toDay = q.to?.slice(0, 10);
-  const termOf = await termHasher(k);
-  const termKeys = (q.terms ?? []).map((t) => termOf(t));
+  const { term } = await telecomHashers(k.keyring, kind);
+  const termKeys = (q.terms ?? []).map(term);
 
   const subjects = new Set<string>();
   let afterDay = '';

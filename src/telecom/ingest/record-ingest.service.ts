@@ -94,9 +94,9 @@ export class RecordIngestService {
     ctx: AccessContext,
     items: AsyncIterable<ParseOutcome & { accountId?: string | undefined }>,
     options: IngestOptions,
-    report: IngestReport = emptyReport(),
   ): Promise<IngestReport> {
     await this.assertAccount(options.accountId);
+    const report = emptyReport();
     const target = options.accountId
       ? { accountId: options.accountId }
       : { rules: await this.rules.list(this.store.db) };
@@ -232,10 +232,8 @@ export class RecordIngestService {
     }
   }
 
-  private parseObject(kind: TelecomKind, item: unknown): Parsed | { problem: string } {
+  private parseObject(kind: Exclude<TelecomKind, 'cdr'>, item: unknown): Parsed | { problem: string } {
     switch (kind) {
-      case 'cdr':
-        throw new Error('CDR batches go through pipeCdrs'); // see ingestObjects
       case 'connection': {
         const r = connectionInputSchema.safeParse(item);
         if (!r.success) return problemOf(r.error);
