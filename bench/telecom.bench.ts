@@ -10,11 +10,13 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { ParsedCdr, ParseOutcome } from '../src/telecom/formats/cdr-record.ts';
 import { DEFAULT_ACCOUNTS, generateCdrs } from '../src/telecom/synthetic/synthetic-cdr.ts';
+import { DEFAULT_BATCH } from '../src/telecom/ingest/record-ingest.service.ts';
 import type { BenchResult } from './bench-result.ts';
 import { benchCtx, benchSigilo, PG_URL, time } from './support.ts';
 
 const CNPJS = ['11.222.333/0001-81', '12.ABC.345/01DE-35', '04.252.011/0001-10', '40.688.134/0001-61'];
-const BATCH = 20_000;
+// The product's default batch (one transaction per batch), for Sigilo and the baseline alike.
+const BATCH = DEFAULT_BATCH;
 const COLUMNS = [
   'natural_key',
   'platform',

@@ -4,6 +4,7 @@
  * workers configured (SIGILO_INGEST_WORKERS=0) the same code runs in the calling thread.
  */
 import { Worker } from 'node:worker_threads';
+import { Packr } from 'msgpackr';
 import type { Keyring } from '../keys/keyring.ts';
 import type { AttributionRuleRow } from '../store/tables/telecom.table.ts';
 import { attributeCdrs } from '../telecom/ingest/cdr-attribution.ts';
@@ -20,7 +21,8 @@ export type CdrTarget = { accountId: string } | { rules: AttributionRuleRow[] };
 
 export interface PrepareRequest {
   id: number;
-  parsed: ParsedCdr[];
+  /** The batch's ParsedCdr[] as MessagePack (see packCdrs), transferred rather than structured-cloned. */
+  packed: Uint8Array;
   target: CdrTarget;
   /** Per record, an account named by the sender (HTTP batches); null: the target decides. */
   explicit?: (string | null)[];
@@ -37,6 +39,26 @@ const WORKER_URL = new URL(
 
 // Bounds a worker's heap: a 20,000-record batch with its parsed input, encodings and payloads needs ~60 MB.
 const WORKER_OLD_SPACE_MB = 192;
+// A batch's short-lived objects (parsed input, encodings) outlive a default 16 MB semi-space: each scavenge copied
+// them and promoted them to the old space. 48 MB lets most die young (measured: -10% CPU per record).
+const WORKER_YOUNG_SPACE_MB = 48;
+
+// MessagePack with record structures: a 20-field CDR costs ~1 µs to pack against ~3.5 µs of structured cloning on
+// the thread that also writes to the database.
+const batchPackr = new Packr({ useRecords: true, moreTypes: false });
+
+/** A batch of parsed CDRs as one transferable buffer for a worker. */
+export function packCdrs(parsed: ParsedCdr[]): Uint8Array {
+  // pack() returns a view of msgpackr's reusable buffer: copy it into its own, exactly sized.
+  const view = batchPackr.pack(parsed);
+  const own = new Uint8Array(new ArrayBuffer(view.byteLength));
+  own.set(view);
+  return own;
+}
+
+export function unpackCdrs(packed: Uint8Array): ParsedCdr[] {
+  return batchPackr.unpack(packed) as ParsedCdr[];
+}
 
 interface Slot {
   worker: Worker;
@@ -71,12 +93,11 @@ export class TelecomPreparer {
       // Keep the process alive only while a batch is in flight.
       slot.worker.ref();
       try {
-        slot.worker.postMessage({
-          id,
-          parsed,
-          target,
-          ...(explicit ? { explicit } : {}),
-        } satisfies PrepareRequest);
+        const packed = packCdrs(parsed);
+        slot.worker.postMessage(
+          { id, packed, target, ...(explicit ? { explicit } : {}) } satisfies PrepareRequest,
+          [packed.buffer as ArrayBuffer],
+        );
       } catch (err) {
         slot.pending.delete(id);
         if (slot.pending.size === 0) slot.worker.unref();
@@ -96,11 +117,11 @@ export class TelecomPreparer {
     target: CdrTarget,
     explicit?: (string | null)[],
   ): Promise<PreparedCdrBatch> {
-    const hashers = await telecomHashers(this.keyring, 'cdr');
+    const { record } = await telecomHashers(this.keyring, 'cdr');
     const { byAccount, rejects } = attributeCdrs(parsed, target, explicit);
     return {
       accounts: [...byAccount].map(([accountId, g]) => ({
-        ...prepareAccount(accountId, g.records, hashers),
+        ...prepareAccount(accountId, g.records, record),
         lines: g.lines,
       })),
       rejects,
@@ -109,11 +130,11 @@ export class TelecomPreparer {
 
   private spawn(i: number): Slot {
     const worker = new Worker(WORKER_URL, {
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_SPACE_MB },
-      workerData: {
-        recordKey: this.keyring.keyedHashKey('telecom-record/cdr'),
-        termKey: this.keyring.keyedHashKey('telecom-term'),
+      resourceLimits: {
+        maxOldGenerationSizeMb: WORKER_OLD_SPACE_MB,
+        maxYoungGenerationSizeMb: WORKER_YOUNG_SPACE_MB,
       },
+      workerData: { recordKey: this.keyring.keyedHashKey('telecom-record/cdr') },
     });
     const slot: Slot = { worker, pending: new Map() };
     worker.unref();

@@ -1,7 +1,7 @@
 /**
- * Preparation of telecom records for storage, before any transaction: natural-key hashes, term hashes and their
- * Bloom filter, and the segment payload (MessagePack), per account, UTC day and segment of up to SEGMENT_MAX
- * records. Pure CPU work with no database and no data key, so it runs on worker threads (telecom-prepare.pool.ts)
+ * Preparation of telecom records for storage, before any transaction: natural-key hashes, the Bloom filter of
+ * the records' terms, and the segment payload (MessagePack), per account, UTC day and segment of up to
+ * SEGMENT_MAX records. Pure CPU work with no database and no data key, so it runs on worker threads (telecom-prepare.pool.ts)
  * while the previous batch is being written; the gate then only dedupes against stored keys, seals and inserts.
  */
 import { Packr } from 'msgpackr';
@@ -9,13 +9,11 @@ import type { KeyedHasher } from '../crypto/keyed-hash.ts';
 import type { Keyring } from '../keys/keyring.ts';
 import { KeySet } from '../telecom/records/key-set.ts';
 import type { StorableRecord, TelecomKind, Term } from '../telecom/records/telecom-record.ts';
-import { buildTermFilter } from '../telecom/records/term-filter.ts';
+import { TermFilterBuilder } from '../telecom/records/term-filter.ts';
 
 /** Most records sealed together; bounds the memory of one segment when it is read back. */
 export const SEGMENT_MAX = 2000;
 export const RECORD_KEY_BYTES = 16;
-const TERM_BYTES = 16;
-const TERM_CACHE_LIMIT = 50_000;
 
 /** Plain arrays of strings, numbers and nulls; nothing msgpackr-specific (records, bundles) in stored bytes. */
 const packr = new Packr({ useRecords: false, moreTypes: false, bundleStrings: false });
@@ -44,10 +42,7 @@ export interface PreparedSegment {
   ats: Float64Array;
   /** MessagePack array of the records' encodings (plaintext: sealed by the gate inside the transaction). */
   payload: Uint8Array;
-  /** 16-byte term hashes of every record, in order; record i owns terms [termEnds[i-1], termEnds[i]). */
-  terms: Uint8Array;
-  termEnds: Uint32Array;
-  /** Bloom filter of the distinct term hashes. */
+  /** Format-2 Bloom filter of the records' terms (plaintext: sealed by the gate with the payload). */
   filter: Uint8Array;
 }
 
@@ -60,40 +55,21 @@ export interface PreparedAccount {
   lines?: number[];
 }
 
-/** The keyed hashers of the bulk path. */
+/** The keyed hashers of telecom records. */
 export interface TelecomHashers {
   /** Natural key → 16 bytes (per kind; the account is implied by the key group). */
   record: KeyedHasher;
-  /** Term → 16 bytes, the same Buffer for the same term while cached. */
+  /** Term → its 16-byte keyed hash: only to test the clear filters of segments stored before 2026-11-26T1900. */
   term: (t: Term) => Buffer;
 }
 
-/** Wraps a keyed hasher of terms with a cache: CDRs repeat trunks, DIDs and frequent callees all day. */
-export function cachedTermHasher(hasher: KeyedHasher): (t: Term) => Buffer {
-  const cache = new Map<string, Buffer>();
-  return (t) => {
-    const id = `${t.kind}\u0000${t.value}`;
-    let b = cache.get(id);
-    if (!b) {
-      b = hasher.hash(id);
-      if (cache.size >= TERM_CACHE_LIMIT) cache.clear();
-      cache.set(id, b);
-    }
-    return b;
-  };
-}
-
-// One cached term hasher per key ring (per Sigilo instance): the cache outlives a batch.
-const termHashers = new WeakMap<Keyring, Promise<(t: Term) => Buffer>>();
-
-/** The hashers of `kind` under this key ring, for preparation in this thread and for queries. */
+/** The hashers of `kind` under this key ring. */
 export async function telecomHashers(keyring: Keyring, kind: TelecomKind): Promise<TelecomHashers> {
-  let term = termHashers.get(keyring);
-  if (!term) {
-    term = keyring.keyedHasher('telecom-term').then(cachedTermHasher);
-    termHashers.set(keyring, term);
-  }
-  return { record: await keyring.keyedHasher(`telecom-record/${kind}`), term: await term };
+  const [record, term] = await Promise.all([
+    keyring.keyedHasher(`telecom-record/${kind}`),
+    keyring.keyedHasher('telecom-term'),
+  ]);
+  return { record, term: (t) => term.hash(`${t.kind}\u0000${t.value}`) };
 }
 
 const dayNames = new Map<number, string>();
@@ -113,7 +89,7 @@ export function dayOf(ms: number): string {
 export function prepareAccount(
   accountId: string,
   records: StorableRecord[],
-  hashers: TelecomHashers,
+  recordHasher: KeyedHasher,
 ): PreparedAccount {
   const byDay = new Map<string, StorableRecord[]>();
   for (const rec of records) {
@@ -126,81 +102,77 @@ export function prepareAccount(
   let duplicates = 0;
   for (const [day, recs] of byDay) {
     const seen = new KeySet(recs.length);
-    let part: StorableRecord[] = [];
-    let keys: Buffer[] = [];
+    let seg = new SegmentBuilder(day, Math.min(SEGMENT_MAX, recs.length));
     for (const rec of recs) {
-      const key = hashers.record.hash(rec.naturalKey);
+      const key = recordHasher.hash(rec.naturalKey);
       if (!seen.add(key)) {
         duplicates++;
         continue;
       }
-      part.push(rec);
-      keys.push(key);
-      if (part.length === SEGMENT_MAX) {
-        segments.push(prepareSegment(day, part, keys, hashers));
-        part = [];
-        keys = [];
+      seg.add(rec, key);
+      if (seg.count === SEGMENT_MAX) {
+        segments.push(seg.build());
+        seg = new SegmentBuilder(day, Math.min(SEGMENT_MAX, recs.length));
       }
     }
-    if (part.length) segments.push(prepareSegment(day, part, keys, hashers));
+    if (seg.count) segments.push(seg.build());
   }
   return { accountId, segments, duplicates };
 }
 
-function prepareSegment(
-  day: string,
-  records: StorableRecord[],
-  keys: Buffer[],
-  hashers: TelecomHashers,
-): PreparedSegment {
-  const n = records.length;
-  const ats = new Float64Array(n);
-  const termEnds = new Uint32Array(n);
-  const termList: Buffer[] = [];
-  const distinct = new Set<Buffer>();
-  const encoded = new Array<unknown>(n);
-  for (let i = 0; i < n; i++) {
-    const rec = records[i]!;
-    ats[i] = rec.at;
-    encoded[i] = rec.encoded;
-    for (const t of rec.terms) {
-      const h = hashers.term(t);
-      termList.push(h);
-      distinct.add(h);
-    }
-    termEnds[i] = termList.length;
+/** Accumulates one segment's records into flat arrays (no per-term objects kept). */
+class SegmentBuilder {
+  count = 0;
+  private readonly keys: Buffer;
+  private readonly ats: Float64Array;
+  private readonly encoded: unknown[] = [];
+  private readonly filter: TermFilterBuilder;
+
+  constructor(
+    private readonly day: string,
+    capacity: number,
+  ) {
+    this.keys = Buffer.allocUnsafe(capacity * RECORD_KEY_BYTES);
+    this.ats = new Float64Array(capacity);
+    this.filter = new TermFilterBuilder(capacity * 3);
   }
-  return {
-    day,
-    count: n,
-    keys: Buffer.concat(keys, n * RECORD_KEY_BYTES),
-    ats,
-    payload: encodePayload(encoded),
-    terms: Buffer.concat(termList, termList.length * TERM_BYTES),
-    termEnds,
-    filter: buildTermFilter(distinct, distinct.size),
-  };
+
+  add(rec: StorableRecord, key: Uint8Array): void {
+    this.keys.set(key, this.count * RECORD_KEY_BYTES);
+    this.ats[this.count] = rec.at;
+    this.encoded.push(rec.encoded);
+    for (const t of rec.terms) this.filter.add(t.kind, t.value);
+    this.count++;
+  }
+
+  build(): PreparedSegment {
+    const n = this.count;
+    return {
+      day: this.day,
+      count: n,
+      keys: this.keys.subarray(0, n * RECORD_KEY_BYTES),
+      ats: this.ats.subarray(0, n),
+      payload: encodePayload(this.encoded),
+      filter: this.filter.build(),
+    };
+  }
 }
 
 /**
  * The part of a prepared segment whose records are flagged in `keep` (some were already stored): payload
- * re-encoded, keys, instants and filter rebuilt from the kept records only.
+ * re-encoded, keys and instants of the kept records only. The filter stays: a dropped record is already stored in
+ * the same account and day, so its terms only make the filter answer "maybe" where that day holds them anyway.
  */
 export function keepRecords(seg: PreparedSegment, keep: boolean[]): PreparedSegment {
   const all = decodePayload(Buffer.from(seg.payload.buffer, seg.payload.byteOffset, seg.payload.byteLength));
   const encoded: unknown[] = [];
   const keys: Uint8Array[] = [];
   const ats: number[] = [];
-  const terms: Uint8Array[] = [];
-  const termEnds: number[] = [];
   for (let i = 0; i < seg.count; i++) {
     if (!keep[i]) continue;
     encoded.push(all[i]);
     keys.push(seg.keys.subarray(i * RECORD_KEY_BYTES, (i + 1) * RECORD_KEY_BYTES));
     ats.push(seg.ats[i]!);
-    for (let t = i === 0 ? 0 : seg.termEnds[i - 1]!; t < seg.termEnds[i]!; t++)
-      terms.push(seg.terms.subarray(t * TERM_BYTES, (t + 1) * TERM_BYTES));
-    termEnds.push(terms.length);
   }
   return {
     day: seg.day,
@@ -208,9 +180,6 @@ export function keepRecords(seg: PreparedSegment, keep: boolean[]): PreparedSegm
     keys: Buffer.concat(keys),
     ats: Float64Array.from(ats),
     payload: encodePayload(encoded),
-    terms: Buffer.concat(terms),
-    termEnds: Uint32Array.from(termEnds),
-    // Repeated terms set the same bits: sizing by occurrences only makes the filter a little sparser.
-    filter: buildTermFilter(terms, terms.length),
+    filter: seg.filter,
   };
 }

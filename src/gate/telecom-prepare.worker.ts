@@ -1,40 +1,42 @@
 /**
  * Worker thread of the telecom ingest pool: attribution, normalisation, keyed hashing and payload encoding of
- * CDR batches (telecom-prepare.ts). It holds the two keyed-hash keys of the bulk path, never a data key; nothing
+ * CDR batches (telecom-prepare.ts). It holds the natural-key hash key of the bulk path, never a data key; nothing
  * it returns is sealed yet.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createKeyedHasher } from '../crypto/keyed-hash.ts';
+import { createKeyedHasher, type KeyedHasher } from '../crypto/keyed-hash.ts';
 import { attributeCdrs } from '../telecom/ingest/cdr-attribution.ts';
-import {
-  cachedTermHasher,
-  prepareAccount,
-  type PreparedAccount,
-  type TelecomHashers,
-} from './telecom-prepare.ts';
-import type { PrepareRequest, PrepareResponse } from './telecom-prepare.pool.ts';
+import { prepareAccount, type PreparedAccount } from './telecom-prepare.ts';
+import { unpackCdrs, type PrepareRequest, type PrepareResponse } from './telecom-prepare.pool.ts';
 
-const { recordKey, termKey } = workerData as { recordKey: Uint8Array; termKey: Uint8Array };
-const hashers: Promise<TelecomHashers> = (async () => ({
-  record: await createKeyedHasher(Buffer.from(recordKey)),
-  term: cachedTermHasher(await createKeyedHasher(Buffer.from(termKey))),
-}))();
+const { recordKey } = workerData as { recordKey: Uint8Array };
+const recordHasher: Promise<KeyedHasher> = createKeyedHasher(Buffer.from(recordKey));
 
 /**
- * Copies every array into its own exact-size buffer: structured cloning copies a view's whole backing buffer, and
- * msgpackr's output and small Buffers share larger slabs (earlier batches' plaintext among them).
+ * Copies every array into its own exact-size buffer, to be transferred: a view's backing buffer may be a shared
+ * slab (msgpackr's output, pooled small Buffers) holding other batches' plaintext, and transferring it would
+ * detach it here.
  */
-function exact(a: PreparedAccount): PreparedAccount {
+function exact(a: PreparedAccount, transfer: ArrayBuffer[]): PreparedAccount {
+  // Not Buffer#slice, which is a view: the typed arrays' own constructors copy.
+  const own = (v: Uint8Array): Uint8Array => {
+    const copy = new Uint8Array(v);
+    transfer.push(copy.buffer);
+    return copy;
+  };
+  const ownAts = (v: Float64Array): Float64Array => {
+    const copy = new Float64Array(v);
+    transfer.push(copy.buffer);
+    return copy;
+  };
   return {
     ...a,
     segments: a.segments.map((s) => ({
       ...s,
-      keys: new Uint8Array(s.keys),
-      ats: new Float64Array(s.ats),
-      payload: new Uint8Array(s.payload),
-      terms: new Uint8Array(s.terms),
-      termEnds: new Uint32Array(s.termEnds),
-      filter: new Uint8Array(s.filter),
+      keys: own(s.keys),
+      ats: ownAts(s.ats),
+      payload: own(s.payload),
+      filter: own(s.filter),
     })),
   };
 }
@@ -42,17 +44,27 @@ function exact(a: PreparedAccount): PreparedAccount {
 parentPort!.on('message', (req: PrepareRequest) => {
   void (async () => {
     let res: PrepareResponse;
+    const transfer: ArrayBuffer[] = [];
     try {
-      const h = await hashers;
-      const { byAccount, rejects } = attributeCdrs(req.parsed, req.target, req.explicit);
+      const hasher = await recordHasher;
+      const { byAccount, rejects } = attributeCdrs(unpackCdrs(req.packed), req.target, req.explicit);
       const accounts = [...byAccount].map(([accountId, g]) => ({
-        ...exact(prepareAccount(accountId, g.records, h)),
+        ...exact(prepareAccount(accountId, g.records, hasher), transfer),
         lines: g.lines,
       }));
       res = { id: req.id, ok: true, batch: { accounts, rejects } };
     } catch (err) {
+      transfer.length = 0;
       res = { id: req.id, ok: false, error: err instanceof Error ? err.name : 'prepare failed' };
     }
-    parentPort!.postMessage(res);
+    try {
+      parentPort!.postMessage(res, transfer);
+    } catch (err) {
+      parentPort!.postMessage({
+        id: req.id,
+        ok: false,
+        error: err instanceof Error ? err.name : 'post failed',
+      } satisfies PrepareResponse);
+    }
   })();
 });
