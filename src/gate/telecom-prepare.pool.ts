@@ -67,7 +67,6 @@ interface Slot {
 
 export class TelecomPreparer {
   private readonly slots: (Slot | null)[];
-  private next = 0;
   private seq = 0;
 
   constructor(
@@ -84,8 +83,10 @@ export class TelecomPreparer {
     target: CdrTarget,
     explicit?: (string | null)[],
   ): Promise<PreparedCdrBatch> {
-    if (this.slots.length === 0) return this.prepareHere(parsed, target, explicit);
-    const i = this.next++ % this.slots.length;
+    // An idle worker takes the batch; when every worker is busy, this thread prepares it: handing a batch over
+    // costs both threads ~2.5 µs a record (encoding here, decoding there), which a batch kept here never pays.
+    const i = this.slots.findIndex((s) => s === null || s.pending.size === 0);
+    if (i < 0) return this.prepareHere(parsed, target, explicit);
     const slot = (this.slots[i] ??= this.spawn(i));
     const id = ++this.seq;
     return new Promise<PreparedCdrBatch>((resolve, reject) => {

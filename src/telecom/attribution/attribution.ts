@@ -101,6 +101,11 @@ export class Attributor {
     this.dids.sort((a, b) => b.prefix.length - a.prefix.length); // longest prefix wins
   }
 
+  /** Whether any rule looks at numbers (DID prefixes): callers may skip collecting them otherwise. */
+  get usesNumbers(): boolean {
+    return this.dids.length > 0;
+  }
+
   /** The owning account, or null with nothing guessed. */
   resolve(f: AttributionFacts): string | null {
     if (f.accountCode) {

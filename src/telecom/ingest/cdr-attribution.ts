@@ -10,6 +10,10 @@ import { storableCdr, type StorableRecord } from '../records/telecom-record.ts';
 export const UNATTRIBUTED =
   'no attribution rule matches this record (account code, trunk, username, IP range or DID)';
 
+function numbersOf(record: StorableRecord): string[] {
+  return record.terms.filter((t) => t.kind === 'number').map((t) => t.value);
+}
+
 /** Records by account, and the lines no rule matched. */
 export interface AttributedCdrs {
   byAccount: Map<string, { records: StorableRecord[]; lines: number[] }>;
@@ -42,7 +46,7 @@ export function attributeCdrs(
             dstChannel: c.dstChannel,
             username: c.username,
             sourceIp: c.sourceIp,
-            numbers: record.terms.filter((t) => t.kind === 'number').map((t) => t.value),
+            numbers: attributor!.usesNumbers ? numbersOf(record) : undefined,
           }));
     if (!accountId) {
       rejects.push({ line: c.sourceLine, reason: UNATTRIBUTED });
