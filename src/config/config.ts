@@ -202,7 +202,8 @@ export function loadConfig(
       tokenTtlDays: e.SIGILO_TOKEN_TTL_DAYS,
       failuresPerMinute: e.SIGILO_AUTH_FAILURES_PER_MINUTE,
     },
-    ingestWorkers: e.SIGILO_INGEST_WORKERS ?? Math.min(4, os.availableParallelism()),
+    // One core stays with the thread that prepares and writes; a worker only hashes natural keys (one is plenty).
+    ingestWorkers: e.SIGILO_INGEST_WORKERS ?? Math.max(0, Math.min(2, os.availableParallelism() - 1)),
     recordings: {
       maxBytes: e.SIGILO_RECORDING_MAX_BYTES,
       store:

@@ -1,15 +1,22 @@
 /**
- * Worker threads for the CPU half of CDR ingestion (attribution, normalisation, keyed hashes, payload encoding),
- * so that on a 2-core machine batch N+1 is prepared while batch N is deduplicated, sealed and written. With no
- * workers configured (SIGILO_INGEST_WORKERS=0) the same code runs in the calling thread.
+ * CDR batches for storage: attribution, normalisation and segment encoding in the calling thread, and the
+ * natural-key hashes on a worker thread meanwhile (the one per-record step that needs nothing but the key; a whole
+ * record costs more to send to a worker than to prepare). With no workers configured (SIGILO_INGEST_WORKERS=0)
+ * the keys are hashed in the calling thread too.
  */
 import { Worker } from 'node:worker_threads';
-import { Packr } from 'msgpackr';
 import type { Keyring } from '../keys/keyring.ts';
 import type { AttributionRuleRow } from '../store/tables/telecom.table.ts';
 import { attributeCdrs } from '../telecom/ingest/cdr-attribution.ts';
 import type { ParsedCdr } from '../telecom/formats/cdr-record.ts';
-import { prepareAccount, telecomHashers, type PreparedAccount } from './telecom-prepare.ts';
+import {
+  hashHere,
+  prepareAccounts,
+  RECORD_KEY_BYTES,
+  telecomHashers,
+  type KeyHashing,
+  type PreparedAccount,
+} from './telecom-prepare.ts';
 
 /** A prepared batch of CDRs: segments per account, and the records no rule could attribute. */
 export interface PreparedCdrBatch {
@@ -19,17 +26,15 @@ export interface PreparedCdrBatch {
 
 export type CdrTarget = { accountId: string } | { rules: AttributionRuleRow[] };
 
-export interface PrepareRequest {
+export interface HashRequest {
   id: number;
-  /** The batch's ParsedCdr[] as MessagePack (see packCdrs), transferred rather than structured-cloned. */
-  packed: Uint8Array;
-  target: CdrTarget;
-  /** Per record, an account named by the sender (HTTP batches); null: the target decides. */
-  explicit?: (string | null)[];
+  /** The natural keys, each as a u32 LE byte length and its UTF-8 bytes (transferred). */
+  encoded: Uint8Array;
+  count: number;
 }
 
-export type PrepareResponse =
-  { id: number; ok: true; batch: PreparedCdrBatch } | { id: number; ok: false; error: string };
+export type HashResponse =
+  { id: number; ok: true; keys: Uint8Array } | { id: number; ok: false; error: string };
 
 // From the TypeScript sources the worker goes through a small entry that registers tsx; the build runs .js.
 const WORKER_URL = new URL(
@@ -37,32 +42,26 @@ const WORKER_URL = new URL(
   import.meta.url,
 );
 
-// Bounds a worker's heap: a 20,000-record batch with its parsed input, encodings and payloads needs ~60 MB.
-const WORKER_OLD_SPACE_MB = 192;
-// A batch's short-lived objects (parsed input, encodings) outlive a default 16 MB semi-space: each scavenge copied
-// them and promoted them to the old space. 48 MB lets most die young (measured: -10% CPU per record).
-const WORKER_YOUNG_SPACE_MB = 48;
+// A hashing worker holds one batch of keys at a time (5,000 keys: ~0.5 MB).
+const WORKER_OLD_SPACE_MB = 32;
 
-// MessagePack with record structures: a 20-field CDR costs ~1 µs to pack against ~3.5 µs of structured cloning on
-// the thread that also writes to the database.
-const batchPackr = new Packr({ useRecords: true, moreTypes: false });
-
-/** A batch of parsed CDRs as one transferable buffer for a worker. */
-export function packCdrs(parsed: ParsedCdr[]): Uint8Array {
-  // pack() returns a view of msgpackr's reusable buffer: copy it into its own, exactly sized.
-  const view = batchPackr.pack(parsed);
-  const own = new Uint8Array(new ArrayBuffer(view.byteLength));
-  own.set(view);
-  return own;
-}
-
-export function unpackCdrs(packed: Uint8Array): ParsedCdr[] {
-  return batchPackr.unpack(packed) as ParsedCdr[];
+/** Natural keys as one buffer of length-prefixed UTF-8 (see HashRequest). */
+export function encodeKeys(naturalKeys: string[]): Uint8Array {
+  let bound = 0;
+  for (const k of naturalKeys) bound += 4 + k.length * 3;
+  const buf = Buffer.allocUnsafeSlow(bound);
+  let o = 0;
+  for (const k of naturalKeys) {
+    const n = buf.write(k, o + 4, 'utf8');
+    buf.writeUInt32LE(n, o);
+    o += 4 + n;
+  }
+  return new Uint8Array(buf.buffer, 0, o);
 }
 
 interface Slot {
   worker: Worker;
-  pending: Map<number, { resolve: (b: PreparedCdrBatch) => void; reject: (e: Error) => void }>;
+  pending: Map<number, { resolve: (keys: Uint8Array) => void; reject: (e: Error) => void }>;
 }
 
 export class TelecomPreparer {
@@ -71,7 +70,7 @@ export class TelecomPreparer {
 
   constructor(
     private readonly keyring: Keyring,
-    /** Worker threads; 0 prepares in the calling thread. */
+    /** Worker threads hashing natural keys; 0 hashes in the calling thread. */
     readonly workers: number,
   ) {
     this.slots = new Array<Slot | null>(Math.max(0, workers)).fill(null);
@@ -83,28 +82,17 @@ export class TelecomPreparer {
     target: CdrTarget,
     explicit?: (string | null)[],
   ): Promise<PreparedCdrBatch> {
-    // An idle worker takes the batch; when every worker is busy, this thread prepares it: handing a batch over
-    // costs both threads ~2.5 µs a record (encoding here, decoding there), which a batch kept here never pays.
-    const i = this.slots.findIndex((s) => s === null || s.pending.size === 0);
-    if (i < 0) return this.prepareHere(parsed, target, explicit);
-    const slot = (this.slots[i] ??= this.spawn(i));
-    const id = ++this.seq;
-    return new Promise<PreparedCdrBatch>((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
-      // Keep the process alive only while a batch is in flight.
-      slot.worker.ref();
-      try {
-        const packed = packCdrs(parsed);
-        slot.worker.postMessage(
-          { id, packed, target, ...(explicit ? { explicit } : {}) } satisfies PrepareRequest,
-          [packed.buffer as ArrayBuffer],
-        );
-      } catch (err) {
-        slot.pending.delete(id);
-        if (slot.pending.size === 0) slot.worker.unref();
-        reject(err instanceof Error ? err : new Error('could not send a batch to an ingest worker'));
-      }
-    });
+    const hashing = this.slots.length
+      ? this.hashOnWorker
+      : hashHere((await telecomHashers(this.keyring, 'cdr')).record);
+    const { byAccount, rejects } = attributeCdrs(parsed, target, explicit);
+    const groups = [...byAccount].map(([accountId, g]) => ({
+      accountId,
+      records: g.records,
+      lines: g.lines,
+    }));
+    const prepared = await prepareAccounts(groups, hashing);
+    return { accounts: prepared.map((p, i) => ({ ...p, lines: groups[i]!.lines })), rejects };
   }
 
   async close(): Promise<void> {
@@ -113,40 +101,44 @@ export class TelecomPreparer {
     await Promise.all(live.map((s) => s.worker.terminate()));
   }
 
-  private async prepareHere(
-    parsed: ParsedCdr[],
-    target: CdrTarget,
-    explicit?: (string | null)[],
-  ): Promise<PreparedCdrBatch> {
-    const { record } = await telecomHashers(this.keyring, 'cdr');
-    const { byAccount, rejects } = attributeCdrs(parsed, target, explicit);
-    return {
-      accounts: [...byAccount].map(([accountId, g]) => ({
-        ...prepareAccount(accountId, g.records, record),
-        lines: g.lines,
-      })),
-      rejects,
-    };
-  }
+  /** Hashes on the least busy worker. */
+  private readonly hashOnWorker: KeyHashing = (naturalKeys) => {
+    let i = 0;
+    for (let j = 1; j < this.slots.length; j++)
+      if ((this.slots[j]?.pending.size ?? 0) < (this.slots[i]?.pending.size ?? 0)) i = j;
+    const slot = (this.slots[i] ??= this.spawn(i));
+    const id = ++this.seq;
+    return new Promise<Uint8Array>((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      // Keep the process alive only while a batch is in flight.
+      slot.worker.ref();
+      try {
+        const encoded = encodeKeys(naturalKeys);
+        slot.worker.postMessage({ id, encoded, count: naturalKeys.length } satisfies HashRequest, [
+          encoded.buffer as ArrayBuffer,
+        ]);
+      } catch (err) {
+        slot.pending.delete(id);
+        if (slot.pending.size === 0) slot.worker.unref();
+        reject(err instanceof Error ? err : new Error('could not send a batch to an ingest worker'));
+      }
+    });
+  };
 
   private spawn(i: number): Slot {
     const worker = new Worker(WORKER_URL, {
-      resourceLimits: {
-        maxOldGenerationSizeMb: WORKER_OLD_SPACE_MB,
-        maxYoungGenerationSizeMb: WORKER_YOUNG_SPACE_MB,
-      },
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_SPACE_MB },
       workerData: { recordKey: this.keyring.keyedHashKey('telecom-record/cdr') },
     });
     const slot: Slot = { worker, pending: new Map() };
     worker.unref();
-    worker.on('message', (res: PrepareResponse) => {
+    worker.on('message', (res: HashResponse) => {
       const p = slot.pending.get(res.id);
       if (!p) return;
       slot.pending.delete(res.id);
       if (slot.pending.size === 0) worker.unref();
-      // The worker's own message may quote input; it is not passed on (unknown errors become a generic 500).
-      if (res.ok) p.resolve(res.batch);
-      else p.reject(new Error('telecom preparation failed in a worker thread'));
+      if (res.ok && res.keys.length % RECORD_KEY_BYTES === 0) p.resolve(res.keys);
+      else p.reject(new Error('hashing natural keys failed in a worker thread'));
     });
     const fail = (err: Error): void => {
       if (this.slots[i] === slot) this.slots[i] = null; // a new worker is started for the next batch
@@ -154,7 +146,7 @@ export class TelecomPreparer {
       slot.pending.clear();
     };
     worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`telecom preparation worker exited (${code})`)));
+    worker.on('exit', (code) => fail(new Error(`telecom ingest worker exited (${code})`)));
     return slot;
   }
 }

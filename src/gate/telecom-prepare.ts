@@ -85,45 +85,109 @@ export function dayOf(ms: number): string {
   return name;
 }
 
+/** Computes the 16-byte natural-key hashes of many records at once (in this thread or on a worker). */
+export type KeyHashing = (naturalKeys: string[]) => Uint8Array | Promise<Uint8Array>;
+
+/** Natural-key hashing in the calling thread. */
+export function hashHere(recordHasher: KeyedHasher): KeyHashing {
+  return (naturalKeys) => {
+    const out = new Uint8Array(naturalKeys.length * RECORD_KEY_BYTES);
+    for (let i = 0; i < naturalKeys.length; i++)
+      out.set(recordHasher.hash(naturalKeys[i]!), i * RECORD_KEY_BYTES);
+    return out;
+  };
+}
+
 /** Splits one account's records by UTC day into prepared segments, dropping repeats within the batch. */
 export function prepareAccount(
   accountId: string,
   records: StorableRecord[],
   recordHasher: KeyedHasher,
 ): PreparedAccount {
-  const byDay = new Map<string, StorableRecord[]>();
-  for (const rec of records) {
-    const day = dayOf(rec.at);
-    let list = byDay.get(day);
-    if (!list) byDay.set(day, (list = []));
-    list.push(rec);
-  }
-  const segments: PreparedSegment[] = [];
-  let duplicates = 0;
-  for (const [day, recs] of byDay) {
-    const seen = new KeySet(recs.length);
-    let seg = new SegmentBuilder(day, Math.min(SEGMENT_MAX, recs.length));
-    for (const rec of recs) {
-      const key = recordHasher.hash(rec.naturalKey);
-      if (!seen.add(key)) {
-        duplicates++;
-        continue;
-      }
-      seg.add(rec, key);
-      if (seg.count === SEGMENT_MAX) {
-        segments.push(seg.build());
-        seg = new SegmentBuilder(day, Math.min(SEGMENT_MAX, recs.length));
-      }
-    }
-    if (seg.count) segments.push(seg.build());
-  }
-  return { accountId, segments, duplicates };
+  const draft = draftAccounts([{ accountId, records }]);
+  return completeAccounts(draft, hashHere(recordHasher)(draft.naturalKeys) as Uint8Array)[0]!;
 }
 
-/** Accumulates one segment's records into flat arrays (no per-term objects kept). */
+/**
+ * Prepares several accounts' records. The natural keys are hashed by `hashing` (a worker, for bulk imports)
+ * while this thread builds and encodes the segments: the hash is the one per-record step that needs nothing but
+ * the key, so it is the one worth sending away (a whole record costs more to send than to prepare).
+ */
+export async function prepareAccounts(
+  accounts: { accountId: string; records: StorableRecord[] }[],
+  hashing: KeyHashing,
+): Promise<PreparedAccount[]> {
+  const naturalKeys: string[] = [];
+  for (const a of accounts) for (const r of a.records) naturalKeys.push(r.naturalKey);
+  const keys = hashing(naturalKeys); // started before the segments are built
+  const draft = draftAccounts(accounts);
+  return completeAccounts(draft, await keys);
+}
+
+/** Segments built and encoded before their keys are known; `first` is each segment's index in key order. */
+interface Draft {
+  naturalKeys: string[];
+  accounts: { accountId: string; segments: { seg: PreparedSegment; order: Uint32Array }[] }[];
+}
+
+function draftAccounts(accounts: { accountId: string; records: StorableRecord[] }[]): Draft {
+  const naturalKeys: string[] = [];
+  const out: Draft['accounts'] = [];
+  for (const { accountId, records } of accounts) {
+    const byDay = new Map<string, number[]>();
+    for (let i = 0; i < records.length; i++) {
+      const day = dayOf(records[i]!.at);
+      let list = byDay.get(day);
+      if (!list) byDay.set(day, (list = []));
+      list.push(naturalKeys.length + i);
+    }
+    const base = naturalKeys.length;
+    for (const r of records) naturalKeys.push(r.naturalKey);
+    const segments: { seg: PreparedSegment; order: Uint32Array }[] = [];
+    for (const [day, indexes] of byDay) {
+      for (let from = 0; from < indexes.length; from += SEGMENT_MAX) {
+        const part = indexes.slice(from, from + SEGMENT_MAX);
+        const seg = new SegmentBuilder(day, part.length);
+        for (const k of part) seg.add(records[k - base]!);
+        segments.push({ seg: seg.build(), order: Uint32Array.from(part) });
+      }
+    }
+    out.push({ accountId, segments });
+  }
+  return { naturalKeys, accounts: out };
+}
+
+/** Fills in each segment's keys and drops records whose key came earlier in the batch (same account and day). */
+function completeAccounts(draft: Draft, keys: Uint8Array): PreparedAccount[] {
+  return draft.accounts.map(({ accountId, segments }) => {
+    const seenByDay = new Map<string, KeySet>();
+    let duplicates = 0;
+    const done: PreparedSegment[] = [];
+    for (const { seg, order } of segments) {
+      let seen = seenByDay.get(seg.day);
+      if (!seen) seenByDay.set(seg.day, (seen = new KeySet(order.length)));
+      const segKeys = new Uint8Array(order.length * RECORD_KEY_BYTES);
+      let keep: boolean[] | null = null;
+      for (let i = 0; i < order.length; i++) {
+        const o = order[i]! * RECORD_KEY_BYTES;
+        segKeys.set(keys.subarray(o, o + RECORD_KEY_BYTES), i * RECORD_KEY_BYTES);
+        if (!seen.add(keys, o)) {
+          keep ??= new Array<boolean>(order.length).fill(true);
+          keep[i] = false;
+          duplicates++;
+        }
+      }
+      const full = { ...seg, keys: segKeys };
+      if (!keep) done.push(full);
+      else if (keep.some(Boolean)) done.push(keepRecords(full, keep));
+    }
+    return { accountId, segments: done, duplicates };
+  });
+}
+
+/** Accumulates one segment's records into flat arrays (no per-term objects kept); keys come later. */
 class SegmentBuilder {
   count = 0;
-  private readonly keys: Buffer;
   private readonly ats: Float64Array;
   private readonly encoded: unknown[] = [];
   private readonly filter: TermFilterBuilder;
@@ -132,13 +196,11 @@ class SegmentBuilder {
     private readonly day: string,
     capacity: number,
   ) {
-    this.keys = Buffer.allocUnsafe(capacity * RECORD_KEY_BYTES);
     this.ats = new Float64Array(capacity);
     this.filter = new TermFilterBuilder(capacity * 3);
   }
 
-  add(rec: StorableRecord, key: Uint8Array): void {
-    this.keys.set(key, this.count * RECORD_KEY_BYTES);
+  add(rec: StorableRecord): void {
     this.ats[this.count] = rec.at;
     this.encoded.push(rec.encoded);
     for (const t of rec.terms) this.filter.add(t.kind, t.value);
@@ -150,7 +212,7 @@ class SegmentBuilder {
     return {
       day: this.day,
       count: n,
-      keys: this.keys.subarray(0, n * RECORD_KEY_BYTES),
+      keys: new Uint8Array(0),
       ats: this.ats.subarray(0, n),
       payload: encodePayload(this.encoded),
       filter: this.filter.build(),

@@ -184,7 +184,12 @@ function sealSegment(
     if (at < first) first = at;
     if (at > last) last = at;
   }
-  const address = (column: string) => ({ table: 'telecom_segments', rowId: id, column, subjectId: s.subjectId });
+  const address = (column: string) => ({
+    table: 'telecom_segments',
+    rowId: id,
+    column,
+    subjectId: s.subjectId,
+  });
   const sealed = sealField(dek.key, dek.version, address('payload_ct'), bytesOf(s.seg.payload));
   const filter = sealField(dek.key, dek.version, address('term_filter_ct'), bytesOf(s.seg.filter));
   return [

@@ -289,12 +289,12 @@ describe.each(DIALECTS)('telecom natural keys on %s', (dialect) => {
     expect(logged).toEqual([{ subject_id: null, reason: 'no matching record' }]);
   });
 
-  it('a batch that cannot reach a worker fails the import with an error, and the earlier batches stay stored', async () => {
+  it('a batch that cannot be prepared fails the import with an error, and the earlier batches stay stored', async () => {
     const t = await createTestSigilo(dialect);
     cleanup = t.cleanup;
     const account = await makeAccount(t.sigilo);
     const cdrs = [...generateCdrs({ count: 900, seed: 17 })];
-    // A value the batch encoding refuses (MessagePack has no symbols), in the third batch of 300.
+    // A value the segment encoding refuses (MessagePack has no symbols), in the third batch of 300.
     (cdrs[700] as unknown as { platform: unknown }).platform = Symbol('not encodable');
     await expect(ingest(t.sigilo, account, cdrs, 300)).rejects.toThrow();
     const n = await storedCount(t.sigilo);

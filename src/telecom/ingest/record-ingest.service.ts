@@ -101,7 +101,7 @@ export class RecordIngestService {
       ? { accountId: options.accountId }
       : { rules: await this.rules.list(this.store.db) };
     const preparer = this.gate.telecomPreparer();
-    const depth = Math.max(1, preparer.workers);
+    const depth = 1;
     const batchSize = options.batchSize ?? DEFAULT_BATCH;
     const inFlight: Promise<PreparedCdrBatch>[] = [];
     const store = async (batch: PreparedCdrBatch): Promise<void> => {

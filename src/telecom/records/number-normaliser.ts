@@ -46,10 +46,17 @@ function slow(raw: string): string {
   const hit = slowCache.get(raw);
   if (hit !== undefined) return hit;
   const parsed = parsePhoneNumberFromString(raw, 'BR');
-  const result = parsed?.isValid() ? parsed.number : raw;
+  // Cached strings are copied: `raw` may be a slice of a reader's whole input chunk, which a cache entry would
+  // otherwise keep alive for as long as it stays (a streaming import ran out of heap that way).
+  const key = ownCopy(raw);
+  const result = parsed?.isValid() ? ownCopy(parsed.number) : key;
   if (slowCache.size >= CACHE_LIMIT) slowCache.clear();
-  slowCache.set(raw, result);
+  slowCache.set(key, result);
   return result;
+}
+
+function ownCopy(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 function allDigits(s: string): boolean {

@@ -21,7 +21,8 @@ describe('segment term filter (sealed format)', () => {
     const filter = b.build();
     for (let i = 0; i < 4000; i++) expect(mayHoldTerm(filter, search('number', number(i)))).toBe(true);
     let falsePositives = 0;
-    for (let i = 4000; i < 24_000; i++) if (mayHoldTerm(filter, search('number', number(i)))) falsePositives++;
+    for (let i = 4000; i < 24_000; i++)
+      if (mayHoldTerm(filter, search('number', number(i)))) falsePositives++;
     // 10 bits and 7 probes per term: about 0.8 %, on consecutive numbers (the worst case for a weak hash).
     expect(falsePositives / 20_000).toBeLessThan(0.03);
   });
@@ -49,7 +50,8 @@ describe('segment term filter (clear format of keyed hashes, segments stored bef
     const filter = buildKeyedTermFilter(keyed, keyed.length);
     for (const k of keyed) expect(mayHoldTerm(filter, { probe: [0, 1], keyed: k })).toBe(true);
     let falsePositives = 0;
-    for (let i = 0; i < 5000; i++) if (mayHoldTerm(filter, { probe: [0, 1], keyed: randomBytes(16) })) falsePositives++;
+    for (let i = 0; i < 5000; i++)
+      if (mayHoldTerm(filter, { probe: [0, 1], keyed: randomBytes(16) })) falsePositives++;
     expect(falsePositives / 5000).toBeLessThan(0.03);
   });
 });
