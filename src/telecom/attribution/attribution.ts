@@ -87,7 +87,8 @@ function normalisePattern(kind: RuleKind, pattern: string): string {
 
 /** Resolves records to accounts with the rules loaded once per import. */
 export class Attributor {
-  private readonly exact = new Map<string, string>();
+  // One map per kind, keyed by the pattern itself: no string built per record and lookup.
+  private readonly exact = new Map<string, Map<string, string>>();
   private readonly ranges: { range: [ipaddr.IPv4 | ipaddr.IPv6, number]; accountId: string }[] = [];
   private readonly dids: { prefix: string; accountId: string }[] = [];
 
@@ -96,9 +97,25 @@ export class Attributor {
       if (r.kind === 'ip_range')
         this.ranges.push({ range: ipaddr.parseCIDR(r.pattern), accountId: r.account_id });
       else if (r.kind === 'did_prefix') this.dids.push({ prefix: r.pattern, accountId: r.account_id });
-      else this.exact.set(`${r.kind}:${r.pattern}`, r.account_id);
+      else {
+        let byPattern = this.exact.get(r.kind);
+        if (!byPattern) this.exact.set(r.kind, (byPattern = new Map<string, string>()));
+        byPattern.set(r.pattern, r.account_id);
+      }
     }
     this.dids.sort((a, b) => b.prefix.length - a.prefix.length); // longest prefix wins
+  }
+
+  private get accountCodes(): Map<string, string> | undefined {
+    return this.exact.get('accountcode');
+  }
+
+  private get trunks(): Map<string, string> | undefined {
+    return this.exact.get('trunk');
+  }
+
+  private get usernames(): Map<string, string> | undefined {
+    return this.exact.get('username');
   }
 
   /** Whether any rule looks at numbers (DID prefixes): callers may skip collecting them otherwise. */
@@ -109,16 +126,18 @@ export class Attributor {
   /** The owning account, or null with nothing guessed. */
   resolve(f: AttributionFacts): string | null {
     if (f.accountCode) {
-      const a = this.exact.get(`accountcode:${f.accountCode}`);
+      const a = this.accountCodes?.get(f.accountCode);
       if (a) return a;
     }
-    for (const ch of [f.channel, f.dstChannel]) {
-      const t = trunkOf(ch);
-      const a = t && this.exact.get(`trunk:${t}`);
-      if (a) return a;
+    if (this.trunks) {
+      for (const ch of [f.channel, f.dstChannel]) {
+        const t = trunkOf(ch);
+        const a = t && this.trunks.get(t);
+        if (a) return a;
+      }
     }
-    if (f.username) {
-      const a = this.exact.get(`username:${f.username.toLowerCase()}`);
+    if (f.username && this.usernames) {
+      const a = this.usernames.get(f.username.toLowerCase());
       if (a) return a;
     }
     if (f.sourceIp && this.ranges.length) {
