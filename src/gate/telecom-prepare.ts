@@ -158,7 +158,8 @@ function draftAccounts(accounts: { accountId: string; records: StorableRecord[] 
 }
 
 /** Fills in each segment's keys and drops records whose key came earlier in the batch (same account and day). */
-function completeAccounts(draft: Draft, keys: Uint8Array): PreparedAccount[] {
+function completeAccounts(draft: Draft, hashed: Uint8Array): PreparedAccount[] {
+  const keys = Buffer.from(hashed.buffer, hashed.byteOffset, hashed.byteLength);
   return draft.accounts.map(({ accountId, segments }) => {
     const seenByDay = new Map<string, KeySet>();
     let duplicates = 0;
@@ -166,11 +167,11 @@ function completeAccounts(draft: Draft, keys: Uint8Array): PreparedAccount[] {
     for (const { seg, order } of segments) {
       let seen = seenByDay.get(seg.day);
       if (!seen) seenByDay.set(seg.day, (seen = new KeySet(order.length)));
-      const segKeys = new Uint8Array(order.length * RECORD_KEY_BYTES);
+      const segKeys = Buffer.allocUnsafeSlow(order.length * RECORD_KEY_BYTES);
       let keep: boolean[] | null = null;
       for (let i = 0; i < order.length; i++) {
         const o = order[i]! * RECORD_KEY_BYTES;
-        segKeys.set(keys.subarray(o, o + RECORD_KEY_BYTES), i * RECORD_KEY_BYTES);
+        keys.copy(segKeys, i * RECORD_KEY_BYTES, o, o + RECORD_KEY_BYTES);
         if (!seen.add(keys, o)) {
           keep ??= new Array<boolean>(order.length).fill(true);
           keep[i] = false;

@@ -214,6 +214,10 @@ describe.each(DIALECTS)('telecom natural keys on %s', (dialect) => {
     const id = '018f0000-0000-7000-8000-000000000001';
     const day = new Date(rec.at).toISOString().slice(0, 10);
     // As the T1700 code wrote it (and the T1800 migration converted it): JSON payload, HMAC key, no filter.
+    const legacyEncoding = [...rec.encoded];
+    legacyEncoding[9] = cdr!.direction;
+    legacyEncoding[10] = cdr!.disposition;
+    legacyEncoding[17] = cdr!.platform;
     const legacyKey = t.sigilo.keyring
       .blindIndex('telecom-record/cdr', `${account}\u0000${rec.naturalKey}`)
       .subarray(0, 16);
@@ -223,7 +227,8 @@ describe.each(DIALECTS)('telecom natural keys on %s', (dialect) => {
         dek.key,
         dek.version,
         { table: 'telecom_segments', rowId: id, column: 'payload_ct', subjectId: account },
-        Buffer.from(JSON.stringify([rec.encoded])),
+        // Direction, disposition and platform were strings then (indexes since 2026-11-26T1900).
+        Buffer.from(JSON.stringify([legacyEncoding])),
       );
       const at = new Date(rec.at).toISOString();
       await tx
@@ -259,6 +264,11 @@ describe.each(DIALECTS)('telecom natural keys on %s', (dialect) => {
     );
     expect(page.records).toHaveLength(1);
     expect((page.records[0] as CallRecord).key).toBe(rec.naturalKey);
+    expect(page.records[0]).toMatchObject({
+      direction: cdr!.direction,
+      disposition: cdr!.disposition,
+      platform: 'asterisk',
+    });
     // A search by number opens the filterless segment and checks it.
     const callee = rec.encoded[7] as string;
     const found = await t.sigilo.gate.run(ctx('legal', 'authority_order'), (s) =>

@@ -3,7 +3,7 @@
  * generic imports), and the compact array encoding sealed inside segments. Pure: no I/O, no crypto.
  */
 import { z } from 'zod';
-import type { CallDirection, CallDisposition, ParsedCdr } from '../formats/cdr-record.ts';
+import type { CallDirection, CallDisposition, CdrPlatform, ParsedCdr } from '../formats/cdr-record.ts';
 import { mask, type MaskLevel } from '../../validation/masking.ts';
 import { fastNumber } from './number-normaliser.ts';
 
@@ -60,6 +60,30 @@ export interface CallRecord {
   linkedId: string | null;
 }
 
+// Direction, disposition and platform are stored as their index in these lists (a small integer packs in one
+// byte, a string costs its characters to encode on every record); segments sealed before 2026-11-26T1900 hold the
+// strings, which decoding still accepts. Append only: the stored indexes must keep their meaning.
+const DIRECTIONS: readonly CallDirection[] = ['inbound', 'outbound', 'internal', 'unknown'];
+const DISPOSITIONS: readonly CallDisposition[] = [
+  'answered',
+  'no_answer',
+  'busy',
+  'failed',
+  'congestion',
+  'unknown',
+];
+const PLATFORMS: readonly CdrPlatform[] = ['asterisk', 'freeswitch', 'generic'];
+
+/** The stored form of an enumerated value: its index when listed, else the text itself. */
+function code<T extends string>(list: readonly T[], v: T): number | T {
+  const i = list.indexOf(v);
+  return i < 0 ? v : i;
+}
+
+function named<T extends string>(list: readonly T[], v: unknown): T {
+  return (typeof v === 'number' ? list[v] : v) as T;
+}
+
 /** Normalises a parsed CDR (numbers to E.164 where they are public numbers) into its storable form. */
 export function storableCdr(p: ParsedCdr): StorableRecord {
   const caller = fastNumber(p.caller);
@@ -84,15 +108,15 @@ export function storableCdr(p: ParsedCdr): StorableRecord {
       caller,
       callee,
       p.callerName,
-      p.direction,
-      p.disposition,
+      code(DIRECTIONS, p.direction),
+      code(DISPOSITIONS, p.disposition),
       p.channel,
       p.dstChannel,
       p.accountCode,
       p.context,
       p.username,
       p.sourceIp,
-      p.platform,
+      code(PLATFORMS, p.platform),
       p.platformId,
       p.linkedId,
     ],
@@ -115,15 +139,15 @@ function decodeCdr(a: unknown[]): CallRecord {
     caller: a[6] as string,
     callee: a[7] as string,
     callerName: a[8] as string | null,
-    direction: a[9] as CallDirection,
-    disposition: a[10] as CallDisposition,
+    direction: named(DIRECTIONS, a[9]),
+    disposition: named(DISPOSITIONS, a[10]),
     channel: a[11] as string | null,
     dstChannel: a[12] as string | null,
     accountCode: a[13] as string | null,
     context: a[14] as string | null,
     username: a[15] as string | null,
     sourceIp: a[16] as string | null,
-    platform: a[17] as string,
+    platform: named(PLATFORMS, a[17]),
     platformId: a[18] as string | null,
     linkedId: a[19] as string | null,
   };

@@ -39,6 +39,13 @@ function fmix(h: number): number {
  * finalised. Not a keyed hash: it is only ever stored sealed.
  */
 export function termProbe(kind: Term['kind'], value: string): TermProbe {
+  const out = new Uint32Array(2);
+  probeInto(kind, value, out, 0);
+  return [out[0]!, out[1]!];
+}
+
+/** termProbe written into `out[at]` and `out[at + 1]` (no array per term on the ingest path). */
+function probeInto(kind: Term['kind'], value: string, out: Uint32Array, at: number): void {
   const code = KIND_CODE[kind];
   let a = Math.imul(0x811c9dc5 ^ code, 0x01000193);
   let b = Math.imul(0x2f8f2b4d ^ code, 0x01000193);
@@ -47,7 +54,8 @@ export function termProbe(kind: Term['kind'], value: string): TermProbe {
     a = Math.imul(a ^ c, 0x01000193);
     b = Math.imul(b ^ c, 0x01000193);
   }
-  return [fmix(a), (fmix(b ^ 0x9e3779b9) | 1) >>> 0];
+  out[at] = fmix(a);
+  out[at + 1] = fmix(b ^ 0x9e3779b9) | 1;
 }
 
 /** Collects the probes of a segment's terms (flat pairs, no object per term) and builds its filter. */
@@ -60,14 +68,12 @@ export class TermFilterBuilder {
   }
 
   add(kind: Term['kind'], value: string): void {
-    const [h1, h2] = termProbe(kind, value);
     if (this.n * 2 + 2 > this.words.length) {
       const grown = new Uint32Array(this.words.length * 2);
       grown.set(this.words);
       this.words = grown;
     }
-    this.words[this.n * 2] = h1;
-    this.words[this.n * 2 + 1] = h2;
+    probeInto(kind, value, this.words, this.n * 2);
     this.n++;
   }
 
