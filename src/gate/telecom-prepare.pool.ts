@@ -1,8 +1,8 @@
 /**
- * CDR batches for storage: attribution, normalisation and segment encoding in the calling thread, and the
- * natural-key hashes on a worker thread meanwhile (the one per-record step that needs nothing but the key; a whole
- * record costs more to send to a worker than to prepare). With no workers configured (SIGILO_INGEST_WORKERS=0)
- * the keys are hashed in the calling thread too.
+ * CDR batches for storage: attribution, normalisation and segment encoding in the calling thread, and the keyed
+ * hashes (natural keys, and the numbers, usernames and IPs of the blind-index filters) on a worker thread
+ * meanwhile: hashing needs nothing but those strings, while a whole record costs more to send to a worker than to
+ * prepare. With no workers configured (SIGILO_INGEST_WORKERS=0) the calling thread hashes too.
  */
 import { Worker } from 'node:worker_threads';
 import type { Keyring } from '../keys/keyring.ts';
@@ -14,7 +14,9 @@ import {
   prepareAccounts,
   RECORD_KEY_BYTES,
   telecomHashers,
-  type KeyHashing,
+  TERM_BYTES,
+  type BatchHashes,
+  type BatchHashing,
   type PreparedAccount,
 } from './telecom-prepare.ts';
 
@@ -28,13 +30,14 @@ export type CdrTarget = { accountId: string } | { rules: AttributionRuleRow[] };
 
 export interface HashRequest {
   id: number;
-  /** The natural keys, each as a u32 LE byte length and its UTF-8 bytes (transferred). */
+  /** The natural keys, then the term ids, each as a u32 LE byte length and its UTF-8 bytes (transferred). */
   encoded: Uint8Array;
-  count: number;
+  keys: number;
+  terms: number;
 }
 
 export type HashResponse =
-  { id: number; ok: true; keys: Uint8Array } | { id: number; ok: false; error: string };
+  { id: number; ok: true; keys: Uint8Array; terms: Uint8Array } | { id: number; ok: false; error: string };
 
 // From the TypeScript sources the worker goes through a small entry that registers tsx; the build runs .js.
 const WORKER_URL = new URL(
@@ -42,26 +45,27 @@ const WORKER_URL = new URL(
   import.meta.url,
 );
 
-// A hashing worker holds one batch of keys at a time (5,000 keys: ~0.5 MB).
+// A hashing worker holds one batch of keys and terms at a time (5,000 records: ~1 MB), and its term cache.
 const WORKER_OLD_SPACE_MB = 32;
 
-/** Natural keys as one buffer of length-prefixed UTF-8 (see HashRequest). */
-export function encodeKeys(naturalKeys: string[]): Uint8Array {
+/** Strings as one buffer of length-prefixed UTF-8 (see HashRequest). */
+export function encodeStrings(...lists: string[][]): Uint8Array {
   let bound = 0;
-  for (const k of naturalKeys) bound += 4 + k.length * 3;
+  for (const list of lists) for (const k of list) bound += 4 + k.length * 3;
   const buf = Buffer.allocUnsafeSlow(bound);
   let o = 0;
-  for (const k of naturalKeys) {
-    const n = buf.write(k, o + 4, 'utf8');
-    buf.writeUInt32LE(n, o);
-    o += 4 + n;
-  }
+  for (const list of lists)
+    for (const k of list) {
+      const n = buf.write(k, o + 4, 'utf8');
+      buf.writeUInt32LE(n, o);
+      o += 4 + n;
+    }
   return new Uint8Array(buf.buffer, 0, o);
 }
 
 interface Slot {
   worker: Worker;
-  pending: Map<number, { resolve: (keys: Uint8Array) => void; reject: (e: Error) => void }>;
+  pending: Map<number, { resolve: (h: BatchHashes) => void; reject: (e: Error) => void }>;
 }
 
 export class TelecomPreparer {
@@ -84,7 +88,7 @@ export class TelecomPreparer {
   ): Promise<PreparedCdrBatch> {
     const hashing = this.slots.length
       ? this.hashOnWorker
-      : hashHere((await telecomHashers(this.keyring, 'cdr')).record);
+      : hashHere(await telecomHashers(this.keyring, 'cdr'));
     const { byAccount, rejects } = attributeCdrs(parsed, target, explicit);
     const groups = [...byAccount].map(([accountId, g]) => ({
       accountId,
@@ -102,21 +106,22 @@ export class TelecomPreparer {
   }
 
   /** Hashes on the least busy worker. */
-  private readonly hashOnWorker: KeyHashing = (naturalKeys) => {
+  private readonly hashOnWorker: BatchHashing = (naturalKeys, termIds) => {
     let i = 0;
     for (let j = 1; j < this.slots.length; j++)
       if ((this.slots[j]?.pending.size ?? 0) < (this.slots[i]?.pending.size ?? 0)) i = j;
     const slot = (this.slots[i] ??= this.spawn(i));
     const id = ++this.seq;
-    return new Promise<Uint8Array>((resolve, reject) => {
+    return new Promise<BatchHashes>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
       // Keep the process alive only while a batch is in flight.
       slot.worker.ref();
       try {
-        const encoded = encodeKeys(naturalKeys);
-        slot.worker.postMessage({ id, encoded, count: naturalKeys.length } satisfies HashRequest, [
-          encoded.buffer as ArrayBuffer,
-        ]);
+        const encoded = encodeStrings(naturalKeys, termIds);
+        slot.worker.postMessage(
+          { id, encoded, keys: naturalKeys.length, terms: termIds.length } satisfies HashRequest,
+          [encoded.buffer as ArrayBuffer],
+        );
       } catch (err) {
         slot.pending.delete(id);
         if (slot.pending.size === 0) slot.worker.unref();
@@ -128,7 +133,10 @@ export class TelecomPreparer {
   private spawn(i: number): Slot {
     const worker = new Worker(WORKER_URL, {
       resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_SPACE_MB },
-      workerData: { recordKey: this.keyring.keyedHashKey('telecom-record/cdr') },
+      workerData: {
+        recordKey: this.keyring.keyedHashKey('telecom-record/cdr'),
+        termKey: this.keyring.keyedHashKey('telecom-term'),
+      },
     });
     const slot: Slot = { worker, pending: new Map() };
     worker.unref();
@@ -137,8 +145,9 @@ export class TelecomPreparer {
       if (!p) return;
       slot.pending.delete(res.id);
       if (slot.pending.size === 0) worker.unref();
-      if (res.ok && res.keys.length % RECORD_KEY_BYTES === 0) p.resolve(res.keys);
-      else p.reject(new Error('hashing natural keys failed in a worker thread'));
+      if (res.ok && res.keys.length % RECORD_KEY_BYTES === 0 && res.terms.length % TERM_BYTES === 0)
+        p.resolve({ keys: res.keys, terms: res.terms });
+      else p.reject(new Error('keyed hashing failed in a worker thread'));
     });
     const fail = (err: Error): void => {
       if (this.slots[i] === slot) this.slots[i] = null; // a new worker is started for the next batch

@@ -9,11 +9,13 @@ import type { KeyedHasher } from '../crypto/keyed-hash.ts';
 import type { Keyring } from '../keys/keyring.ts';
 import { KeySet } from '../telecom/records/key-set.ts';
 import type { StorableRecord, TelecomKind, Term } from '../telecom/records/telecom-record.ts';
-import { TermFilterBuilder } from '../telecom/records/term-filter.ts';
+import { buildTermFilter } from '../telecom/records/term-filter.ts';
 
 /** Most records sealed together; bounds the memory of one segment when it is read back. */
 export const SEGMENT_MAX = 2000;
 export const RECORD_KEY_BYTES = 16;
+export const TERM_BYTES = 16;
+const TERM_CACHE_LIMIT = 50_000;
 
 /** Plain arrays of strings, numbers and nulls; nothing msgpackr-specific (records, bundles) in stored bytes. */
 const packr = new Packr({ useRecords: false, moreTypes: false, bundleStrings: false });
@@ -42,7 +44,7 @@ export interface PreparedSegment {
   ats: Float64Array;
   /** MessagePack array of the records' encodings (plaintext: sealed by the gate inside the transaction). */
   payload: Uint8Array;
-  /** Format-2 Bloom filter of the records' terms (plaintext: sealed by the gate with the payload). */
+  /** Bloom filter of the keyed hashes of the records' terms (a blind index, stored in clear). */
   filter: Uint8Array;
 }
 
@@ -59,17 +61,40 @@ export interface PreparedAccount {
 export interface TelecomHashers {
   /** Natural key → 16 bytes (per kind; the account is implied by the key group). */
   record: KeyedHasher;
-  /** Term → its 16-byte keyed hash: only to test the clear filters of segments stored before 2026-11-26T1900. */
-  term: (t: Term) => Buffer;
+  /** Term (`termId`) → its 16-byte keyed hash, the same Buffer for the same term while cached. */
+  term: (id: string) => Buffer;
 }
 
-/** The hashers of `kind` under this key ring. */
+/** The text a term's keyed hash is taken over (kind and value: a number is not the IP with the same text). */
+export function termId(t: Term): string {
+  return `${t.kind}\u0000${t.value}`;
+}
+
+/** Wraps a keyed hasher of terms with a cache: CDRs repeat trunks, DIDs and frequent callees all day. */
+export function cachedTermHasher(hasher: KeyedHasher): (id: string) => Buffer {
+  const cache = new Map<string, Buffer>();
+  return (id) => {
+    let b = cache.get(id);
+    if (!b) {
+      b = hasher.hash(id);
+      if (cache.size >= TERM_CACHE_LIMIT) cache.clear();
+      cache.set(id, b);
+    }
+    return b;
+  };
+}
+
+// One cached term hasher per key ring (per Sigilo instance): the cache outlives a batch.
+const termHashers = new WeakMap<Keyring, Promise<(id: string) => Buffer>>();
+
+/** The hashers of `kind` under this key ring, for preparation in this thread and for queries. */
 export async function telecomHashers(keyring: Keyring, kind: TelecomKind): Promise<TelecomHashers> {
-  const [record, term] = await Promise.all([
-    keyring.keyedHasher(`telecom-record/${kind}`),
-    keyring.keyedHasher('telecom-term'),
-  ]);
-  return { record, term: (t) => term.hash(`${t.kind}\u0000${t.value}`) };
+  let term = termHashers.get(keyring);
+  if (!term) {
+    term = keyring.keyedHasher('telecom-term').then(cachedTermHasher);
+    termHashers.set(keyring, term);
+  }
+  return { record: await keyring.keyedHasher(`telecom-record/${kind}`), term: await term };
 }
 
 const dayNames = new Map<number, string>();
@@ -85,16 +110,24 @@ export function dayOf(ms: number): string {
   return name;
 }
 
-/** Computes the 16-byte natural-key hashes of many records at once (in this thread or on a worker). */
-export type KeyHashing = (naturalKeys: string[]) => Uint8Array | Promise<Uint8Array>;
+/** The keyed hashes of a batch: 16 bytes per natural key, 16 bytes per term, in the order given. */
+export interface BatchHashes {
+  keys: Uint8Array;
+  terms: Uint8Array;
+}
 
-/** Natural-key hashing in the calling thread. */
-export function hashHere(recordHasher: KeyedHasher): KeyHashing {
-  return (naturalKeys) => {
-    const out = new Uint8Array(naturalKeys.length * RECORD_KEY_BYTES);
+/** Computes a batch's keyed hashes at once (in this thread, or on a worker while this thread builds segments). */
+export type BatchHashing = (naturalKeys: string[], termIds: string[]) => BatchHashes | Promise<BatchHashes>;
+
+/** Batch hashing in the calling thread. */
+export function hashHere(hashers: TelecomHashers): BatchHashing {
+  return (naturalKeys, termIds) => {
+    const keys = new Uint8Array(naturalKeys.length * RECORD_KEY_BYTES);
     for (let i = 0; i < naturalKeys.length; i++)
-      out.set(recordHasher.hash(naturalKeys[i]!), i * RECORD_KEY_BYTES);
-    return out;
+      keys.set(hashers.record.hash(naturalKeys[i]!), i * RECORD_KEY_BYTES);
+    const terms = new Uint8Array(termIds.length * TERM_BYTES);
+    for (let i = 0; i < termIds.length; i++) terms.set(hashers.term(termIds[i]!), i * TERM_BYTES);
+    return { keys, terms };
   };
 }
 
@@ -102,69 +135,100 @@ export function hashHere(recordHasher: KeyedHasher): KeyHashing {
 export function prepareAccount(
   accountId: string,
   records: StorableRecord[],
-  recordHasher: KeyedHasher,
+  hashers: TelecomHashers,
 ): PreparedAccount {
   const draft = draftAccounts([{ accountId, records }]);
-  return completeAccounts(draft, hashHere(recordHasher)(draft.naturalKeys) as Uint8Array)[0]!;
+  return completeAccounts(draft, hashHere(hashers)(draft.naturalKeys, draft.termIds) as BatchHashes)[0]!;
 }
 
 /**
- * Prepares several accounts' records. The natural keys are hashed by `hashing` (a worker, for bulk imports)
- * while this thread builds and encodes the segments: the hash is the one per-record step that needs nothing but
- * the key, so it is the one worth sending away (a whole record costs more to send than to prepare).
+ * Prepares several accounts' records. The keyed hashes (natural keys, and terms for the filters) are computed by
+ * `hashing` (a worker, for bulk imports) while this thread builds and encodes the segments: hashing needs nothing
+ * but the keys and terms, so it is the part worth sending away (a whole record costs more to send than to prepare).
  */
 export async function prepareAccounts(
   accounts: { accountId: string; records: StorableRecord[] }[],
-  hashing: KeyHashing,
+  hashing: BatchHashing,
 ): Promise<PreparedAccount[]> {
   const naturalKeys: string[] = [];
-  for (const a of accounts) for (const r of a.records) naturalKeys.push(r.naturalKey);
-  const keys = hashing(naturalKeys); // started before the segments are built
+  const termIds: string[] = [];
+  for (const a of accounts)
+    for (const r of a.records) {
+      naturalKeys.push(r.naturalKey);
+      for (const t of r.terms) termIds.push(termId(t));
+    }
+  const hashes = hashing(naturalKeys, termIds); // started before the segments are built
   const draft = draftAccounts(accounts);
-  return completeAccounts(draft, await keys);
+  return completeAccounts(draft, await hashes);
 }
 
-/** Segments built and encoded before their keys are known; `first` is each segment's index in key order. */
+/** A segment built and encoded before its hashes are known. */
+interface DraftSegment {
+  seg: PreparedSegment;
+  /** Each record's index in the batch (its natural key's position). */
+  order: Uint32Array;
+  /** The positions of the segment's records' terms in the batch's term list. */
+  terms: Uint32Array;
+}
+
 interface Draft {
   naturalKeys: string[];
-  accounts: { accountId: string; segments: { seg: PreparedSegment; order: Uint32Array }[] }[];
+  termIds: string[];
+  accounts: { accountId: string; segments: DraftSegment[] }[];
 }
 
 function draftAccounts(accounts: { accountId: string; records: StorableRecord[] }[]): Draft {
   const naturalKeys: string[] = [];
+  const termIds: string[] = [];
   const out: Draft['accounts'] = [];
   for (const { accountId, records } of accounts) {
+    const base = naturalKeys.length;
+    const termStart = new Uint32Array(records.length + 1);
     const byDay = new Map<string, number[]>();
     for (let i = 0; i < records.length; i++) {
-      const day = dayOf(records[i]!.at);
+      const r = records[i]!;
+      naturalKeys.push(r.naturalKey);
+      termStart[i] = termIds.length;
+      for (const t of r.terms) termIds.push(termId(t));
+      const day = dayOf(r.at);
       let list = byDay.get(day);
       if (!list) byDay.set(day, (list = []));
-      list.push(naturalKeys.length + i);
+      list.push(i);
     }
-    const base = naturalKeys.length;
-    for (const r of records) naturalKeys.push(r.naturalKey);
-    const segments: { seg: PreparedSegment; order: Uint32Array }[] = [];
+    termStart[records.length] = termIds.length;
+    const segments: DraftSegment[] = [];
     for (const [day, indexes] of byDay) {
       for (let from = 0; from < indexes.length; from += SEGMENT_MAX) {
         const part = indexes.slice(from, from + SEGMENT_MAX);
         const seg = new SegmentBuilder(day, part.length);
-        for (const k of part) seg.add(records[k - base]!);
-        segments.push({ seg: seg.build(), order: Uint32Array.from(part) });
+        const terms: number[] = [];
+        for (const i of part) {
+          seg.add(records[i]!);
+          for (let t = termStart[i]!; t < termStart[i + 1]!; t++) terms.push(t);
+        }
+        segments.push({
+          seg: seg.build(),
+          order: Uint32Array.from(part, (i) => base + i),
+          terms: Uint32Array.from(terms),
+        });
       }
     }
     out.push({ accountId, segments });
   }
-  return { naturalKeys, accounts: out };
+  return { naturalKeys, termIds, accounts: out };
 }
 
-/** Fills in each segment's keys and drops records whose key came earlier in the batch (same account and day). */
-function completeAccounts(draft: Draft, hashed: Uint8Array): PreparedAccount[] {
-  const keys = Buffer.from(hashed.buffer, hashed.byteOffset, hashed.byteLength);
+/**
+ * Fills in each segment's keys and filter, and drops records whose key came earlier in the batch (same account
+ * and day).
+ */
+function completeAccounts(draft: Draft, hashes: BatchHashes): PreparedAccount[] {
+  const keys = Buffer.from(hashes.keys.buffer, hashes.keys.byteOffset, hashes.keys.byteLength);
   return draft.accounts.map(({ accountId, segments }) => {
     const seenByDay = new Map<string, KeySet>();
     let duplicates = 0;
     const done: PreparedSegment[] = [];
-    for (const { seg, order } of segments) {
+    for (const { seg, order, terms } of segments) {
       let seen = seenByDay.get(seg.day);
       if (!seen) seenByDay.set(seg.day, (seen = new KeySet(order.length)));
       const segKeys = Buffer.allocUnsafeSlow(order.length * RECORD_KEY_BYTES);
@@ -178,7 +242,7 @@ function completeAccounts(draft: Draft, hashed: Uint8Array): PreparedAccount[] {
           duplicates++;
         }
       }
-      const full = { ...seg, keys: segKeys };
+      const full = { ...seg, keys: segKeys, filter: buildTermFilter(hashes.terms, terms) };
       if (!keep) done.push(full);
       else if (keep.some(Boolean)) done.push(keepRecords(full, keep));
     }
@@ -186,25 +250,22 @@ function completeAccounts(draft: Draft, hashed: Uint8Array): PreparedAccount[] {
   });
 }
 
-/** Accumulates one segment's records into flat arrays (no per-term objects kept); keys come later. */
+/** Accumulates one segment's records; keys and filter come with the batch's hashes. */
 class SegmentBuilder {
   count = 0;
   private readonly ats: Float64Array;
   private readonly encoded: unknown[] = [];
-  private readonly filter: TermFilterBuilder;
 
   constructor(
     private readonly day: string,
     capacity: number,
   ) {
     this.ats = new Float64Array(capacity);
-    this.filter = new TermFilterBuilder(capacity * 3);
   }
 
   add(rec: StorableRecord): void {
     this.ats[this.count] = rec.at;
     this.encoded.push(rec.encoded);
-    for (const t of rec.terms) this.filter.add(t.kind, t.value);
     this.count++;
   }
 
@@ -216,7 +277,7 @@ class SegmentBuilder {
       keys: new Uint8Array(0),
       ats: this.ats.subarray(0, n),
       payload: encodePayload(this.encoded),
-      filter: this.filter.build(),
+      filter: new Uint8Array(0),
     };
   }
 }

@@ -1,26 +1,40 @@
 /**
- * Worker thread of the telecom ingest pool: hashes the natural keys of a batch (keyed BLAKE3) while the calling
- * thread builds its segments. It holds the natural-key hash key, never a data key, and sees only natural keys.
+ * Worker thread of the telecom ingest pool: the keyed hashes of a batch (natural keys, and the terms of the
+ * blind-index filters) while the calling thread builds its segments. It holds the two keyed-hash keys, never a data
+ * key, and sees only natural keys and terms.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createKeyedHasher, type KeyedHasher } from '../crypto/keyed-hash.ts';
-import { RECORD_KEY_BYTES } from './telecom-prepare.ts';
+import { cachedTermHasher, RECORD_KEY_BYTES, TERM_BYTES } from './telecom-prepare.ts';
 import type { HashRequest, HashResponse } from './telecom-prepare.pool.ts';
 
-const { recordKey } = workerData as { recordKey: Uint8Array };
-const recordHasher: Promise<KeyedHasher> = createKeyedHasher(Buffer.from(recordKey));
+const { recordKey, termKey } = workerData as { recordKey: Uint8Array; termKey: Uint8Array };
+const hashers: Promise<{ record: KeyedHasher; term: (id: string) => Buffer }> = (async () => ({
+  record: await createKeyedHasher(Buffer.from(recordKey)),
+  term: cachedTermHasher(await createKeyedHasher(Buffer.from(termKey))),
+}))();
 
-function hashAll(h: KeyedHasher, req: HashRequest): Uint8Array {
+function hashAll(
+  h: { record: KeyedHasher; term: (id: string) => Buffer },
+  req: HashRequest,
+): { keys: Uint8Array; terms: Uint8Array } {
   const src = Buffer.from(req.encoded.buffer, req.encoded.byteOffset, req.encoded.byteLength);
-  const keys = new Uint8Array(req.count * RECORD_KEY_BYTES);
+  const keys = new Uint8Array(req.keys * RECORD_KEY_BYTES);
+  const terms = new Uint8Array(req.terms * TERM_BYTES);
   let o = 0;
-  for (let i = 0; i < req.count; i++) {
+  for (let i = 0; i < req.keys; i++) {
     const n = src.readUInt32LE(o);
-    keys.set(h.hash(src.subarray(o + 4, o + 4 + n)), i * RECORD_KEY_BYTES);
+    keys.set(h.record.hash(src.subarray(o + 4, o + 4 + n)), i * RECORD_KEY_BYTES);
     o += 4 + n;
   }
-  if (o !== src.length) throw new Error('malformed key batch');
-  return keys;
+  // Terms repeat (the account's DIDs and trunks): decoded to strings for the cache.
+  for (let i = 0; i < req.terms; i++) {
+    const n = src.readUInt32LE(o);
+    terms.set(h.term(src.toString('utf8', o + 4, o + 4 + n)), i * TERM_BYTES);
+    o += 4 + n;
+  }
+  if (o !== src.length) throw new Error('malformed hash batch');
+  return { keys, terms };
 }
 
 parentPort!.on('message', (req: HashRequest) => {
@@ -28,9 +42,9 @@ parentPort!.on('message', (req: HashRequest) => {
     let res: HashResponse;
     let transfer: ArrayBuffer[] = [];
     try {
-      const keys = hashAll(await recordHasher, req);
-      res = { id: req.id, ok: true, keys };
-      transfer = [keys.buffer as ArrayBuffer];
+      const { keys, terms } = hashAll(await hashers, req);
+      res = { id: req.id, ok: true, keys, terms };
+      transfer = [keys.buffer as ArrayBuffer, terms.buffer as ArrayBuffer];
     } catch (err) {
       res = { id: req.id, ok: false, error: err instanceof Error ? err.name : 'hashing failed' };
     }

@@ -22,7 +22,7 @@ import type { GateSession } from './gate.ts';
 import { kernelOf, type CategoryDecision, type GateKernel } from './gate.ts';
 import { openField, sealedKeyVersion, sealField } from './sealed-field.cipher.ts';
 import { KeySet } from '../telecom/records/key-set.ts';
-import { mayHoldTerm, termProbe, type SearchTerm } from '../telecom/records/term-filter.ts';
+import { mayHoldTerm } from '../telecom/records/term-filter.ts';
 import { closeKeyGroup, KEY_SCHEME_BLAKE3, openKeyGroup, retireKeyGroups } from './telecom-key-groups.ts';
 import {
   decodePayload,
@@ -30,6 +30,7 @@ import {
   prepareAccount,
   RECORD_KEY_BYTES,
   telecomHashers,
+  termId,
   type PreparedAccount,
   type PreparedSegment,
 } from './telecom-prepare.ts';
@@ -52,9 +53,9 @@ export async function storeTelecomRecords(
   batches: AccountBatch[],
   source: string,
 ): Promise<{ stored: number; duplicates: number }> {
-  const { record } = await telecomHashers(kernelOf(session).keyring, kind);
+  const hashers = await telecomHashers(kernelOf(session).keyring, kind);
   // Several batches of one account become several parts; the store dedupes across them.
-  const prepared = batches.map((b) => prepareAccount(b.accountId, b.records, record));
+  const prepared = batches.map((b) => prepareAccount(b.accountId, b.records, hashers));
   return storePreparedTelecom(session, kind, prepared, source);
 }
 
@@ -184,14 +185,12 @@ function sealSegment(
     if (at < first) first = at;
     if (at > last) last = at;
   }
-  const address = (column: string) => ({
-    table: 'telecom_segments',
-    rowId: id,
-    column,
-    subjectId: s.subjectId,
-  });
-  const sealed = sealField(dek.key, dek.version, address('payload_ct'), bytesOf(s.seg.payload));
-  const filter = sealField(dek.key, dek.version, address('term_filter_ct'), bytesOf(s.seg.filter));
+  const sealed = sealField(
+    dek.key,
+    dek.version,
+    { table: 'telecom_segments', rowId: id, column: 'payload_ct', subjectId: s.subjectId },
+    bytesOf(s.seg.payload),
+  );
   return [
     id,
     s.kind,
@@ -203,7 +202,7 @@ function sealSegment(
     s.seg.count,
     sealed,
     Buffer.concat([Buffer.from([KEY_SCHEME_BLAKE3]), s.seg.keys]),
-    filter,
+    bytesOf(s.seg.filter),
     s.seq,
     s.source,
     s.now,
@@ -228,7 +227,7 @@ const SEGMENT_COLUMNS = [
   ['record_count', 'integer'],
   ['payload_ct', 'bytea'],
   ['record_keys', 'bytea'],
-  ['term_filter_ct', 'bytea'],
+  ['term_filter', 'bytea'],
   ['seq', 'integer'],
   ['source', 'text'],
   ['collected_at', 'text'],
@@ -286,10 +285,7 @@ export async function* readTelecomRecords(
   const fromDay = q.from?.slice(0, 10);
   const toDay = q.to?.slice(0, 10);
   const { term } = await telecomHashers(k.keyring, kind);
-  const searchTerms: SearchTerm[] = (q.terms ?? []).map((t) => ({
-    probe: termProbe(t.kind, t.value),
-    keyed: term(t),
-  }));
+  const termKeys = (q.terms ?? []).map((t) => term(termId(t)));
 
   const subjects = new Set<string>();
   let afterDay = '';
@@ -299,7 +295,7 @@ export async function* readTelecomRecords(
     // the segments that may hold every term.
     let sel = k.tx
       .selectFrom('telecom_segments')
-      .select(['id', 'subject_id', 'day', 'term_filter', 'term_filter_ct'])
+      .select(['id', 'subject_id', 'day', 'term_filter'])
       .where('kind', '=', kind)
       .where((eb) =>
         eb.or([eb('day', '>', afterDay), eb.and([eb('day', '=', afterDay), eb('id', '>', afterId)])]),
@@ -310,26 +306,13 @@ export async function* readTelecomRecords(
     const headers = await sel
       .orderBy('day')
       .orderBy('id')
-      .limit(searchTerms.length ? 500 : 20)
+      .limit(termKeys.length ? 500 : 20)
       .execute();
     if (headers.length === 0) break;
     const last = headers[headers.length - 1]!;
     afterDay = last.day;
     afterId = last.id;
-    const wanted: typeof headers = [];
-    for (const h of headers) {
-      if (searchTerms.length === 0) {
-        wanted.push(h);
-        continue;
-      }
-      // Current segments seal their filter under the subject's data key; a shredded subject's is skipped in a
-      // search across accounts, as its payload would be.
-      const filter = h.term_filter_ct
-        ? await openSealed(k, logOp, category, h, 'term_filter_ct', h.term_filter_ct, !q.accountId)
-        : h.term_filter;
-      if (filter === null && h.term_filter_ct) continue;
-      if (searchTerms.every((t) => mayHoldTerm(filter, t))) wanted.push(h);
-    }
+    const wanted = headers.filter((h) => termKeys.every((t) => mayHoldTerm(h.term_filter, t)));
     // Payloads are fetched 20 segments at a time and released before the next: memory stays bounded.
     for (let i = 0; i < wanted.length; i += 20) {
       const ids = wanted.slice(i, i + 20).map((h) => h.id);
@@ -374,28 +357,16 @@ async function openSegment(
   seg: { id: string; subject_id: string; payload_ct: Buffer },
   skipShredded = false,
 ): Promise<TelecomRecord[] | null> {
-  const bytes = await openSealed(k, logOp, category, seg, 'payload_ct', seg.payload_ct, skipShredded);
-  return bytes && decodePayload(bytes).map((a) => decodeRecord(kind, a));
-}
-
-/**
- * Opens one sealed column of a segment. Null when the subject was shredded and `skipShredded` (a search across
- * accounts has nothing to take from it); a tampered ciphertext, or a shredded subject otherwise, is logged and
- * thrown.
- */
-async function openSealed(
-  k: GateKernel,
-  logOp: string,
-  category: string,
-  seg: { id: string; subject_id: string },
-  column: 'payload_ct' | 'term_filter_ct',
-  sealed: Buffer,
-  skipShredded: boolean,
-): Promise<Buffer | null> {
-  const address = { table: 'telecom_segments', rowId: seg.id, column, subjectId: seg.subject_id };
+  const address = {
+    table: 'telecom_segments',
+    rowId: seg.id,
+    column: 'payload_ct',
+    subjectId: seg.subject_id,
+  };
   try {
-    const key = await k.dataKey(seg.subject_id, sealedKeyVersion(sealed));
-    return openField(key, address, sealed);
+    const key = await k.dataKey(seg.subject_id, sealedKeyVersion(seg.payload_ct));
+    const arr = decodePayload(openField(key, address, seg.payload_ct));
+    return arr.map((a) => decodeRecord(kind, a));
   } catch (err) {
     if (skipShredded && err instanceof SigiloError && err.code === 'SUBJECT_SHREDDED') return null;
     if (err instanceof SigiloError && (err.code === 'INTEGRITY_ERROR' || err.code === 'SUBJECT_SHREDDED')) {

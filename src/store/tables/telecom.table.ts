@@ -13,13 +13,8 @@ export interface TelecomSegmentTable {
   payload_ct: Buffer;
   /** Scheme byte, then the 16-byte keyed hashes of the records' natural keys (idempotent ingestion). */
   record_keys: Buffer | null;
-  /**
-   * Format-1 Bloom filter of keyed term hashes, in clear: segments stored from 2026-11-26T1800 to 2026-11-26T1900.
-   * Null before (such segments are always opened) and after (see term_filter_ct).
-   */
+  /** Bloom filter of the segment's term hashes; null on segments stored before it existed (always opened). */
   term_filter: Buffer | null;
-  /** Format-2 Bloom filter of the segment's terms, sealed under the subject's data key (current segments). */
-  term_filter_ct: Buffer | null;
   /** Position of the segment in its key group's epoch (see TelecomKeyGroupTable). */
   seq: ColumnType<number, number | undefined, number>;
   source: string;
