@@ -9,6 +9,7 @@ import type { Keyring } from '../keys/keyring.ts';
 import type { AttributionRuleRow } from '../store/tables/telecom.table.ts';
 import { attributeCdrs } from '../telecom/ingest/cdr-attribution.ts';
 import type { ParsedCdr } from '../telecom/formats/cdr-record.ts';
+import type { Term } from '../telecom/records/telecom-record.ts';
 import {
   hashHere,
   prepareAccounts,
@@ -48,20 +49,41 @@ const WORKER_URL = new URL(
 // A hashing worker holds one batch of keys and terms at a time (5,000 records: ~1 MB), and its term cache.
 const WORKER_OLD_SPACE_MB = 32;
 
-/** Strings as one buffer of length-prefixed UTF-8 (see HashRequest). */
-export function encodeStrings(...lists: string[][]): Uint8Array {
+/**
+ * Natural keys, then terms (as `termId` would write them: kind, NUL, value), as one buffer of length-prefixed
+ * UTF-8 (see HashRequest): written field by field, with no string built per term.
+ */
+export function encodeBatch(naturalKeys: string[], terms: Term[]): Uint8Array {
   let bound = 0;
-  for (const list of lists) for (const k of list) bound += 4 + k.length * 3;
-  const buf = Buffer.allocUnsafeSlow(bound);
+  for (const k of naturalKeys) bound += 4 + k.length * 3;
+  for (const t of terms) bound += 4 + KIND_PREFIX[t.kind].length + t.value.length * 3;
+  const buf = Buffer.allocUnsafeSlow(bound) as Buffer & Utf8Writer;
   let o = 0;
-  for (const list of lists)
-    for (const k of list) {
-      const n = buf.write(k, o + 4, 'utf8');
-      buf.writeUInt32LE(n, o);
-      o += 4 + n;
-    }
+  for (const k of naturalKeys) {
+    const n = buf.utf8Write(k, o + 4);
+    buf.writeUInt32LE(n, o);
+    o += 4 + n;
+  }
+  for (const t of terms) {
+    const prefix = KIND_PREFIX[t.kind];
+    buf.set(prefix, o + 4);
+    const n = prefix.length + buf.utf8Write(t.value, o + 4 + prefix.length);
+    buf.writeUInt32LE(n, o);
+    o += 4 + n;
+  }
   return new Uint8Array(buf.buffer, 0, o);
 }
+
+/** Node's own UTF-8 writer on Buffer (what Buffer#write calls, without its argument handling). */
+interface Utf8Writer {
+  utf8Write(s: string, offset: number): number;
+}
+
+const KIND_PREFIX: Record<Term['kind'], Buffer> = {
+  number: Buffer.from('number\u0000'),
+  username: Buffer.from('username\u0000'),
+  ip: Buffer.from('ip\u0000'),
+};
 
 interface Slot {
   worker: Worker;
@@ -106,7 +128,7 @@ export class TelecomPreparer {
   }
 
   /** Hashes on the least busy worker. */
-  private readonly hashOnWorker: BatchHashing = (naturalKeys, termIds) => {
+  private readonly hashOnWorker: BatchHashing = (naturalKeys, terms) => {
     let i = 0;
     for (let j = 1; j < this.slots.length; j++)
       if ((this.slots[j]?.pending.size ?? 0) < (this.slots[i]?.pending.size ?? 0)) i = j;
@@ -117,9 +139,9 @@ export class TelecomPreparer {
       // Keep the process alive only while a batch is in flight.
       slot.worker.ref();
       try {
-        const encoded = encodeStrings(naturalKeys, termIds);
+        const encoded = encodeBatch(naturalKeys, terms);
         slot.worker.postMessage(
-          { id, encoded, keys: naturalKeys.length, terms: termIds.length } satisfies HashRequest,
+          { id, encoded, keys: naturalKeys.length, terms: terms.length } satisfies HashRequest,
           [encoded.buffer as ArrayBuffer],
         );
       } catch (err) {

@@ -117,16 +117,16 @@ export interface BatchHashes {
 }
 
 /** Computes a batch's keyed hashes at once (in this thread, or on a worker while this thread builds segments). */
-export type BatchHashing = (naturalKeys: string[], termIds: string[]) => BatchHashes | Promise<BatchHashes>;
+export type BatchHashing = (naturalKeys: string[], terms: Term[]) => BatchHashes | Promise<BatchHashes>;
 
 /** Batch hashing in the calling thread. */
 export function hashHere(hashers: TelecomHashers): BatchHashing {
-  return (naturalKeys, termIds) => {
+  return (naturalKeys, termList) => {
     const keys = new Uint8Array(naturalKeys.length * RECORD_KEY_BYTES);
     for (let i = 0; i < naturalKeys.length; i++)
       keys.set(hashers.record.hash(naturalKeys[i]!), i * RECORD_KEY_BYTES);
-    const terms = new Uint8Array(termIds.length * TERM_BYTES);
-    for (let i = 0; i < termIds.length; i++) terms.set(hashers.term(termIds[i]!), i * TERM_BYTES);
+    const terms = new Uint8Array(termList.length * TERM_BYTES);
+    for (let i = 0; i < termList.length; i++) terms.set(hashers.term(termId(termList[i]!)), i * TERM_BYTES);
     return { keys, terms };
   };
 }
@@ -138,7 +138,7 @@ export function prepareAccount(
   hashers: TelecomHashers,
 ): PreparedAccount {
   const draft = draftAccounts([{ accountId, records }]);
-  return completeAccounts(draft, hashHere(hashers)(draft.naturalKeys, draft.termIds) as BatchHashes)[0]!;
+  return completeAccounts(draft, hashes(draft, hashHere(hashers)) as BatchHashes)[0]!;
 }
 
 /**
@@ -150,21 +150,23 @@ export async function prepareAccounts(
   accounts: { accountId: string; records: StorableRecord[] }[],
   hashing: BatchHashing,
 ): Promise<PreparedAccount[]> {
-  const naturalKeys: string[] = [];
-  const termIds: string[] = [];
-  for (const a of accounts)
-    for (const r of a.records) {
-      naturalKeys.push(r.naturalKey);
-      for (const t of r.terms) termIds.push(termId(t));
-    }
-  const hashes = hashing(naturalKeys, termIds); // started before the segments are built
   const draft = draftAccounts(accounts);
-  return completeAccounts(draft, await hashes);
+  return completeAccounts(draft, await hashes(draft, hashing));
+}
+
+/** Starts hashing a draft's keys and terms; the caller encodes the segments' payloads meanwhile. */
+function hashes(draft: Draft, hashing: BatchHashing): BatchHashes | Promise<BatchHashes> {
+  const h = hashing(draft.naturalKeys, draft.terms);
+  for (const a of draft.accounts)
+    for (const s of a.segments) s.seg = { ...s.seg, payload: encodePayload(s.encoded) };
+  return h;
 }
 
 /** A segment built and encoded before its hashes are known. */
 interface DraftSegment {
   seg: PreparedSegment;
+  /** The records' encodings, MessagePack-encoded once hashing has started. */
+  encoded: unknown[];
   /** Each record's index in the batch (its natural key's position). */
   order: Uint32Array;
   /** The positions of the segment's records' terms in the batch's term list. */
@@ -173,13 +175,13 @@ interface DraftSegment {
 
 interface Draft {
   naturalKeys: string[];
-  termIds: string[];
+  terms: Term[];
   accounts: { accountId: string; segments: DraftSegment[] }[];
 }
 
 function draftAccounts(accounts: { accountId: string; records: StorableRecord[] }[]): Draft {
   const naturalKeys: string[] = [];
-  const termIds: string[] = [];
+  const terms: Term[] = [];
   const out: Draft['accounts'] = [];
   for (const { accountId, records } of accounts) {
     const base = naturalKeys.length;
@@ -188,34 +190,34 @@ function draftAccounts(accounts: { accountId: string; records: StorableRecord[] 
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
       naturalKeys.push(r.naturalKey);
-      termStart[i] = termIds.length;
-      for (const t of r.terms) termIds.push(termId(t));
+      termStart[i] = terms.length;
+      for (const t of r.terms) terms.push(t);
       const day = dayOf(r.at);
       let list = byDay.get(day);
       if (!list) byDay.set(day, (list = []));
       list.push(i);
     }
-    termStart[records.length] = termIds.length;
+    termStart[records.length] = terms.length;
     const segments: DraftSegment[] = [];
     for (const [day, indexes] of byDay) {
       for (let from = 0; from < indexes.length; from += SEGMENT_MAX) {
         const part = indexes.slice(from, from + SEGMENT_MAX);
         const seg = new SegmentBuilder(day, part.length);
-        const terms: number[] = [];
+        const segTerms: number[] = [];
         for (const i of part) {
           seg.add(records[i]!);
-          for (let t = termStart[i]!; t < termStart[i + 1]!; t++) terms.push(t);
+          for (let t = termStart[i]!; t < termStart[i + 1]!; t++) segTerms.push(t);
         }
         segments.push({
-          seg: seg.build(),
+          ...seg.build(),
           order: Uint32Array.from(part, (i) => base + i),
-          terms: Uint32Array.from(terms),
+          terms: Uint32Array.from(segTerms),
         });
       }
     }
     out.push({ accountId, segments });
   }
-  return { naturalKeys, termIds, accounts: out };
+  return { naturalKeys, terms, accounts: out };
 }
 
 /**
@@ -269,15 +271,19 @@ class SegmentBuilder {
     this.count++;
   }
 
-  build(): PreparedSegment {
+  /** The segment without payload, keys and filter yet, and the encodings its payload is made of. */
+  build(): { seg: PreparedSegment; encoded: unknown[] } {
     const n = this.count;
     return {
-      day: this.day,
-      count: n,
-      keys: new Uint8Array(0),
-      ats: this.ats.subarray(0, n),
-      payload: encodePayload(this.encoded),
-      filter: new Uint8Array(0),
+      seg: {
+        day: this.day,
+        count: n,
+        keys: new Uint8Array(0),
+        ats: this.ats.subarray(0, n),
+        payload: new Uint8Array(0),
+        filter: new Uint8Array(0),
+      },
+      encoded: this.encoded,
     };
   }
 }

@@ -134,13 +134,13 @@ export function registerImportCommand(
     .option('--batch-size <n>', 'records per transaction (default 5000)')
     .option(
       '--workers <n>',
-      'worker threads preparing batches while the previous one is written (default 0, or SIGILO_INGEST_WORKERS)',
+      'worker threads hashing natural keys while batches are prepared (default 0, or SIGILO_INGEST_WORKERS)',
     )
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the summary as JSON')
     .action(async (file: string, opts: ImportOptions & { workers?: string }) => {
-      // An import is memory-bounded (P7: a 1 GB file under 300 MB); each worker thread adds about 50 MB for
-      // 10-20 % more records/s, because this thread still parses the file. So none unless asked for.
+      // An import is memory-bounded (P7: a 1 GB file under 300 MB, 276 MB measured in-thread); a hashing worker
+      // brought it to the 300 MB line for little speed, since this thread parses the file. So none unless asked.
       const workers = opts.workers ?? env.SIGILO_INGEST_WORKERS ?? '0';
       const report = await withSigilo((s) => runImport(s, file, opts), { SIGILO_INGEST_WORKERS: workers });
       if (report.rejected > 0) process.exitCode = 2;
