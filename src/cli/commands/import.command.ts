@@ -134,7 +134,7 @@ export function registerImportCommand(
     .option('--batch-size <n>', 'records per transaction (default 5000)')
     .option(
       '--workers <n>',
-      'worker threads hashing natural keys while batches are prepared (default 0, or SIGILO_INGEST_WORKERS)',
+      'worker threads computing keyed hashes while batches are prepared (default 0, or SIGILO_INGEST_WORKERS)',
     )
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the summary as JSON')
