@@ -198,7 +198,7 @@ describe.each(DIALECTS)('telecom natural keys on %s', (dialect) => {
         dek.key,
         dek.version,
         { table: 'telecom_segments', rowId: id, column: 'payload_ct', subjectId: account },
-        // Direction, disposition and platform were strings then (indexes since 2026-11-26T1900).
+        // Direction, disposition and platform were strings then (small indexes now).
         Buffer.from(JSON.stringify([legacyEncoding])),
       );
       const at = new Date(rec.at).toISOString();

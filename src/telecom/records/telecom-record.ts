@@ -61,7 +61,7 @@ export interface CallRecord {
 }
 
 // Direction, disposition and platform are stored as their index in these lists (a small integer packs in one
-// byte, a string costs its characters to encode on every record); segments sealed before 2026-11-26T1900 hold the
+// byte, a string costs its characters to encode on every record); segments sealed by earlier versions hold the
 // strings, which decoding still accepts. Append only: the stored indexes must keep their meaning.
 const DIRECTIONS: readonly CallDirection[] = ['inbound', 'outbound', 'internal', 'unknown'];
 const DISPOSITIONS: readonly CallDisposition[] = [
