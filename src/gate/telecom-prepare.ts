@@ -157,6 +157,9 @@ export async function prepareAccounts(
 /** Starts hashing a draft's keys and terms; the caller encodes the segments' payloads meanwhile. */
 function hashes(draft: Draft, hashing: BatchHashing): BatchHashes | Promise<BatchHashes> {
   const h = hashing(draft.naturalKeys, draft.terms);
+  // Should encoding throw below, this promise is dropped: its own failure (a worker stopped meanwhile) must not
+  // surface as an unhandled rejection. The caller still awaits it otherwise.
+  if (h instanceof Promise) h.catch(() => undefined);
   for (const a of draft.accounts)
     for (const s of a.segments) s.seg = { ...s.seg, payload: encodePayload(s.encoded) };
   return h;

@@ -31,4 +31,17 @@ describe('CDR preparation with a key-hashing worker', () => {
     expect(count(a)).toBe(5000);
     expect(count(c)).toBe(5000);
   });
+
+  it('a batch that fails to encode, its worker then stopped, leaves no unhandled rejection behind', async () => {
+    const t = await createTestSigilo('sqlite');
+    cleanup = t.cleanup;
+    const pooled = new TelecomPreparer(t.sigilo.keyring, 1);
+    const cdrs = [...generateCdrs({ count: 2000, seed: 32 })];
+    // MessagePack has no symbols: encoding the payload throws while the worker is still hashing.
+    (cdrs[5] as unknown as { platform: unknown }).platform = Symbol('not encodable');
+    await expect(pooled.prepareCdrs(cdrs, { accountId: 'acct-1' })).rejects.toThrow();
+    // Stopping the worker rejects the hash request nobody awaits any more; Vitest fails the run if it surfaces.
+    await pooled.close();
+    await new Promise((r) => setTimeout(r, 50));
+  });
 });
