@@ -16,6 +16,7 @@ import {
   RECORD_KEY_BYTES,
   telecomHashers,
   TERM_BYTES,
+  termId,
   type BatchHashes,
   type BatchHashing,
   type PreparedAccount,
@@ -46,7 +47,7 @@ const WORKER_URL = new URL(
   import.meta.url,
 );
 
-// A hashing worker holds one batch of keys and terms at a time (5,000 records: ~1 MB), and its term cache.
+// A hashing worker holds one batch of keys and terms at a time (5,000 records: ~1 MB).
 const WORKER_OLD_SPACE_MB = 32;
 
 /**
@@ -79,10 +80,11 @@ interface Utf8Writer {
   utf8Write(s: string, offset: number): number;
 }
 
+// What termId writes before a term's value, per kind (the bytes hashed must be exactly termId's).
 const KIND_PREFIX: Record<Term['kind'], Buffer> = {
-  number: Buffer.from('number\u0000'),
-  username: Buffer.from('username\u0000'),
-  ip: Buffer.from('ip\u0000'),
+  number: Buffer.from(termId({ kind: 'number', value: '' })),
+  username: Buffer.from(termId({ kind: 'username', value: '' })),
+  ip: Buffer.from(termId({ kind: 'ip', value: '' })),
 };
 
 interface Slot {
@@ -96,7 +98,7 @@ export class TelecomPreparer {
 
   constructor(
     private readonly keyring: Keyring,
-    /** Worker threads hashing natural keys; 0 hashes in the calling thread. */
+    /** Worker threads computing keyed hashes; 0 hashes in the calling thread. */
     readonly workers: number,
   ) {
     this.slots = new Array<Slot | null>(Math.max(0, workers)).fill(null);

@@ -1,11 +1,12 @@
 /**
  * Preparation of telecom records for storage, before any transaction: natural-key hashes, the Bloom filter of
  * the records' terms, and the segment payload (MessagePack), per account, UTC day and segment of up to
- * SEGMENT_MAX records. Pure CPU work with no database and no data key, so it runs on worker threads (telecom-prepare.pool.ts)
- * while the previous batch is being written; the gate then only dedupes against stored keys, seals and inserts.
+ * SEGMENT_MAX records. Pure CPU work with no database and no data key; the keyed hashes of a bulk batch are computed
+ * on a worker thread meanwhile (telecom-prepare.pool.ts). The gate then only dedupes against stored keys, seals and
+ * inserts.
  */
 import { Packr } from 'msgpackr';
-import type { KeyedHasher } from '../crypto/keyed-hash.ts';
+import { KEYED_HASH_BYTES, type KeyedHasher } from '../crypto/keyed-hash.ts';
 import type { Keyring } from '../keys/keyring.ts';
 import { KeySet } from '../telecom/records/key-set.ts';
 import type { StorableRecord, TelecomKind, Term } from '../telecom/records/telecom-record.ts';
@@ -13,8 +14,8 @@ import { buildTermFilter } from '../telecom/records/term-filter.ts';
 
 /** Most records sealed together; bounds the memory of one segment when it is read back. */
 export const SEGMENT_MAX = 2000;
-export const RECORD_KEY_BYTES = 16;
-export const TERM_BYTES = 16;
+export const RECORD_KEY_BYTES = KEYED_HASH_BYTES;
+export const TERM_BYTES = KEYED_HASH_BYTES;
 const TERM_CACHE_LIMIT = 50_000;
 
 /** Plain arrays of strings, numbers and nulls; nothing msgpackr-specific (records, bundles) in stored bytes. */
@@ -154,22 +155,23 @@ export async function prepareAccounts(
   return completeAccounts(draft, await hashes(draft, hashing));
 }
 
-/** Starts hashing a draft's keys and terms; the caller encodes the segments' payloads meanwhile. */
+/** Starts hashing a draft's keys and terms, and encodes the segments' payloads meanwhile. */
 function hashes(draft: Draft, hashing: BatchHashing): BatchHashes | Promise<BatchHashes> {
   const h = hashing(draft.naturalKeys, draft.terms);
   // Should encoding throw below, this promise is dropped: its own failure (a worker stopped meanwhile) must not
   // surface as an unhandled rejection. The caller still awaits it otherwise.
   if (h instanceof Promise) h.catch(() => undefined);
-  for (const a of draft.accounts)
-    for (const s of a.segments) s.seg = { ...s.seg, payload: encodePayload(s.encoded) };
+  for (const a of draft.accounts) for (const s of a.segments) s.payload = encodePayload(s.encoded);
   return h;
 }
 
-/** A segment built and encoded before its hashes are known. */
+/** A segment's records, grouped before their hashes are known. */
 interface DraftSegment {
-  seg: PreparedSegment;
-  /** The records' encodings, MessagePack-encoded once hashing has started. */
+  day: string;
+  ats: Float64Array;
+  /** The records' encodings; `payload` once hashing has started. */
   encoded: unknown[];
+  payload: Uint8Array | null;
   /** Each record's index in the batch (its natural key's position). */
   order: Uint32Array;
   /** The positions of the segment's records' terms in the batch's term list. */
@@ -204,18 +206,20 @@ function draftAccounts(accounts: { accountId: string; records: StorableRecord[] 
     const segments: DraftSegment[] = [];
     for (const [day, indexes] of byDay) {
       for (let from = 0; from < indexes.length; from += SEGMENT_MAX) {
-        const part = indexes.slice(from, from + SEGMENT_MAX);
-        const seg = new SegmentBuilder(day, part.length);
+        const n = Math.min(SEGMENT_MAX, indexes.length - from);
+        const ats = new Float64Array(n);
+        const encoded = new Array<unknown>(n);
+        const order = new Uint32Array(n);
         const segTerms: number[] = [];
-        for (const i of part) {
-          seg.add(records[i]!);
+        for (let j = 0; j < n; j++) {
+          const i = indexes[from + j]!;
+          const r = records[i]!;
+          ats[j] = r.at;
+          encoded[j] = r.encoded;
+          order[j] = base + i;
           for (let t = termStart[i]!; t < termStart[i + 1]!; t++) segTerms.push(t);
         }
-        segments.push({
-          ...seg.build(),
-          order: Uint32Array.from(part, (i) => base + i),
-          terms: Uint32Array.from(segTerms),
-        });
+        segments.push({ day, ats, encoded, payload: null, order, terms: Uint32Array.from(segTerms) });
       }
     }
     out.push({ accountId, segments });
@@ -233,62 +237,33 @@ function completeAccounts(draft: Draft, hashes: BatchHashes): PreparedAccount[] 
     const seenByDay = new Map<string, KeySet>();
     let duplicates = 0;
     const done: PreparedSegment[] = [];
-    for (const { seg, order, terms } of segments) {
-      let seen = seenByDay.get(seg.day);
-      if (!seen) seenByDay.set(seg.day, (seen = new KeySet(order.length)));
-      const segKeys = Buffer.allocUnsafeSlow(order.length * RECORD_KEY_BYTES);
+    for (const d of segments) {
+      let seen = seenByDay.get(d.day);
+      if (!seen) seenByDay.set(d.day, (seen = new KeySet(d.order.length)));
+      const segKeys = Buffer.allocUnsafeSlow(d.order.length * RECORD_KEY_BYTES);
       let keep: boolean[] | null = null;
-      for (let i = 0; i < order.length; i++) {
-        const o = order[i]! * RECORD_KEY_BYTES;
+      for (let i = 0; i < d.order.length; i++) {
+        const o = d.order[i]! * RECORD_KEY_BYTES;
         keys.copy(segKeys, i * RECORD_KEY_BYTES, o, o + RECORD_KEY_BYTES);
         if (!seen.add(keys, o)) {
-          keep ??= new Array<boolean>(order.length).fill(true);
+          keep ??= new Array<boolean>(d.order.length).fill(true);
           keep[i] = false;
           duplicates++;
         }
       }
-      const full = { ...seg, keys: segKeys, filter: buildTermFilter(hashes.terms, terms) };
-      if (!keep) done.push(full);
-      else if (keep.some(Boolean)) done.push(keepRecords(full, keep));
+      const seg: PreparedSegment = {
+        day: d.day,
+        count: d.order.length,
+        keys: segKeys,
+        ats: d.ats,
+        payload: d.payload ?? encodePayload(d.encoded),
+        filter: buildTermFilter(hashes.terms, d.terms),
+      };
+      if (!keep) done.push(seg);
+      else if (keep.some(Boolean)) done.push(keepRecords(seg, keep));
     }
     return { accountId, segments: done, duplicates };
   });
-}
-
-/** Accumulates one segment's records; keys and filter come with the batch's hashes. */
-class SegmentBuilder {
-  count = 0;
-  private readonly ats: Float64Array;
-  private readonly encoded: unknown[] = [];
-
-  constructor(
-    private readonly day: string,
-    capacity: number,
-  ) {
-    this.ats = new Float64Array(capacity);
-  }
-
-  add(rec: StorableRecord): void {
-    this.ats[this.count] = rec.at;
-    this.encoded.push(rec.encoded);
-    this.count++;
-  }
-
-  /** The segment without payload, keys and filter yet, and the encodings its payload is made of. */
-  build(): { seg: PreparedSegment; encoded: unknown[] } {
-    const n = this.count;
-    return {
-      seg: {
-        day: this.day,
-        count: n,
-        keys: new Uint8Array(0),
-        ats: this.ats.subarray(0, n),
-        payload: new Uint8Array(0),
-        filter: new Uint8Array(0),
-      },
-      encoded: this.encoded,
-    };
-  }
 }
 
 /**

@@ -9,13 +9,13 @@ import { RECORD_KEY_BYTES, TERM_BYTES } from './telecom-prepare.ts';
 import type { HashRequest, HashResponse } from './telecom-prepare.pool.ts';
 
 const { recordKey, termKey } = workerData as { recordKey: Uint8Array; termKey: Uint8Array };
-const hashers: Promise<{ record: KeyedHasher; term: KeyedHasher['hash'] }> = (async () => {
-  const term = await createKeyedHasher(Buffer.from(termKey));
-  return { record: await createKeyedHasher(Buffer.from(recordKey)), term: (m) => term.hash(m) };
-})();
+const hashers: Promise<{ record: KeyedHasher; term: KeyedHasher }> = (async () => ({
+  record: await createKeyedHasher(Buffer.from(recordKey)),
+  term: await createKeyedHasher(Buffer.from(termKey)),
+}))();
 
 function hashAll(
-  h: { record: KeyedHasher; term: KeyedHasher['hash'] },
+  h: { record: KeyedHasher; term: KeyedHasher },
   req: HashRequest,
 ): { keys: Uint8Array; terms: Uint8Array } {
   const src = Buffer.from(req.encoded.buffer, req.encoded.byteOffset, req.encoded.byteLength);
@@ -31,7 +31,7 @@ function hashAll(
   // saved on measured traffic, where most callees are distinct.
   for (let i = 0; i < req.terms; i++) {
     const n = src.readUInt32LE(o);
-    terms.set(h.term(src.subarray(o + 4, o + 4 + n)), i * TERM_BYTES);
+    terms.set(h.term.hash(src.subarray(o + 4, o + 4 + n)), i * TERM_BYTES);
     o += 4 + n;
   }
   if (o !== src.length) throw new Error('malformed hash batch');

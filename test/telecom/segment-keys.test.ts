@@ -28,6 +28,18 @@ function ingest(sigilo: Sigilo, account: string, cdrs: ParsedCdr[], batchSize = 
   });
 }
 
+/** An authority search by number over all time (the one kind of search these tests make). */
+function searchNumber(sigilo: Sigilo, number: string, context = ctx('legal', 'authority_order')) {
+  return sigilo.gate.run(context, (s) =>
+    sigilo.services.telecomQuery.searchByNumber(
+      s,
+      number,
+      { from: '2000-01-01T00:00:00.000Z', to: '2100-01-01T00:00:00.000Z' },
+      1000,
+    ),
+  );
+}
+
 async function storedCount(sigilo: Sigilo): Promise<number> {
   const r = await sigilo.store.db
     .selectFrom('telecom_segments')
@@ -125,16 +137,11 @@ describe.each(DIALECTS)('telecom natural keys on %s', (dialect) => {
     await ingest(t.sigilo, account, cdrs);
     const target = cdrs[1234]!;
     const stored = storableCdr(target).encoded[7] as string; // the callee as stored (E.164 when public)
-    const window = { from: '2000-01-01T00:00:00.000Z', to: '2100-01-01T00:00:00.000Z' };
-    const found = await t.sigilo.gate.run(ctx('legal', 'authority_order'), (s) =>
-      t.sigilo.services.telecomQuery.searchByNumber(s, stored, window, 1000),
-    );
+    const found = await searchNumber(t.sigilo, stored);
     expect(found.records.length).toBeGreaterThan(0);
     for (const r of found.records)
       expect([(r as CallRecord).caller, (r as CallRecord).callee]).toContain(stored);
-    const none = await t.sigilo.gate.run(ctx('legal', 'authority_order'), (s) =>
-      t.sigilo.services.telecomQuery.searchByNumber(s, '+5511900000000', window, 1000),
-    );
+    const none = await searchNumber(t.sigilo, '+5511900000000');
     expect(none.records).toEqual([]);
   });
 
@@ -145,11 +152,7 @@ describe.each(DIALECTS)('telecom natural keys on %s', (dialect) => {
     const cdrs = [...generateCdrs({ count: 50, seed: 18 })];
     await ingest(t.sigilo, account, cdrs);
     const callee = storableCdr(cdrs[10]!).encoded[7] as string;
-    const window = { from: '2000-01-01T00:00:00.000Z', to: '2100-01-01T00:00:00.000Z' };
-    const search = () =>
-      t.sigilo.gate.run(ctx('legal', 'authority_order'), (s) =>
-        t.sigilo.services.telecomQuery.searchByNumber(s, callee, window, 1000),
-      );
+    const search = () => searchNumber(t.sigilo, callee);
     const stored = await t.sigilo.store.db
       .selectFrom('telecom_segments')
       .select(['id', 'term_filter'])
@@ -242,25 +245,11 @@ describe.each(DIALECTS)('telecom natural keys on %s', (dialect) => {
     });
     // A search by number opens the filterless segment and checks it.
     const callee = rec.encoded[7] as string;
-    const found = await t.sigilo.gate.run(ctx('legal', 'authority_order'), (s) =>
-      t.sigilo.services.telecomQuery.searchByNumber(
-        s,
-        callee,
-        { from: '2000-01-01T00:00:00.000Z', to: '2100-01-01T00:00:00.000Z' },
-        10,
-      ),
-    );
+    const found = await searchNumber(t.sigilo, callee);
     expect(found.records).toHaveLength(1);
     // A search that finds nothing opens the filterless segment too, but names no subject in the access log.
     const searchCtx = ctx('legal', 'authority_order');
-    const nothing = await t.sigilo.gate.run(searchCtx, (s) =>
-      t.sigilo.services.telecomQuery.searchByNumber(
-        s,
-        '+5511900000000',
-        { from: '2000-01-01T00:00:00.000Z', to: '2100-01-01T00:00:00.000Z' },
-        10,
-      ),
-    );
+    const nothing = await searchNumber(t.sigilo, '+5511900000000', searchCtx);
     expect(nothing.records).toEqual([]);
     const logged = await t.sigilo.store.db
       .selectFrom('access_log')

@@ -88,7 +88,8 @@ export class RecordIngestService {
 
   /**
    * The bulk CDR pipeline (files and HTTP batches): rejected items are reported at once, the rest go to the
-   * preparer in batches, and prepared batches are stored in order, at most one per worker ahead.
+   * preparer in batches, and prepared batches are stored in order. One batch is prepared ahead: its keyed hashes
+   * are computed on a worker while the previous batch is stored.
    */
   private async pipeCdrs(
     ctx: AccessContext,
@@ -101,7 +102,6 @@ export class RecordIngestService {
       ? { accountId: options.accountId }
       : { rules: await this.rules.list(this.store.db) };
     const preparer = this.gate.telecomPreparer();
-    const depth = 1;
     const batchSize = options.batchSize ?? DEFAULT_BATCH;
     const inFlight: Promise<PreparedCdrBatch>[] = [];
     const store = async (batch: PreparedCdrBatch): Promise<void> => {
@@ -132,7 +132,7 @@ export class RecordIngestService {
         if (o.accountId) anyExplicit = true;
         if (parsed.length >= batchSize) {
           dispatch();
-          if (inFlight.length > depth) await store(await inFlight.shift()!);
+          if (inFlight.length > 1) await store(await inFlight.shift()!);
         }
       }
       if (parsed.length) dispatch();
@@ -164,12 +164,7 @@ export class RecordIngestService {
       report.stored += r.stored;
       report.duplicates += r.duplicates;
     }
-    options.onProgress?.({
-      read: report.read,
-      stored: report.stored,
-      duplicates: report.duplicates,
-      rejected: report.rejected,
-    });
+    progress(report, options);
   }
 
   /**
@@ -290,12 +285,7 @@ export class RecordIngestService {
     );
     report.stored += r.stored;
     report.duplicates += r.duplicates;
-    options.onProgress?.({
-      read: report.read,
-      stored: report.stored,
-      duplicates: report.duplicates,
-      rejected: report.rejected,
-    });
+    progress(report, options);
   }
 
   private readonly accountCache = new Set<string>();
@@ -339,4 +329,13 @@ function emptyReport(): IngestReport {
 function reject(report: IngestReport, line: number, reason: string): void {
   report.rejected++;
   if (report.errors.length < ERROR_REPORT_LIMIT) report.errors.push({ line, reason });
+}
+
+function progress(report: IngestReport, options: IngestOptions): void {
+  options.onProgress?.({
+    read: report.read,
+    stored: report.stored,
+    duplicates: report.duplicates,
+    rejected: report.rejected,
+  });
 }

@@ -53,19 +53,28 @@ export class KeySet {
     const w2 = word(buf, offset + 8);
     const w3 = word(buf, offset + 12);
     if ((w0 | w1 | w2 | w3) === 0) return this.hasZero;
-    const s = this.slots;
-    for (let i = w0 & this.mask; ; i = (i + 1) & this.mask) {
-      const p = i * KEY_WORDS;
-      const a = s[p]!;
-      const b = s[p + 1]!;
-      const c = s[p + 2]!;
-      const d = s[p + 3]!;
-      if ((a | b | c | d) === 0) return false;
-      if (a === w0 && b === w1 && c === w2 && d === w3) return true;
-    }
+    return this.occupied(this.find(w0, w1, w2, w3));
   }
 
   private put(w0: number, w1: number, w2: number, w3: number): boolean {
+    const p = this.find(w0, w1, w2, w3);
+    if (this.occupied(p)) return false;
+    const s = this.slots;
+    s[p] = w0;
+    s[p + 1] = w1;
+    s[p + 2] = w2;
+    s[p + 3] = w3;
+    this.count++;
+    return true;
+  }
+
+  private occupied(p: number): boolean {
+    const s = this.slots;
+    return (s[p]! | s[p + 1]! | s[p + 2]! | s[p + 3]!) !== 0;
+  }
+
+  /** The slot holding the (non-zero) key, or the empty slot where it would go (linear probing). */
+  private find(w0: number, w1: number, w2: number, w3: number): number {
     const s = this.slots;
     for (let i = w0 & this.mask; ; i = (i + 1) & this.mask) {
       const p = i * KEY_WORDS;
@@ -73,15 +82,7 @@ export class KeySet {
       const b = s[p + 1]!;
       const c = s[p + 2]!;
       const d = s[p + 3]!;
-      if ((a | b | c | d) === 0) {
-        s[p] = w0;
-        s[p + 1] = w1;
-        s[p + 2] = w2;
-        s[p + 3] = w3;
-        this.count++;
-        return true;
-      }
-      if (a === w0 && b === w1 && c === w2 && d === w3) return false;
+      if ((a | b | c | d) === 0 || (a === w0 && b === w1 && c === w2 && d === w3)) return p;
     }
   }
 

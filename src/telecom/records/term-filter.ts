@@ -8,11 +8,12 @@
  *
  * Layout: byte 0 = format (1), byte 1 = probes, then the bit array.
  */
+import { KEYED_HASH_BYTES } from '../../crypto/keyed-hash.ts';
 const FORMAT = 1;
 const PROBES = 7;
 const BITS_PER_TERM = 10;
 const HEADER = 2;
-const TERM_BYTES = 16;
+const TERM_BYTES = KEYED_HASH_BYTES;
 
 /**
  * Builds the filter of a segment from term hashes `hashes[i*16 .. i*16+16]` for each listed index. Sized by

@@ -81,15 +81,17 @@ describeHttp('telecom record routes', ({ h, seed }) => {
       JSON.stringify({ ...cdr(2), platformId: 'nd-2', accountId: seed().accountId }),
       JSON.stringify({ ...cdr(3), platformId: 'nd-3' }), // no account and no rule
     ];
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/v1/records/cdr',
-      headers: {
-        ...(await t.headers('network_platform', 'provisioning')),
-        'content-type': 'application/x-ndjson',
-      },
-      payload: `${lines.join('\n')}\n`,
-    });
+    const send = async () =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/records/cdr',
+        headers: {
+          ...(await t.headers('network_platform', 'provisioning')),
+          'content-type': 'application/x-ndjson',
+        },
+        payload: `${lines.join('\n')}\n`,
+      });
+    const res = await send();
     expect(res.statusCode, res.body).toBe(200);
     const report = res.json<{
       stored: number;
@@ -99,15 +101,7 @@ describeHttp('telecom record routes', ({ h, seed }) => {
     expect(report).toMatchObject({ stored: 2, rejected: 2 });
     expect(report.errors.map((e) => e.line).sort()).toEqual([2, 4]);
     // Sent again: nothing new.
-    const again = await t.app.inject({
-      method: 'POST',
-      url: '/v1/records/cdr',
-      headers: {
-        ...(await t.headers('network_platform', 'provisioning')),
-        'content-type': 'application/x-ndjson',
-      },
-      payload: `${lines.join('\n')}\n`,
-    });
+    const again = await send();
     expect(again.json()).toMatchObject({ stored: 0, duplicates: 2, rejected: 2 });
   });
 });
