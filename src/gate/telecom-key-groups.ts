@@ -13,7 +13,7 @@ import { RECORD_KEY_BYTES } from './telecom-prepare.ts';
 
 /** `record_keys` byte 0: keyed BLAKE3 (current) or HMAC-SHA-256 (segments stored before 2026-11-26T1800). */
 export const KEY_SCHEME_BLAKE3 = 2;
-export const KEY_SCHEME_HMAC = 1;
+const KEY_SCHEME_HMAC = 1;
 
 /**
  * Memory bound of one process's cached key sets: about 1.5 M keys (16-byte slots, at most 3/4 used). Imports run

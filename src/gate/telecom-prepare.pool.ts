@@ -54,7 +54,7 @@ const WORKER_OLD_SPACE_MB = 32;
  * Natural keys, then terms (as `termId` would write them: kind, NUL, value), as one buffer of length-prefixed
  * UTF-8 (see HashRequest): written field by field, with no string built per term.
  */
-export function encodeBatch(naturalKeys: string[], terms: Term[]): Uint8Array {
+function encodeBatch(naturalKeys: string[], terms: Term[]): Uint8Array {
   let bound = 0;
   for (const k of naturalKeys) bound += 4 + k.length * 3;
   for (const t of terms) bound += 4 + KIND_PREFIX[t.kind].length + t.value.length * 3;

@@ -72,7 +72,7 @@ export function termId(t: Term): string {
 }
 
 /** Wraps a keyed hasher of terms with a cache: CDRs repeat trunks, DIDs and frequent callees all day. */
-export function cachedTermHasher(hasher: KeyedHasher): (id: string) => Buffer {
+function cachedTermHasher(hasher: KeyedHasher): (id: string) => Buffer {
   const cache = new Map<string, Buffer>();
   return (id) => {
     let b = cache.get(id);
@@ -100,7 +100,7 @@ export async function telecomHashers(keyring: Keyring, kind: TelecomKind): Promi
 
 const dayNames = new Map<number, string>();
 /** UTC day of an instant, cached per day number (toISOString per record showed up in profiles). */
-export function dayOf(ms: number): string {
+function dayOf(ms: number): string {
   const n = Math.floor(ms / 86_400_000);
   let name = dayNames.get(n);
   if (name === undefined) {
