@@ -1,25 +1,23 @@
 /**
  * CDR batches for storage: attribution, normalisation and segment encoding in the calling thread, and the keyed
  * hashes (natural keys, and the numbers, usernames and IPs of the blind-index filters) on a worker thread
- * meanwhile: hashing needs nothing but those strings, while a whole record costs more to send to a worker than to
- * prepare. With no workers configured (SIGILO_INGEST_WORKERS=0) the calling thread hashes too.
+ * meanwhile. The worker is sent the segments' MessagePack payloads, which the calling thread encodes anyway, and
+ * reads keys and terms from their bytes: a batch costs one copy of bytes to send, where a record sent on its own
+ * would cost more to send than to prepare. With no workers configured (SIGILO_INGEST_WORKERS=0) the calling thread
+ * hashes too.
  */
 import { Worker } from 'node:worker_threads';
 import type { Keyring } from '../keys/keyring.ts';
 import type { AttributionRuleRow } from '../store/tables/telecom.table.ts';
 import { attributeCdrs } from '../telecom/ingest/cdr-attribution.ts';
 import type { ParsedCdr } from '../telecom/formats/cdr-record.ts';
-import type { Term } from '../telecom/records/telecom-record.ts';
 import {
   hashHere,
   prepareAccounts,
-  RECORD_KEY_BYTES,
   telecomHashers,
-  TERM_BYTES,
-  termId,
-  type BatchHashes,
   type BatchHashing,
   type PreparedAccount,
+  type SegmentHashes,
 } from './telecom-prepare.ts';
 
 /** A prepared batch of CDRs: segments per account, and the records no rule could attribute. */
@@ -32,14 +30,21 @@ export type CdrTarget = { accountId: string } | { rules: AttributionRuleRow[] };
 
 export interface HashRequest {
   id: number;
-  /** The natural keys, then the term ids, each as a u32 LE byte length and its UTF-8 bytes (transferred). */
-  encoded: Uint8Array;
-  keys: number;
-  terms: number;
+  /** The segments' MessagePack payloads, back to back (transferred). */
+  payloads: Uint8Array;
+  /** Where each segment's payload ends in `payloads`. */
+  ends: Uint32Array;
 }
 
 export type HashResponse =
-  { id: number; ok: true; keys: Uint8Array; terms: Uint8Array } | { id: number; ok: false; error: string };
+  { id: number; ok: true; segments: SegmentHashes[] } | { id: number; ok: false; error: string };
+
+/** What a worker is started with: the kind it hashes and its two keyed-hash keys (never a data key). */
+export interface HashWorkerData {
+  kind: 'cdr';
+  recordKey: Uint8Array;
+  termKey: Uint8Array;
+}
 
 // From the TypeScript sources the worker goes through a small entry that registers tsx; the build runs .js.
 const WORKER_URL = new URL(
@@ -47,49 +52,26 @@ const WORKER_URL = new URL(
   import.meta.url,
 );
 
-// A hashing worker holds one batch of keys and terms at a time (5,000 records: ~1 MB).
+// A hashing worker holds one batch at a time: its payloads (5,000 records: ~1.3 MB) and their hashes.
 const WORKER_OLD_SPACE_MB = 32;
 
-/**
- * Natural keys, then terms (as `termId` would write them: kind, NUL, value), as one buffer of length-prefixed
- * UTF-8 (see HashRequest): written field by field, with no string built per term.
- */
-function encodeBatch(naturalKeys: string[], terms: Term[]): Uint8Array {
-  let bound = 0;
-  for (const k of naturalKeys) bound += 4 + k.length * 3;
-  for (const t of terms) bound += 4 + KIND_PREFIX[t.kind].length + t.value.length * 3;
-  const buf = Buffer.allocUnsafeSlow(bound) as Buffer & Utf8Writer;
-  let o = 0;
-  for (const k of naturalKeys) {
-    const n = buf.utf8Write(k, o + 4);
-    buf.writeUInt32LE(n, o);
-    o += 4 + n;
-  }
-  for (const t of terms) {
-    const prefix = KIND_PREFIX[t.kind];
-    buf.set(prefix, o + 4);
-    const n = prefix.length + buf.utf8Write(t.value, o + 4 + prefix.length);
-    buf.writeUInt32LE(n, o);
-    o += 4 + n;
-  }
-  return new Uint8Array(buf.buffer, 0, o);
+/** The segments' payloads copied back to back into one transferable buffer. */
+function packPayloads(payloads: Uint8Array[]): { payloads: Uint8Array; ends: Uint32Array } {
+  const ends = new Uint32Array(payloads.length);
+  let total = 0;
+  for (let i = 0; i < payloads.length; i++) ends[i] = total += payloads[i]!.length;
+  const out = new Uint8Array(total);
+  for (let i = 0; i < payloads.length; i++) out.set(payloads[i]!, i === 0 ? 0 : ends[i - 1]!);
+  return { payloads: out, ends };
 }
 
-/** Node's own UTF-8 writer on Buffer (what Buffer#write calls, without its argument handling). */
-interface Utf8Writer {
-  utf8Write(s: string, offset: number): number;
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
-
-// What termId writes before a term's value, per kind (the bytes hashed must be exactly termId's).
-const KIND_PREFIX: Record<Term['kind'], Buffer> = {
-  number: Buffer.from(termId({ kind: 'number', value: '' })),
-  username: Buffer.from(termId({ kind: 'username', value: '' })),
-  ip: Buffer.from(termId({ kind: 'ip', value: '' })),
-};
 
 interface Slot {
   worker: Worker;
-  pending: Map<number, { resolve: (h: BatchHashes) => void; reject: (e: Error) => void }>;
+  pending: Map<number, { resolve: (h: SegmentHashes[]) => void; reject: (e: Error) => void }>;
 }
 
 export class TelecomPreparer {
@@ -112,7 +94,7 @@ export class TelecomPreparer {
   ): Promise<PreparedCdrBatch> {
     const hashing = this.slots.length
       ? this.hashOnWorker
-      : hashHere(await telecomHashers(this.keyring, 'cdr'));
+      : hashHere('cdr', await telecomHashers(this.keyring, 'cdr'));
     const { byAccount, rejects } = attributeCdrs(parsed, target, explicit);
     const groups = [...byAccount].map(([accountId, g]) => ({
       accountId,
@@ -130,22 +112,22 @@ export class TelecomPreparer {
   }
 
   /** Hashes on the least busy worker. */
-  private readonly hashOnWorker: BatchHashing = (naturalKeys, terms) => {
+  private readonly hashOnWorker: BatchHashing = (segments) => {
     let i = 0;
     for (let j = 1; j < this.slots.length; j++)
       if ((this.slots[j]?.pending.size ?? 0) < (this.slots[i]?.pending.size ?? 0)) i = j;
     const slot = (this.slots[i] ??= this.spawn(i));
     const id = ++this.seq;
-    return new Promise<BatchHashes>((resolve, reject) => {
+    return new Promise<SegmentHashes[]>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
       // Keep the process alive only while a batch is in flight.
       slot.worker.ref();
       try {
-        const encoded = encodeBatch(naturalKeys, terms);
-        slot.worker.postMessage(
-          { id, encoded, keys: naturalKeys.length, terms: terms.length } satisfies HashRequest,
-          [encoded.buffer as ArrayBuffer],
-        );
+        const { payloads, ends } = packPayloads(segments.map((seg) => seg.payload));
+        slot.worker.postMessage({ id, payloads, ends } satisfies HashRequest, [
+          payloads.buffer as ArrayBuffer,
+          ends.buffer as ArrayBuffer,
+        ]);
       } catch (err) {
         slot.pending.delete(id);
         if (slot.pending.size === 0) slot.worker.unref();
@@ -158,9 +140,10 @@ export class TelecomPreparer {
     const worker = new Worker(WORKER_URL, {
       resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_SPACE_MB },
       workerData: {
+        kind: 'cdr',
         recordKey: this.keyring.keyedHashKey('telecom-record/cdr'),
         termKey: this.keyring.keyedHashKey('telecom-term'),
-      },
+      } satisfies HashWorkerData,
     });
     const slot: Slot = { worker, pending: new Map() };
     worker.unref();
@@ -169,8 +152,10 @@ export class TelecomPreparer {
       if (!p) return;
       slot.pending.delete(res.id);
       if (slot.pending.size === 0) worker.unref();
-      if (res.ok && res.keys.length % RECORD_KEY_BYTES === 0 && res.terms.length % TERM_BYTES === 0)
-        p.resolve({ keys: res.keys, terms: res.terms });
+      // Structured cloning made the worker's Buffers plain Uint8Arrays: Buffers again (no copy), as hashing in
+      // this thread gives them. Each segment's hashes are checked against its records where they are used.
+      if (res.ok)
+        p.resolve(res.segments.map((h) => ({ keys: asBuffer(h.keys), filter: asBuffer(h.filter) })));
       else p.reject(new Error('keyed hashing failed in a worker thread'));
     });
     const fail = (err: Error): void => {

@@ -1,51 +1,38 @@
 /**
- * Worker thread of the telecom ingest pool: the keyed hashes of a batch (natural keys, and the terms of the
- * blind-index filters) while the calling thread builds its segments. It holds the two keyed-hash keys, never a data
- * key, and sees only natural keys and terms.
+ * Worker thread of the telecom ingest pool: the keyed hashes of a batch's segments (natural keys, and the Bloom
+ * filter of their terms), taken from the segments' MessagePack payloads (only the fields hashed are decoded) while
+ * the calling thread stores the previous batch. It holds the two keyed-hash keys, never a data key, and its results are the same
+ * `hashSegment` computes in the calling thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createKeyedHasher, type KeyedHasher } from '../crypto/keyed-hash.ts';
-import { RECORD_KEY_BYTES, TERM_BYTES } from './telecom-prepare.ts';
-import type { HashRequest, HashResponse } from './telecom-prepare.pool.ts';
+import { createKeyedHasher } from '../crypto/keyed-hash.ts';
+import { KEY_AND_TERM_FIELDS } from '../telecom/records/telecom-record.ts';
+import { scanPayload } from './telecom-payload-scan.ts';
+import { hashSegment, type TelecomHashers } from './telecom-prepare.ts';
+import type { HashRequest, HashResponse, HashWorkerData } from './telecom-prepare.pool.ts';
 
-const { recordKey, termKey } = workerData as { recordKey: Uint8Array; termKey: Uint8Array };
-const hashers: Promise<{ record: KeyedHasher; term: KeyedHasher }> = (async () => ({
+const { kind, recordKey, termKey } = workerData as HashWorkerData;
+const hashers: Promise<TelecomHashers> = (async () => ({
   record: await createKeyedHasher(Buffer.from(recordKey)),
   term: await createKeyedHasher(Buffer.from(termKey)),
 }))();
-
-function hashAll(
-  h: { record: KeyedHasher; term: KeyedHasher },
-  req: HashRequest,
-): { keys: Uint8Array; terms: Uint8Array } {
-  const src = Buffer.from(req.encoded.buffer, req.encoded.byteOffset, req.encoded.byteLength);
-  const keys = new Uint8Array(req.keys * RECORD_KEY_BYTES);
-  const terms = new Uint8Array(req.terms * TERM_BYTES);
-  let o = 0;
-  for (let i = 0; i < req.keys; i++) {
-    const n = src.readUInt32LE(o);
-    keys.set(h.record.hash(src.subarray(o + 4, o + 4 + n)), i * RECORD_KEY_BYTES);
-    o += 4 + n;
-  }
-  // Hashed from the bytes: a cache of repeated terms (decoding each to a string to look it up) cost more than it
-  // saved on measured traffic, where most callees are distinct.
-  for (let i = 0; i < req.terms; i++) {
-    const n = src.readUInt32LE(o);
-    terms.set(h.term.hash(src.subarray(o + 4, o + 4 + n)), i * TERM_BYTES);
-    o += 4 + n;
-  }
-  if (o !== src.length) throw new Error('malformed hash batch');
-  return { keys, terms };
-}
 
 parentPort!.on('message', (req: HashRequest) => {
   void (async () => {
     let res: HashResponse;
     let transfer: ArrayBuffer[] = [];
     try {
-      const { keys, terms } = hashAll(await hashers, req);
-      res = { id: req.id, ok: true, keys, terms };
-      transfer = [keys.buffer as ArrayBuffer, terms.buffer as ArrayBuffer];
+      const h = await hashers;
+      const bytes = Buffer.from(req.payloads.buffer, req.payloads.byteOffset, req.payloads.byteLength);
+      const segments = Array.from(req.ends, (end, i) => {
+        const scan = scanPayload(
+          bytes.subarray(i === 0 ? 0 : req.ends[i - 1], end),
+          KEY_AND_TERM_FIELDS[kind],
+        );
+        return hashSegment(kind, scan.count, scan.each, h);
+      });
+      res = { id: req.id, ok: true, segments };
+      transfer = segments.flatMap((s) => [s.keys.buffer as ArrayBuffer, s.filter.buffer as ArrayBuffer]);
     } catch (err) {
       res = { id: req.id, ok: false, error: err instanceof Error ? err.name : 'hashing failed' };
     }

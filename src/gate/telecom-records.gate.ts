@@ -55,7 +55,7 @@ export async function storeTelecomRecords(
 ): Promise<{ stored: number; duplicates: number }> {
   const hashers = await telecomHashers(kernelOf(session).keyring, kind);
   // Several batches of one account become several parts; the store dedupes across them.
-  const prepared = batches.map((b) => prepareAccount(b.accountId, b.records, hashers));
+  const prepared = batches.map((b) => prepareAccount(kind, b.accountId, b.records, hashers));
   return storePreparedTelecom(session, kind, prepared, source);
 }
 
@@ -285,7 +285,7 @@ export async function* readTelecomRecords(
   const fromDay = q.from?.slice(0, 10);
   const toDay = q.to?.slice(0, 10);
   const { term } = await telecomHashers(k.keyring, kind);
-  const termKeys = (q.terms ?? []).map((t) => term(termId(t)));
+  const termKeys = (q.terms ?? []).map((t) => term.hash(termId(t)));
 
   const subjects = new Set<string>();
   let afterDay = '';

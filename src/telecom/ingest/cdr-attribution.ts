@@ -5,14 +5,10 @@
 import type { AttributionRuleRow } from '../../store/tables/telecom.table.ts';
 import { Attributor } from '../attribution/attribution.ts';
 import type { ParsedCdr } from '../formats/cdr-record.ts';
-import { storableCdr, type StorableRecord } from '../records/telecom-record.ts';
+import { cdrNumbers, storableCdr, type StorableRecord } from '../records/telecom-record.ts';
 
 export const UNATTRIBUTED =
   'no attribution rule matches this record (account code, trunk, username, IP range or DID)';
-
-function numbersOf(record: StorableRecord): string[] {
-  return record.terms.filter((t) => t.kind === 'number').map((t) => t.value);
-}
 
 /** Records by account, and the lines no rule matched. */
 export interface AttributedCdrs {
@@ -46,7 +42,7 @@ export function attributeCdrs(
             dstChannel: c.dstChannel,
             username: c.username,
             sourceIp: c.sourceIp,
-            numbers: attributor!.usesNumbers ? numbersOf(record) : undefined,
+            numbers: attributor!.usesNumbers ? cdrNumbers(record.encoded) : undefined,
           }));
     if (!accountId) {
       rejects.push({ line: c.sourceLine, reason: UNATTRIBUTED });

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { CallDirection, CallDisposition, CdrPlatform, ParsedCdr } from '../formats/cdr-record.ts';
 import { mask, type MaskLevel } from '../../validation/masking.ts';
+import { parseIsoInstant } from './iso-instant.ts';
 import { fastNumber } from './number-normaliser.ts';
 
 export const TELECOM_KINDS = ['cdr', 'connection', 'access', 'traffic'] as const;
@@ -24,13 +25,78 @@ export interface Term {
   value: string;
 }
 
-/** A record ready for the gate: its natural key, its instant, its terms and its compact encoding. */
+/**
+ * A record ready for the gate: its instant and its compact encoding, whose first element is always the natural
+ * key. Its terms are read from the encoding (`visitTerms`), so that a worker thread can take them from the sealed
+ * payload's bytes, and no object is made per term on the ingesting thread.
+ */
 export interface StorableRecord {
-  naturalKey: string;
   /** Epoch milliseconds of the record's instant (start of call/session, access time, period start). */
   at: number;
-  terms: Term[];
   encoded: unknown[];
+}
+
+/** The natural key of an encoded record (the first element of every kind's encoding). */
+export function naturalKeyOf(encoded: unknown[]): string {
+  return encoded[0] as string;
+}
+
+/**
+ * Calls `visit` for each searchable term of an encoded record of `kind`: numbers in E.164 (or as dialled when not
+ * public numbers), usernames in lower case, IPs as given. The one place that says which fields get blind indexes.
+ */
+export function visitTerms(
+  kind: TelecomKind,
+  a: unknown[],
+  visit: (kind: Term['kind'], value: string) => void,
+): void {
+  switch (kind) {
+    case 'cdr': {
+      const caller = a[6] as string;
+      const callee = a[7] as string;
+      if (caller) visit('number', caller);
+      if (callee && callee !== caller) visit('number', callee);
+      if (a[15]) visit('username', (a[15] as string).toLowerCase());
+      if (a[16]) visit('ip', a[16] as string);
+      return;
+    }
+    case 'connection':
+      visit('ip', a[5] as string);
+      if (a[2]) visit('username', (a[2] as string).toLowerCase());
+      return;
+    case 'access':
+      visit('ip', a[3] as string);
+      visit('username', (a[1] as string).toLowerCase());
+      return;
+    case 'traffic':
+      return;
+  }
+}
+
+/**
+ * The fields of each kind's encoding that `naturalKeyOf` and `visitTerms` read: all that a hashing worker decodes
+ * from a segment payload (a test holds the two in step).
+ */
+export const KEY_AND_TERM_FIELDS: Record<TelecomKind, readonly number[]> = {
+  cdr: [0, 6, 7, 15, 16],
+  connection: [0, 2, 5],
+  access: [0, 1, 3],
+  traffic: [0],
+};
+
+/** Most terms `visitTerms` yields for one record of any kind. */
+export const MAX_TERMS_PER_RECORD = 4;
+
+/** The terms of an encoded record, as objects (tests and small paths; the bulk path visits them). */
+export function termsOf(kind: TelecomKind, encoded: unknown[]): Term[] {
+  const terms: Term[] = [];
+  visitTerms(kind, encoded, (k, value) => terms.push({ kind: k, value }));
+  return terms;
+}
+
+/** The caller and callee of an encoded CDR (for attribution by DID). */
+export function cdrNumbers(encoded: unknown[]): string[] {
+  return [encoded[6] as string, encoded[7] as string].filter(Boolean);
 }
 
 // ---- call detail records ----------------------------------------------------------------------------------
@@ -86,27 +152,18 @@ function named<T extends string>(list: readonly T[], v: unknown): T {
 
 /** Normalises a parsed CDR (numbers to E.164 where they are public numbers) into its storable form. */
 export function storableCdr(p: ParsedCdr): StorableRecord {
-  const caller = fastNumber(p.caller);
-  const callee = fastNumber(p.callee);
-  const terms: Term[] = [];
-  if (caller) terms.push({ kind: 'number', value: caller });
-  if (callee && callee !== caller) terms.push({ kind: 'number', value: callee });
-  if (p.username) terms.push({ kind: 'username', value: p.username.toLowerCase() });
-  if (p.sourceIp) terms.push({ kind: 'ip', value: p.sourceIp });
-  const at = Date.parse(p.startedAt);
+  const at = parseIsoInstant(p.startedAt);
   return {
-    naturalKey: p.naturalKey,
     at,
-    terms,
     encoded: [
       p.naturalKey,
       at,
-      p.answeredAt ? Date.parse(p.answeredAt) : null,
-      Date.parse(p.endedAt),
+      p.answeredAt ? parseIsoInstant(p.answeredAt) : null,
+      parseIsoInstant(p.endedAt),
       p.durationSec,
       p.billSec,
-      caller,
-      callee,
+      fastNumber(p.caller),
+      fastNumber(p.callee),
       p.callerName,
       code(DIRECTIONS, p.direction),
       code(DISPOSITIONS, p.disposition),
@@ -302,12 +359,8 @@ export function storableConnection(c: ConnectionInput): StorableRecord {
   const naturalKey = c.sessionId
     ? `session:${c.sessionId}`
     : `content:${c.ip}|${c.portStart ?? ''}|${c.portEnd ?? ''}|${at}|${c.username ?? ''}`;
-  const terms: Term[] = [{ kind: 'ip', value: c.ip }];
-  if (c.username) terms.push({ kind: 'username', value: c.username.toLowerCase() });
   return {
-    naturalKey,
     at,
-    terms,
     encoded: [
       naturalKey,
       c.sessionId ?? null,
@@ -329,12 +382,7 @@ export function storableAccess(a: AccessInput): StorableRecord {
     ? `event:${a.eventId}`
     : `content:${a.system}|${a.user}|${at}|${a.ip}|${a.port ?? ''}|${a.activity}`;
   return {
-    naturalKey,
     at,
-    terms: [
-      { kind: 'ip', value: a.ip },
-      { kind: 'username', value: a.user.toLowerCase() },
-    ],
     encoded: [naturalKey, a.user, at, a.ip, a.port ?? null, a.system, a.activity, a.outcome],
   };
 }
@@ -344,9 +392,7 @@ export function storableTraffic(t: TrafficInput): StorableRecord {
   const at = Date.parse(t.periodStart);
   const naturalKey = `period:${t.service}|${at}|${Date.parse(t.periodEnd)}`;
   return {
-    naturalKey,
     at,
-    terms: [],
     encoded: [naturalKey, at, Date.parse(t.periodEnd), t.service, t.bytesIn, t.bytesOut, t.calls, t.billSec],
   };
 }

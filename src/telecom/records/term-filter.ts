@@ -16,17 +16,17 @@ const HEADER = 2;
 const TERM_BYTES = KEYED_HASH_BYTES;
 
 /**
- * Builds the filter of a segment from term hashes `hashes[i*16 .. i*16+16]` for each listed index. Sized by
- * occurrences, not distinct terms: a repeated term (the account's own DID) sets the same bits again, which only
- * makes the filter sparser than its nominal 1%.
+ * Builds the filter of a segment from its first `count` term hashes, `hashes[i*16 .. i*16+16]` (the segment's
+ * distinct terms; a repeated one would only set the same bits again and make the filter sparser than its nominal
+ * 1 %).
  */
-export function buildTermFilter(hashes: Uint8Array, indexes: ArrayLike<number>): Buffer {
-  const bits = Math.max(64, Math.ceil((indexes.length * BITS_PER_TERM) / 8) * 8);
+export function buildTermFilter(hashes: Uint8Array, count: number): Buffer {
+  const bits = Math.max(64, Math.ceil((count * BITS_PER_TERM) / 8) * 8);
   const out = Buffer.alloc(HEADER + bits / 8);
   out[0] = FORMAT;
   out[1] = PROBES;
-  for (let t = 0; t < indexes.length; t++) {
-    const o = indexes[t]! * TERM_BYTES;
+  for (let t = 0; t < count; t++) {
+    const o = t * TERM_BYTES;
     const h1 = word(hashes, o);
     const h2 = (word(hashes, o + 4) | 1) >>> 0;
     for (let i = 0; i < PROBES; i++) {
