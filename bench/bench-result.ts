@@ -11,4 +11,6 @@ export interface BenchResult {
   ratioMeaning: string;
   target?: string;
   pass?: boolean;
+  /** Each round's figures when the result is the median of several rounds (each with its own baseline). */
+  rounds?: { value: number; baselineValue: number; ratio: number }[];
 }

@@ -25,7 +25,11 @@ const suites: Suite[] = [
   {
     ids: ['P1', 'P2'],
     run: async () =>
-      (await import('./telecom.bench.ts')).run({ records: quick ? 50_000 : 300_000, postgres }),
+      (await import('./telecom.bench.ts')).run({
+        records: quick ? 50_000 : 300_000,
+        rounds: quick ? 1 : 3,
+        postgres,
+      }),
   },
 ];
 const extras: [string, string[]][] = [

@@ -166,9 +166,21 @@ async function postgresBaseline(schema: string, cdrs: ParsedCdr[], warmUp: Parse
   }
 }
 
-/** P1 (SQLite) and P2 (PostgreSQL, when reachable). */
-export async function run(opts: { records?: number; postgres?: boolean } = {}): Promise<BenchResult[]> {
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/**
+ * P1 (SQLite) and P2 (PostgreSQL, when reachable): the median of `rounds` rounds, each a fresh Sigilo measured
+ * against its own baseline right after it. On these shared machines one round of the same code ranged from 120,000
+ * to 180,000 records/s; the median of three says more than any one round, and every round is kept in the JSON.
+ */
+export async function run(
+  opts: { records?: number; postgres?: boolean; rounds?: number } = {},
+): Promise<BenchResult[]> {
   const n = opts.records ?? 200_000;
+  const rounds = opts.rounds ?? 3;
   // Flat strings, as a CSV reader yields them: the generator builds its strings as ropes by concatenation, and
   // whichever side touched them first (Sigilo, which ran first) paid to flatten them for both.
   const cdrs = structuredClone([...generateCdrs({ count: n, seed: 42 })]);
@@ -177,24 +189,35 @@ export async function run(opts: { records?: number; postgres?: boolean } = {}): 
   ]);
   const results: BenchResult[] = [];
   for (const dialect of opts.postgres ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)) {
-    const r = await sigiloIngest(dialect, cdrs, warmUp);
-    const rate = r.stored / r.seconds;
-    const baseRate = n / r.baselineSeconds;
-    const tax = baseRate / rate;
+    const each: { value: number; baselineValue: number; ratio: number }[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const r = await sigiloIngest(dialect, cdrs, warmUp);
+      if (r.stored !== n) throw new Error(`P1/P2 stored ${r.stored} of ${n} records`);
+      const rate = r.stored / r.seconds;
+      const baseRate = n / r.baselineSeconds;
+      each.push({
+        value: Math.round(rate),
+        baselineValue: Math.round(baseRate),
+        ratio: Number((baseRate / rate).toFixed(2)),
+      });
+    }
+    const rate = median(each.map((e) => e.value));
+    const tax = median(each.map((e) => e.ratio));
     results.push({
       id: dialect === 'sqlite' ? 'P1' : 'P2',
-      what: `bulk CDR ingest through the gate, ${dialect} (${n.toLocaleString('en')} records)`,
+      what: `bulk CDR ingest through the gate, ${dialect} (${n.toLocaleString('en')} records, median of ${rounds})`,
       value: Math.round(rate),
       unit: 'records/s',
       baseline:
         dialect === 'sqlite'
           ? 'plaintext prepared INSERT of the same rows, same file'
           : 'plaintext COPY of the same rows, same database',
-      baselineValue: Math.round(baseRate),
-      ratio: Number(tax.toFixed(2)),
+      baselineValue: Math.round(median(each.map((e) => e.baselineValue))),
+      ratio: tax,
       ratioMeaning: 'privacy tax = baseline rate / Sigilo rate',
       target: dialect === 'sqlite' ? '>= 150,000 records/s and tax <= 3' : 'tax <= 3',
       pass: dialect === 'sqlite' ? rate >= 150_000 && tax <= 3 : tax <= 3,
+      rounds: each,
     });
   }
   return results;
