@@ -144,6 +144,10 @@ describe('segment payload scan (what a hashing worker reads)', () => {
       expect(scan).toThrow(/malformed segment payload/);
     }
     expect(() => scanPayload(Buffer.from('[]'), [0])).toThrow(/malformed segment payload/);
+    // A header claiming more records than there are bytes.
+    expect(() => scanPayload(Buffer.from([0xdd, 0xff, 0xff, 0xff, 0xff, 0x91, 0xc0]), [0])).toThrow(
+      /malformed segment payload/,
+    );
     const trailing = Buffer.concat([bytes, Buffer.from([0xc0])]);
     expect(() => scanPayload(trailing, [0]).each(() => undefined)).toThrow(/malformed segment payload/);
     // A field the scan must decode that is not a scalar.

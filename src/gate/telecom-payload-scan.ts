@@ -18,6 +18,8 @@ export function scanPayload(bytes: Buffer, wanted: readonly number[]): ScannedPa
   for (const i of wanted) isWanted[i] = true;
   const top = new Reader(bytes as Utf8Buffer, 0);
   const count = top.arrayLength();
+  // Every record takes at least one byte: a count beyond that is a corrupt header, not an allocation to make.
+  if (count > bytes.length - top.offset) throw new Error('malformed segment payload: record count');
   return {
     count,
     each: (visit) => {
