@@ -2,8 +2,8 @@
  * The `sigilo` command line: init, serve, tokens, policy, keys, audit, import. `npm start` is `sigilo serve`.
  * Errors print their code and message (never personal data, by the SigiloError rule) and exit with 1.
  */
+import './supported-node.ts';
 import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { isSigiloError } from '../errors.ts';
 import { createCliContext, type CliIo } from './cli-context.ts';
@@ -72,7 +72,7 @@ function isMain(): boolean {
   const entry = process.argv[1];
   if (!entry) return false;
   try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+    return realpathSync(entry) === realpathSync(import.meta.filename);
   } catch {
     return false;
   }

@@ -1,7 +1,6 @@
 /** Reads policy documents (YAML or JSON) and turns every problem into a SigiloError that names the path. */
 import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import path, { extname } from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import { SigiloError } from '../errors.ts';
@@ -119,7 +118,7 @@ export function loadPolicyFile(file: string): Policy {
   return parsePolicyText(text, format);
 }
 
-const DEFAULT_POLICY_FILE = fileURLToPath(new URL('./default-policy.yaml', import.meta.url));
+const DEFAULT_POLICY_FILE = path.join(import.meta.dirname, 'default-policy.yaml');
 let defaultPolicy: Policy | undefined;
 
 /** The seed policy shipped with Sigilo (`default-policy.yaml`), parsed once. */

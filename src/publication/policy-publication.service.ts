@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { SigiloError } from '../errors.ts';
 import { parsePolicy } from '../policy/policy.loader.ts';
 import type { Policy } from '../policy/policy.schema.ts';
@@ -51,7 +51,7 @@ export class PolicyPublication {
         version: policy.version,
         effectiveDate: policy.effectiveDate,
         document,
-        documentHash: createHash('sha256').update(document).digest('hex'),
+        documentHash: hash('sha256', document, 'hex'),
         publishedAt: this.now().toISOString(),
         publishedBy,
       });

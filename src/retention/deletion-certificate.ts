@@ -4,7 +4,7 @@
  * policy version, with a readable Portuguese summary, signed with Sigilo's Ed25519 key. The signature covers the
  * canonical JSON bytes, which are stored verbatim so verification never depends on re-serialisation.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { verifyEd25519 } from '../crypto/signing.ts';
 import type { RetentionRule } from '../policy/policy.schema.ts';
 
@@ -80,12 +80,12 @@ function sortKeys(value: unknown): unknown {
 /** SHA-256 (hex) of ids sorted and joined by newlines: the digest of one deletion batch. */
 export function digestIds(ids: Iterable<string>): string {
   const sorted = [...ids].sort();
-  return createHash('sha256').update(sorted.join('\n'), 'utf8').digest('hex');
+  return hash('sha256', sorted.join('\n'), 'hex');
 }
 
 /** SHA-256 (hex) of batch digests joined by newlines, in commit order. */
 export function rootDigest(batchDigests: readonly string[]): string {
-  return createHash('sha256').update(batchDigests.join('\n'), 'utf8').digest('hex');
+  return hash('sha256', batchDigests.join('\n'), 'hex');
 }
 
 function message(canonical: string): Buffer {

@@ -3,7 +3,7 @@
  * stored only as a SHA-256 hash with the role they grant, an expiry and a revocation mark. Tokens are not personal
  * data, so they do not pass the gate; creating and revoking them goes to the application log (never the token).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { randomToken } from '../crypto/random.ts';
 import { SigiloError } from '../errors.ts';
@@ -153,7 +153,7 @@ export function looksLikeStaffToken(value: string): boolean {
 }
 
 function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return hash('sha256', token, 'hex');
 }
 
 function toInfo(row: StaffTokenRow): StaffTokenInfo {

@@ -2,12 +2,12 @@
  * Platform-neutral pieces every reader uses: natural keys, disposition and direction mapping, and the row
  * checks whose failure reasons name fields but never carry their values.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { CallDirection, CallDisposition } from './cdr-record.ts';
 
 /** 'sha256:<hex>' of a record's source text, the natural key when the platform wrote no id. */
 export function sourceHashKey(source: string): string {
-  return 'sha256:' + createHash('sha256').update(source).digest('hex');
+  return 'sha256:' + hash('sha256', source, 'hex');
 }
 
 /** null for '' (platforms write empty strings for absent values). */
