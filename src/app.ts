@@ -31,6 +31,7 @@ import { registerRecordingRetention } from './recordings/recordings.retention-ta
 import { registerTelecomRetention } from './telecom/telecom.retention-targets.ts';
 import { AttributionRuleRepository } from './telecom/attribution/attribution.ts';
 import { RecordIngestService } from './telecom/ingest/record-ingest.service.ts';
+import { TelecomPreparer } from './telecom/sealing/telecom-prepare.pool.ts';
 import { RecordQueryService } from './telecom/query/record-query.service.ts';
 import { migrateToLatest, openPostgresStore, openSqliteStore, type Store } from './store/store.ts';
 
@@ -157,7 +158,6 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       accessLog: writer,
       policy: () => policies.policy(),
       now,
-      ingestWorkers: config.ingestWorkers,
     });
     const retention = createRetention({
       store,
@@ -172,6 +172,11 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
     const blobs = options.blobStore ?? (await openBlobStore(config.recordings.store, now));
     registerRecordingRetention(retention.registry, blobs);
     registerTelecomRetention(retention.registry);
+    const telecomIngest = new RecordIngestService(
+      gate,
+      store,
+      new TelecomPreparer(keyring, config.ingestWorkers),
+    );
     return {
       store,
       gate,
@@ -190,7 +195,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
         invoices: new InvoiceService(),
         tickets: new TicketService(now),
         credentials: new CredentialService(),
-        telecomIngest: new RecordIngestService(gate, store),
+        telecomIngest,
         recordings: new RecordingService({ gate, blobs, maxBytes: config.recordings.maxBytes, now }),
         telecomQuery: new RecordQueryService(),
         attributionRules: new AttributionRuleRepository(),
@@ -198,7 +203,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       retention,
       now,
       close: async () => {
-        await gate.close();
+        await telecomIngest.close();
         await store.close();
       },
     };

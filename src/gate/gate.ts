@@ -23,7 +23,6 @@ import type { Store, StoreDialect, Tx } from '../store/store.ts';
 import { mask, maskAddress, type MaskLevel } from '../validation/masking.ts';
 import type { PostalAddress } from '../validation/address.ts';
 import type { AccessContext } from './access-context.ts';
-import { TelecomPreparer } from './telecom-prepare.pool.ts';
 import { openField, sealedKeyVersion, sealField, type FieldAddress } from './sealed-field.cipher.ts';
 import {
   SEALED_TABLES,
@@ -41,8 +40,6 @@ export interface GateDeps {
   /** The published policy in force (swapped atomically when a new version is published). */
   policy: () => Policy;
   now: () => Date;
-  /** Worker threads preparing bulk CDR imports (0: in the calling thread). */
-  ingestWorkers?: number;
 }
 
 /** A row as the gate returns it: plain columns, opened (and masked) sealed fields, and the masking applied. */
@@ -143,22 +140,7 @@ export function kernelOf(session: GateSession): GateKernel {
 
 /** Builds sessions; one `run` is one transaction. */
 export class Gate {
-  private preparer: TelecomPreparer | null = null;
-
   constructor(private readonly deps: GateDeps) {}
-
-  /**
-   * The worker threads that prepare bulk CDR imports (hashing and encoding, no data key) before `run` stores
-   * them; created on first use, stopped by `close`.
-   */
-  telecomPreparer(): TelecomPreparer {
-    return (this.preparer ??= new TelecomPreparer(this.deps.keyring, this.deps.ingestWorkers ?? 0));
-  }
-
-  async close(): Promise<void> {
-    await this.preparer?.close();
-    this.preparer = null;
-  }
 
   /** The policy version the gate enforces right now. */
   get policyVersion(): number {

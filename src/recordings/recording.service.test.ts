@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sigilo } from '../app.ts';
 import type { ChainedEntry } from '../access-log/access-log.entry.ts';
 import { isSigiloError, type ErrorCode, type SigiloError } from '../errors.ts';
-import { beginRecording } from '../gate/recordings.gate.ts';
+import { beginRecording } from './sealing/recordings.gate.ts';
 import { createTestSigilo, ctx, SAMPLE, type TestClock } from '../../test/support/sigilo.ts';
 import { DIALECTS } from '../../test/support/stores.ts';
 import type { BlobStore } from './blob-store.ts';

@@ -20,12 +20,12 @@ import {
   reportRecordingFailure,
   type RecordingView,
   type SealedUpload,
-} from '../gate/recordings.gate.ts';
+} from './sealing/recordings.gate.ts';
 import { SOURCES, type Source } from '../services/provenance.ts';
 import type { BlobStore } from './blob-store.ts';
 import { abandonedUploadIds, expiredRecordingIds } from './recording.repository.ts';
 
-export type { RecordingView } from '../gate/recordings.gate.ts';
+export type { RecordingView } from './sealing/recordings.gate.ts';
 
 /** Media types a recording may be stored as; served back verbatim, so nothing a browser would render. */
 export const RECORDING_CONTENT_TYPE = /^(audio\/[a-z0-9][a-z0-9.+-]{0,63}|application\/octet-stream)$/;

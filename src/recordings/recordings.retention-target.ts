@@ -6,7 +6,7 @@
  * say), since the row references it.
  */
 import type { GateSession } from '../gate/gate.ts';
-import { deleteRecording } from '../gate/recordings.gate.ts';
+import { deleteRecording } from './sealing/recordings.gate.ts';
 import type { RetentionRule } from '../policy/policy.schema.ts';
 import type {
   DeleteResult,

@@ -24,7 +24,7 @@ import {
   type AnchoredFetch,
 } from '../retention/targets/anchored-scan.ts';
 import type { GateSession } from '../gate/gate.ts';
-import { deleteTelecomDay, deleteTelecomSegments } from '../gate/telecom-records.gate.ts';
+import { deleteTelecomDay, deleteTelecomSegments } from './sealing/telecom-records.gate.ts';
 import type { RetentionRule } from '../policy/policy.schema.ts';
 import type { Tx } from '../store/store.ts';
 import { KIND_CATEGORY, type TelecomKind } from './records/telecom-record.ts';

@@ -70,7 +70,7 @@ export async function createTestSigilo(
     },
     cleanup: async () => {
       for (const s of opened) await s.close().catch(() => undefined);
-      await sigilo.gate.close(); // ingest worker threads; the store is closed below
+      await sigilo.services.telecomIngest.close(); // ingest worker threads; the store is closed below
       await t.cleanup();
     },
   };

@@ -3,7 +3,7 @@
  * exactly what preparing everything in one thread gives, including the records dropped as repeats in the batch.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { TelecomPreparer } from '../../src/gate/telecom-prepare.pool.ts';
+import { TelecomPreparer } from '../../src/telecom/sealing/telecom-prepare.pool.ts';
 import { generateCdrs } from '../../src/telecom/synthetic/synthetic-cdr.ts';
 import { createTestSigilo } from '../support/sigilo.ts';
 

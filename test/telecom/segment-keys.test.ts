@@ -7,8 +7,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Sigilo } from '../../src/app.ts';
 import { sealField } from '../../src/gate/sealed-field.cipher.ts';
-import { deleteTelecomSegments, storeTelecomRecords } from '../../src/gate/telecom-records.gate.ts';
-import { telecomHashers, termId } from '../../src/gate/telecom-prepare.ts';
+import {
+  deleteTelecomSegments,
+  storeTelecomRecords,
+} from '../../src/telecom/sealing/telecom-records.gate.ts';
+import { telecomHashers, termId } from '../../src/telecom/sealing/telecom-prepare.ts';
 import type { ParsedCdr, ParseOutcome } from '../../src/telecom/formats/cdr-record.ts';
 import { storableCdr, type CallRecord } from '../../src/telecom/records/telecom-record.ts';
 import { buildTermFilter, mayHoldTerm } from '../../src/telecom/records/term-filter.ts';

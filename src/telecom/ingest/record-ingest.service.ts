@@ -6,12 +6,12 @@
 import { SigiloError } from '../../errors.ts';
 import type { AccessContext } from '../../gate/access-context.ts';
 import type { Gate } from '../../gate/gate.ts';
-import type { PreparedCdrBatch } from '../../gate/telecom-prepare.pool.ts';
+import type { PreparedCdrBatch, TelecomPreparer } from '../sealing/telecom-prepare.pool.ts';
 import {
   storePreparedTelecom,
   storeTelecomRecords,
   type AccountBatch,
-} from '../../gate/telecom-records.gate.ts';
+} from '../sealing/telecom-records.gate.ts';
 import type { Store } from '../../store/store.ts';
 import { AttributionRuleRepository, Attributor, type AttributionFacts } from '../attribution/attribution.ts';
 import type { ParsedCdr, ParseOutcome } from '../formats/cdr-record.ts';
@@ -71,7 +71,14 @@ export class RecordIngestService {
   constructor(
     private readonly gate: Gate,
     private readonly store: Store,
+    /** Worker threads that hash bulk CDR batches (no data key) while the previous batch is stored. */
+    private readonly preparer: TelecomPreparer,
   ) {}
+
+  /** Stops the preparing worker threads. */
+  close(): Promise<void> {
+    return this.preparer.close();
+  }
 
   /**
    * Ingests CDRs read by one of the file readers. Batches are prepared (attribution, normalisation, keyed
@@ -101,7 +108,7 @@ export class RecordIngestService {
     const target = options.accountId
       ? { accountId: options.accountId }
       : { rules: await this.rules.list(this.store.db) };
-    const preparer = this.gate.telecomPreparer();
+    const preparer = this.preparer;
     const batchSize = options.batchSize ?? DEFAULT_BATCH;
     const inFlight: Promise<PreparedCdrBatch>[] = [];
     const store = async (batch: PreparedCdrBatch): Promise<void> => {

@@ -5,7 +5,7 @@
  */
 import { SigiloError } from '../../errors.ts';
 import type { GateSession } from '../../gate/gate.ts';
-import { readTelecomRecords, type TelecomQuery } from '../../gate/telecom-records.gate.ts';
+import { readTelecomRecords, type TelecomQuery } from '../sealing/telecom-records.gate.ts';
 import { normaliseIp } from '../../validation/ip.ts';
 import { normalisePhone } from '../../validation/phone.ts';
 import { fastNumber } from '../records/number-normaliser.ts';

@@ -13,10 +13,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { v7 as uuidv7 } from 'uuid';
-import { SigiloError, isSigiloError } from '../errors.ts';
-import type { Operation } from '../policy/policy.evaluate.ts';
-import type { RecordingRow } from '../store/tables/recording.table.ts';
-import { kernelOf, type CategoryDecision, type GateKernel, type GateSession } from './gate.ts';
+import { SigiloError, isSigiloError } from '../../errors.ts';
+import type { Operation } from '../../policy/policy.evaluate.ts';
+import type { RecordingRow } from '../../store/tables/recording.table.ts';
+import { kernelOf, type CategoryDecision, type GateKernel, type GateSession } from '../../gate/gate.ts';
 import {
   RECORDING_CHUNK_BYTES,
   RecordingOpener,

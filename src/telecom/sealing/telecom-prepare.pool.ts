@@ -7,10 +7,10 @@
  * hashes too.
  */
 import { Worker } from 'node:worker_threads';
-import type { Keyring } from '../keys/keyring.ts';
-import type { AttributionRuleRow } from '../store/tables/telecom.table.ts';
-import { attributeCdrs } from '../telecom/ingest/cdr-attribution.ts';
-import type { ParsedCdr } from '../telecom/formats/cdr-record.ts';
+import type { Keyring } from '../../keys/keyring.ts';
+import type { AttributionRuleRow } from '../../store/tables/telecom.table.ts';
+import { attributeCdrs } from '../ingest/cdr-attribution.ts';
+import type { ParsedCdr } from '../formats/cdr-record.ts';
 import {
   hashHere,
   prepareAccounts,

@@ -7,9 +7,9 @@
  * and inserts.
  */
 import { Packr } from 'msgpackr';
-import { KEYED_HASH_BYTES, type KeyedHasher } from '../crypto/keyed-hash.ts';
-import type { Keyring } from '../keys/keyring.ts';
-import { KeySet } from '../telecom/records/key-set.ts';
+import { KEYED_HASH_BYTES, type KeyedHasher } from '../../crypto/keyed-hash.ts';
+import type { Keyring } from '../../keys/keyring.ts';
+import { KeySet } from '../records/key-set.ts';
 import {
   MAX_TERMS_PER_RECORD,
   naturalKeyOf,
@@ -17,8 +17,8 @@ import {
   type StorableRecord,
   type TelecomKind,
   type Term,
-} from '../telecom/records/telecom-record.ts';
-import { buildTermFilter } from '../telecom/records/term-filter.ts';
+} from '../records/telecom-record.ts';
+import { buildTermFilter } from '../records/term-filter.ts';
 
 /** Most records sealed together; bounds the memory of one segment when it is read back. */
 export const SEGMENT_MAX = 2000;

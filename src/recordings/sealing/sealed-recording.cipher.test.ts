@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { isSigiloError } from '../errors.ts';
+import { isSigiloError } from '../../errors.ts';
 import {
   RECORDING_CHUNK_BYTES,
   RECORDING_HEADER_BYTES,

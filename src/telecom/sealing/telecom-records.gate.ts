@@ -6,8 +6,8 @@
  * transaction as the rows; reads and searches open only the segments they need.
  */
 import { v7 as uuidv7 } from 'uuid';
-import { SigiloError } from '../errors.ts';
-import type { Operation } from '../policy/policy.evaluate.ts';
+import { SigiloError } from '../../errors.ts';
+import type { Operation } from '../../policy/policy.evaluate.ts';
 import {
   KIND_CATEGORY,
   decodeRecord,
@@ -17,12 +17,12 @@ import {
   type TelecomKind,
   type TelecomRecord,
   type Term,
-} from '../telecom/records/telecom-record.ts';
-import type { GateSession } from './gate.ts';
-import { kernelOf, type CategoryDecision, type GateKernel } from './gate.ts';
-import { openField, sealedKeyVersion, sealField } from './sealed-field.cipher.ts';
-import { KeySet } from '../telecom/records/key-set.ts';
-import { mayHoldTerm } from '../telecom/records/term-filter.ts';
+} from '../records/telecom-record.ts';
+import type { GateSession } from '../../gate/gate.ts';
+import { kernelOf, type CategoryDecision, type GateKernel } from '../../gate/gate.ts';
+import { openField, sealedKeyVersion, sealField } from '../../gate/sealed-field.cipher.ts';
+import { KeySet } from '../records/key-set.ts';
+import { mayHoldTerm } from '../records/term-filter.ts';
 import { closeKeyGroup, KEY_SCHEME_BLAKE3, openKeyGroup, retireKeyGroups } from './telecom-key-groups.ts';
 import {
   decodePayload,
@@ -45,7 +45,7 @@ export interface AccountBatch {
 
 /**
  * Seals and stores telecom records prepared in this thread (HTTP batches, small imports); see
- * storePreparedTelecom. Bulk imports prepare on worker threads instead (Gate.telecomPreparer).
+ * storePreparedTelecom. Bulk imports prepare on worker threads instead (TelecomPreparer).
  */
 export async function storeTelecomRecords(
   session: GateSession,

@@ -14,10 +14,10 @@
  * Only the gate imports this file (lint: gate/sealed-*); it never decides who may read, only how.
  */
 import { Transform, type TransformCallback } from 'node:stream';
-import { aesGcmDecrypt, aesGcmEncrypt, KEY_BYTES, NONCE_BYTES, TAG_BYTES } from '../crypto/aead.ts';
-import { hkdfSha256 } from '../crypto/hkdf.ts';
-import { randomBytes } from '../crypto/random.ts';
-import { SigiloError } from '../errors.ts';
+import { aesGcmDecrypt, aesGcmEncrypt, KEY_BYTES, NONCE_BYTES, TAG_BYTES } from '../../crypto/aead.ts';
+import { hkdfSha256 } from '../../crypto/hkdf.ts';
+import { randomBytes } from '../../crypto/random.ts';
+import { SigiloError } from '../../errors.ts';
 
 const MAGIC = Buffer.from('SGRC', 'ascii');
 const FORMAT_V1 = 1;

@@ -6,9 +6,9 @@
  * commit, so a rolled-back batch never makes records look stored.
  */
 import { randomUUID } from 'node:crypto';
-import type { Keyring } from '../keys/keyring.ts';
-import { KeySet } from '../telecom/records/key-set.ts';
-import type { GateKernel } from './gate.ts';
+import type { Keyring } from '../../keys/keyring.ts';
+import { KeySet } from '../records/key-set.ts';
+import type { GateKernel } from '../../gate/gate.ts';
 import { RECORD_KEY_BYTES } from './telecom-prepare.ts';
 
 /** `record_keys` byte 0: keyed BLAKE3 (current) or HMAC-SHA-256 (segments stored before 2026-11-26T1800). */

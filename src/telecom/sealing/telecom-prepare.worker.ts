@@ -5,8 +5,8 @@
  * `hashSegment` computes in the calling thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createKeyedHasher } from '../crypto/keyed-hash.ts';
-import { KEY_AND_TERM_FIELDS } from '../telecom/records/telecom-record.ts';
+import { createKeyedHasher } from '../../crypto/keyed-hash.ts';
+import { KEY_AND_TERM_FIELDS } from '../records/telecom-record.ts';
 import { scanPayload } from './telecom-payload-scan.ts';
 import { hashSegment, type TelecomHashers } from './telecom-prepare.ts';
 import type { HashRequest, HashResponse, HashWorkerData } from './telecom-prepare.pool.ts';

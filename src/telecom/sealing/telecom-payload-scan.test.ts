@@ -1,7 +1,7 @@
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { createKeyedHasher } from '../crypto/keyed-hash.ts';
-import { generateCdrs } from '../telecom/synthetic/synthetic-cdr.ts';
+import { createKeyedHasher } from '../../crypto/keyed-hash.ts';
+import { generateCdrs } from '../synthetic/synthetic-cdr.ts';
 import {
   KEY_AND_TERM_FIELDS,
   storableAccess,
@@ -11,7 +11,7 @@ import {
   termsOf,
   TELECOM_KINDS,
   type TelecomKind,
-} from '../telecom/records/telecom-record.ts';
+} from '../records/telecom-record.ts';
 import { scanPayload } from './telecom-payload-scan.ts';
 import { eachOf, encodePayload, hashSegment, type TelecomHashers } from './telecom-prepare.ts';
 
