@@ -64,6 +64,10 @@ export const ERROR_CODES = {
   KEY_FILE_MISSING: { status: 500, meaning: 'The master key file does not exist; run `sigilo init`.' },
   KEY_FILE_INSECURE: { status: 500, meaning: 'The master key file is readable or writable by other users.' },
   KEY_FILE_INVALID: { status: 500, meaning: 'The master key file cannot be parsed.' },
+  DATA_DIR_INSECURE: {
+    status: 500,
+    meaning: 'The data directory (or the key file\'s directory) is writable by group or others.',
+  },
   KEY_NOT_FOUND: {
     status: 500,
     meaning: 'A wrapped key refers to a master-key version the key provider does not have.',

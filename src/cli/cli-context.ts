@@ -5,6 +5,7 @@ import { openSigilo, type Sigilo } from '../app.ts';
 import { loadConfig, type SigiloConfig } from '../config/config.ts';
 import { createLogger } from '../http/logger.ts';
 import { StaffTokenService } from '../tokens/staff-token.service.ts';
+import { assertPrivateDirectories } from './preflight.ts';
 
 export interface CliIo {
   out: Writable;
@@ -39,7 +40,9 @@ export function createCliContext(io: CliIo, globals: () => { dataDir?: string })
       return loadConfig(io.env, { ...(dataDir ? { SIGILO_DATA_DIR: dataDir } : {}), ...overrides });
     },
     withSigilo: async (work, overrides) => {
-      const sigilo = await openSigilo(ctx.config(overrides));
+      const config = ctx.config(overrides);
+      assertPrivateDirectories(config);
+      const sigilo = await openSigilo(config);
       try {
         return await work(sigilo);
       } finally {

@@ -1,69 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Capture, cli, installation, modeOf, TOKEN, waitFor, walk } from '../../test/support/cli.ts';
 import { ctx as accessCtx, SAMPLE } from '../../test/support/sigilo.ts';
 import { DIALECTS } from '../../test/support/stores.ts';
 import { openSigilo } from '../app.ts';
 import { loadConfig } from '../config/config.ts';
 import { StaffTokenService } from '../tokens/staff-token.service.ts';
 import { runCli } from './main.ts';
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: string, cb: () => void): void {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
-/** An environment for one isolated installation: a temp data dir, and on PostgreSQL a fresh schema. */
-async function installation(
-  dialect: string,
-): Promise<{ env: NodeJS.ProcessEnv; dir: string; cleanup: () => Promise<void> }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigilo-cli-'));
-  const env: NodeJS.ProcessEnv = { SIGILO_DATA_DIR: path.join(dir, 'data'), SIGILO_LOG_LEVEL: 'info' };
-  let drop = async () => {};
-  if (dialect === 'postgres') {
-    const url = inject('postgresUrl')!;
-    const schema = `cli_${randomBytes(5).toString('hex')}`;
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    await c.query(`create schema ${schema}`);
-    await c.end();
-    env.SIGILO_DATABASE_URL = `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-    drop = async () => {
-      const d = new pg.Client({ connectionString: url });
-      await d.connect();
-      await d.query(`drop schema ${schema} cascade`);
-      await d.end();
-    };
-  }
-  return {
-    env,
-    dir,
-    cleanup: async () => {
-      await drop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function cli(
-  env: NodeJS.ProcessEnv,
-  ...argv: string[]
-): Promise<{ code: number; out: string; err: string }> {
-  const out = new Capture();
-  const err = new Capture();
-  const code = await runCli(argv, { out, err, env });
-  return { code, out: out.text, err: err.text };
-}
-
-const TOKEN = /sgl_[A-Za-z0-9_-]{43}/;
 
 describe.each(DIALECTS)('sigilo CLI on %s', (dialect) => {
   let inst: Awaited<ReturnType<typeof installation>>;
@@ -250,44 +197,190 @@ describe('sigilo CLI without a store', () => {
       env,
       signal: stop2.signal,
     });
-    await waitFor(() => /listening on/.exec(out2.text)?.[0]);
+    const url2 = await waitFor(() => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out2.text)?.[1]);
     expect(out2.text).not.toMatch(TOKEN);
+
+    // The first token is lost: an operator on the server mints a new admin token with the data directory
+    // (docs/operations.md, "Recovering admin access"), while the server runs.
+    const recovered = await cli(
+      env,
+      'tokens',
+      'create',
+      '--role',
+      'admin',
+      '--label',
+      'recuperação de acesso',
+    );
+    expect(recovered.code).toBe(0);
+    const adminAgain = TOKEN.exec(recovered.out)![0];
+    const me2 = await fetch(`${url2}/v1/me`, { headers: { authorization: `Bearer ${adminAgain}` } });
+    expect(await me2.json()).toMatchObject({ role: 'admin' });
     stop2.abort();
     expect(await running2).toBe(0);
   });
 
-  it('`npm start` (tsx src/cli/main.ts serve) runs as a real process and stops on SIGTERM', async () => {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      SIGILO_DATA_DIR: path.join(dir, 'process'),
-      SIGILO_HTTP_PORT: '0',
-      SIGILO_LOG_LEVEL: 'warn',
-    };
-    delete env.SIGILO_DATABASE_URL;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let text = '';
-    child.stdout.on('data', (c: Buffer) => (text += c.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    try {
-      const url = await waitFor(() => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1], 20_000);
-      expect((await fetch(`${url}/healthz`)).status).toBe(200);
-      expect(text).toMatch(TOKEN);
-    } finally {
-      child.kill('SIGTERM');
-    }
-    expect(await exited).toBe(0);
-  });
+  it.each([
+    { how: '`npm start`', command: 'npm', args: ['start'], signal: 'SIGTERM' as const },
+    {
+      how: '`bin/sigilo.js serve` (npx sigilo)',
+      command: process.execPath,
+      args: ['bin/sigilo.js', 'serve'],
+      signal: 'SIGINT' as const,
+    },
+  ])(
+    '$how stops on $signal sent to the PID the operator sees: the request in flight completes, the process tree is gone, the log says so',
+    async ({ command, args, signal }) => {
+      const dataDir = path.join(dir, `process-${signal}`);
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        SIGILO_DATA_DIR: dataDir,
+        SIGILO_HTTP_PORT: '0',
+        SIGILO_LOG_LEVEL: 'info',
+        SIGILO_SHUTDOWN_GRACE_SECONDS: '20',
+      };
+      delete env.SIGILO_DATABASE_URL;
+      const server = startProcess(command, args, env);
+      let tree: number[] = [];
+      try {
+        const url = await waitFor(
+          () => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(server.out())?.[1],
+          60_000,
+        );
+        // The banner after the URL may come in a later chunk of the pipe.
+        const admin = await waitFor(() => TOKEN.exec(server.out())?.[0]);
+        tree = [server.child.pid!, ...descendants(server.child.pid!)];
+        expect(tree.length).toBeGreaterThan(1);
+
+        // Headers are in (the server answered 100 Continue, so the request is routed), half the body is not.
+        const inFlight = slowPost(`${url}/v1/tokens`, admin, { role: 'support_agent', label: 'em voo' });
+        await inFlight.routed;
+        process.kill(server.child.pid!, signal);
+        await waitFor(() => (server.err().includes('"msg":"shutting down"') ? true : undefined), 30_000);
+        inFlight.finish();
+        const answer = await inFlight.response;
+        expect(answer.status).toBe(201);
+        expect(answer.body).toMatch(TOKEN);
+
+        expect(await server.exited).toEqual({ code: 0, signal: null });
+        const stoppedAt = Date.now();
+        // tsx's esbuild service ends when its parent's pipe closes, a moment after the parent.
+        const survivors = await waitFor(() => {
+          const left = tree.filter(alive);
+          return left.length === 0 || Date.now() - stoppedAt > 10_000 ? left : undefined;
+        }, 15_000);
+        expect(survivors.map(commandOf)).toEqual([]);
+        const log = server
+          .err()
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as { msg: string; event?: string; signal?: string });
+        const messages = log.map((l) => l.msg);
+        expect(messages).toContain('shutting down');
+        expect(messages.indexOf('stopped')).toBeGreaterThan(messages.indexOf('request completed'));
+        expect(log.find((l) => l.event === 'server.shutting_down')?.signal).toBe(signal);
+        expect(log.some((l) => l.event === 'server.drain_timeout')).toBe(false);
+        expect(server.err()).not.toContain(admin);
+
+        // The process ran with umask 077: everything it created is private.
+        for (const f of walk(dataDir))
+          expect(modeOf(f), f).toBe(fs.statSync(f).isDirectory() ? 0o700 : 0o600);
+      } finally {
+        // A failed run must not leave servers behind.
+        for (const pid of tree) if (alive(pid)) process.kill(pid, 'SIGKILL');
+        if (server.child.exitCode === null) server.child.kill('SIGKILL');
+      }
+    },
+    120_000,
+  );
 });
 
-async function waitFor<T>(probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 25));
+interface RunningProcess {
+  child: ChildProcess;
+  out(): string;
+  err(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv): RunningProcess {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, out: () => out, err: () => err, exited };
+}
+
+/** Every process below `pid`, from the process table. */
+function descendants(pid: number): number[] {
+  const table = execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length) {
+    const parent = queue.shift()!;
+    for (const [p, pp] of table) {
+      if (pp !== parent) continue;
+      found.push(p);
+      queue.push(p);
+    }
   }
+  return found;
+}
+
+function commandOf(pid: number): string {
+  try {
+    return `${pid} ${execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).trim()}`;
+  } catch {
+    return `${pid} (gone)`;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A POST whose body is held back after the headers; `routed` resolves once the server sent 100 Continue. */
+function slowPost(
+  url: string,
+  token: string,
+  json: unknown,
+): { routed: Promise<void>; finish(): void; response: Promise<{ status: number; body: string }> } {
+  const body = JSON.stringify(json);
+  // A keep-alive client that never closes: the server must end the idle connection itself.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const req = http.request(url, {
+    method: 'POST',
+    agent,
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      expect: '100-continue',
+    },
+  });
+  const routed = new Promise<void>((resolve) =>
+    req.once('continue', () => {
+      req.write(body.slice(0, 5));
+      resolve();
+    }),
+  );
+  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    req.once('error', reject);
+    req.once('response', (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+  });
+  return { routed, finish: () => req.end(body.slice(5)), response };
 }

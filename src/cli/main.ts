@@ -6,6 +6,7 @@ import './supported-node.ts';
 import { realpathSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isSigiloError } from '../errors.ts';
+import { PRIVATE_UMASK } from '../config/private-files.ts';
 import { createCliContext, type CliIo } from './cli-context.ts';
 import { registerAuditCommand } from './commands/audit.command.ts';
 import { registerHoldsCommands } from './commands/holds.command.ts';
@@ -79,5 +80,7 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
+  // Nothing this process creates (database, -wal/-shm, key, journal, backups, reports) is for group or others.
+  process.umask(PRIVATE_UMASK);
   process.exitCode = await runCli(process.argv.slice(2));
 }

@@ -33,6 +33,7 @@ const EnvSchema = z.object({
     .min(1024)
     .default(10 * 1024 * 1024),
   SIGILO_TRUST_PROXY: bool.default(false),
+  SIGILO_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(10),
   SIGILO_OIDC_ISSUER: z.string().url().optional(),
   SIGILO_OIDC_AUDIENCE: z.string().min(1).optional(),
   SIGILO_OIDC_JWKS_URL: z.string().url().optional(),
@@ -80,6 +81,8 @@ export interface SigiloConfig {
     readonly insecureHttp: boolean;
     readonly bodyLimitBytes: number;
     readonly trustProxy: boolean;
+    /** On SIGTERM/SIGINT, how long in-flight requests may run before their connections are closed. */
+    readonly shutdownGraceSeconds: number;
   };
   readonly oidc: {
     readonly issuer: string;
@@ -135,6 +138,17 @@ export function loadConfig(
       'invalid configuration: SIGILO_TLS_CERT_FILE and SIGILO_TLS_KEY_FILE go together',
       {
         issues: [{ variable: 'SIGILO_TLS_KEY_FILE', problem: 'set both or neither' }],
+      },
+    );
+  }
+  if (e.SIGILO_DATABASE_URL && e.SIGILO_PG_SSLMODE === 'verify-full' && !e.SIGILO_PG_CA_FILE) {
+    throw new SigiloError(
+      'CONFIG_INVALID',
+      'invalid configuration: SIGILO_PG_CA_FILE is required with SIGILO_PG_SSLMODE=verify-full',
+      {
+        issues: [
+          { variable: 'SIGILO_PG_CA_FILE', problem: 'required when SIGILO_PG_SSLMODE is verify-full' },
+        ],
       },
     );
   }
@@ -194,6 +208,7 @@ export function loadConfig(
       insecureHttp: e.SIGILO_INSECURE_HTTP,
       bodyLimitBytes: e.SIGILO_BODY_LIMIT_BYTES,
       trustProxy: e.SIGILO_TRUST_PROXY,
+      shutdownGraceSeconds: e.SIGILO_SHUTDOWN_GRACE_SECONDS,
     },
     oidc,
     logLevel: e.SIGILO_LOG_LEVEL,

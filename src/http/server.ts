@@ -40,6 +40,11 @@ export interface RunningServer {
   url: string;
   docsUrl: string;
   close(): Promise<void>;
+  /**
+   * Stops accepting connections and waits for in-flight requests; after `graceMs` the connections still open are
+   * closed. Resolves once the server is closed, with whether any connection had to be cut.
+   */
+  drain(graceMs: number): Promise<{ forced: boolean }>;
 }
 
 /** Builds the app and listens on the configured address (after the plain-HTTP check). */
@@ -55,5 +60,32 @@ export async function startServer(
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
   const url = `${config.http.tls ? 'https' : 'http'}://${host}:${port}`;
-  return { app, url, docsUrl: `${url}/docs`, close: () => app.close() };
+  return {
+    app,
+    url,
+    docsUrl: `${url}/docs`,
+    close: () => app.close(),
+    drain: (graceMs) => drain(app, graceMs),
+  };
+}
+
+async function drain(app: SigiloApp, graceMs: number): Promise<{ forced: boolean }> {
+  // Fastify's close stops listening, ends idle keep-alive connections and answers new requests on busy ones with
+  // 503; the requests already in progress run to completion. A keep-alive connection whose request completes
+  // becomes idle and is ended too, instead of being held open by its client until the grace period is over.
+  const closed = app.close();
+  const idle = setInterval(() => app.server.closeIdleConnections(), 100);
+  let timer: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<true>((resolve) => {
+    timer = setTimeout(() => resolve(true), graceMs);
+  });
+  try {
+    const forced = (await Promise.race([closed.then(() => false as const), graceOver])) === true;
+    if (forced) app.server.closeAllConnections();
+    await closed;
+    return { forced };
+  } finally {
+    clearInterval(idle);
+    clearTimeout(timer);
+  }
 }

@@ -12,6 +12,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
+import {
+  createPrivateFile,
+  ensurePrivateFile,
+  PRIVATE_DIR_MODE,
+  PRIVATE_FILE_MODE,
+} from '../config/private-files.ts';
 import { SigiloError } from '../errors.ts';
 import { openPostgresStore, openSqliteStore, type Store } from '../store/store.ts';
 import { SHRED_JOURNAL_FILE, ShredJournal } from './shred-journal.ts';
@@ -34,9 +40,16 @@ export async function backupSqlite(store: Store, destFile: string): Promise<void
   if (fs.existsSync(destFile)) {
     throw new SigiloError('CONFLICT', 'the backup file already exists', { resource: 'backup' });
   }
-  fs.mkdirSync(path.dirname(destFile), { recursive: true, mode: 0o700 });
-  await sql`vacuum into ${destFile}`.execute(store.db);
-  fs.chmodSync(destFile, 0o600);
+  fs.mkdirSync(path.dirname(destFile), { recursive: true, mode: PRIVATE_DIR_MODE });
+  // VACUUM INTO fills an empty file it is given, keeping its mode: the copy is never readable by others.
+  createPrivateFile(destFile, 'backup');
+  try {
+    await sql`vacuum into ${destFile}`.execute(store.db);
+  } catch (err) {
+    fs.rmSync(destFile, { force: true });
+    throw err;
+  }
+  fs.chmodSync(destFile, PRIVATE_FILE_MODE);
 }
 
 /**
@@ -66,7 +79,7 @@ export async function restoreSqlite(options: {
   }
   const tmp = `${options.dbFile}.restore-${process.pid}`;
   fs.copyFileSync(options.backupFile, tmp);
-  fs.chmodSync(tmp, 0o600);
+  fs.chmodSync(tmp, PRIVATE_FILE_MODE);
   for (const suffix of ['-wal', '-shm']) fs.rmSync(options.dbFile + suffix, { force: true });
   fs.renameSync(tmp, options.dbFile);
   return { synced };
@@ -76,8 +89,17 @@ export async function restoreSqlite(options: {
 export async function backupPostgres(options: { url: string; file: string; schema?: string }): Promise<void> {
   const args = ['--format=custom', `--file=${options.file}`, `--dbname=${options.url}`];
   if (options.schema) args.push(`--schema=${options.schema}`);
-  await run('pg_dump', args);
-  fs.chmodSync(options.file, 0o600);
+  fs.mkdirSync(path.dirname(options.file), { recursive: true, mode: PRIVATE_DIR_MODE });
+  // pg_dump truncates and writes the file it is given, keeping its 0600 mode.
+  const existed = fs.existsSync(options.file);
+  ensurePrivateFile(options.file);
+  try {
+    await run('pg_dump', args);
+  } catch (err) {
+    if (!existed) fs.rmSync(options.file, { force: true });
+    throw err;
+  }
+  fs.chmodSync(options.file, PRIVATE_FILE_MODE);
 }
 
 /**

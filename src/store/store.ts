@@ -15,6 +15,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { SigiloError } from '../errors.ts';
+import { ensurePrivateFile, PRIVATE_DIR_MODE } from '../config/private-files.ts';
 import { postgresBulkInsert, sqliteBulkInsert, type BulkInsert } from './bulk-insert.ts';
 import type { Database } from './database.ts';
 import { migrationProvider } from './migrations/index.ts';
@@ -59,7 +60,12 @@ function makeStore(db: Db, dialect: StoreDialect, bulk: BulkInsert): Store {
 
 /** Opens (creating if needed) the embedded SQLite store at `file`. */
 export function openSqliteStore(file: string): Store {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  if (file !== ':memory:') {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+    // SQLite creates its -wal and -shm files with the database file's mode: a 0600 database keeps all three private.
+    ensurePrivateFile(file);
+    for (const suffix of ['-wal', '-shm']) if (fs.existsSync(file + suffix)) ensurePrivateFile(file + suffix);
+  }
   const sqlite = new SqliteDatabase(file);
   // 16 KiB pages for a new database (an existing one keeps its own; the pragma is then a no-op): a telecom
   // segment row is a ~500 KB blob, and its overflow chain in 4 KiB pages cost a fifth more to write.

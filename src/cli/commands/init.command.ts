@@ -8,6 +8,7 @@ import { initSigilo, openConfiguredStore, openSigilo } from '../../app.ts';
 import type { SigiloConfig } from '../../config/config.ts';
 import { SigiloError } from '../../errors.ts';
 import { tokenService, type CliContext } from '../cli-context.ts';
+import { preflight } from '../preflight.ts';
 
 export interface FirstRun {
   /** True when this call created the installation (and the admin token). */
@@ -18,8 +19,8 @@ export interface FirstRun {
 }
 
 /**
- * Initialises what is missing. A missing key file next to an initialised database is refused: creating a new
- * key would leave every stored value unreadable.
+ * Initialises what is missing (run `preflight` first: this creates things). A missing key file next to an
+ * initialised database is refused: creating a new key would leave every stored value unreadable.
  */
 export async function ensureInitialised(ctx: CliContext, config: SigiloConfig): Promise<FirstRun> {
   if (
@@ -81,6 +82,7 @@ export function registerInitCommand(program: Command, ctx: CliContext): void {
     .description('create the data directory, master key, database and default policy (safe to run again)')
     .action(async () => {
       const config = ctx.config();
+      await preflight(config, { serve: false });
       const run = await ensureInitialised(ctx, config);
       if (!run.fresh) {
         ctx.print(`Sigilo is already initialised in ${config.dataDir}; nothing to do.`);

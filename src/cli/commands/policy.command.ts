@@ -10,6 +10,7 @@ import {
 } from '../../policy/policy.render.ts';
 import type { Policy } from '../../policy/policy.schema.ts';
 import type { Sigilo } from '../../app.ts';
+import { PRIVATE_FILE_MODE } from '../../config/private-files.ts';
 import type { CliContext } from '../cli-context.ts';
 
 export function registerPolicyCommand(program: Command, ctx: CliContext): void {
@@ -76,7 +77,7 @@ export function registerPolicyCommand(program: Command, ctx: CliContext): void {
       }
       const text =
         opts.format === 'html' ? renderPolicyHtml(p, { history }) : renderPolicyMarkdown(p, { history });
-      if (opts.out) fs.writeFileSync(opts.out, text);
+      if (opts.out) fs.writeFileSync(opts.out, text, { mode: PRIVATE_FILE_MODE });
       else ctx.io.out.write(text.endsWith('\n') ? text : `${text}\n`);
     });
 }

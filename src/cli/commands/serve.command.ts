@@ -1,11 +1,14 @@
 /**
- * `sigilo serve` (`npm start`): initialises an empty data directory on first run, then serves the HTTP API and
- * prints the URL, the docs URL and, on first run only, the administrator token. Stops on SIGINT or SIGTERM.
+ * `sigilo serve` (`npm start`): checks the whole configuration, initialises an empty data directory on first run,
+ * then serves the HTTP API and prints the URL, the docs URL and, on first run only, the administrator token.
+ * On SIGTERM or SIGINT it stops accepting, drains in-flight requests (bounded by SIGILO_SHUTDOWN_GRACE_SECONDS),
+ * closes the store and exits 0, logging `shutting down` and `stopped`.
  */
 import type { Command } from 'commander';
 import { openSigilo } from '../../app.ts';
 import { startServer } from '../../http/server.ts';
 import type { CliContext, ConfigOverrides } from '../cli-context.ts';
+import { preflight } from '../preflight.ts';
 import { ensureInitialised, printAdminToken } from './init.command.ts';
 
 interface ServeOptions {
@@ -13,6 +16,8 @@ interface ServeOptions {
   port?: string;
   insecureHttp?: boolean;
 }
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 export function registerServeCommand(program: Command, ctx: CliContext): void {
   program
@@ -31,6 +36,8 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
         ...(opts.insecureHttp ? { SIGILO_INSECURE_HTTP: 'true' } : {}),
       };
       const config = ctx.config(overrides);
+      // Everything is checked before the first directory, key or token exists.
+      await preflight(config, { serve: true });
       const first = await ensureInitialised(ctx, config);
       const sigilo = await openSigilo(config);
       let server;
@@ -54,25 +61,59 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       ctx.print(`Sigilo is listening on ${server.url}`);
       ctx.print(`API docs (OpenAPI): ${server.docsUrl}`);
       if (first.adminToken) printAdminToken(ctx, first.adminToken);
-      await untilStopped(ctx.io.signal);
-      await sweeps.stop();
-      await server.close();
-      await sigilo.close();
+
+      const stop = stopRequest(ctx.io.signal);
+      try {
+        const signal = await stop.requested;
+        const graceSeconds = config.http.shutdownGraceSeconds;
+        ctx.log().info({ event: 'server.shutting_down', signal, graceSeconds }, 'shutting down');
+        // A sweep resumes where it stopped (docs/retention.md), so it gets the same grace as the requests.
+        const [drained] = await Promise.all([
+          server.drain(graceSeconds * 1000),
+          withDeadline(sweeps.stop(), graceSeconds * 1000),
+        ]);
+        if (drained.forced) {
+          ctx
+            .log()
+            .warn(
+              { event: 'server.drain_timeout', graceSeconds },
+              'grace period over; closed the connections still open',
+            );
+        }
+        await sigilo.close();
+        ctx.log().info({ event: 'server.stopped', signal }, 'stopped');
+      } finally {
+        stop.dispose();
+      }
     });
 }
 
-function untilStopped(signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    if (signal) {
-      if (signal.aborted) stop();
-      else signal.addEventListener('abort', stop, { once: true });
-    }
-  });
+/**
+ * Resolves with the first SIGINT or SIGTERM (or 'abort' for the test signal). The handlers stay installed until
+ * `dispose`, so a repeated signal (a terminal's Ctrl-C reaches npm and the server, and npm forwards it again)
+ * cannot kill the process in the middle of its drain; the grace period bounds the wait instead.
+ */
+function stopRequest(abort?: AbortSignal): { requested: Promise<string>; dispose(): void } {
+  let resolveStop!: (signal: string) => void;
+  const requested = new Promise<string>((resolve) => (resolveStop = resolve));
+  const onSignal = (signal: NodeJS.Signals) => resolveStop(signal);
+  const onAbort = () => resolveStop('abort');
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
+  if (abort) {
+    if (abort.aborted) onAbort();
+    else abort.addEventListener('abort', onAbort, { once: true });
+  }
+  return {
+    requested,
+    dispose: () => {
+      for (const s of STOP_SIGNALS) process.off(s, onSignal);
+      abort?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+async function withDeadline(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
