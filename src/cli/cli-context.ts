@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { openSigilo, type Sigilo } from '../app.ts';
 import { loadConfig, type SigiloConfig } from '../config/config.ts';
+import type { SigiloError } from '../errors.ts';
 import { createLogger } from '../http/logger.ts';
 import { StaffTokenService } from '../tokens/staff-token.service.ts';
 import { assertPrivateDirectories } from './preflight.ts';
@@ -16,6 +17,17 @@ export interface CliIo {
 }
 
 export type ConfigOverrides = Parameters<typeof loadConfig>[1];
+
+/** A failure that ends the command with a particular exit status (e.g. `sigilo import`'s 64 and 66). */
+export class CliExit extends Error {
+  override readonly name = 'CliExit';
+  constructor(
+    readonly exitCode: number,
+    readonly error: SigiloError,
+  ) {
+    super(error.message);
+  }
+}
 
 export interface CliContext {
   readonly io: CliIo;

@@ -1,13 +1,15 @@
 /**
- * The `sigilo` command line: init, serve, tokens, policy, keys, audit, import. `npm start` is `sigilo serve`.
- * Errors print their code and message (never personal data, by the SigiloError rule) and exit with 1.
+ * The `sigilo` command line: init, serve, tokens, policy, keys, audit, import, attribution. `npm start` is
+ * `sigilo serve`. Errors print their code and message (never personal data, by the SigiloError rule) and exit
+ * with 1, or with the status a command documents (`sigilo import --help`).
  */
 import './supported-node.ts';
 import { realpathSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isSigiloError } from '../errors.ts';
 import { PRIVATE_UMASK } from '../config/private-files.ts';
-import { createCliContext, type CliIo } from './cli-context.ts';
+import { CliExit, createCliContext, type CliIo } from './cli-context.ts';
+import { registerAttributionCommand } from './commands/attribution.command.ts';
 import { registerAuditCommand } from './commands/audit.command.ts';
 import { registerHoldsCommands } from './commands/holds.command.ts';
 import { registerImportCommand } from './commands/import.command.ts';
@@ -37,7 +39,8 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<n
   registerPolicyCommand(program, ctx);
   registerKeysCommand(program, ctx);
   registerAuditCommand(program, ctx);
-  registerImportCommand(program, (work, overrides) => ctx.withSigilo(work, overrides), ctx.io.env);
+  registerImportCommand(program, ctx);
+  registerAttributionCommand(program, ctx);
   registerRetentionCommands(program, (work) => ctx.withSigilo(work), {
     config: () => ctx.config(),
     out: ctx.io.out,
@@ -48,9 +51,10 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<n
     return ctx.exitCode;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
-    if (isSigiloError(err)) {
-      fullIo.err.write(`sigilo: ${err.code}: ${err.message}\n`);
-      const issues = err.details.issues;
+    const [failure, exitCode] = err instanceof CliExit ? [err.error, err.exitCode] : [err, 1];
+    if (isSigiloError(failure)) {
+      fullIo.err.write(`sigilo: ${failure.code}: ${failure.message}\n`);
+      const issues = failure.details.issues;
       if (Array.isArray(issues)) {
         for (const i of issues as Record<string, unknown>[]) {
           const where = i.path ?? i.variable;
@@ -58,7 +62,7 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<n
           fullIo.err.write(`  - ${typeof where === 'string' && where ? `${where}: ` : ''}${String(what)}\n`);
         }
       }
-      return 1;
+      return exitCode;
     }
     // Not a SigiloError: the type only, since a foreign message can quote input.
     fullIo.err.write(

@@ -31,6 +31,29 @@ export function trunkOf(channel: string | null | undefined): string | null {
   return rest.replace(/-[0-9a-f]{6,}(;\d+)?$/i, '').toLowerCase() || null;
 }
 
+// Who may list, add and remove rules; `/v1/attribution-rules` and `sigilo attribution` check the same set.
+const RULE_ROLES: ReadonlySet<string> = new Set(['admin', 'provisioning']);
+
+/** ROLE_NOT_ALLOWED unless `role` may manage attribution rules. */
+export function assertMayManageAttributionRules(role: string | undefined): void {
+  if (!role || !RULE_ROLES.has(role))
+    throw new SigiloError('ROLE_NOT_ALLOWED', 'attribution rules are managed by admin or provisioning');
+}
+
+/** A rule as the API and the CLI show it. */
+export interface AttributionRuleView {
+  id: string;
+  kind: RuleKind;
+  pattern: string;
+  accountId: string;
+  createdAt: string;
+}
+
+/** The shown form of a stored rule. */
+export function attributionRuleView(r: AttributionRuleRow): AttributionRuleView {
+  return { id: r.id, kind: r.kind, pattern: r.pattern, accountId: r.account_id, createdAt: r.created_at };
+}
+
 /** SQL for attribution rules (configuration, not personal data). */
 export class AttributionRuleRepository {
   async list(db: Db): Promise<AttributionRuleRow[]> {

@@ -6,6 +6,10 @@ import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { SigiloError } from '../../../errors.ts';
+import {
+  assertMayManageAttributionRules,
+  attributionRuleView,
+} from '../../../telecom/attribution/attribution.ts';
 import { accessContextOf, gated, type RouteDeps } from '../gated.ts';
 import { Created, NoContent, PurposeHeaders, responses } from '../common.schema.ts';
 import {
@@ -26,7 +30,6 @@ import {
 
 const MAX_RECORDS = 100_000;
 const NDJSON_BODY_LIMIT = 256 * 1024 * 1024;
-const RULE_ROLES = new Set(['admin', 'provisioning']);
 
 export const recordsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, done) => {
   const { telecomIngest, telecomQuery, attributionRules } = deps.sigilo.services;
@@ -195,17 +198,9 @@ export const recordsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
       },
     },
     async (request) => {
-      assertRuleRole(request.principal?.role);
+      assertMayManageAttributionRules(request.principal?.role);
       const rules = await attributionRules.list(deps.sigilo.store.db);
-      return {
-        rules: rules.map((r) => ({
-          id: r.id,
-          kind: r.kind,
-          pattern: r.pattern,
-          accountId: r.account_id,
-          createdAt: r.created_at,
-        })),
-      };
+      return { rules: rules.map(attributionRuleView) };
     },
   );
 
@@ -220,7 +215,7 @@ export const recordsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
       },
     },
     async (request, reply) => {
-      assertRuleRole(request.principal?.role);
+      assertMayManageAttributionRules(request.principal?.role);
       const { kind, pattern, accountId } = request.body;
       const id = await attributionRules.add(
         deps.sigilo.store.db,
@@ -245,7 +240,7 @@ export const recordsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
       },
     },
     async (request, reply) => {
-      assertRuleRole(request.principal?.role);
+      assertMayManageAttributionRules(request.principal?.role);
       if (!(await attributionRules.remove(deps.sigilo.store.db, request.params.ruleId))) {
         throw new SigiloError('NOT_FOUND', 'attribution rule not found', { resource: 'attribution_rule' });
       }
@@ -255,11 +250,6 @@ export const recordsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
 
   done();
 };
-
-function assertRuleRole(role: string | undefined): void {
-  if (!role || !RULE_ROLES.has(role))
-    throw new SigiloError('ROLE_NOT_ALLOWED', 'attribution rules are managed by admin or provisioning');
-}
 
 function window(from?: string, to?: string): { from?: string; to?: string } {
   return { ...(from ? { from } : {}), ...(to ? { to } : {}) };
