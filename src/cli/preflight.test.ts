@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, TOKEN } from '../../test/support/cli.ts';
+import { selfSignedCertificate } from '../../test/support/tls.ts';
 
 /**
  * A refused `serve` or `init` leaves the disk exactly as it was: no data directory, key, database or admin token
@@ -17,29 +17,7 @@ describe('serve and init check the whole configuration before creating anything'
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigilo-preflight-'));
     certs = path.join(dir, 'certs');
     fs.mkdirSync(certs);
-    for (const name of ['a', 'b']) {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:P-256',
-          '-nodes',
-          '-days',
-          '1',
-          '-subj',
-          '/CN=localhost',
-          '-keyout',
-          path.join(certs, `${name}.key`),
-          '-out',
-          path.join(certs, `${name}.pem`),
-        ],
-        { stdio: 'ignore' },
-      );
-    }
+    for (const name of ['a', 'b']) selfSignedCertificate(certs, name);
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

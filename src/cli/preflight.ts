@@ -9,14 +9,12 @@ import tls from 'node:tls';
 import { sql } from 'kysely';
 import { openConfiguredStore, openKeyProvider } from '../app.ts';
 import type { SigiloConfig } from '../config/config.ts';
-import { assertCreatableDirectory, assertPrivateDirectory } from '../config/private-files.ts';
+import { assertCreatableDirectory, assertPrivateDirectory, errnoOf } from '../config/private-files.ts';
 import { SigiloError } from '../errors.ts';
 import { createOidcVerifier } from '../http/auth/oidc.ts';
 import { assertListenAllowed } from '../http/server.ts';
 
-function errnoOf(err: unknown): string {
-  return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'error';
-}
+const codeOf = (err: unknown): string => errnoOf(err) ?? 'error';
 
 function invalid(variable: string, problem: string): SigiloError {
   return new SigiloError('CONFIG_INVALID', `invalid configuration: ${variable}: ${problem}`, {
@@ -57,7 +55,7 @@ async function checkDatabase(config: SigiloConfig): Promise<void> {
     try {
       fs.accessSync(config.store.caFile, fs.constants.R_OK);
     } catch (err) {
-      throw invalid('SIGILO_PG_CA_FILE', `cannot read ${config.store.caFile} (${errnoOf(err)})`);
+      throw invalid('SIGILO_PG_CA_FILE', `cannot read ${config.store.caFile} (${codeOf(err)})`);
     }
   }
   const store = openConfiguredStore(config);
@@ -67,8 +65,8 @@ async function checkDatabase(config: SigiloConfig): Promise<void> {
     // The URL can hold a password and a driver message can quote it: only the error code is shown.
     throw new SigiloError(
       'NOT_READY',
-      `cannot reach the PostgreSQL database of SIGILO_DATABASE_URL (${errnoOf(err)}); nothing was created`,
-      { variable: 'SIGILO_DATABASE_URL', reason: errnoOf(err) },
+      `cannot reach the PostgreSQL database of SIGILO_DATABASE_URL (${codeOf(err)}); nothing was created`,
+      { variable: 'SIGILO_DATABASE_URL', reason: codeOf(err) },
     );
   } finally {
     await store.close().catch(() => undefined);
@@ -79,7 +77,7 @@ function readTlsFile(file: string, variable: string): Buffer {
   try {
     return fs.readFileSync(file);
   } catch (err) {
-    throw invalid(variable, `cannot read ${file} (${errnoOf(err)})`);
+    throw invalid(variable, `cannot read ${file} (${codeOf(err)})`);
   }
 }
 
@@ -92,7 +90,7 @@ function checkTls(http: SigiloConfig['http']): void {
     tls.createSecureContext({ cert, key, minVersion: 'TLSv1.2' });
   } catch (err) {
     // OpenSSL's code says what is wrong (no PEM, key mismatch) without quoting the key.
-    throw invalid('SIGILO_TLS_KEY_FILE', `not a usable certificate and private key pair (${errnoOf(err)})`);
+    throw invalid('SIGILO_TLS_KEY_FILE', `not a usable certificate and private key pair (${codeOf(err)})`);
   } finally {
     key.fill(0);
   }
@@ -103,7 +101,7 @@ function checkListen(http: SigiloConfig['http']): Promise<void> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
     probe.once('error', (err) => {
-      const code = errnoOf(err);
+      const code = codeOf(err);
       if (code === 'EADDRINUSE') {
         reject(invalid('SIGILO_HTTP_PORT', `port ${http.port} on ${http.host} is already in use`));
       } else if (code === 'EACCES') {

@@ -16,7 +16,8 @@ function octal(mode: number): string {
   return `0${(mode & 0o777).toString(8)}`;
 }
 
-function errnoOf(err: unknown): string | undefined {
+/** The `code` of a Node system error (ENOENT, EACCES...), if it has one. */
+export function errnoOf(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
 }
 

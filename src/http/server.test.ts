@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
@@ -8,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCustomer } from '../../test/support/http.ts';
 import { createTestSigilo, SAMPLE } from '../../test/support/sigilo.ts';
 import { DIALECTS } from '../../test/support/stores.ts';
+import { selfSignedCertificate } from '../../test/support/tls.ts';
 import { loadConfig } from '../config/config.ts';
 import { isSigiloError } from '../errors.ts';
 import { StaffTokenService } from '../tokens/staff-token.service.ts';
@@ -56,36 +56,15 @@ describe('the plain-HTTP rule', () => {
 describe.each(DIALECTS)('a real listener on %s', (dialect) => {
   let t: Awaited<ReturnType<typeof createTestSigilo>>;
   let certDir: string;
+  let tls: { certFile: string; keyFile: string };
   let cert: Buffer;
   let server: RunningServer | undefined;
 
   beforeAll(async () => {
     t = await createTestSigilo(dialect);
     certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sigilo-tls-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        '-keyout',
-        path.join(certDir, 'key.pem'),
-        '-out',
-        path.join(certDir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    cert = fs.readFileSync(path.join(certDir, 'cert.pem'));
+    tls = selfSignedCertificate(certDir);
+    cert = fs.readFileSync(tls.certFile);
   });
   afterAll(async () => {
     await server?.close();
@@ -105,8 +84,8 @@ describe.each(DIALECTS)('a real listener on %s', (dialect) => {
       SIGILO_DATA_DIR: t.dir,
       SIGILO_HTTP_HOST: '127.0.0.1',
       SIGILO_HTTP_PORT: '0',
-      SIGILO_TLS_CERT_FILE: path.join(certDir, 'cert.pem'),
-      SIGILO_TLS_KEY_FILE: path.join(certDir, 'key.pem'),
+      SIGILO_TLS_CERT_FILE: tls.certFile,
+      SIGILO_TLS_KEY_FILE: tls.keyFile,
     });
     const tokens = new StaffTokenService(t.sigilo.store, () => t.sigilo.policies.policy(), t.sigilo.now, {
       defaultTtlDays: 1,

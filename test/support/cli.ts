@@ -6,7 +6,10 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { openSigilo } from '../../src/app.ts';
 import { runCli } from '../../src/cli/main.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { ctx, SAMPLE } from './sigilo.ts';
 
 /** A writable that keeps what it was given. */
 export class Capture extends Writable {
@@ -97,4 +100,40 @@ export function walk(root: string): string[] {
 /** The permission bits of `file`. */
 export function modeOf(file: string): number {
   return fs.statSync(file).mode & 0o777;
+}
+
+/** `sigilo init` for `inst`, then one company account created through the gate; returns the account id. */
+export async function initWithAccount(inst: Installation): Promise<string> {
+  const init = await cli(inst.env, 'init');
+  if (init.code !== 0) throw new Error(`sigilo init failed: ${init.err}`);
+  const sigilo = await openSigilo(loadConfig(inst.env));
+  try {
+    return await sigilo.gate.run(ctx('support_agent', 'contracting'), (s) =>
+      sigilo.services.accounts.create(s, { kind: 'company', name: SAMPLE.companyName, taxId: SAMPLE.cnpj }),
+    );
+  } finally {
+    await sigilo.close();
+  }
+}
+
+/** One Asterisk cdr_csv line (Master.csv layout) with the account code `acme`; `start` lets a test break the row. */
+export function asteriskCdrLine(uniqueId: string, start = '2026-11-20 10:00:00'): string {
+  return (
+    [
+      'acme',
+      '+5511987654321',
+      '+5521998765432',
+      'from-internal',
+      '',
+      'SIP/trunk-acme-0000001a',
+      'SIP/vivo-0000001b',
+      'Dial',
+      'SIP/vivo,60,tT',
+      start,
+      '2026-11-20 10:00:05',
+      '2026-11-20 10:01:00',
+    ]
+      .map((v) => `"${v}"`)
+      .join(',') + `,60,55,"ANSWERED","DOCUMENTATION","${uniqueId}",""\n`
+  );
 }

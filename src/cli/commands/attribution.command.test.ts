@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, installation, TOKEN } from '../../../test/support/cli.ts';
-import { ctx, SAMPLE } from '../../../test/support/sigilo.ts';
+import { asteriskCdrLine, cli, initWithAccount, installation, TOKEN } from '../../../test/support/cli.ts';
 import { DIALECTS } from '../../../test/support/stores.ts';
 import { openSigilo, type Sigilo } from '../../app.ts';
 import { loadConfig } from '../../config/config.ts';
@@ -25,15 +24,7 @@ describe.each(DIALECTS)('sigilo attribution on %s', (dialect) => {
 
   beforeAll(async () => {
     inst = await installation(dialect);
-    expect((await cli(inst.env, 'init')).code).toBe(0);
-    const sigilo = await openSigilo(loadConfig(inst.env));
-    try {
-      accountId = await sigilo.gate.run(ctx('support_agent', 'contracting'), (s) =>
-        sigilo.services.accounts.create(s, { kind: 'company', name: SAMPLE.companyName, taxId: SAMPLE.cnpj }),
-      );
-    } finally {
-      await sigilo.close();
-    }
+    accountId = await initWithAccount(inst);
   });
   afterAll(async () => inst.cleanup());
 
@@ -95,11 +86,7 @@ describe.each(DIALECTS)('sigilo attribution on %s', (dialect) => {
   it('a rule added by the CLI attributes an import, shows in GET /v1/attribution-rules, and is removed', async () => {
     // A rule the CLI added decides whose records these are.
     const csv = path.join(inst.dir, 'acme.csv');
-    fs.writeFileSync(
-      csv,
-      '"acme","+5511987654321","+5521998765432","from-internal","","SIP/x-0000001a","","Hangup","",' +
-        '"2026-11-20 10:00:00","2026-11-20 10:00:05","2026-11-20 10:01:00",60,55,"ANSWERED","DOCUMENTATION","1763640000.9",""\n',
-    );
+    fs.writeFileSync(csv, asteriskCdrLine('1763640000.9'));
     const imported = await cli(
       inst.env,
       'import',

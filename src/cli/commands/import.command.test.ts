@@ -1,34 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, installation } from '../../../test/support/cli.ts';
-import { ctx, SAMPLE } from '../../../test/support/sigilo.ts';
+import { asteriskCdrLine, cli, initWithAccount, installation } from '../../../test/support/cli.ts';
 import { DIALECTS } from '../../../test/support/stores.ts';
-import { openSigilo } from '../../app.ts';
-import { loadConfig } from '../../config/config.ts';
 import { IMPORT_EXIT } from './import.command.ts';
-
-/** One Asterisk cdr_csv line (Master.csv layout); `start` lets a test break the row. */
-function asteriskLine(uniqueId: string, start = '2026-11-20 10:00:00'): string {
-  return (
-    [
-      'acme',
-      '+5511987654321',
-      '+5521998765432',
-      'from-internal',
-      '',
-      'SIP/trunk-acme-0000001a',
-      'SIP/vivo-0000001b',
-      'Dial',
-      'SIP/vivo,60,tT',
-      start,
-      '2026-11-20 10:00:05',
-      '2026-11-20 10:01:00',
-    ]
-      .map((v) => `"${v}"`)
-      .join(',') + `,60,55,"ANSWERED","DOCUMENTATION","${uniqueId}",""\n`
-  );
-}
 
 describe.each(DIALECTS)('sigilo import exit statuses on %s', (dialect) => {
   let inst: Awaited<ReturnType<typeof installation>>;
@@ -43,20 +18,12 @@ describe.each(DIALECTS)('sigilo import exit statuses on %s', (dialect) => {
   beforeAll(async () => {
     inst = await installation(dialect);
     inst.env.SIGILO_LOG_LEVEL = 'warn';
-    expect((await cli(inst.env, 'init')).code).toBe(0);
-    const sigilo = await openSigilo(loadConfig(inst.env));
-    try {
-      accountId = await sigilo.gate.run(ctx('support_agent', 'contracting'), (s) =>
-        sigilo.services.accounts.create(s, { kind: 'company', name: SAMPLE.companyName, taxId: SAMPLE.cnpj }),
-      );
-    } finally {
-      await sigilo.close();
-    }
+    accountId = await initWithAccount(inst);
   });
   afterAll(async () => inst.cleanup());
 
   it('0 when every record is stored, and again when every record is already stored', async () => {
-    const good = file('good.csv', asteriskLine('1763640000.1'));
+    const good = file('good.csv', asteriskCdrLine('1763640000.1'));
     const first = await run('--format', 'asterisk-csv', '--account', accountId, good);
     expect(first.code).toBe(IMPORT_EXIT.OK);
     expect(first.out).toMatch(/^Read 1 record in .*: 1 stored, 0 already stored, 0 rejected\./);
@@ -68,7 +35,7 @@ describe.each(DIALECTS)('sigilo import exit statuses on %s', (dialect) => {
   it('2 when some records are rejected and the rest stored; the report lists the rejected lines', async () => {
     const mixed = file(
       'mixed.csv',
-      asteriskLine('1763640000.2') + asteriskLine('1763640000.3', 'ontem à tarde'),
+      asteriskCdrLine('1763640000.2') + asteriskCdrLine('1763640000.3', 'ontem à tarde'),
     );
     const report = path.join(inst.dir, 'rejected.tsv');
     const res = await run('--format', 'asterisk-csv', '--account', accountId, mixed, '--errors', report);
@@ -78,7 +45,7 @@ describe.each(DIALECTS)('sigilo import exit statuses on %s', (dialect) => {
   });
 
   it('3 when nothing could be stored: the wrong format, or records no rule attributes', async () => {
-    const csv = file('wrong.csv', asteriskLine('1763640000.4'));
+    const csv = file('wrong.csv', asteriskCdrLine('1763640000.4'));
     const wrong = await run('--format', 'freeswitch-json', '--account', accountId, csv);
     expect(wrong.code).toBe(IMPORT_EXIT.NOTHING_STORED);
     expect(wrong.out).toContain('Nothing was stored: every record was rejected');
@@ -99,7 +66,7 @@ describe.each(DIALECTS)('sigilo import exit statuses on %s', (dialect) => {
   });
 
   it('64 for usage errors: bad or missing options, an unknown account, a bad time zone', async () => {
-    const good = file('usage.csv', asteriskLine('1763640000.5'));
+    const good = file('usage.csv', asteriskCdrLine('1763640000.5'));
     const cases: [string[], string][] = [
       [['--format', 'cdr-xml', good], '--format must be one of'],
       [[good], "required option '-f, --format <format>' not specified"],
@@ -120,7 +87,7 @@ describe.each(DIALECTS)('sigilo import exit statuses on %s', (dialect) => {
   });
 
   it('1 for an operational failure (here: a data directory never initialised)', async () => {
-    const good = file('op.csv', asteriskLine('1763640000.6'));
+    const good = file('op.csv', asteriskCdrLine('1763640000.6'));
     const res = await cli(
       { ...inst.env, SIGILO_DATA_DIR: path.join(inst.dir, 'elsewhere') },
       'import',
