@@ -18,7 +18,7 @@ export interface RunTally {
 }
 
 /** Counts tests by outcome and every failure that happened outside a test, so none of them reads as a pass. */
-export function tallyRun(
+function tallyRun(
   modules: ReadonlyArray<TestModule>,
   unhandledErrors: ReadonlyArray<unknown>,
   reason: TestRunEndReason,
