@@ -53,7 +53,9 @@ function declaresUtf8(request: FastifyRequest): boolean {
  * ends the stream with 400 VALIDATION_FAILED naming the line. Bytes are split before decoding: 0x0A never
  * occurs inside a multi-byte sequence, so a character split across chunks is decoded whole.
  */
-export async function* utf8Lines(stream: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+export async function* utf8Lines(
+  stream: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+): AsyncGenerator<string> {
   let parts: Buffer[] = [];
   let line = 0;
   const take = (tail: Buffer): string => {
