@@ -55,7 +55,7 @@ export const ERROR_CODES = {
   INTEGRITY_ERROR: {
     status: 500,
     meaning:
-      'A ciphertext failed authentication: altered bytes, or moved to another row, field or key version.',
+      'A ciphertext failed authentication: altered bytes, moved to another row, field or key version, or not bytes at all.',
   },
   SUBJECT_SHREDDED: {
     status: 410,
