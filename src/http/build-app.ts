@@ -130,7 +130,7 @@ export async function buildApp(
     return503OnClosing: true,
     // Fastify sets the Node server's request timeout from its own option (0, none, unless given).
     requestTimeout: config.http.requestTimeoutMs,
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
     ...(tls
