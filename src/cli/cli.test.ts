@@ -285,8 +285,11 @@ describe('sigilo CLI without a store', () => {
         for (const f of walk(dataDir))
           expect(modeOf(f), f).toBe(fs.statSync(f).isDirectory() ? 0o700 : 0o600);
       } finally {
-        // A failed run must not leave servers behind.
-        for (const pid of tree) if (alive(pid)) process.kill(pid, 'SIGKILL');
+        // A failed run must not leave servers behind: the children first (npm killed first would orphan them).
+        const pid = server.child.pid!;
+        const left = new Set([...tree, ...(alive(pid) ? descendants(pid) : [])]);
+        left.delete(pid);
+        for (const p of left) if (alive(p)) process.kill(p, 'SIGKILL');
         if (server.child.exitCode === null) server.child.kill('SIGKILL');
       }
     },
