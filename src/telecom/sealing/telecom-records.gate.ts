@@ -12,6 +12,7 @@ import {
   KIND_CATEGORY,
   decodeRecord,
   maskRecord,
+  naturalKeyOf,
   recordInstant,
   type StorableRecord,
   type TelecomKind,
@@ -157,7 +158,7 @@ function isLegacyStored(
 ): boolean {
   const records = legacyDecoded.get(seg) ?? decodePayload(Buffer.from(seg.payload));
   legacyDecoded.set(seg, records);
-  const naturalKey = records[i]![0] as string;
+  const naturalKey = naturalKeyOf(records[i]!);
   const key = k.keyring.blindIndex(`telecom-record/${kind}`, `${accountId}\u0000${naturalKey}`);
   return storedKeys.has(key, 0);
 }
