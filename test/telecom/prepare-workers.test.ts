@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { TelecomPreparer } from '../../src/telecom/sealing/telecom-prepare.pool.ts';
-import { generateCdrs } from '../../src/telecom/synthetic/synthetic-cdr.ts';
+import { generateCdrs } from '../support/synthetic/synthetic-cdr.ts';
 import { createTestSigilo } from '../support/sigilo.ts';
 
 describe('CDR preparation with a key-hashing worker', () => {

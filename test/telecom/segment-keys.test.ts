@@ -15,7 +15,7 @@ import { telecomHashers, termId } from '../../src/telecom/sealing/telecom-prepar
 import type { ParsedCdr, ParseOutcome } from '../../src/telecom/formats/cdr-record.ts';
 import { CDR_FIELDS, storableCdr, type CallRecord } from '../../src/telecom/records/telecom-record.ts';
 import { buildTermFilter, mayHoldTerm } from '../../src/telecom/records/term-filter.ts';
-import { generateCdrs } from '../../src/telecom/synthetic/synthetic-cdr.ts';
+import { generateCdrs } from '../support/synthetic/synthetic-cdr.ts';
 import { createTestSigilo, ctx } from '../support/sigilo.ts';
 import { DIALECTS } from '../support/stores.ts';
 import { makeAccount } from '../support/telecom.ts';
