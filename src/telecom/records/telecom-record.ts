@@ -474,20 +474,6 @@ export function decodeRecord(kind: TelecomKind, a: unknown[]): TelecomRecord {
   }
 }
 
-/** The instant a decoded record is filed under (for time windows). */
-export function recordInstant(r: TelecomRecord): string {
-  switch (r.kind) {
-    case 'cdr':
-      return r.startedAt;
-    case 'connection':
-      return r.startedAt;
-    case 'access':
-      return r.at;
-    case 'traffic':
-      return r.periodStart;
-  }
-}
-
 /**
  * Masks what the policy's masking level covers. For CDRs the third party is masked (callee of an outbound call,
  * caller of an inbound one, both when the direction is unknown); the customer's own side stays readable.

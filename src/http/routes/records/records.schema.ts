@@ -70,9 +70,11 @@ export const ExportQuery = Type.Object({
 
 export const RecordPage = Type.Object({
   records: Type.Array(Type.Record(Type.String(), Type.Unknown()), {
-    description: 'Records, masked as the policy says.',
+    description: 'Records in time order, oldest first, masked as the policy says.',
   }),
-  next: Type.Union([Type.String(), Type.Null()]),
+  next: Type.Union([Type.String(), Type.Null()], {
+    description: 'The cursor of the next page (send it as `cursor`), null after the last page.',
+  }),
 });
 
 export const SearchBody = Type.Union([
