@@ -126,6 +126,7 @@ describe.each(DIALECTS)('records pages on %s', (dialect) => {
       'x',
       Buffer.from('{"o":2}').toString('base64url'),
       Buffer.from('null').toString('base64url'),
+      Buffer.from('{"t":9007199254740991,"s":"a","i":0}').toString('base64url'),
     ])
       await expect(read(bad)).rejects.toMatchObject({
         code: 'VALIDATION_FAILED',

@@ -244,6 +244,9 @@ function encodeCursor(p: RecordPosition): string {
   return Buffer.from(JSON.stringify({ t: p.at, s: p.segment, i: p.index })).toString('base64url');
 }
 
+/** The farthest instant a Date can hold (ECMA-262 §21.4.1.1), in milliseconds either side of 1970. */
+const MAX_INSTANT = 8.64e15;
+
 function decodeCursor(c: string | undefined): { after?: RecordPosition } {
   if (c === undefined) return {};
   try {
@@ -253,7 +256,8 @@ function decodeCursor(c: string | undefined): { after?: RecordPosition } {
       i?: unknown;
     };
     if (
-      Number.isSafeInteger(o.t) &&
+      Number.isInteger(o.t) &&
+      Math.abs(o.t as number) <= MAX_INSTANT &&
       typeof o.s === 'string' &&
       /^[0-9A-Za-z-]{1,64}$/.test(o.s) &&
       Number.isSafeInteger(o.i) &&
