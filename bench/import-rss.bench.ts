@@ -10,14 +10,15 @@ import type { BenchResult } from './bench-result.ts';
 import { benchCtx, benchSigilo } from './support.ts';
 
 const CHILD = path.join(import.meta.dirname, 'import-child.mjs');
-// The heap limit `sigilo import` runs with (bin/sigilo.js): the import streams, so this bounds its memory.
-const IMPORT_HEAP_MB = 160;
+// The V8 flags `sigilo import` runs with (IMPORT_V8_FLAGS in bin/sigilo.js): the import streams, so a small old
+// space and Node 20's 16 MB semi-spaces bound its memory.
+const IMPORT_V8_FLAGS = ['--max-old-space-size=160', '--max-semi-space-size=16'];
 
 function child(
   args: string[],
   env: Record<string, string>,
 ): { records: number; seconds: number; maxRssMb: number } {
-  const out = execFileSync(process.execPath, [`--max-old-space-size=${IMPORT_HEAP_MB}`, CHILD, ...args], {
+  const out = execFileSync(process.execPath, [...IMPORT_V8_FLAGS, CHILD, ...args], {
     env: { ...process.env, ...env, SIGILO_LOG_LEVEL: 'silent' },
     maxBuffer: 1 << 20,
   }).toString();

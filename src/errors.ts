@@ -55,7 +55,7 @@ export const ERROR_CODES = {
   INTEGRITY_ERROR: {
     status: 500,
     meaning:
-      'A ciphertext failed authentication: altered bytes, or moved to another row, field or key version.',
+      'A ciphertext failed authentication: altered bytes, moved to another row, field or key version, or not bytes at all.',
   },
   SUBJECT_SHREDDED: {
     status: 410,
@@ -84,6 +84,23 @@ export const ERROR_CODES = {
     meaning: 'The request body has a content type the route does not accept (send application/json).',
   },
   ROUTE_NOT_FOUND: { status: 404, meaning: 'No route matches this method and path.' },
+
+  // The HTTP request itself (refused before any route runs)
+  MALFORMED_REQUEST: {
+    status: 400,
+    meaning:
+      'The request is not valid HTTP: bad bytes or percent-encoding in the URL or a header, conflicting framing or no Host.',
+  },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    meaning:
+      'The request headers or body did not arrive within the configured time; the connection is closed.',
+  },
+  URI_TOO_LONG: {
+    status: 414,
+    meaning: 'The URL, or one segment of its path, is longer than the server accepts.',
+  },
+  HEADERS_TOO_LARGE: { status: 431, meaning: 'The request headers are larger than the server accepts.' },
   NOT_READY: { status: 503, meaning: 'The server cannot reach its database; retry later.' },
   RATE_LIMITED: { status: 429, meaning: 'Too many requests; retry after the indicated time.' },
   INTERNAL_ERROR: { status: 500, meaning: 'An unexpected error; the response carries only the request id.' },

@@ -32,6 +32,8 @@ const EnvSchema = z.object({
     .int()
     .min(1024)
     .default(10 * 1024 * 1024),
+  // Node's own default: the whole request (headers and body) must arrive within it; 408 REQUEST_TIMEOUT after.
+  SIGILO_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(300_000),
   SIGILO_TRUST_PROXY: bool.default(false),
   SIGILO_OIDC_ISSUER: z.string().url().optional(),
   SIGILO_OIDC_AUDIENCE: z.string().min(1).optional(),
@@ -79,6 +81,8 @@ export interface SigiloConfig {
     readonly tls: { readonly certFile: string; readonly keyFile: string } | null;
     readonly insecureHttp: boolean;
     readonly bodyLimitBytes: number;
+    /** Time a client has to send a whole request (headers within min(this, 60 s)). */
+    readonly requestTimeoutMs: number;
     readonly trustProxy: boolean;
   };
   readonly oidc: {
@@ -193,6 +197,7 @@ export function loadConfig(
           : null,
       insecureHttp: e.SIGILO_INSECURE_HTTP,
       bodyLimitBytes: e.SIGILO_BODY_LIMIT_BYTES,
+      requestTimeoutMs: e.SIGILO_HTTP_REQUEST_TIMEOUT_MS,
       trustProxy: e.SIGILO_TRUST_PROXY,
     },
     oidc,

@@ -94,9 +94,12 @@ export function seal(key: Buffer, plaintext: Buffer, aad: Buffer): Buffer {
   );
 }
 
-/** Opens a value made by `seal` with the same key and aad; anything else throws INTEGRITY_ERROR. */
-export function open(key: Buffer, sealed: Buffer, aad: Buffer): Buffer {
-  if (sealed.length < NONCE_BYTES + TAG_BYTES) {
+/**
+ * Opens a value made by `seal` with the same key and aad; anything else throws INTEGRITY_ERROR, including a
+ * stored value that is not bytes at all (text, a number, NULL written into the column).
+ */
+export function open(key: Buffer, sealed: unknown, aad: Buffer): Buffer {
+  if (!Buffer.isBuffer(sealed) || sealed.length < NONCE_BYTES + TAG_BYTES) {
     assertKey(key);
     throw integrityError();
   }

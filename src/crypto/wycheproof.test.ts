@@ -1,24 +1,15 @@
 /**
- * Project Wycheproof vectors (see /work/shared/testdata/crypto/README.md) against Sigilo's crypto wrappers.
+ * Project Wycheproof vectors (test/fixtures/crypto, Apache-2.0; see its README) against Sigilo's crypto wrappers.
  * Each block counts the cases it ran so an emptied or renamed vector file cannot pass silently.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { fixturePath } from '../../test/support/fixtures.ts';
 import { isSigiloError } from '../errors.ts';
 import { aesGcmDecrypt, aesGcmEncrypt } from './aead.ts';
 import { HKDF_SHA256_MAX_LENGTH, hkdfSha256 } from './hkdf.ts';
 import { hmacSha256, verifyHmacSha256 } from './hmac.ts';
 import { verifyEd25519 } from './signing.ts';
-
-const VECTORS_DIR = path.resolve(
-  fileURLToPath(new URL('../../', import.meta.url)),
-  '../shared/testdata/crypto',
-);
-if (!existsSync(VECTORS_DIR)) {
-  throw new Error(`Wycheproof vectors not found at ${VECTORS_DIR}; the crypto tests cannot run without them`);
-}
 
 type Result = 'valid' | 'invalid' | 'acceptable';
 interface Suite<G> {
@@ -60,7 +51,7 @@ interface EddsaGroup {
 }
 
 function load<G>(file: string): G[] {
-  const suite = JSON.parse(readFileSync(path.join(VECTORS_DIR, file), 'utf8')) as Suite<G>;
+  const suite = JSON.parse(readFileSync(fixturePath('crypto', file), 'utf8')) as Suite<G>;
   return suite.testGroups;
 }
 

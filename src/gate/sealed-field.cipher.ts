@@ -28,16 +28,25 @@ export function sealField(dek: Buffer, dekVersion: number, address: FieldAddress
   return Buffer.concat([header, seal(dek, plaintext, aad(address, dekVersion))]);
 }
 
-/** The data-key version a sealed field was written with (read before fetching the key). */
-export function sealedKeyVersion(sealed: Buffer): number {
+/**
+ * Throws INTEGRITY_ERROR unless `sealed` is bytes of the sealed format. Whoever can write the database can put
+ * text, a number or NULL in a ciphertext column; that is tampering, not a crash.
+ */
+function assertSealed(sealed: unknown): asserts sealed is Buffer {
+  if (!Buffer.isBuffer(sealed)) throw new SigiloError('INTEGRITY_ERROR', 'ciphertext is not stored as bytes');
   if (sealed.length < HEADER || sealed.readUInt8(0) !== FORMAT_V1) {
     throw new SigiloError('INTEGRITY_ERROR', 'ciphertext has an unknown format');
   }
+}
+
+/** The data-key version a sealed field was written with (read before fetching the key). */
+export function sealedKeyVersion(sealed: unknown): number {
+  assertSealed(sealed);
   return sealed.readUInt32BE(1);
 }
 
-/** Opens one sealed field; INTEGRITY_ERROR when any byte or its address differs. */
-export function openField(dek: Buffer, address: FieldAddress, sealed: Buffer): Buffer {
+/** Opens one sealed field (a column value as read); INTEGRITY_ERROR when any byte or its address differs. */
+export function openField(dek: Buffer, address: FieldAddress, sealed: unknown): Buffer {
   const version = sealedKeyVersion(sealed);
-  return open(dek, sealed.subarray(HEADER), aad(address, version));
+  return open(dek, (sealed as Buffer).subarray(HEADER), aad(address, version));
 }

@@ -104,6 +104,52 @@ describeHttp('the HTTP app', ({ h, seed }) => {
     expectError(huge, 413, 'PAYLOAD_TOO_LARGE');
   });
 
+  it('refuses bad URLs and bodies in the error shape without echoing them (the router and parsers)', async () => {
+    const t = h();
+    const headers = await t.headers('support_agent', 'support');
+    const mark = 'zz8kq3';
+    const cases = [
+      { url: `/v1/people/${mark}%zz`, status: 400, code: 'MALFORMED_REQUEST' },
+      { url: `/v1/people/${mark}%c0%af`, status: 400, code: 'MALFORMED_REQUEST' },
+      { url: `/v1/people/${mark}${'a'.repeat(200)}`, status: 414, code: 'URI_TOO_LONG' },
+      { url: `/healthz?${mark}=${'a'.repeat(9000)}`, status: 414, code: 'URI_TOO_LONG' },
+    ];
+    for (const c of cases) {
+      const res = await t.app.inject({ url: c.url, headers });
+      expect(expectError(res, c.status, c.code).details).toEqual({ path: 'url' });
+      expect(res.headers['x-request-id']).toBeTruthy();
+      expect(res.body).not.toContain(mark);
+    }
+    const post = (payload: Buffer | string, type = 'application/json') =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/people/lookup',
+        headers: { ...headers, 'content-type': type },
+        payload,
+      });
+    // "é" in latin1 is the lone byte 0xE9: not UTF-8.
+    const latin1 = Buffer.from(`{"phone": "${SAMPLE.phone} ${mark}é"}`, 'latin1');
+    const bad = await post(latin1);
+    expect(expectError(bad, 400, 'VALIDATION_FAILED')).toMatchObject({
+      message: 'body is not valid UTF-8',
+      details: { path: 'body' },
+    });
+    expect(bad.body).not.toContain(mark);
+    expectError(
+      await post(JSON.stringify({ phone: SAMPLE.phone }), 'application/json; charset=latin1'),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    expectError(await post(SAMPLE.phone, 'text/plain'), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    // A BOM and an explicit utf-8 charset are fine.
+    const ok = await post(
+      `\ufeff${JSON.stringify({ phone: SAMPLE.phone })}`,
+      'application/json; charset=UTF-8',
+    );
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(t.logs.join('')).not.toContain(mark);
+  });
+
   it('turns an unexpected error into 500 INTERNAL_ERROR with the request id and nothing else', async () => {
     const t = h();
     const spy = vi

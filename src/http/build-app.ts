@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -26,7 +27,10 @@ import type { SigiloConfig } from '../config/config.ts';
 import { StaffTokenService, type AppLog } from '../tokens/staff-token.service.ts';
 import { installAuthentication } from './auth/authenticate.ts';
 import { createOidcVerifier } from './auth/oidc.ts';
-import { installErrorHandlers } from './errors/error-handler.ts';
+import { SigiloError } from '../errors.ts';
+import { installJsonParser } from './body-parsers.ts';
+import { clientErrorHandler, refuseOnSocket } from './errors/client-error.ts';
+import { frameworkErrorHandler, installErrorHandlers } from './errors/error-handler.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics, type HttpMetrics } from './metrics.ts';
 import { OPENAPI_DOCUMENT } from './openapi.ts';
@@ -63,6 +67,44 @@ export interface BuildAppOptions {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+/** Longest path segment the router accepts (ids are UUIDs); longer ones get 414 URI_TOO_LONG. */
+const MAX_PARAM_LENGTH = 100;
+/** Longest URL (path and query) accepted; longer ones get 414 URI_TOO_LONG. */
+const MAX_URL_BYTES = 8 * 1024;
+/** Largest request head (request line and headers) Node's parser accepts; more gets 431 HEADERS_TOO_LARGE. */
+const MAX_HEADER_BYTES = 16 * 1024;
+
+/**
+ * Options of the Node HTTP(S) server. The whole request must arrive within `requestTimeoutMs`, its headers within
+ * at most 60 s; Node checks for late requests every quarter of the timeout (5 s at most), so a late request is
+ * answered 408 within the timeout plus that interval. A missing Host is refused by our hook, in the error shape,
+ * rather than by Node's bare 400.
+ */
+function serverOptions(requestTimeoutMs: number) {
+  return {
+    maxHeaderSize: MAX_HEADER_BYTES,
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(requestTimeoutMs, 60_000),
+    connectionsCheckingInterval: Math.max(50, Math.min(5_000, Math.floor(requestTimeoutMs / 4))),
+    requireHostHeader: false,
+  };
+}
+
+/** Answers what Node would otherwise answer itself (bare 417) or drop without a word (CONNECT). */
+function installServerGuards(app: SigiloApp): void {
+  // An expectation other than 100-continue may be ignored (RFC 9110 §10.1.1): the request is served as usual.
+  app.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) =>
+    app.server.emit('request', req, res),
+  );
+  app.server.on('connect', (_req: IncomingMessage, socket: Duplex) =>
+    refuseOnSocket(
+      socket,
+      { code: 'ROUTE_NOT_FOUND', message: 'no route matches this method and path', details: {} },
+      app.log,
+      'CONNECT',
+    ),
+  );
+}
 
 /** Builds the app; call `ready()` or `inject()` on it, or hand it to `startServer`. */
 export async function buildApp(
@@ -72,6 +114,7 @@ export async function buildApp(
 ): Promise<SigiloApp> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const tls = config.http.tls;
+  const server = serverOptions(config.http.requestTimeoutMs);
   const app = Fastify({
     loggerInstance: logger,
     // One line per request is written by our onResponse hook instead: route pattern, never the URL.
@@ -85,16 +128,24 @@ export async function buildApp(
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: config.http.trustProxy,
     return503OnClosing: true,
+    // Fastify sets the Node server's request timeout from its own option (0, none, unless given).
+    requestTimeout: config.http.requestTimeoutMs,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     ...(tls
       ? {
           https: {
+            ...server,
             cert: fs.readFileSync(tls.certFile),
             key: fs.readFileSync(tls.keyFile),
             minVersion: 'TLSv1.2' as const,
           },
         }
-      : {}),
+      : { http: server }),
   }) as unknown as SigiloApp;
+  installServerGuards(app);
+  installJsonParser(app);
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
 
   const metrics = createMetrics({ processMetrics: options.processMetrics ?? false });
@@ -179,6 +230,15 @@ function installRequestHooks(app: SigiloApp, metrics: HttpMetrics): void {
     void reply.header('x-request-id', request.id);
     // Personal data is never cacheable by browsers or proxies.
     void reply.header('cache-control', 'no-store');
+    if ((request.raw.url ?? '').length > MAX_URL_BYTES) {
+      throw new SigiloError('URI_TOO_LONG', 'the URL is longer than the server accepts', { path: 'url' });
+    }
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host is refused with 400.
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      throw new SigiloError('MALFORMED_REQUEST', 'an HTTP/1.1 request must send a Host header', {
+        path: 'headers.host',
+      });
+    }
   });
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, never the URL: a URL can carry ids or, worse, a mistyped phone number.

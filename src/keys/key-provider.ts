@@ -39,8 +39,8 @@ export function wrapKey(kek: Buffer, dek: Buffer, aad: Buffer): Buffer {
   return seal(kek, dek, wrapAad(aad));
 }
 
-/** Opens a key made by `wrapKey`; wrong KEK, aad or altered bytes throw INTEGRITY_ERROR. */
-export function unwrapKey(kek: Buffer, wrapped: Buffer, aad: Buffer): Buffer {
+/** Opens a key made by `wrapKey` (as read from its row); wrong KEK, aad, bytes or type throw INTEGRITY_ERROR. */
+export function unwrapKey(kek: Buffer, wrapped: unknown, aad: Buffer): Buffer {
   assertKek(kek);
   return open(kek, wrapped, wrapAad(aad));
 }

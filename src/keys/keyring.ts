@@ -183,7 +183,8 @@ export class Keyring {
   ): Buffer {
     const id = `${subjectId}#${version}`;
     const hit = this.cache.get(id);
-    if (hit?.wrapped.equals(row.wrapped)) return hit.key;
+    // The row is as the database holds it: anything but the cached bytes is unwrapped (and fails) afresh.
+    if (hit && Buffer.isBuffer(row.wrapped) && hit.wrapped.equals(row.wrapped)) return hit.key;
     const key = unwrapKey(
       this.provider.getKek(row.kekVersion),
       row.wrapped,

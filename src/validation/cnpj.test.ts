@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isSigiloError } from '../errors.ts';
-import { bare, loadBrIdentifiers, masked } from './br-identifiers.fixture.ts';
+import { bare, loadBrIdentifiers, masked } from '../../test/support/br-identifiers.ts';
 import { isValidCnpj, normaliseCnpj } from './cnpj.ts';
 
 const vectors = loadBrIdentifiers().cnpj;

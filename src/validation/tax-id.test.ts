@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isSigiloError } from '../errors.ts';
-import { bare, loadBrIdentifiers } from './br-identifiers.fixture.ts';
+import { bare, loadBrIdentifiers } from '../../test/support/br-identifiers.ts';
 import { normaliseTaxId } from './tax-id.ts';
 
 const vectors = loadBrIdentifiers();

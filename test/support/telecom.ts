@@ -1,20 +1,15 @@
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
 import type { Sigilo } from '../../src/app.ts';
 import { readCdrs, type CdrFormat } from '../../src/telecom/formats/index.ts';
 import { LocalFormatter } from '../../src/telecom/formats/local-time.ts';
 import { asteriskCsvLine, generateCdrs } from './synthetic/synthetic-cdr.ts';
+import { fixturePath } from './fixtures.ts';
 import { ctx, SAMPLE } from './sigilo.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** A file of ../shared/testdata/cdr; fails loudly when the shared samples are missing. */
+/** A platform sample of test/fixtures/cdr (origin and licence in its README); throws when it is missing. */
 export function cdrSample(rel: string): string {
-  const file = path.resolve(repoRoot, '../shared/testdata/cdr', rel);
-  if (!fs.existsSync(file)) throw new Error(`shared CDR sample missing: ${file}`);
-  return file;
+  return fixturePath('cdr', rel);
 }
 
 /** Creates a company account to own imported records; returns its id. */

@@ -27,6 +27,17 @@ export function toErrorWire(err: unknown, requestId: string): ErrorWire {
     return wire('VALIDATION_FAILED', `${first.path} ${first.problem}`, { ...first, issues });
   }
   switch (e.code) {
+    // Fastify's router quotes the URL in these messages: say what is wrong, never what was sent.
+    case 'FST_ERR_BAD_URL':
+      return wire('MALFORMED_REQUEST', 'the URL holds invalid percent-encoding', { path: 'url' });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return wire('URI_TOO_LONG', 'a segment of the URL path is longer than the server accepts', {
+        path: 'url',
+      });
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return wire('MALFORMED_REQUEST', 'the body is not as long as its Content-Length says', {
+        path: 'headers.content-length',
+      });
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return wire('PAYLOAD_TOO_LARGE', 'the request body is larger than the configured limit');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -42,8 +53,8 @@ export function toErrorWire(err: unknown, requestId: string): ErrorWire {
     return wire('VALIDATION_FAILED', 'body is not valid JSON', { path: 'body' });
   }
   if (status >= 400 && status < 500) {
-    // A malformed request Fastify refused (bad URL, content length...): say so without echoing it.
-    return wire('VALIDATION_FAILED', 'the request is malformed', { path: 'request' });
+    // Any other request Fastify refused (an aborted body, say): said without echoing it.
+    return wire('MALFORMED_REQUEST', 'the request is malformed', { path: 'request' });
   }
   return wire('INTERNAL_ERROR', 'internal error', { requestId });
 }
@@ -93,18 +104,36 @@ function pointerSegments(pointer: string): string[] {
     .map((s) => (/^\d+$/.test(s) ? `[${s}]` : s));
 }
 
+/** Sends the wire form of `err` on `reply` (with the headers its status calls for). */
+function sendError(err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const { status, body } = toErrorWire(err, request.id);
+  request.errorCode = body.error.code;
+  if (status >= 500) request.log.error({ err }, 'request failed');
+  if (status === 401) void reply.header('www-authenticate', 'Bearer realm="sigilo"');
+  const retryAfter = body.error.details.retryAfterSeconds;
+  if (status === 429 && typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
+  return reply.code(status).send(body);
+}
+
+/**
+ * Fastify's `frameworkErrors`: the router's refusals (bad percent-encoding, an over-long path segment), which
+ * happen before any hook runs, so the request id and no-store headers are set here.
+ */
+export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  void reply.header('x-request-id', request.id).header('cache-control', 'no-store');
+  void sendError(err, request, reply);
+  // No onResponse hook runs for these, so the request line is written here: the class, never the URL.
+  request.log.info(
+    { method: request.method, status: reply.statusCode, code: request.errorCode, reason: err.code },
+    'request refused',
+  );
+}
+
 /** Installs the error and not-found handlers on `app`. */
 export function installErrorHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const { status, body } = toErrorWire(err, request.id);
-    request.errorCode = body.error.code;
-    if (status >= 500) request.log.error({ err }, 'request failed');
-    if (status === 401) void reply.header('www-authenticate', 'Bearer realm="sigilo"');
-    const retryAfter = body.error.details.retryAfterSeconds;
-    if (status === 429 && typeof retryAfter === 'number')
-      void reply.header('retry-after', String(retryAfter));
-    return reply.code(status).send(body);
-  });
+  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) =>
+    sendError(err, request, reply),
+  );
   app.setNotFoundHandler((request, reply) => {
     request.errorCode = 'ROUTE_NOT_FOUND';
     return reply.code(404).send(wire('ROUTE_NOT_FOUND', 'no route matches this method and path').body);

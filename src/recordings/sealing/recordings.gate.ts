@@ -245,7 +245,7 @@ export async function openRecording(session: GateSession, id: string): Promise<O
   const decisions = k.authorize(CATEGORIES, 'read', row?.subject_id ?? null, 'read');
   if (!row) throw new SigiloError('NOT_FOUND', 'recording not found', { resource: 'recording' });
   const key = await withKeyFailures(k, 'read', row.subject_id, () =>
-    k.dataKey(row.subject_id, row.key_version),
+    k.dataKey(row.subject_id, keyVersionOf(row.key_version)),
   );
   k.allowed('read', row.subject_id, decisions);
   const binding: RecordingBinding = {
@@ -340,11 +340,19 @@ async function withKeyFailures<T>(
   try {
     return await get();
   } catch (err) {
-    if (isSigiloError(err, 'SUBJECT_SHREDDED')) {
+    if (isSigiloError(err, 'SUBJECT_SHREDDED') || isSigiloError(err, 'INTEGRITY_ERROR')) {
       k.fail(operation, subjectId, CATEGORIES, 'error', err.code, err.message, { resource: 'recording' });
     }
     throw err;
   }
+}
+
+/** The row's key version, which the chunk keys are bound to; anything but a positive integer is tampering. */
+function keyVersionOf(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new SigiloError('INTEGRITY_ERROR', 'recording names an invalid data-key version');
+  }
+  return value;
 }
 
 async function rowOf(k: GateKernel, id: string): Promise<RecordingRow> {

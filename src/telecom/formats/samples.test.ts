@@ -1,20 +1,12 @@
-/** The real platform samples in ../shared/testdata/cdr read with the right values. */
-import { createReadStream, existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+/** The real platform samples in test/fixtures/cdr (origin and licence in its README) read with the right values. */
+import { createReadStream } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { fixturePath } from '../../../test/support/fixtures.ts';
 import type { CdrFormat, ParsedCdr, ParseOutcome, ReaderOptions } from './index.ts';
 import { readCdrs } from './index.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const samples = path.resolve(repoRoot, '../shared/testdata/cdr');
-if (!existsSync(path.join(samples, 'README.md'))) {
-  throw new Error(`shared CDR samples not found at ${samples}`);
-}
-
 async function readAll(format: CdrFormat, rel: string, options: ReaderOptions = {}): Promise<ParseOutcome[]> {
-  const file = path.join(samples, rel);
-  if (!existsSync(file)) throw new Error(`shared CDR sample missing: ${file}`);
+  const file = fixturePath('cdr', rel);
   const out: ParseOutcome[] = [];
   for await (const outcome of readCdrs(format, createReadStream(file), options)) out.push(outcome);
   return out;

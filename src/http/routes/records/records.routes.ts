@@ -3,9 +3,9 @@
  * history, streaming export, authority searches, and the attribution rules that map records to accounts.
  */
 import { Readable } from 'node:stream';
-import { createInterface } from 'node:readline';
 import { TypeBoxValidatorCompiler, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { SigiloError } from '../../../errors.ts';
+import { utf8Lines } from '../../body-parsers.ts';
 import { accessContextOf, gated, type RouteDeps } from '../gated.ts';
 import { Created, NoContent, PurposeHeaders, responses } from '../common.schema.ts';
 import {
@@ -293,9 +293,9 @@ function present(p: { records: object[]; next: string | null }): {
 }
 
 async function* ndjson(stream: Readable): AsyncGenerator<unknown> {
-  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+  // Lines are decoded strictly: invalid UTF-8 refuses the request (400) rather than storing U+FFFD.
   let line = 0;
-  for await (const text of rl) {
+  for await (const text of utf8Lines(stream)) {
     line++;
     if (text.trim() === '') continue;
     try {

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+/** Brazilian identifier vectors for the CPF, CNPJ and tax-id tests, and the two ways of writing each value. */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { fixturePath } from './fixtures.ts';
 
 const vector = z.object({ value: z.string(), source: z.string(), why: z.string().optional() });
 const group = z.object({ valid: z.array(vector).min(1), invalid: z.array(vector).min(1) });
@@ -9,21 +9,9 @@ const fileSchema = z.object({ cpf: group, cnpj: group });
 
 export type IdentifierVector = z.infer<typeof vector>;
 
-/** The repository root: the nearest folder above this file holding package.json. */
-function repoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('package.json not found above src/validation');
-    dir = parent;
-  }
-  return dir;
-}
-
-/** The shared CPF/CNPJ vectors (`/work/shared/testdata/identifiers`); throws when the file is missing. */
+/** The CPF/CNPJ vectors of test/fixtures/identifiers (origin and licence in its README); throws when missing. */
 export function loadBrIdentifiers(): z.infer<typeof fileSchema> {
-  const file = path.resolve(repoRoot(), '../shared/testdata/identifiers/br-identifiers.json');
-  if (!existsSync(file)) throw new Error(`Shared identifier vectors missing: ${file}`);
+  const file = fixturePath('identifiers', 'br-identifiers.json');
   return fileSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
 }
 
