@@ -5,7 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { generateAsteriskCsvFile } from '../src/telecom/synthetic/synthetic-cdr.ts';
+import { generateAsteriskCsvFile } from '../test/support/synthetic/synthetic-cdr.ts';
 import type { BenchResult } from './bench-result.ts';
 import { benchCtx, benchSigilo } from './support.ts';
 

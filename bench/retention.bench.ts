@@ -15,7 +15,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Sigilo } from '../src/app.ts';
 import type { Store } from '../src/store/store.ts';
 import type { ParseOutcome } from '../src/telecom/formats/cdr-record.ts';
-import { DEFAULT_ACCOUNTS, generateCdrs } from '../src/telecom/synthetic/synthetic-cdr.ts';
+import { DEFAULT_ACCOUNTS, generateCdrs } from '../test/support/synthetic/synthetic-cdr.ts';
 import type { BenchResult } from './bench-result.ts';
 import { benchCtx, benchSigilo, time } from './support.ts';
 

@@ -9,7 +9,7 @@ import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { ParsedCdr, ParseOutcome } from '../src/telecom/formats/cdr-record.ts';
-import { DEFAULT_ACCOUNTS, generateCdrs } from '../src/telecom/synthetic/synthetic-cdr.ts';
+import { DEFAULT_ACCOUNTS, generateCdrs } from '../test/support/synthetic/synthetic-cdr.ts';
 import { DEFAULT_BATCH } from '../src/telecom/ingest/record-ingest.service.ts';
 import type { BenchResult } from './bench-result.ts';
 import { benchCtx, benchSigilo, PG_URL, time } from './support.ts';

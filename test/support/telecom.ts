@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { Sigilo } from '../../src/app.ts';
 import { readCdrs, type CdrFormat } from '../../src/telecom/formats/index.ts';
 import { LocalFormatter } from '../../src/telecom/formats/local-time.ts';
-import { asteriskCsvLine, generateCdrs } from '../../src/telecom/synthetic/synthetic-cdr.ts';
+import { asteriskCsvLine, generateCdrs } from './synthetic/synthetic-cdr.ts';
 import { fixturePath } from './fixtures.ts';
 import { ctx, SAMPLE } from './sigilo.ts';
 

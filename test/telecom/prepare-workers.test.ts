@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { TelecomPreparer } from '../../src/telecom/sealing/telecom-prepare.pool.ts';
-import { generateCdrs } from '../../src/telecom/synthetic/synthetic-cdr.ts';
+import { generateCdrs } from '../support/synthetic/synthetic-cdr.ts';
 import { createTestSigilo } from '../support/sigilo.ts';
 
 describe('CDR preparation with a key-hashing worker', () => {
@@ -30,7 +30,8 @@ describe('CDR preparation with a key-hashing worker', () => {
     const count = (x: typeof a) => x.accounts[0]!.segments.reduce((n, s) => n + s.count, 0);
     expect(count(a)).toBe(5000);
     expect(count(c)).toBe(5000);
-  });
+    // Two workers each load the sources through tsx first: tens of seconds on a loaded 2-core machine.
+  }, 120_000);
 
   it('a batch whose worker is stopped mid-hash is refused, and the next batch gets a new worker', async () => {
     const t = await createTestSigilo('sqlite');

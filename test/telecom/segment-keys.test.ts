@@ -13,9 +13,9 @@ import {
 } from '../../src/telecom/sealing/telecom-records.gate.ts';
 import { telecomHashers, termId } from '../../src/telecom/sealing/telecom-prepare.ts';
 import type { ParsedCdr, ParseOutcome } from '../../src/telecom/formats/cdr-record.ts';
-import { storableCdr, type CallRecord } from '../../src/telecom/records/telecom-record.ts';
+import { CDR_FIELDS, storableCdr, type CallRecord } from '../../src/telecom/records/telecom-record.ts';
 import { buildTermFilter, mayHoldTerm } from '../../src/telecom/records/term-filter.ts';
-import { generateCdrs } from '../../src/telecom/synthetic/synthetic-cdr.ts';
+import { generateCdrs } from '../support/synthetic/synthetic-cdr.ts';
 import { createTestSigilo, ctx } from '../support/sigilo.ts';
 import { DIALECTS } from '../support/stores.ts';
 import { makeAccount } from '../support/telecom.ts';
@@ -139,7 +139,7 @@ describe.each(DIALECTS)('telecom natural keys on %s', (dialect) => {
     const cdrs = [...generateCdrs({ count: 3000, seed: 14 })];
     await ingest(t.sigilo, account, cdrs);
     const target = cdrs[1234]!;
-    const stored = storableCdr(target).encoded[7] as string; // the callee as stored (E.164 when public)
+    const stored = storableCdr(target).encoded[CDR_FIELDS.callee] as string; // as stored (E.164 when public)
     const found = await searchNumber(t.sigilo, stored);
     expect(found.records.length).toBeGreaterThan(0);
     for (const r of found.records)
@@ -154,7 +154,7 @@ describe.each(DIALECTS)('telecom natural keys on %s', (dialect) => {
     const account = await makeAccount(t.sigilo);
     const cdrs = [...generateCdrs({ count: 50, seed: 18 })];
     await ingest(t.sigilo, account, cdrs);
-    const callee = storableCdr(cdrs[10]!).encoded[7] as string;
+    const callee = storableCdr(cdrs[10]!).encoded[CDR_FIELDS.callee] as string;
     const search = () => searchNumber(t.sigilo, callee);
     const stored = await t.sigilo.store.db
       .selectFrom('telecom_segments')
@@ -247,7 +247,7 @@ describe.each(DIALECTS)('telecom natural keys on %s', (dialect) => {
       platform: 'asterisk',
     });
     // A search by number opens the filterless segment and checks it.
-    const callee = rec.encoded[7] as string;
+    const callee = rec.encoded[CDR_FIELDS.callee] as string;
     const found = await searchNumber(t.sigilo, callee);
     expect(found.records).toHaveLength(1);
     // A search that finds nothing opens the filterless segment too, but names no subject in the access log.

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Sigilo } from '../../src/app.ts';
 import { readCdrs } from '../../src/telecom/formats/index.ts';
 import type { CallRecord } from '../../src/telecom/records/telecom-record.ts';
-import { DEFAULT_ACCOUNTS } from '../../src/telecom/synthetic/synthetic-cdr.ts';
+import { DEFAULT_ACCOUNTS } from '../support/synthetic/synthetic-cdr.ts';
 import { createTestSigilo, ctx } from '../support/sigilo.ts';
 import { DIALECTS } from '../support/stores.ts';
 import { cdrSample, importFile, makeAccount, syntheticAsterisk } from '../support/telecom.ts';

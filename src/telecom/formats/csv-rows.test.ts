@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { Prng } from '../synthetic/prng.ts';
+import { Prng } from '../../../test/support/synthetic/prng.ts';
 import type { CsvItem } from './csv-rows.ts';
 import { MAX_RECORD_LINES, readCsvRows, splitSimpleLine } from './csv-rows.ts';
 

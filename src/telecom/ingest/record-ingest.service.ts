@@ -15,15 +15,11 @@ import {
 import type { Store } from '../../store/store.ts';
 import { AttributionRuleRepository, Attributor, type AttributionFacts } from '../attribution/attribution.ts';
 import type { ParsedCdr, ParseOutcome } from '../formats/cdr-record.ts';
+import { checkRecordInput, parsedFromInput } from '../records/record-input.schema.ts';
 import {
-  accessInputSchema,
-  cdrInputSchema,
-  connectionInputSchema,
-  parsedFromInput,
   storableAccess,
   storableConnection,
   storableTraffic,
-  trafficInputSchema,
   type StorableRecord,
   type TelecomKind,
 } from '../records/telecom-record.ts';
@@ -218,46 +214,33 @@ export class RecordIngestService {
     items: Iterable<unknown> | AsyncIterable<unknown>,
   ): AsyncGenerator<ParseOutcome & { accountId?: string | undefined }> {
     let index = 0;
-    for await (const item of items) {
-      index++;
-      const r = cdrInputSchema.safeParse(item);
-      if (!r.success) {
-        yield { ok: false, line: index, reason: problemOf(r.error).problem };
-        continue;
-      }
-      const c = r.data;
-      if (Date.parse(c.endedAt) < Date.parse(c.startedAt)) {
-        yield { ok: false, line: index, reason: 'endedAt: before startedAt' };
-        continue;
-      }
-      yield { ok: true, record: parsedFromInput(c, index), accountId: c.accountId };
-    }
+    for await (const item of items) yield parsedFromInput(item, ++index);
   }
 
   private parseObject(kind: Exclude<TelecomKind, 'cdr'>, item: unknown): Parsed | { problem: string } {
     switch (kind) {
       case 'connection': {
-        const r = connectionInputSchema.safeParse(item);
-        if (!r.success) return problemOf(r.error);
+        const r = checkRecordInput(kind, item);
+        if ('problem' in r) return r;
         return {
-          record: storableConnection(r.data),
-          accountId: r.data.accountId,
-          facts: { username: r.data.username ?? null, sourceIp: r.data.ip },
+          record: storableConnection(r.value),
+          accountId: r.value.accountId,
+          facts: { username: r.value.username ?? null, sourceIp: r.value.ip },
         };
       }
       case 'access': {
-        const r = accessInputSchema.safeParse(item);
-        if (!r.success) return problemOf(r.error);
+        const r = checkRecordInput(kind, item);
+        if ('problem' in r) return r;
         return {
-          record: storableAccess(r.data),
-          accountId: r.data.accountId,
-          facts: { username: r.data.user, sourceIp: r.data.ip },
+          record: storableAccess(r.value),
+          accountId: r.value.accountId,
+          facts: { username: r.value.user, sourceIp: r.value.ip },
         };
       }
       case 'traffic': {
-        const r = trafficInputSchema.safeParse(item);
-        if (!r.success) return problemOf(r.error);
-        return { record: storableTraffic(r.data), accountId: r.data.accountId, facts: {} };
+        const r = checkRecordInput(kind, item);
+        if ('problem' in r) return r;
+        return { record: storableTraffic(r.value), accountId: r.value.accountId, facts: {} };
       }
     }
   }
@@ -321,12 +304,6 @@ interface Parsed {
   record: StorableRecord;
   accountId: string | undefined;
   facts: AttributionFacts;
-}
-
-/** The first schema problem, by path; values are never echoed. */
-function problemOf(error: { issues: { path: PropertyKey[]; message: string }[] }): { problem: string } {
-  const i = error.issues[0];
-  return { problem: `${i?.path.map(String).join('.') || 'record'}: ${i?.message ?? 'invalid'}` };
 }
 
 function emptyReport(): IngestReport {

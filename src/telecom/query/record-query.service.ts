@@ -3,9 +3,15 @@
  * searches by number or by IP + port + instant (authority_order only), and streaming export. Every read goes
  * through the gate extension, which checks the policy, masks third-party numbers and logs the access.
  */
+import TinyQueue from 'tinyqueue';
 import { SigiloError } from '../../errors.ts';
 import type { GateSession } from '../../gate/gate.ts';
-import { readTelecomRecords, type TelecomQuery } from '../sealing/telecom-records.gate.ts';
+import {
+  comparePositions,
+  readTelecomRecords,
+  type PositionedRecord,
+  type RecordPosition,
+} from '../sealing/telecom-records.gate.ts';
 import { normaliseIp } from '../../validation/ip.ts';
 import { normalisePhone } from '../../validation/phone.ts';
 import { fastNumber } from '../records/number-normaliser.ts';
@@ -24,14 +30,15 @@ export interface Window {
 }
 
 export interface Page<T> {
+  /** In time order, oldest first (records of the same instant in the order they are stored). */
   records: T[];
-  /** Opaque cursor for the next page, null at the end. */
+  /** Opaque cursor for the next page (the position of this page's last record), null at the end. */
   next: string | null;
 }
 
 /** Queries over sealed telecom segments. */
 export class RecordQueryService {
-  /** One page of an account's records of `kind` in the window. */
+  /** One page of an account's records of `kind` in the window, in time order. */
   async accountHistory(
     s: GateSession,
     kind: TelecomKind,
@@ -41,10 +48,11 @@ export class RecordQueryService {
     cursor?: string,
   ): Promise<Page<TelecomRecord>> {
     assertWindow(w);
-    return page(readTelecomRecords(s, kind, { accountId, ...w }), limit, cursor);
+    const after = decodeCursor(cursor);
+    return page(readTelecomRecords(s, kind, { accountId, ...w, ...after }), limit);
   }
 
-  /** A person's calls: records of their accounts that involve one of their phone numbers. */
+  /** A person's calls, in time order: records of their accounts that involve one of their phone numbers. */
   async personCalls(
     s: GateSession,
     personId: string,
@@ -59,24 +67,19 @@ export class RecordQueryService {
       .select('account_id')
       .where('person_id', '=', personId)
       .execute();
-    const records = async function* (): AsyncGenerator<TelecomRecord> {
-      const seen = new Set<string>();
-      for (const l of links) {
-        for (const p of phones) {
-          const q: TelecomQuery = {
-            accountId: l.account_id,
-            ...w,
-            terms: [{ kind: 'number', value: String(p.fields.value) }],
-          };
-          for await (const r of readTelecomRecords(s, 'cdr', q)) {
-            if (seen.has(r.key)) continue;
-            seen.add(r.key);
-            yield r;
-          }
-        }
-      }
-    };
-    return page(records(), limit, cursor);
+    const after = decodeCursor(cursor);
+    // One ordered read per account and phone, merged; a call between two of the person's numbers is one record.
+    const reads = links.flatMap((l) =>
+      phones.map((p) =>
+        readTelecomRecords(s, 'cdr', {
+          accountId: l.account_id,
+          ...w,
+          ...after,
+          terms: [{ kind: 'number', value: String(p.fields.value) }],
+        }),
+      ),
+    );
+    return page(mergeOrdered(reads), limit);
   }
 
   /** Authority search: every record holding a number, across accounts (purpose authority_order only). */
@@ -89,7 +92,8 @@ export class RecordQueryService {
   ): Promise<Page<TelecomRecord>> {
     assertWindow(w, true);
     const value = number.startsWith('+') ? normalisePhone(number, 'number') : fastNumber(number);
-    return page(readTelecomRecords(s, 'cdr', { ...w, terms: [{ kind: 'number', value }] }), limit, cursor);
+    const after = decodeCursor(cursor);
+    return page(readTelecomRecords(s, 'cdr', { ...w, ...after, terms: [{ kind: 'number', value }] }), limit);
   }
 
   /**
@@ -117,7 +121,7 @@ export class RecordQueryService {
     const out: (ConnectionRecord | AccessRecord)[] = [];
     const inPorts = (lo: number | null, hi: number | null): boolean =>
       port === null || lo === null || (port >= lo && port <= (hi ?? lo));
-    for await (const r of readTelecomRecords(s, 'connection', {
+    for await (const { record: r } of readTelecomRecords(s, 'connection', {
       ...window,
       terms: [{ kind: 'ip', value }],
       where: (r) =>
@@ -129,7 +133,7 @@ export class RecordQueryService {
       out.push(r as ConnectionRecord);
       if (out.length >= limit) break;
     }
-    for await (const r of readTelecomRecords(s, 'access', {
+    for await (const { record: r } of readTelecomRecords(s, 'access', {
       from: new Date(at - 60_000).toISOString(),
       to: new Date(at + 60_000).toISOString(),
       terms: [{ kind: 'ip', value }],
@@ -151,7 +155,7 @@ export class RecordQueryService {
   ): AsyncGenerator<string> {
     assertWindow(w);
     let header: string[] | null = null;
-    for await (const r of readTelecomRecords(s, kind, { accountId, ...w }, 'export')) {
+    for await (const { record: r } of readTelecomRecords(s, kind, { accountId, ...w }, 'export')) {
       if (format === 'ndjson') {
         yield `${JSON.stringify(r)}\n`;
         continue;
@@ -194,30 +198,72 @@ function assertWindow(w: Window, required = false): void {
   }
 }
 
-async function page<T>(source: AsyncIterable<T>, limit: number, cursor?: string): Promise<Page<T>> {
+/** The first `limit` records of an ordered read, and the cursor of the next page when there are more. */
+async function page(source: AsyncIterable<PositionedRecord>, limit: number): Promise<Page<TelecomRecord>> {
   const n = Math.min(Math.max(1, Math.floor(limit)), PAGE_MAX);
-  const skip = cursor ? decodeCursor(cursor) : 0;
-  const out: T[] = [];
-  let i = 0;
+  const out: PositionedRecord[] = [];
   let more = false;
   for await (const r of source) {
-    if (i++ < skip) continue;
     if (out.length === n) {
       more = true;
       break;
     }
     out.push(r);
   }
-  return {
-    records: out,
-    next: more ? Buffer.from(JSON.stringify({ o: skip + n })).toString('base64url') : null,
-  };
+  const last = out[out.length - 1];
+  return { records: out.map((r) => r.record), next: more && last ? encodeCursor(last) : null };
 }
 
-function decodeCursor(c: string): number {
+/** Merges ordered reads into one, dropping a record that two of them return. */
+async function* mergeOrdered(reads: AsyncGenerator<PositionedRecord>[]): AsyncGenerator<PositionedRecord> {
+  const heads = new TinyQueue<{ read: AsyncGenerator<PositionedRecord>; r: PositionedRecord }>([], (a, b) =>
+    comparePositions(a.r, b.r),
+  );
   try {
-    const o = (JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as { o?: unknown }).o;
-    if (typeof o === 'number' && Number.isInteger(o) && o >= 0) return o;
+    for (const read of reads) {
+      const n = await read.next();
+      if (!n.done) heads.push({ read, r: n.value });
+    }
+    let last: RecordPosition | null = null;
+    while (heads.length) {
+      const head = heads.pop()!;
+      if (last === null || comparePositions(head.r, last) !== 0) yield head.r;
+      last = head.r;
+      const n = await head.read.next();
+      if (!n.done) heads.push({ read: head.read, r: n.value });
+    }
+  } finally {
+    for (const read of reads) await read.return(undefined);
+  }
+}
+
+// A cursor is the position of the last record handed out: the next page starts after it, so pages neither
+// repeat nor skip records when others are stored or deleted meanwhile. It names a segment id and an instant,
+// never a record's content.
+function encodeCursor(p: RecordPosition): string {
+  return Buffer.from(JSON.stringify({ t: p.at, s: p.segment, i: p.index })).toString('base64url');
+}
+
+/** The farthest instant a Date can hold (ECMA-262 §21.4.1.1), in milliseconds either side of 1970. */
+const MAX_INSTANT = 8.64e15;
+
+function decodeCursor(c: string | undefined): { after?: RecordPosition } {
+  if (c === undefined) return {};
+  try {
+    const o = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as {
+      t?: unknown;
+      s?: unknown;
+      i?: unknown;
+    };
+    if (
+      Number.isInteger(o.t) &&
+      Math.abs(o.t as number) <= MAX_INSTANT &&
+      typeof o.s === 'string' &&
+      /^[0-9A-Za-z-]{1,64}$/.test(o.s) &&
+      Number.isSafeInteger(o.i) &&
+      (o.i as number) >= 0
+    )
+      return { after: { at: o.t as number, segment: o.s, index: o.i as number } };
   } catch {
     // fall through
   }

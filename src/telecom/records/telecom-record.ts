@@ -1,12 +1,14 @@
 /**
- * The four kinds of telecom record Sigilo keeps, their policy categories, input schemas (HTTP batches and
- * generic imports), and the compact array encoding sealed inside segments. Pure: no I/O, no crypto.
+ * The four kinds of telecom record Sigilo keeps, their policy categories, and the compact array encoding sealed
+ * inside segments. One named field table per kind says where each field sits in a record's encoding; encoding,
+ * decoding, term extraction and the hashing worker's payload scan all read positions from it. Pure: no I/O, no
+ * crypto. The shapes records arrive in (HTTP batches) are in record-input.schema.ts.
  */
-import { z } from 'zod';
 import type { CallDirection, CallDisposition, CdrPlatform, ParsedCdr } from '../formats/cdr-record.ts';
 import { mask, type MaskLevel } from '../../validation/masking.ts';
 import { parseIsoInstant } from './iso-instant.ts';
 import { fastNumber } from './number-normaliser.ts';
+import type { AccessInput, ConnectionInput, TrafficInput } from './record-input.schema.ts';
 
 export const TELECOM_KINDS = ['cdr', 'connection', 'access', 'traffic'] as const;
 export type TelecomKind = (typeof TELECOM_KINDS)[number];
@@ -18,6 +20,111 @@ export const KIND_CATEGORY: Record<TelecomKind, string> = {
   access: 'access_record',
   traffic: 'traffic_data',
 };
+
+// ---- the encoded layout -------------------------------------------------------------------------------------
+//
+// A record is stored as an array (MessagePack inside the sealed segment payload); these tables say which field
+// sits at which position, under the name the decoded record gives it. Segments already stored hold these
+// positions: append only, never renumber. Instants are epoch milliseconds.
+
+/** Every kind's encoding starts with the record's natural key (what idempotency hashes). */
+const KEY = 0;
+
+/** Positions of a call detail record's fields. */
+export const CDR_FIELDS = {
+  key: KEY,
+  startedAt: 1,
+  answeredAt: 2,
+  endedAt: 3,
+  durationSec: 4,
+  billSec: 5,
+  caller: 6,
+  callee: 7,
+  callerName: 8,
+  direction: 9,
+  disposition: 10,
+  channel: 11,
+  dstChannel: 12,
+  accountCode: 13,
+  context: 14,
+  username: 15,
+  sourceIp: 16,
+  platform: 17,
+  platformId: 18,
+  linkedId: 19,
+} as const satisfies FieldTable<CallRecord>;
+
+/** Positions of a connection record's fields. */
+export const CONNECTION_FIELDS = {
+  key: KEY,
+  sessionId: 1,
+  username: 2,
+  startedAt: 3,
+  stoppedAt: 4,
+  ip: 5,
+  portStart: 6,
+  portEnd: 7,
+  nasIp: 8,
+} as const satisfies FieldTable<ConnectionRecord>;
+
+/** Positions of an access record's fields. */
+export const ACCESS_FIELDS = {
+  key: KEY,
+  user: 1,
+  at: 2,
+  ip: 3,
+  port: 4,
+  system: 5,
+  activity: 6,
+  outcome: 7,
+} as const satisfies FieldTable<AccessRecord>;
+
+/** Positions of a traffic aggregate's fields. */
+export const TRAFFIC_FIELDS = {
+  key: KEY,
+  periodStart: 1,
+  periodEnd: 2,
+  service: 3,
+  bytesIn: 4,
+  bytesOut: 5,
+  calls: 6,
+  billSec: 7,
+} as const satisfies FieldTable<TrafficRecord>;
+
+/** A position for every field of the decoded record (its `kind` is the segment's, not stored per record). */
+type FieldTable<R> = Record<Exclude<keyof R, 'kind'>, number>;
+
+/** Each kind's field table. */
+export const FIELDS = {
+  cdr: CDR_FIELDS,
+  connection: CONNECTION_FIELDS,
+  access: ACCESS_FIELDS,
+  traffic: TRAFFIC_FIELDS,
+} as const;
+
+/** How many fields each kind's encoding has. */
+export const FIELD_COUNT: Record<TelecomKind, number> = {
+  cdr: Object.keys(CDR_FIELDS).length,
+  connection: Object.keys(CONNECTION_FIELDS).length,
+  access: Object.keys(ACCESS_FIELDS).length,
+  traffic: Object.keys(TRAFFIC_FIELDS).length,
+};
+
+/** The field a record is filed under in time: the segment's day and every time window read it. */
+export const INSTANT_FIELD: Record<TelecomKind, number> = {
+  cdr: CDR_FIELDS.startedAt,
+  connection: CONNECTION_FIELDS.startedAt,
+  access: ACCESS_FIELDS.at,
+  traffic: TRAFFIC_FIELDS.periodStart,
+};
+
+/** Defaults of the optional input fields that have one (record-input.schema.ts documents them). */
+export const INPUT_DEFAULTS = {
+  direction: 'unknown',
+  disposition: 'unknown',
+  outcome: 'success',
+  count: 0,
+} as const;
 
 /** A searchable value in a record: numbers, usernames and IPs get blind indexes. */
 export interface Term {
@@ -38,12 +145,18 @@ export interface StorableRecord {
 
 /** The natural key of an encoded record (the first element of every kind's encoding). */
 export function naturalKeyOf(encoded: unknown[]): string {
-  return encoded[0] as string;
+  return encoded[KEY] as string;
+}
+
+/** The instant (epoch milliseconds) an encoded record of `kind` is filed under. */
+export function instantOf(kind: TelecomKind, encoded: unknown[]): number {
+  return encoded[INSTANT_FIELD[kind]] as number;
 }
 
 /**
  * Calls `visit` for each searchable term of an encoded record of `kind`: numbers in E.164 (or as dialled when not
- * public numbers), usernames in lower case, IPs as given. The one place that says which fields get blind indexes.
+ * public numbers), usernames in lower case, IPs as given. The one place that says which fields get blind indexes;
+ * searches match records with `holdsTerm`, which reads the terms from here.
  */
 export function visitTerms(
   kind: TelecomKind,
@@ -52,21 +165,25 @@ export function visitTerms(
 ): void {
   switch (kind) {
     case 'cdr': {
-      const caller = a[6] as string;
-      const callee = a[7] as string;
+      const caller = a[CDR_FIELDS.caller] as string;
+      const callee = a[CDR_FIELDS.callee] as string;
+      const username = a[CDR_FIELDS.username] as string | null;
+      const sourceIp = a[CDR_FIELDS.sourceIp] as string | null;
       if (caller) visit('number', caller);
       if (callee && callee !== caller) visit('number', callee);
-      if (a[15]) visit('username', (a[15] as string).toLowerCase());
-      if (a[16]) visit('ip', a[16] as string);
+      if (username) visit('username', username.toLowerCase());
+      if (sourceIp) visit('ip', sourceIp);
       return;
     }
-    case 'connection':
-      visit('ip', a[5] as string);
-      if (a[2]) visit('username', (a[2] as string).toLowerCase());
+    case 'connection': {
+      const username = a[CONNECTION_FIELDS.username] as string | null;
+      visit('ip', a[CONNECTION_FIELDS.ip] as string);
+      if (username) visit('username', username.toLowerCase());
       return;
+    }
     case 'access':
-      visit('ip', a[3] as string);
-      visit('username', (a[1] as string).toLowerCase());
+      visit('ip', a[ACCESS_FIELDS.ip] as string);
+      visit('username', (a[ACCESS_FIELDS.user] as string).toLowerCase());
       return;
     case 'traffic':
       return;
@@ -78,10 +195,10 @@ export function visitTerms(
  * from a segment payload (a test holds the two in step).
  */
 export const KEY_AND_TERM_FIELDS: Record<TelecomKind, readonly number[]> = {
-  cdr: [0, 6, 7, 15, 16],
-  connection: [0, 2, 5],
-  access: [0, 1, 3],
-  traffic: [0],
+  cdr: [KEY, CDR_FIELDS.caller, CDR_FIELDS.callee, CDR_FIELDS.username, CDR_FIELDS.sourceIp],
+  connection: [KEY, CONNECTION_FIELDS.username, CONNECTION_FIELDS.ip],
+  access: [KEY, ACCESS_FIELDS.user, ACCESS_FIELDS.ip],
+  traffic: [KEY],
 };
 
 /** Most terms `visitTerms` yields for one record of any kind. */
@@ -94,9 +211,18 @@ export function termsOf(kind: TelecomKind, encoded: unknown[]): Term[] {
   return terms;
 }
 
+/** Whether an encoded record of `kind` holds `term` among the terms `visitTerms` gives it. */
+export function holdsTerm(kind: TelecomKind, encoded: unknown[], term: Term): boolean {
+  let held = false;
+  visitTerms(kind, encoded, (k, value) => {
+    if (k === term.kind && value === term.value) held = true;
+  });
+  return held;
+}
+
 /** The caller and callee of an encoded CDR (for attribution by DID). */
 export function cdrNumbers(encoded: unknown[]): string[] {
-  return [encoded[6] as string, encoded[7] as string].filter(Boolean);
+  return [encoded[CDR_FIELDS.caller] as string, encoded[CDR_FIELDS.callee] as string].filter(Boolean);
 }
 
 // ---- call detail records ----------------------------------------------------------------------------------
@@ -129,8 +255,8 @@ export interface CallRecord {
 // Direction, disposition and platform are stored as their index in these lists (a small integer packs in one
 // byte, a string costs its characters to encode on every record); segments sealed by earlier versions hold the
 // strings, which decoding still accepts. Append only: the stored indexes must keep their meaning.
-const DIRECTIONS: readonly CallDirection[] = ['inbound', 'outbound', 'internal', 'unknown'];
-const DISPOSITIONS: readonly CallDisposition[] = [
+export const DIRECTIONS: readonly CallDirection[] = ['inbound', 'outbound', 'internal', 'unknown'];
+export const DISPOSITIONS: readonly CallDisposition[] = [
   'answered',
   'no_answer',
   'busy',
@@ -153,168 +279,65 @@ function named<T extends string>(list: readonly T[], v: unknown): T {
 /** Normalises a parsed CDR (numbers to E.164 where they are public numbers) into its storable form. */
 export function storableCdr(p: ParsedCdr): StorableRecord {
   const at = parseIsoInstant(p.startedAt);
-  return {
-    at,
-    encoded: [
-      p.naturalKey,
-      at,
-      p.answeredAt ? parseIsoInstant(p.answeredAt) : null,
-      parseIsoInstant(p.endedAt),
-      p.durationSec,
-      p.billSec,
-      fastNumber(p.caller),
-      fastNumber(p.callee),
-      p.callerName,
-      code(DIRECTIONS, p.direction),
-      code(DISPOSITIONS, p.disposition),
-      p.channel,
-      p.dstChannel,
-      p.accountCode,
-      p.context,
-      p.username,
-      p.sourceIp,
-      code(PLATFORMS, p.platform),
-      p.platformId,
-      p.linkedId,
-    ],
-  };
+  const e = new Array<unknown>(FIELD_COUNT.cdr);
+  e[CDR_FIELDS.key] = p.naturalKey;
+  e[CDR_FIELDS.startedAt] = at;
+  e[CDR_FIELDS.answeredAt] = p.answeredAt ? parseIsoInstant(p.answeredAt) : null;
+  e[CDR_FIELDS.endedAt] = parseIsoInstant(p.endedAt);
+  e[CDR_FIELDS.durationSec] = p.durationSec;
+  e[CDR_FIELDS.billSec] = p.billSec;
+  e[CDR_FIELDS.caller] = fastNumber(p.caller);
+  e[CDR_FIELDS.callee] = fastNumber(p.callee);
+  e[CDR_FIELDS.callerName] = p.callerName;
+  e[CDR_FIELDS.direction] = code(DIRECTIONS, p.direction);
+  e[CDR_FIELDS.disposition] = code(DISPOSITIONS, p.disposition);
+  e[CDR_FIELDS.channel] = p.channel;
+  e[CDR_FIELDS.dstChannel] = p.dstChannel;
+  e[CDR_FIELDS.accountCode] = p.accountCode;
+  e[CDR_FIELDS.context] = p.context;
+  e[CDR_FIELDS.username] = p.username;
+  e[CDR_FIELDS.sourceIp] = p.sourceIp;
+  e[CDR_FIELDS.platform] = code(PLATFORMS, p.platform);
+  e[CDR_FIELDS.platformId] = p.platformId;
+  e[CDR_FIELDS.linkedId] = p.linkedId;
+  return { at, encoded: e };
 }
 
 function iso(ms: unknown): string {
   return new Date(ms as number).toISOString();
 }
 
+function isoOrNull(ms: unknown): string | null {
+  return ms === null ? null : iso(ms);
+}
+
 function decodeCdr(a: unknown[]): CallRecord {
   return {
     kind: 'cdr',
-    key: a[0] as string,
-    startedAt: iso(a[1]),
-    answeredAt: a[2] === null ? null : iso(a[2]),
-    endedAt: iso(a[3]),
-    durationSec: a[4] as number,
-    billSec: a[5] as number,
-    caller: a[6] as string,
-    callee: a[7] as string,
-    callerName: a[8] as string | null,
-    direction: named(DIRECTIONS, a[9]),
-    disposition: named(DISPOSITIONS, a[10]),
-    channel: a[11] as string | null,
-    dstChannel: a[12] as string | null,
-    accountCode: a[13] as string | null,
-    context: a[14] as string | null,
-    username: a[15] as string | null,
-    sourceIp: a[16] as string | null,
-    platform: named(PLATFORMS, a[17]),
-    platformId: a[18] as string | null,
-    linkedId: a[19] as string | null,
+    key: a[CDR_FIELDS.key] as string,
+    startedAt: iso(a[CDR_FIELDS.startedAt]),
+    answeredAt: isoOrNull(a[CDR_FIELDS.answeredAt]),
+    endedAt: iso(a[CDR_FIELDS.endedAt]),
+    durationSec: a[CDR_FIELDS.durationSec] as number,
+    billSec: a[CDR_FIELDS.billSec] as number,
+    caller: a[CDR_FIELDS.caller] as string,
+    callee: a[CDR_FIELDS.callee] as string,
+    callerName: a[CDR_FIELDS.callerName] as string | null,
+    direction: named(DIRECTIONS, a[CDR_FIELDS.direction]),
+    disposition: named(DISPOSITIONS, a[CDR_FIELDS.disposition]),
+    channel: a[CDR_FIELDS.channel] as string | null,
+    dstChannel: a[CDR_FIELDS.dstChannel] as string | null,
+    accountCode: a[CDR_FIELDS.accountCode] as string | null,
+    context: a[CDR_FIELDS.context] as string | null,
+    username: a[CDR_FIELDS.username] as string | null,
+    sourceIp: a[CDR_FIELDS.sourceIp] as string | null,
+    platform: named(PLATFORMS, a[CDR_FIELDS.platform]),
+    platformId: a[CDR_FIELDS.platformId] as string | null,
+    linkedId: a[CDR_FIELDS.linkedId] as string | null,
   };
 }
 
 // ---- connection, access and traffic records ---------------------------------------------------------------
-
-const isoTime = z.iso.datetime({ offset: true }).transform((v) => new Date(v).toISOString());
-const ip = z.union([z.ipv4(), z.ipv6()]);
-const port = z.number().int().min(0).max(65535);
-
-/** A call detail record sent as JSON (HTTP batches from platforms that do not write files). */
-export const cdrInputSchema = z.strictObject({
-  accountId: z.string().min(1).max(64).optional(),
-  platformId: z.string().min(1).max(200).optional(),
-  linkedId: z.string().min(1).max(200).optional(),
-  startedAt: isoTime,
-  answeredAt: isoTime.nullable().optional(),
-  endedAt: isoTime,
-  durationSec: z.number().int().min(0).optional(),
-  billSec: z.number().int().min(0).optional(),
-  caller: z.string().max(64),
-  callee: z.string().max(64),
-  callerName: z.string().max(200).nullable().optional(),
-  direction: z.enum(['inbound', 'outbound', 'internal', 'unknown']).default('unknown'),
-  disposition: z
-    .enum(['answered', 'no_answer', 'busy', 'failed', 'congestion', 'unknown'])
-    .default('unknown'),
-  channel: z.string().max(200).nullable().optional(),
-  dstChannel: z.string().max(200).nullable().optional(),
-  accountCode: z.string().max(100).nullable().optional(),
-  context: z.string().max(100).nullable().optional(),
-  username: z.string().max(200).nullable().optional(),
-  sourceIp: ip.nullable().optional(),
-});
-export type CdrInput = z.infer<typeof cdrInputSchema>;
-
-/** A JSON CDR as the readers' ParsedCdr (natural key: platform id, else the record's content). */
-export function parsedFromInput(c: CdrInput, line: number): ParsedCdr {
-  const start = Date.parse(c.startedAt);
-  const end = Date.parse(c.endedAt);
-  const answered = c.answeredAt ? Date.parse(c.answeredAt) : null;
-  const naturalKey = c.platformId
-    ? `api:${c.platformId}`
-    : `content:${start}|${end}|${c.caller}|${c.callee}|${c.channel ?? ''}`;
-  return {
-    naturalKey,
-    platform: 'generic',
-    platformId: c.platformId ?? null,
-    linkedId: c.linkedId ?? null,
-    startedAt: c.startedAt,
-    answeredAt: c.answeredAt ?? null,
-    endedAt: c.endedAt,
-    durationSec: c.durationSec ?? Math.max(0, Math.round((end - start) / 1000)),
-    billSec: c.billSec ?? (answered === null ? 0 : Math.max(0, Math.round((end - answered) / 1000))),
-    caller: c.caller,
-    callee: c.callee,
-    callerName: c.callerName ?? null,
-    accountCode: c.accountCode ?? null,
-    context: c.context ?? null,
-    channel: c.channel ?? null,
-    dstChannel: c.dstChannel ?? null,
-    username: c.username ?? null,
-    sourceIp: c.sourceIp ?? null,
-    disposition: c.disposition,
-    direction: c.direction,
-    sourceLine: line,
-  };
-}
-
-/** A connection record (Marco Civil Art. 13): who had which IP and port range when (CGNAT needs the port). */
-export const connectionInputSchema = z.strictObject({
-  accountId: z.string().min(1).max(64).optional(),
-  sessionId: z.string().min(1).max(200).optional(),
-  username: z.string().min(1).max(200).optional(),
-  startedAt: isoTime,
-  stoppedAt: isoTime.nullable().optional(),
-  ip,
-  portStart: port.optional(),
-  portEnd: port.optional(),
-  nasIp: ip.optional(),
-});
-export type ConnectionInput = z.infer<typeof connectionInputSchema>;
-
-/** An access record of the provider's customer systems (Marco Civil Art. 15): portal, app and API logins. */
-export const accessInputSchema = z.strictObject({
-  accountId: z.string().min(1).max(64).optional(),
-  eventId: z.string().min(1).max(200).optional(),
-  user: z.string().min(1).max(200),
-  at: isoTime,
-  ip,
-  port: port.optional(),
-  system: z.enum(['portal', 'app', 'api']),
-  activity: z.string().min(1).max(200),
-  outcome: z.enum(['success', 'failure']).default('success'),
-});
-export type AccessInput = z.infer<typeof accessInputSchema>;
-
-/** A traffic/usage aggregate of an account over a period. */
-export const trafficInputSchema = z.strictObject({
-  accountId: z.string().min(1).max(64).optional(),
-  periodStart: isoTime,
-  periodEnd: isoTime,
-  service: z.string().min(1).max(100),
-  bytesIn: z.number().int().min(0).default(0),
-  bytesOut: z.number().int().min(0).default(0),
-  calls: z.number().int().min(0).default(0),
-  billSec: z.number().int().min(0).default(0),
-});
-export type TrafficInput = z.infer<typeof trafficInputSchema>;
 
 export interface ConnectionRecord {
   kind: 'connection';
@@ -359,20 +382,17 @@ export function storableConnection(c: ConnectionInput): StorableRecord {
   const naturalKey = c.sessionId
     ? `session:${c.sessionId}`
     : `content:${c.ip}|${c.portStart ?? ''}|${c.portEnd ?? ''}|${at}|${c.username ?? ''}`;
-  return {
-    at,
-    encoded: [
-      naturalKey,
-      c.sessionId ?? null,
-      c.username ?? null,
-      at,
-      c.stoppedAt ? Date.parse(c.stoppedAt) : null,
-      c.ip,
-      c.portStart ?? null,
-      c.portEnd ?? null,
-      c.nasIp ?? null,
-    ],
-  };
+  const e = new Array<unknown>(FIELD_COUNT.connection);
+  e[CONNECTION_FIELDS.key] = naturalKey;
+  e[CONNECTION_FIELDS.sessionId] = c.sessionId ?? null;
+  e[CONNECTION_FIELDS.username] = c.username ?? null;
+  e[CONNECTION_FIELDS.startedAt] = at;
+  e[CONNECTION_FIELDS.stoppedAt] = c.stoppedAt ? Date.parse(c.stoppedAt) : null;
+  e[CONNECTION_FIELDS.ip] = c.ip;
+  e[CONNECTION_FIELDS.portStart] = c.portStart ?? null;
+  e[CONNECTION_FIELDS.portEnd] = c.portEnd ?? null;
+  e[CONNECTION_FIELDS.nasIp] = c.nasIp ?? null;
+  return { at, encoded: e };
 }
 
 /** Storable form of an access record. */
@@ -381,20 +401,32 @@ export function storableAccess(a: AccessInput): StorableRecord {
   const naturalKey = a.eventId
     ? `event:${a.eventId}`
     : `content:${a.system}|${a.user}|${at}|${a.ip}|${a.port ?? ''}|${a.activity}`;
-  return {
-    at,
-    encoded: [naturalKey, a.user, at, a.ip, a.port ?? null, a.system, a.activity, a.outcome],
-  };
+  const e = new Array<unknown>(FIELD_COUNT.access);
+  e[ACCESS_FIELDS.key] = naturalKey;
+  e[ACCESS_FIELDS.user] = a.user;
+  e[ACCESS_FIELDS.at] = at;
+  e[ACCESS_FIELDS.ip] = a.ip;
+  e[ACCESS_FIELDS.port] = a.port ?? null;
+  e[ACCESS_FIELDS.system] = a.system;
+  e[ACCESS_FIELDS.activity] = a.activity;
+  e[ACCESS_FIELDS.outcome] = a.outcome ?? INPUT_DEFAULTS.outcome;
+  return { at, encoded: e };
 }
 
 /** Storable form of a traffic aggregate. */
 export function storableTraffic(t: TrafficInput): StorableRecord {
   const at = Date.parse(t.periodStart);
-  const naturalKey = `period:${t.service}|${at}|${Date.parse(t.periodEnd)}`;
-  return {
-    at,
-    encoded: [naturalKey, at, Date.parse(t.periodEnd), t.service, t.bytesIn, t.bytesOut, t.calls, t.billSec],
-  };
+  const end = Date.parse(t.periodEnd);
+  const e = new Array<unknown>(FIELD_COUNT.traffic);
+  e[TRAFFIC_FIELDS.key] = `period:${t.service}|${at}|${end}`;
+  e[TRAFFIC_FIELDS.periodStart] = at;
+  e[TRAFFIC_FIELDS.periodEnd] = end;
+  e[TRAFFIC_FIELDS.service] = t.service;
+  e[TRAFFIC_FIELDS.bytesIn] = t.bytesIn ?? INPUT_DEFAULTS.count;
+  e[TRAFFIC_FIELDS.bytesOut] = t.bytesOut ?? INPUT_DEFAULTS.count;
+  e[TRAFFIC_FIELDS.calls] = t.calls ?? INPUT_DEFAULTS.count;
+  e[TRAFFIC_FIELDS.billSec] = t.billSec ?? INPUT_DEFAULTS.count;
+  return { at, encoded: e };
 }
 
 /** Decodes one record of a segment. */
@@ -405,54 +437,40 @@ export function decodeRecord(kind: TelecomKind, a: unknown[]): TelecomRecord {
     case 'connection':
       return {
         kind,
-        key: a[0] as string,
-        sessionId: a[1] as string | null,
-        username: a[2] as string | null,
-        startedAt: iso(a[3]),
-        stoppedAt: a[4] === null ? null : iso(a[4]),
-        ip: a[5] as string,
-        portStart: a[6] as number | null,
-        portEnd: a[7] as number | null,
-        nasIp: a[8] as string | null,
+        key: a[CONNECTION_FIELDS.key] as string,
+        sessionId: a[CONNECTION_FIELDS.sessionId] as string | null,
+        username: a[CONNECTION_FIELDS.username] as string | null,
+        startedAt: iso(a[CONNECTION_FIELDS.startedAt]),
+        stoppedAt: isoOrNull(a[CONNECTION_FIELDS.stoppedAt]),
+        ip: a[CONNECTION_FIELDS.ip] as string,
+        portStart: a[CONNECTION_FIELDS.portStart] as number | null,
+        portEnd: a[CONNECTION_FIELDS.portEnd] as number | null,
+        nasIp: a[CONNECTION_FIELDS.nasIp] as string | null,
       };
     case 'access':
       return {
         kind,
-        key: a[0] as string,
-        user: a[1] as string,
-        at: iso(a[2]),
-        ip: a[3] as string,
-        port: a[4] as number | null,
-        system: a[5] as string,
-        activity: a[6] as string,
-        outcome: a[7] as string,
+        key: a[ACCESS_FIELDS.key] as string,
+        user: a[ACCESS_FIELDS.user] as string,
+        at: iso(a[ACCESS_FIELDS.at]),
+        ip: a[ACCESS_FIELDS.ip] as string,
+        port: a[ACCESS_FIELDS.port] as number | null,
+        system: a[ACCESS_FIELDS.system] as string,
+        activity: a[ACCESS_FIELDS.activity] as string,
+        outcome: a[ACCESS_FIELDS.outcome] as string,
       };
     case 'traffic':
       return {
         kind,
-        key: a[0] as string,
-        periodStart: iso(a[1]),
-        periodEnd: iso(a[2]),
-        service: a[3] as string,
-        bytesIn: a[4] as number,
-        bytesOut: a[5] as number,
-        calls: a[6] as number,
-        billSec: a[7] as number,
+        key: a[TRAFFIC_FIELDS.key] as string,
+        periodStart: iso(a[TRAFFIC_FIELDS.periodStart]),
+        periodEnd: iso(a[TRAFFIC_FIELDS.periodEnd]),
+        service: a[TRAFFIC_FIELDS.service] as string,
+        bytesIn: a[TRAFFIC_FIELDS.bytesIn] as number,
+        bytesOut: a[TRAFFIC_FIELDS.bytesOut] as number,
+        calls: a[TRAFFIC_FIELDS.calls] as number,
+        billSec: a[TRAFFIC_FIELDS.billSec] as number,
       };
-  }
-}
-
-/** The instant a decoded record is filed under (for time windows). */
-export function recordInstant(r: TelecomRecord): string {
-  switch (r.kind) {
-    case 'cdr':
-      return r.startedAt;
-    case 'connection':
-      return r.startedAt;
-    case 'access':
-      return r.at;
-    case 'traffic':
-      return r.periodStart;
   }
 }
 

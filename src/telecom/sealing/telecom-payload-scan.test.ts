@@ -1,7 +1,7 @@
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { createKeyedHasher } from '../../crypto/keyed-hash.ts';
-import { generateCdrs } from '../synthetic/synthetic-cdr.ts';
+import { generateCdrs } from '../../../test/support/synthetic/synthetic-cdr.ts';
 import {
   KEY_AND_TERM_FIELDS,
   storableAccess,

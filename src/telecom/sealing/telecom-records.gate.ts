@@ -5,14 +5,17 @@
  * it a record costs a probe of an in-memory key set. Every batch is authorized per account and logged in the same
  * transaction as the rows; reads and searches open only the segments they need.
  */
+import TinyQueue from 'tinyqueue';
 import { v7 as uuidv7 } from 'uuid';
 import { SigiloError } from '../../errors.ts';
 import type { Operation } from '../../policy/policy.evaluate.ts';
 import {
   KIND_CATEGORY,
   decodeRecord,
+  holdsTerm,
+  instantOf,
   maskRecord,
-  recordInstant,
+  naturalKeyOf,
   type StorableRecord,
   type TelecomKind,
   type TelecomRecord,
@@ -157,7 +160,7 @@ function isLegacyStored(
 ): boolean {
   const records = legacyDecoded.get(seg) ?? decodePayload(Buffer.from(seg.payload));
   legacyDecoded.set(seg, records);
-  const naturalKey = records[i]![0] as string;
+  const naturalKey = naturalKeyOf(records[i]!);
   const key = k.keyring.blindIndex(`telecom-record/${kind}`, `${accountId}\u0000${naturalKey}`);
   return storedKeys.has(key, 0);
 }
@@ -246,19 +249,52 @@ export interface TelecomQuery {
   terms?: Term[];
   /** Extra record filter applied after decryption (e.g. the port range of a CGNAT search). */
   where?: (r: TelecomRecord) => boolean;
+  /** Only records after this position (the last record of the previous page). */
+  after?: RecordPosition;
 }
 
 /**
- * Streams the matching records, opened and masked as the policy says for this context. A search without an
- * account crosses customers, which only an authority order may do (SPEC §7, Decreto 8.771/2016): any other
- * purpose is refused and logged. One access-log entry per subject whose records were read.
+ * Where a stored record stands in the order reads return: its instant, then (records of the same instant) its
+ * segment and its place in the segment. Unique, and stable: segments are never rewritten.
+ */
+export interface RecordPosition {
+  /** Epoch milliseconds of the record's instant. */
+  at: number;
+  segment: string;
+  index: number;
+}
+
+/** A record as read, with its position. */
+export interface PositionedRecord extends RecordPosition {
+  record: TelecomRecord;
+}
+
+/** Orders positions: by instant, then segment id, then place in the segment. */
+export function comparePositions(a: RecordPosition, b: RecordPosition): number {
+  return a.at - b.at || (a.segment < b.segment ? -1 : a.segment > b.segment ? 1 : 0) || a.index - b.index;
+}
+
+/** The records of one opened segment that a read returns, in order, and the next to hand out. */
+interface SegmentCursor {
+  subjectId: string;
+  records: PositionedRecord[];
+  next: number;
+}
+
+/**
+ * Streams the matching records in time order (oldest first; equal instants by segment and place), opened and
+ * masked as the policy says for this context. Segments are visited by their first instant and merged: a
+ * record is handed out once no segment still unopened can hold an earlier one, so only the segments whose time
+ * ranges overlap are held at once. A search without an account crosses customers, which only an authority order
+ * may do (SPEC §7, Decreto 8.771/2016): any other purpose is refused and logged. One access-log entry per subject
+ * whose records were read.
  */
 export async function* readTelecomRecords(
   session: GateSession,
   kind: TelecomKind,
   q: TelecomQuery,
   operation: Extract<Operation, 'read' | 'export'> = 'read',
-): AsyncGenerator<TelecomRecord> {
+): AsyncGenerator<PositionedRecord> {
   const k = kernelOf(session);
   const category = KIND_CATEGORY[kind];
   const logOp = q.accountId ? (operation === 'export' ? 'export' : 'read') : 'search';
@@ -282,81 +318,160 @@ export async function* readTelecomRecords(
   }
   const decisions = k.authorize([category], operation, q.accountId ?? null, logOp);
   const level = decisions.get(category)!.masking;
-  const fromDay = q.from?.slice(0, 10);
-  const toDay = q.to?.slice(0, 10);
+  const window = readWindow(q);
   const { term } = await telecomHashers(k.keyring, kind);
   const termKeys = (q.terms ?? []).map((t) => term.hash(termId(t)));
 
   const subjects = new Set<string>();
-  let afterDay = '';
-  let afterId = '';
+  const open = new TinyQueue<SegmentCursor>([], (a, b) =>
+    comparePositions(a.records[a.next]!, b.records[b.next]!),
+  );
+  /** Hands out, in order, the records of opened segments that come before `limit` (epoch ms). */
+  const release = function* (limit: number): Generator<PositionedRecord> {
+    while (open.length && open.peek()!.records[open.peek()!.next]!.at < limit) {
+      const cursor = open.pop()!;
+      const r = cursor.records[cursor.next++]!;
+      if (cursor.next < cursor.records.length) open.push(cursor);
+      // Logged before the subject's first record is released (a consumer may stop reading at any point);
+      // segments opened only to find nothing matching (filter false positives) release nothing.
+      if (!subjects.has(cursor.subjectId)) {
+        subjects.add(cursor.subjectId);
+        k.allowed(logOp, cursor.subjectId, decisions);
+      }
+      r.record = maskRecord(r.record, level);
+      yield r;
+    }
+  };
+
+  let after = { day: '', firstAt: '', id: '' };
   for (;;) {
-    // Pages of segment headers (no payload): a term search tests each segment's Bloom filter and opens only
-    // the segments that may hold every term.
+    // Pages of segment headers (no payload) by first instant: a term search tests each segment's Bloom filter
+    // and opens only the segments that may hold every term.
     let sel = k.tx
       .selectFrom('telecom_segments')
-      .select(['id', 'subject_id', 'day', 'term_filter'])
+      .select(['id', 'subject_id', 'day', 'first_at', 'term_filter'])
       .where('kind', '=', kind)
       .where((eb) =>
-        eb.or([eb('day', '>', afterDay), eb.and([eb('day', '=', afterDay), eb('id', '>', afterId)])]),
+        eb.or([
+          eb('day', '>', after.day),
+          eb.and([
+            eb('day', '=', after.day),
+            eb.or([
+              eb('first_at', '>', after.firstAt),
+              eb.and([eb('first_at', '=', after.firstAt), eb('id', '>', after.id)]),
+            ]),
+          ]),
+        ]),
       );
     if (q.accountId) sel = sel.where('account_id', '=', q.accountId);
-    if (fromDay) sel = sel.where('day', '>=', fromDay);
-    if (toDay) sel = sel.where('day', '<=', toDay);
+    if (window.fromDay) sel = sel.where('day', '>=', window.fromDay).where('last_at', '>=', window.fromIso!);
+    if (window.toDay) sel = sel.where('day', '<=', window.toDay).where('first_at', '<=', window.toIso!);
     const headers = await sel
       .orderBy('day')
+      .orderBy('first_at')
       .orderBy('id')
       .limit(termKeys.length ? 500 : 20)
       .execute();
     if (headers.length === 0) break;
     const last = headers[headers.length - 1]!;
-    afterDay = last.day;
-    afterId = last.id;
+    after = { day: last.day, firstAt: last.first_at, id: last.id };
     const wanted = headers.filter((h) => termKeys.every((t) => mayHoldTerm(h.term_filter, t)));
     // Payloads are fetched 20 segments at a time and released before the next: memory stays bounded.
     for (let i = 0; i < wanted.length; i += 20) {
-      const ids = wanted.slice(i, i + 20).map((h) => h.id);
+      const chunk = wanted.slice(i, i + 20);
       const rows = await k.tx
         .selectFrom('telecom_segments')
         .select(['id', 'subject_id', 'payload_ct'])
-        .where('id', 'in', ids)
+        .where(
+          'id',
+          'in',
+          chunk.map((h) => h.id),
+        )
         .execute();
       const byId = new Map(rows.map((r) => [r.id, r]));
-      for (const id of ids) {
-        const seg = byId.get(id);
+      for (const h of chunk) {
+        const seg = byId.get(h.id);
         if (!seg) continue; // deleted meanwhile by a retention sweep
+        // Nothing in this segment or any later one is earlier than its first instant.
+        yield* release(Date.parse(h.first_at));
         // A search across accounts may reach a shredded subject's segment (a filter false positive): its data
         // is erased and it has nothing to give. Within one account, SUBJECT_SHREDDED stands.
-        const records = await openSegment(k, kind, logOp, category, seg, !q.accountId);
-        if (!records) continue;
-        for (const r of records) {
-          const at = recordInstant(r);
-          if (q.from && at < q.from) continue;
-          if (q.to && at > q.to) continue;
-          if (q.terms && !q.terms.every((t) => holdsTerm(r, t))) continue;
-          if (q.where && !q.where(r)) continue;
-          // Logged before the subject's first record is released (a consumer may stop reading at any point);
-          // segments opened only to find nothing matching (filter false positives) release nothing.
-          if (!subjects.has(seg.subject_id)) {
-            subjects.add(seg.subject_id);
-            k.allowed(logOp, seg.subject_id, decisions);
-          }
-          yield maskRecord(r, level);
-        }
+        const encoded = await openSegment(k, logOp, category, seg, !q.accountId);
+        if (!encoded) continue;
+        const records = matchingRecords(kind, seg.id, encoded, q, window);
+        if (records.length) open.push({ subjectId: seg.subject_id, records, next: 0 });
       }
     }
   }
+  yield* release(Infinity);
   if (subjects.size === 0) k.allowed(logOp, q.accountId ?? null, decisions, 'no matching record');
 }
 
+/** A query's time bounds: inclusive epoch milliseconds, and the UTC days and segment instants they cover. */
+interface ReadWindow {
+  from: number;
+  to: number;
+  fromDay?: string;
+  fromIso?: string;
+  toDay?: string;
+  toIso?: string;
+}
+
+function readWindow(q: TelecomQuery): ReadWindow {
+  const bound = (v: string | undefined, path: string): number | undefined => {
+    if (v === undefined) return undefined;
+    const ms = Date.parse(v);
+    if (Number.isNaN(ms))
+      throw new SigiloError('VALIDATION_FAILED', `${path} must be an ISO-8601 date-time`, { path });
+    return ms;
+  };
+  const fromMs = bound(q.from, 'from');
+  const toMs = bound(q.to, 'to');
+  // Records at the previous page's last instant may still follow it; earlier ones have all been read.
+  const start = q.after ? Math.max(fromMs ?? -Infinity, q.after.at) : fromMs;
+  const w: ReadWindow = { from: start ?? -Infinity, to: toMs ?? Infinity };
+  if (start !== undefined) {
+    w.fromIso = new Date(start).toISOString();
+    w.fromDay = w.fromIso.slice(0, 10);
+  }
+  if (toMs !== undefined) {
+    w.toIso = new Date(toMs).toISOString();
+    w.toDay = w.toIso.slice(0, 10);
+  }
+  return w;
+}
+
+/** The records of an opened segment that the query returns, decoded and in order (unmasked). */
+function matchingRecords(
+  kind: TelecomKind,
+  segment: string,
+  encoded: unknown[][],
+  q: TelecomQuery,
+  window: ReadWindow,
+): PositionedRecord[] {
+  const out: PositionedRecord[] = [];
+  for (let index = 0; index < encoded.length; index++) {
+    const a = encoded[index]!;
+    const at = instantOf(kind, a);
+    if (at < window.from || at > window.to) continue;
+    if (q.after && comparePositions({ at, segment, index }, q.after) <= 0) continue;
+    if (q.terms && !q.terms.every((t) => holdsTerm(kind, a, t))) continue;
+    const record = decodeRecord(kind, a);
+    if (q.where && !q.where(record)) continue;
+    out.push({ at, segment, index, record });
+  }
+  // A segment holds its records in the order they were ingested.
+  return out.sort((x, y) => x.at - y.at || x.index - y.index);
+}
+
+/** Opens one segment: its records' encodings (INTEGRITY_ERROR and SUBJECT_SHREDDED are logged). */
 async function openSegment(
   k: GateKernel,
-  kind: TelecomKind,
   logOp: string,
   category: string,
   seg: { id: string; subject_id: string; payload_ct: Buffer },
   skipShredded = false,
-): Promise<TelecomRecord[] | null> {
+): Promise<unknown[][] | null> {
   const address = {
     table: 'telecom_segments',
     rowId: seg.id,
@@ -365,8 +480,7 @@ async function openSegment(
   };
   try {
     const key = await k.dataKey(seg.subject_id, sealedKeyVersion(seg.payload_ct));
-    const arr = decodePayload(openField(key, address, seg.payload_ct));
-    return arr.map((a) => decodeRecord(kind, a));
+    return decodePayload(openField(key, address, seg.payload_ct));
   } catch (err) {
     if (skipShredded && err instanceof SigiloError && err.code === 'SUBJECT_SHREDDED') return null;
     if (err instanceof SigiloError && (err.code === 'INTEGRITY_ERROR' || err.code === 'SUBJECT_SHREDDED')) {
@@ -376,31 +490,6 @@ async function openSegment(
       });
     }
     throw err;
-  }
-}
-
-function holdsTerm(r: TelecomRecord, t: Term): boolean {
-  switch (r.kind) {
-    case 'cdr':
-      return t.kind === 'number'
-        ? r.caller === t.value || r.callee === t.value
-        : t.kind === 'username'
-          ? r.username?.toLowerCase() === t.value
-          : r.sourceIp === t.value;
-    case 'connection':
-      return t.kind === 'ip'
-        ? r.ip === t.value
-        : t.kind === 'username'
-          ? r.username?.toLowerCase() === t.value
-          : false;
-    case 'access':
-      return t.kind === 'ip'
-        ? r.ip === t.value
-        : t.kind === 'username'
-          ? r.user.toLowerCase() === t.value
-          : false;
-    case 'traffic':
-      return false;
   }
 }
 

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { describeHttp, routeMatrix } from '../../../../test/support/http.ts';
+import { generateOpenApi } from '../../openapi.ts';
 
 const cdr = (i: number, extra: Record<string, unknown> = {}) => ({
   platformId: `pbx-1:${i}`,
@@ -103,5 +104,50 @@ describeHttp('telecom record routes', ({ h, seed }) => {
     // Sent again: nothing new.
     const again = await send();
     expect(again.json()).toMatchObject({ stored: 0, duplicates: 2, rejected: 2 });
+  });
+
+  it('stores the good records of a JSON batch and reports each bad one by position and field', async () => {
+    const t = h();
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/v1/records/connection?accountId=${seed().accountId}`,
+      headers: await t.headers('network_platform', 'provisioning'),
+      payload: [
+        { sessionId: 'js-1', startedAt: '2026-03-01T10:00:00Z', ip: '200.160.2.3', portStart: 1024 },
+        { sessionId: 'js-2', startedAt: '2026-03-01T10:00:00Z', ip: '200.160.2.3', portStart: 70_000 },
+        { sessionId: 'js-3', startedAt: '2026-03-01T10:00:00-03:00', ip: '2001:db8::7' },
+        { startedAt: '2026-03-01T10:00:00Z' },
+        { sessionId: 'js-5', startedAt: '2026-03-01T10:00:00Z', ip: '200.160.2.3', caller: '1101' },
+      ],
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({
+      read: 5,
+      stored: 2,
+      duplicates: 0,
+      rejected: 3,
+      errors: [
+        { line: 2, reason: 'portStart: must be <= 65535' },
+        { line: 4, reason: 'ip: is required' },
+        { line: 5, reason: 'record: unrecognized key "caller"' },
+      ],
+    });
+  });
+
+  it("documents each kind's record shape in OpenAPI, which the ingester checks records against", async () => {
+    const doc = JSON.parse(await generateOpenApi(h().app)) as {
+      paths: Record<string, { post?: { requestBody?: { content: Record<string, { schema: unknown }> } } }>;
+    };
+    const batch = doc.paths['/v1/records/{kind}']?.post?.requestBody?.content['application/json']?.schema as {
+      items: { anyOf: { title: string; required: string[]; properties: Record<string, unknown> }[] };
+    };
+    expect(batch.items.anyOf.map((s) => s.title)).toEqual([
+      'CDR (kind cdr)',
+      'Connection record (kind connection)',
+      'Access record (kind access)',
+      'Traffic aggregate (kind traffic)',
+    ]);
+    expect(batch.items.anyOf[0]!.required).toEqual(['startedAt', 'endedAt', 'caller', 'callee']);
+    expect(batch.items.anyOf[1]!.properties.portStart).toMatchObject({ minimum: 0, maximum: 65535 });
   });
 });

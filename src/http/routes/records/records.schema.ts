@@ -1,6 +1,7 @@
 /** Schemas of the telecom-record routes. */
 import { Type } from '@fastify/type-provider-typebox';
 import { TELECOM_KINDS } from '../../../telecom/records/telecom-record.ts';
+import { RECORD_INPUT_SCHEMAS } from '../../../telecom/records/record-input.schema.ts';
 import { RULE_KINDS } from '../../../telecom/attribution/attribution.ts';
 import { Id, StringEnum, Timestamp } from '../common.schema.ts';
 
@@ -13,7 +14,29 @@ export const IngestQuery = Type.Object({
   accountId: Type.Optional(Id),
 });
 
-/** Up to 100,000 records per request; each is validated on its own and bad ones are reported by index. */
+/** One record, of the kind named in the path (the ingester checks it against that kind's schema). */
+export const IngestRecord = Type.Union(
+  TELECOM_KINDS.map((k) => RECORD_INPUT_SCHEMAS[k]),
+  { description: 'A record of the kind named in the path: cdr, connection, access or traffic.' },
+);
+
+/**
+ * The batch as documented: up to 100,000 records of the path's kind. Each is validated on its own by the ingester
+ * and bad ones are reported by position, so the route itself checks only `IngestBody`.
+ */
+export const IngestBatch = Type.Array(IngestRecord, {
+  maxItems: 100_000,
+  description: 'Up to 100,000 records of the kind named in the path; bad ones are reported by position.',
+});
+
+/** An NDJSON body as documented: one record per line, of the same shapes (streamed, never buffered whole). */
+export const IngestLines = Type.Unknown({
+  description:
+    'One record per line, of the kind named in the path, in the shapes listed for application/json; ' +
+    'bad lines are reported by line number.',
+});
+
+/** What the route checks before the ingester: an array of at most 100,000 objects. */
 export const IngestBody = Type.Array(Type.Record(Type.String(), Type.Unknown()), { maxItems: 100_000 });
 
 export const IngestReport = Type.Object({
@@ -47,9 +70,11 @@ export const ExportQuery = Type.Object({
 
 export const RecordPage = Type.Object({
   records: Type.Array(Type.Record(Type.String(), Type.Unknown()), {
-    description: 'Records, masked as the policy says.',
+    description: 'Records in time order, oldest first, masked as the policy says.',
   }),
-  next: Type.Union([Type.String(), Type.Null()]),
+  next: Type.Union([Type.String(), Type.Null()], {
+    description: 'The cursor of the next page (send it as `cursor`), null after the last page.',
+  }),
 });
 
 export const SearchBody = Type.Union([

@@ -1,6 +1,6 @@
 /**
  * Measures reader throughput on a synthetic Asterisk Master.csv:
- *   npx tsx src/telecom/formats/measure-throughput.ts [rows=1000000] [file]
+ *   npx tsx bench/measure-throughput.ts [rows=1000000] [file]
  * Prints rows/s (wall and CPU) of csv-parse alone and of the full reader (split + validation + mapping), and
  * peak RSS.
  */
@@ -8,8 +8,8 @@ import { createReadStream, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse';
-import { generateAsteriskCsvFile } from '../synthetic/synthetic-cdr.ts';
-import { readAsteriskCsv } from './asterisk-csv.reader.ts';
+import { generateAsteriskCsvFile } from '../test/support/synthetic/synthetic-cdr.ts';
+import { readAsteriskCsv } from '../src/telecom/formats/asterisk-csv.reader.ts';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
 const file = process.argv[3] ?? join(tmpdir(), `sigilo-throughput-${rows}.csv`);

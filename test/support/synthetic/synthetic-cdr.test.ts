@@ -4,8 +4,8 @@ import path from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { describe, expect, it } from 'vitest';
-import { readAsteriskCsv } from '../formats/asterisk-csv.reader.ts';
-import type { ParsedCdr } from '../formats/cdr-record.ts';
+import { readAsteriskCsv } from '../../../src/telecom/formats/asterisk-csv.reader.ts';
+import type { ParsedCdr } from '../../../src/telecom/formats/cdr-record.ts';
 import { DDDS } from './brazilian-numbers.ts';
 import { DEFAULT_TRUNKS, generateAsteriskCsvFile, generateCdrs, writeAsteriskCsv } from './synthetic-cdr.ts';
 

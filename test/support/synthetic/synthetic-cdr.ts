@@ -7,9 +7,9 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import type { CallDirection, CallDisposition, ParsedCdr } from '../formats/cdr-record.ts';
-import { DEFAULT_TIMEZONE } from '../formats/cdr-record.ts';
-import { LocalFormatter } from '../formats/local-time.ts';
+import type { CallDirection, CallDisposition, ParsedCdr } from '../../../src/telecom/formats/cdr-record.ts';
+import { DEFAULT_TIMEZONE } from '../../../src/telecom/formats/cdr-record.ts';
+import { LocalFormatter } from '../../../src/telecom/formats/local-time.ts';
 import {
   foreignNumber,
   landlineSubscriber,
