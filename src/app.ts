@@ -3,6 +3,7 @@
  * each getting only what it uses. Routes, jobs and CLI commands receive a `Sigilo` and nothing else.
  */
 import fs from 'node:fs';
+import { AuthorityRequestService } from './authority-requests/authority-request.service.ts';
 import { AccessLogRepository } from './access-log/access-log.repository.ts';
 import { verifyAccessLog, type VerifyReport } from './access-log/access-log.verify.ts';
 import { AccessLogWriter } from './access-log/access-log.writer.ts';
@@ -58,6 +59,7 @@ export interface Sigilo {
     readonly recordings: RecordingService;
     readonly telecomQuery: RecordQueryService;
     readonly attributionRules: AttributionRuleRepository;
+    readonly authorityRequests: AuthorityRequestService;
   };
   /** Retention sweeps, legal holds, deletion certificates and the shred journal (docs/retention.md). */
   readonly retention: RetentionModule;
@@ -177,6 +179,16 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       store,
       new TelecomPreparer(keyring, config.ingestWorkers),
     );
+    const accounts = new AccountService();
+    const people = new PersonService();
+    const authorityRequests = new AuthorityRequestService({
+      policy: () => policies.policy(),
+      now,
+      holds: retention.holds,
+      accounts,
+      people,
+      dialect: store.dialect,
+    });
     return {
       store,
       gate,
@@ -189,8 +201,8 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
         verify: () => verifyAccessLog(store.db, repo, verifyEd25519, keyring.signingPublicKey),
       },
       services: {
-        accounts: new AccountService(),
-        people: new PersonService(),
+        accounts,
+        people,
         contracts: new ContractService(),
         invoices: new InvoiceService(),
         tickets: new TicketService(now),
@@ -199,6 +211,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
         recordings: new RecordingService({ gate, blobs, maxBytes: config.recordings.maxBytes, now }),
         telecomQuery: new RecordQueryService(),
         attributionRules: new AttributionRuleRepository(),
+        authorityRequests,
       },
       retention,
       now,

@@ -80,6 +80,41 @@ export const ERROR_CODES = {
     meaning: 'Access-log verification found an edited, deleted or reordered entry.',
   },
 
+  // Authority requests (SPEC §7; details.rule and details.legalSource name the rule)
+  AUTHORITY_COURT_ORDER_REQUIRED: {
+    status: 422,
+    meaning:
+      'Connection or access records, call records and content are released only by court order (Marco Civil Arts. 10 §1, 13, 15, 22; Lei 9.296/1996).',
+  },
+  AUTHORITY_NOT_COMPETENT: {
+    status: 422,
+    meaning:
+      'Cadastral data without a court order goes only to authorities the law names (Lei 12.850/2013 Art. 15; Lei 9.613/1998 Art. 17-B; Marco Civil Art. 10 §3).',
+  },
+  AUTHORITY_TARGET_GENERIC: {
+    status: 422,
+    meaning:
+      'A generic or collective target (wildcard, range, prefix, an IP without its instant) is refused (Decreto 8.771/2016 Art. 11 §3).',
+  },
+  AUTHORITY_WINDOW_NOT_RETAINED: {
+    status: 422,
+    meaning:
+      'The time window lies wholly before what the retention rules keep; details give the earliest retained instant per category.',
+  },
+  AUTHORITY_FOUR_EYES: {
+    status: 403,
+    meaning:
+      'An authority request is approved or rejected by a second legal staff member, never by its creator.',
+  },
+  AUTHORITY_REQUEST_STATE: {
+    status: 409,
+    meaning: "The authority request's state does not allow this step; details give the state.",
+  },
+  EXPORT_UNREADABLE: {
+    status: 400,
+    meaning: 'The export package cannot be opened: not a Sigilo export, or the wrong key or passphrase.',
+  },
+
   // Configuration and generic
   CONFIG_INVALID: { status: 500, meaning: 'A configuration value is invalid; the message names it.' },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The request body is larger than the configured limit.' },

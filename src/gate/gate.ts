@@ -228,7 +228,7 @@ export class GateSession {
   }
 
   /** Creates a data subject (the owner of a set of data keys) and returns its id. */
-  async newSubject(kind: 'account' | 'person', id: string = uuidv7()): Promise<string> {
+  async newSubject(kind: 'account' | 'person' | 'authority_request', id: string = uuidv7()): Promise<string> {
     await this.tx
       .insertInto('subjects')
       .values({ id, kind, created_at: this.deps.now().toISOString() })
@@ -661,7 +661,15 @@ function readableFields(table: SealedTableSpec): string[] {
 }
 
 function hasUpdatedAt(table: string): boolean {
-  return ['accounts', 'people', 'contracts', 'invoices', 'tickets', 'credentials'].includes(table);
+  return [
+    'accounts',
+    'people',
+    'contracts',
+    'invoices',
+    'tickets',
+    'credentials',
+    'authority_requests',
+  ].includes(table);
 }
 
 function applyMasking(field: SealedFieldSpec, level: MaskLevel, value: unknown): unknown {

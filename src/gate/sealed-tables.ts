@@ -113,6 +113,17 @@ export const SEALED_TABLES = {
     fixed: { kind: 'provisioning_secret' },
     fields: { secret: text('secret_ct', 'provisioning_secret', 'text') },
   },
+  // An authority request is its own subject: its targets (numbers, CPF/CNPJ, IPs), the officer's delivery contact
+  // and the order document (base64) are sealed under that subject's key.
+  authorityRequests: {
+    table: 'authority_requests',
+    category: 'authority_request',
+    fields: {
+      targets: json('targets_ct', 'authority_request'),
+      contact: json('contact_ct', 'authority_request'),
+      document: text('document_ct', 'authority_request', 'text'),
+    },
+  },
 } as const satisfies Record<string, SealedTableSpec>;
 
 export type SealedTableName = keyof typeof SEALED_TABLES;

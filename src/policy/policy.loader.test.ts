@@ -231,6 +231,7 @@ describe('loadDefaultPolicy', () => {
         'connection_record',
         'call_record',
         'security_incident',
+        'authority_request',
       ].sort(),
     );
     expect(policy.categories.every((c) => c.personal && !c.sensitive)).toBe(true);
@@ -262,10 +263,10 @@ describe('loadDefaultPolicy', () => {
     });
   });
 
-  it('marks unverified retention sources: call records and traffic data', () => {
+  it('marks unverified retention sources: call records, traffic data and authority requests', () => {
     const unverified = loadDefaultPolicy()
       .retention.filter((r) => !r.verified)
       .map((r) => r.category);
-    expect(unverified.sort()).toEqual(['call_record', 'traffic_data']);
+    expect(unverified.sort()).toEqual(['authority_request', 'call_record', 'traffic_data']);
   });
 });

@@ -101,7 +101,8 @@ describe('renderPolicyMarkdown covers everything the seed says', () => {
     );
     expect(rowOf('Dados de tráfego')).toContain('fonte a confirmar');
     expect(rowOf('Informações de contrato')).not.toContain('fonte a confirmar');
-    expect(markdown.match(/\(fonte a confirmar/g)).toHaveLength(2);
+    expect(rowOf('Requisições de autoridades')).toContain('fonte a confirmar');
+    expect(markdown.match(/\(fonte a confirmar/g)).toHaveLength(3);
   });
 
   it('lists the version history, newest first', () => {

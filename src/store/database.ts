@@ -4,6 +4,7 @@ import type {
   AccessLogTable,
 } from './tables/access-log.table.ts';
 import type { AccountTable } from './tables/account.table.ts';
+import type { AuthorityRequestEventTable, AuthorityRequestTable } from './tables/authority-request.table.ts';
 import type { AddressTable } from './tables/address.table.ts';
 import type { ContactPointTable } from './tables/contact-point.table.ts';
 import type { ContractEventTable, ContractTable } from './tables/contract.table.ts';
@@ -66,4 +67,6 @@ export interface Database {
   retention_locks: RetentionLockTable;
   retention_orphans: RetentionOrphanTable;
   deletion_certificates: DeletionCertificateTable;
+  authority_requests: AuthorityRequestTable;
+  authority_request_events: AuthorityRequestEventTable;
 }

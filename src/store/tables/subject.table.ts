@@ -1,9 +1,9 @@
 import type { Insertable, Selectable } from 'kysely';
 
-/** A data subject: the owner of one set of data keys (an account or a person). */
+/** A data subject: the owner of one set of data keys (an account, a person, or an authority request's targets). */
 export interface SubjectTable {
   id: string;
-  kind: 'account' | 'person';
+  kind: 'account' | 'person' | 'authority_request';
   created_at: string;
   shredded_at: string | null;
 }

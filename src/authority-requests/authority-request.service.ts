@@ -1,0 +1,507 @@
+/**
+ * Authority requests (SPEC §7): intake checked against the legal rules, the workflow
+ * received → validating → approved → searching → results_ready → delivered → closed (or rejected / cancelled),
+ * four-eyes approval with its reasons in the access log, preservation holds, and the DPO's counts.
+ * Every method takes a gate session opened at the edge; the request's own subject key seals its targets.
+ */
+import { createHash } from 'node:crypto';
+import { Compile } from 'typebox/compile';
+import { SigiloError, isSigiloError } from '../errors.ts';
+import type { AccessContext } from '../gate/access-context.ts';
+import type { Gate, GateSession } from '../gate/gate.ts';
+import type { Policy } from '../policy/policy.schema.ts';
+import type { LegalHoldService } from '../retention/legal-holds.ts';
+import type { AccountService } from '../services/account.service.ts';
+import type { PersonService } from '../services/person.service.ts';
+import type { Db, StoreDialect } from '../store/store.ts';
+import {
+  Decision,
+  NewAuthorityRequest,
+  type AuthorityRequestViewOut,
+  type NewAuthorityRequestInput,
+  type RequestState,
+} from './authority-request.schema.ts';
+import { checkRequest, type Target } from './authority-request.rules.ts';
+import {
+  AuthorityRequestRepository,
+  DONE_STATES,
+  type PlainRequestRow,
+} from './authority-request.repository.ts';
+import { logStep, refuseStep } from './sealing/authority-requests.gate.ts';
+
+/** Roles that work authority requests; roles that may see the monthly counts (no targets in them). */
+export const AUTHORITY_ROLES: readonly string[] = ['legal'];
+export const AUTHORITY_COUNT_ROLES: readonly string[] = ['legal', 'dpo', 'auditor'];
+const DOCUMENT_MAX_BYTES = 5 * 1024 * 1024;
+
+const intakeValidator = Compile(NewAuthorityRequest);
+const decisionValidator = Compile(Decision);
+
+/** Which states each step may start from. */
+const FROM: Record<string, readonly RequestState[]> = {
+  validate: ['received'],
+  approve: ['received', 'validating'],
+  reject: ['received', 'validating'],
+  search: ['approved', 'results_ready'],
+  deliver: ['results_ready'],
+  close: ['delivered'],
+  cancel: ['received', 'validating', 'approved', 'results_ready'],
+  link_court_order: ['received', 'validating', 'approved', 'searching', 'results_ready', 'delivered'],
+};
+
+export interface AuthorityRequestDeps {
+  policy: () => Policy;
+  now: () => Date;
+  holds: LegalHoldService;
+  accounts: AccountService;
+  people: PersonService;
+  dialect: StoreDialect;
+}
+
+/** Validates an input against a compiled schema, with the first problem's path. */
+export function parseInput<T>(
+  validator: {
+    Check(v: unknown): boolean;
+    Errors(v: unknown): readonly { instancePath: string; message: string }[];
+  },
+  value: unknown,
+  root: string,
+): T {
+  if (validator.Check(value)) return value as T;
+  const errors = validator.Errors(value);
+  const first = errors[0];
+  throw new SigiloError('VALIDATION_FAILED', `${root}: ${first?.message ?? 'invalid input'}`, {
+    path: `${root}${first?.instancePath.replace(/\//g, '.') ?? ''}`,
+    issues: errors.slice(0, 20).map((e) => ({ path: e.instancePath, message: e.message })),
+  });
+}
+
+/** The authority-request workflow. */
+export class AuthorityRequestService {
+  readonly repo: AuthorityRequestRepository;
+
+  constructor(private readonly deps: AuthorityRequestDeps) {
+    this.repo = new AuthorityRequestRepository(deps.dialect);
+  }
+
+  private nowIso(): string {
+    return this.deps.now().toISOString();
+  }
+
+  private assertRole(s: { ctx: AccessContext }, roles: readonly string[], what: string): void {
+    if (!roles.includes(s.ctx.role)) {
+      throw new SigiloError('ROLE_NOT_ALLOWED', `role '${s.ctx.role}' may not ${what}`, { role: s.ctx.role });
+    }
+  }
+
+  /**
+   * Records a new request after checking it against the rules; a refusal is logged with its rule's code. A
+   * preservation request creates its legal holds (Marco Civil 60-day clock) in the same transaction.
+   */
+  async create(s: GateSession, raw: unknown): Promise<AuthorityRequestViewOut> {
+    this.assertRole(s, AUTHORITY_ROLES, 'record authority requests');
+    const input = parseInput<NewAuthorityRequestInput>(intakeValidator, raw, 'request');
+    let checked;
+    try {
+      checked = checkRequest(input, this.deps.policy(), this.deps.now());
+    } catch (err) {
+      if (isSigiloError(err) && err.code.startsWith('AUTHORITY_')) refuseStep(s, null, 'intake', err);
+      throw err;
+    }
+    let document: Buffer | null = null;
+    if (input.document) {
+      document = Buffer.from(input.document.base64, 'base64');
+      if (document.length === 0 || document.length > DOCUMENT_MAX_BYTES) {
+        throw new SigiloError('VALIDATION_FAILED', `the order document must be 1 byte to 5 MiB`, {
+          path: 'request.document.base64',
+        });
+      }
+    }
+    const subjectId = await s.newSubject('authority_request');
+    const now = this.nowIso();
+    const id = subjectId;
+    await s.insert('authorityRequests', {
+      id,
+      subjectId,
+      plain: {
+        external_reference: input.externalReference.trim(),
+        country: input.country ?? 'BR',
+        authority_name: input.authority.name.trim(),
+        authority_type: input.authority.type,
+        order_legal_basis: input.legalBasis.trim(),
+        court_order_ref: input.courtOrderRef?.trim() ?? null,
+        request_types: JSON.stringify([...input.requestTypes].sort()),
+        categories: JSON.stringify(checked.categories),
+        target_count: checked.targets.length,
+        window_from: checked.window.from,
+        window_to: checked.window.to,
+        deadline: new Date(Date.parse(input.deadline)).toISOString(),
+        urgent: input.urgent ? 1 : 0,
+        secret: input.secret ? 1 : 0,
+        state: 'received',
+        document_content_type: input.document?.contentType ?? null,
+        document_sha256: document ? createHash('sha256').update(document).digest('hex') : null,
+        hold_ids: '[]',
+        package_sha256: null,
+        created_by: s.ctx.actor,
+        approved_by: null,
+        approved_at: null,
+        delivered_at: null,
+        closed_at: null,
+      },
+      sealed: {
+        targets: checked.targets,
+        ...(input.contact ? { contact: input.contact } : {}),
+        ...(document ? { document: document.toString('base64') } : {}),
+      },
+      source: 'staff',
+    });
+    await this.repo.event(s.tx, id, 'received', now, s.ctx.actor, {
+      requestTypes: input.requestTypes,
+      categories: checked.categories,
+      targetCount: checked.targets.length,
+      retentionNotes: checked.retentionNotes,
+    });
+    if (input.requestTypes.includes('preservation')) {
+      await this.preserve(s, id, subjectId, input, checked.targets, checked.categories, checked.window);
+    }
+    return this.view(await this.load(s, id));
+  }
+
+  /** Creates one legal hold per resolvable target (accounts, CPF/CNPJ holders, number holders). */
+  private async preserve(
+    s: GateSession,
+    id: string,
+    subjectId: string,
+    input: NewAuthorityRequestInput,
+    targets: Target[],
+    categories: string[],
+    window: { from: string | null; to: string | null },
+  ): Promise<void> {
+    const scopes = new Map<string, 'account' | 'person'>();
+    for (const t of targets) {
+      if (t.kind === 'account') scopes.set(t.id, 'account');
+      if (t.kind === 'tax_id')
+        for (const a of await this.deps.accounts.findByTaxId(s, t.value)) scopes.set(a.id, 'account');
+      if (t.kind === 'number')
+        for (const p of await this.deps.people.findByContact(s, 'phone', t.value)) scopes.set(p.id, 'person');
+    }
+    const holdCategories = categories.filter((c) =>
+      ['connection_record', 'access_record', 'call_record'].includes(c),
+    );
+    const ids: string[] = [];
+    for (const [scopeId, kind] of scopes) {
+      const hold = await this.deps.holds.create(
+        s.ctx,
+        {
+          kind: 'preservation',
+          scope: { kind, id: scopeId },
+          categories: holdCategories,
+          ...(window.from || window.to
+            ? {
+                window: {
+                  ...(window.from ? { from: window.from } : {}),
+                  ...(window.to ? { to: window.to } : {}),
+                },
+              }
+            : {}),
+          reason: `Requisição de preservação ${input.externalReference.trim()}`.slice(0, 500),
+          authorityRequestRef: input.externalReference.trim(),
+          ...(input.courtOrderRef ? { courtRequestRef: input.courtOrderRef.trim() } : {}),
+          ...(input.requestedAt ? { requestedAt: input.requestedAt } : {}),
+        },
+        s.tx,
+      );
+      ids.push(hold.id);
+    }
+    await s.update('authorityRequests', id, { plain: { hold_ids: JSON.stringify(ids) } });
+    await this.repo.event(s.tx, id, 'hold_created', this.nowIso(), s.ctx.actor, {
+      holds: ids,
+      unresolvedTargets: targets.length - scopes.size,
+    });
+    logStep(s, subjectId, 'preserve', `legal holds created: ${ids.length}`);
+  }
+
+  /** One request (its plain fields; reading it is logged). */
+  async get(s: GateSession, id: string): Promise<AuthorityRequestViewOut> {
+    this.assertRole(s, AUTHORITY_ROLES, 'read authority requests');
+    return this.view(await this.load(s, id));
+  }
+
+  /** The request's targets, opened through the gate. */
+  async targets(s: GateSession, id: string): Promise<Target[]> {
+    this.assertRole(s, AUTHORITY_ROLES, 'read authority requests');
+    const row = await this.load(s, id);
+    const [opened] = await s.find('authorityRequests', {
+      where: { id },
+      subjectId: row.subject_id,
+      fields: ['targets'],
+    });
+    return (opened?.fields.targets ?? []) as Target[];
+  }
+
+  /** The attached order document, opened through the gate. */
+  async document(s: GateSession, id: string): Promise<{ contentType: string; bytes: Buffer } | null> {
+    this.assertRole(s, AUTHORITY_ROLES, 'read authority requests');
+    const row = await this.load(s, id);
+    if (!row.document_content_type) return null;
+    const [opened] = await s.find('authorityRequests', {
+      where: { id },
+      subjectId: row.subject_id,
+      fields: ['document'],
+    });
+    const b64 = opened?.fields.document;
+    return typeof b64 === 'string'
+      ? { contentType: row.document_content_type, bytes: Buffer.from(b64, 'base64') }
+      : null;
+  }
+
+  /** Requests newest first, by state; `overdue` lists those past their deadline and not done, oldest deadline first. */
+  async list(
+    s: GateSession,
+    filter: { state?: string; overdue?: boolean; limit?: number } = {},
+  ): Promise<AuthorityRequestViewOut[]> {
+    this.assertRole(s, AUTHORITY_ROLES, 'read authority requests');
+    const rows = await this.repo.list(s.tx, {
+      ...(filter.state ? { state: filter.state } : {}),
+      ...(filter.overdue ? { overdueAt: this.nowIso() } : {}),
+      ...(filter.limit ? { limit: filter.limit } : {}),
+    });
+    return rows.map((r) => this.view(r));
+  }
+
+  /** Requests per month and authority type, for the DPO: no target, no reference. */
+  async monthlyCounts(
+    ctx: AccessContext,
+    db: Db,
+  ): Promise<{ month: string; authorityType: string; count: number }[]> {
+    this.assertRole({ ctx }, AUTHORITY_COUNT_ROLES, 'read authority-request counts');
+    return this.repo.monthlyCounts(db);
+  }
+
+  /** The request's history, oldest first (no personal data in it). */
+  async history(
+    s: GateSession,
+    id: string,
+  ): Promise<{ kind: string; at: string; actor: string; details: unknown }[]> {
+    this.assertRole(s, AUTHORITY_ROLES, 'read authority requests');
+    await this.load(s, id);
+    return (await this.repo.events(s.tx, id)).map((e) => ({
+      kind: e.kind,
+      at: e.at,
+      actor: e.actor,
+      details: JSON.parse(e.details) as unknown,
+    }));
+  }
+
+  /** received → validating: the legal team starts checking the order. */
+  async startValidation(s: GateSession, id: string): Promise<AuthorityRequestViewOut> {
+    return this.step(s, id, 'validate', 'validating', 'validation started');
+  }
+
+  /**
+   * Approves the release (four-eyes): a second member of the legal team, never the creator. The decision and its
+   * reasons are written to the access log and to the request's history.
+   */
+  async approve(s: GateSession, id: string, raw: unknown): Promise<AuthorityRequestViewOut> {
+    const { reasons } = parseInput<{ reasons: string }>(decisionValidator, raw, 'decision');
+    this.assertRole(s, AUTHORITY_ROLES, 'approve authority requests');
+    const row = await this.load(s, id, true);
+    if (row.created_by === s.ctx.actor) {
+      refuseStep(
+        s,
+        row.subject_id,
+        'approve',
+        new SigiloError('AUTHORITY_FOUR_EYES', 'the creator of a request cannot approve it', {
+          rule: 'four_eyes',
+          legalSource: 'LGPD Art. 46 e Art. 50 §2º (boas práticas de governança); SPEC §7',
+        }),
+      );
+    }
+    return this.step(
+      s,
+      id,
+      'approve',
+      'approved',
+      `approved: ${reasons}`,
+      { reasons },
+      {
+        approved_by: s.ctx.actor,
+        approved_at: this.nowIso(),
+      },
+    );
+  }
+
+  /** Rejects the request with its reasons (logged). */
+  async reject(s: GateSession, id: string, raw: unknown): Promise<AuthorityRequestViewOut> {
+    const { reasons } = parseInput<{ reasons: string }>(decisionValidator, raw, 'decision');
+    return this.step(s, id, 'reject', 'rejected', `rejected: ${reasons}`, { reasons });
+  }
+
+  /** Cancels the request (the authority withdrew it, or it was recorded by mistake). */
+  async cancel(s: GateSession, id: string, raw: unknown): Promise<AuthorityRequestViewOut> {
+    const { reasons } = parseInput<{ reasons: string }>(decisionValidator, raw, 'decision');
+    return this.step(
+      s,
+      id,
+      'cancel',
+      'cancelled',
+      `cancelled: ${reasons}`,
+      { reasons },
+      { closed_at: this.nowIso() },
+    );
+  }
+
+  /** results_ready → delivered: the package went to the authority (how, in `note`; no personal data). */
+  async deliver(s: GateSession, id: string, raw: unknown): Promise<AuthorityRequestViewOut> {
+    const { reasons } = parseInput<{ reasons: string }>(decisionValidator, raw, 'delivery');
+    const row = await this.load(s, id);
+    if (!row.package_sha256) {
+      throw new SigiloError('AUTHORITY_REQUEST_STATE', 'no package was built for this request', {
+        state: row.state,
+      });
+    }
+    return this.step(
+      s,
+      id,
+      'deliver',
+      'delivered',
+      `delivered package ${row.package_sha256}: ${reasons}`,
+      { reasons, packageSha256: row.package_sha256 },
+      {
+        delivered_at: this.nowIso(),
+      },
+    );
+  }
+
+  /** delivered → closed. */
+  async close(s: GateSession, id: string): Promise<AuthorityRequestViewOut> {
+    return this.step(s, id, 'close', 'closed', 'closed', {}, { closed_at: this.nowIso() });
+  }
+
+  /**
+   * Links the court order that followed a preservation request: recorded on the request, then registered on each
+   * of its holds so they no longer lapse after 60 days. The hold API opens its own transaction, so this command
+   * runs two: the request change through the gate, then the holds.
+   */
+  async linkCourtOrder(
+    gate: Gate,
+    ctx: AccessContext,
+    id: string,
+    courtOrderRef: string,
+  ): Promise<AuthorityRequestViewOut> {
+    const ref = courtOrderRef.trim();
+    if (!ref || ref.length > 200) {
+      throw new SigiloError('VALIDATION_FAILED', 'courtOrderRef must be 1 to 200 characters', {
+        path: 'courtOrderRef',
+      });
+    }
+    const { view, holds } = await gate.run(ctx, async (s) => {
+      const row = await this.load(s, id, true);
+      const v = await this.step(
+        s,
+        id,
+        'link_court_order',
+        row.state as RequestState,
+        `court order linked`,
+        { holds: JSON.parse(row.hold_ids ?? '[]') as string[] },
+        {
+          court_order_ref: ref,
+        },
+      );
+      return { view: v, holds: v.holdIds };
+    });
+    for (const holdId of holds) {
+      const hold = await this.deps.holds.get(ctx, holdId);
+      if (hold.status === 'active' && !hold.courtRequestRef)
+        await this.deps.holds.registerCourtRequest(ctx, holdId, { ref });
+    }
+    return view;
+  }
+
+  // ---- internals -------------------------------------------------------------------------------------------
+
+  /** Loads a request's plain row; reading it is itself logged through the gate. */
+  async load(s: GateSession, id: string, forUpdate = false): Promise<PlainRequestRow> {
+    const row = await this.repo.get(s.tx, id, forUpdate);
+    if (!row)
+      throw new SigiloError('NOT_FOUND', 'authority request not found', { resource: 'authority_request' });
+    // An empty field list still needs read on the request's category: the read is logged against its subject.
+    await s.find('authorityRequests', { where: { id }, subjectId: row.subject_id, fields: [] });
+    return row;
+  }
+
+  /** Moves the request from an allowed state to `to`, logging the step and its history event. */
+  async step(
+    s: GateSession,
+    id: string,
+    step: keyof typeof FROM,
+    to: RequestState,
+    reason: string,
+    details: object = {},
+    plain: Record<string, unknown> = {},
+  ): Promise<AuthorityRequestViewOut> {
+    this.assertRole(s, AUTHORITY_ROLES, `${step.replace(/_/g, ' ')} authority requests`);
+    const row = await this.load(s, id, true);
+    const allowed = FROM[step] ?? [];
+    if (!allowed.includes(row.state as RequestState)) {
+      refuseStep(
+        s,
+        row.subject_id,
+        step,
+        new SigiloError('AUTHORITY_REQUEST_STATE', `a request that is ${row.state} cannot be ${step}d`, {
+          state: row.state,
+          step,
+          allowedFrom: allowed,
+        }),
+      );
+    }
+    await s.update('authorityRequests', id, { plain: { state: to, ...plain } });
+    await this.repo.event(
+      s.tx,
+      id,
+      step === 'link_court_order' ? 'court_order_linked' : to,
+      this.nowIso(),
+      s.ctx.actor,
+      {
+        from: row.state,
+        ...details,
+      },
+    );
+    logStep(s, row.subject_id, step, reason);
+    return this.view((await this.repo.get(s.tx, id))!);
+  }
+
+  /** The view of a plain row. */
+  view(r: PlainRequestRow): AuthorityRequestViewOut {
+    return {
+      id: r.id,
+      requestId: {
+        country: r.country ?? 'BR',
+        authority: r.authority_name ?? '',
+        number: r.external_reference ?? '',
+      },
+      authority: { name: r.authority_name ?? '', type: r.authority_type ?? '' },
+      legalBasis: r.order_legal_basis ?? '',
+      courtOrderRef: r.court_order_ref,
+      requestTypes: JSON.parse(r.request_types ?? '[]') as string[],
+      categories: JSON.parse(r.categories ?? '[]') as string[],
+      targetCount: Number(r.target_count),
+      window: { from: r.window_from, to: r.window_to },
+      deadline: r.deadline,
+      overdue: r.deadline < this.nowIso() && !DONE_STATES.includes(r.state),
+      urgent: Number(r.urgent) === 1,
+      secret: Number(r.secret) === 1,
+      state: r.state as RequestState,
+      holdIds: JSON.parse(r.hold_ids ?? '[]') as string[],
+      hasDocument: r.document_content_type !== null,
+      packageSha256: r.package_sha256,
+      createdBy: r.created_by,
+      createdAt: r.created_at,
+      approvedBy: r.approved_by,
+      approvedAt: r.approved_at,
+      deliveredAt: r.delivered_at,
+      closedAt: r.closed_at,
+    };
+  }
+}

@@ -1,0 +1,54 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { ProvenanceColumns } from './provenance.ts';
+
+/** An authority request (SPEC §7); targets, contact and order document are sealed under its own subject key. */
+export interface AuthorityRequestTable extends ProvenanceColumns {
+  id: string;
+  subject_id: string;
+  external_reference: string;
+  country: string;
+  authority_name: string;
+  authority_type: string;
+  order_legal_basis: string;
+  court_order_ref: string | null;
+  /** JSON array of request types. */
+  request_types: string;
+  /** JSON array of policy category ids. */
+  categories: string;
+  target_count: number;
+  window_from: string | null;
+  window_to: string | null;
+  deadline: string;
+  urgent: number;
+  secret: number;
+  state: string;
+  targets_ct: Buffer;
+  contact_ct: Buffer | null;
+  document_ct: Buffer | null;
+  document_content_type: string | null;
+  document_sha256: string | null;
+  /** JSON array of legal-hold ids. */
+  hold_ids: string;
+  package_sha256: string | null;
+  created_by: string;
+  approved_by: string | null;
+  approved_at: string | null;
+  delivered_at: string | null;
+  closed_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+export type AuthorityRequestRow = Selectable<AuthorityRequestTable>;
+export type NewAuthorityRequestRow = Insertable<AuthorityRequestTable>;
+
+/** Insert-only history of an authority request's steps. */
+export interface AuthorityRequestEventTable {
+  id: string;
+  request_id: string;
+  kind: string;
+  at: string;
+  actor: string;
+  /** JSON, never personal data. */
+  details: string;
+}
+export type AuthorityRequestEventRow = Selectable<AuthorityRequestEventTable>;
