@@ -179,6 +179,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       store,
       new TelecomPreparer(keyring, config.ingestWorkers),
     );
+    const telecomQuery = new RecordQueryService();
     const accounts = new AccountService();
     const people = new PersonService();
     const authorityRequests = new AuthorityRequestService({
@@ -187,6 +188,8 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       holds: retention.holds,
       accounts,
       people,
+      telecomQuery,
+      signer: keyring,
       dialect: store.dialect,
     });
     return {
@@ -209,7 +212,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
         credentials: new CredentialService(),
         telecomIngest,
         recordings: new RecordingService({ gate, blobs, maxBytes: config.recordings.maxBytes, now }),
-        telecomQuery: new RecordQueryService(),
+        telecomQuery,
         attributionRules: new AttributionRuleRepository(),
         authorityRequests,
       },

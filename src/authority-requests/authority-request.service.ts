@@ -28,6 +28,22 @@ import {
   type PlainRequestRow,
 } from './authority-request.repository.ts';
 import { logStep, refuseStep } from './sealing/authority-requests.gate.ts';
+import {
+  encryptPackage,
+  packTar,
+  signPackage,
+  type ExportRecipient,
+  type ExportSigner,
+  type Manifest,
+} from './authority-export.ts';
+import { AuthoritySearch, type SearchResult } from './authority-search.ts';
+import {
+  renderCoverLetterHtml,
+  renderCoverLetterPdf,
+  type CoverLetter,
+} from '../reports/authority-cover-letter.ts';
+import type { RecordQueryService } from '../telecom/query/record-query.service.ts';
+import { stringify } from 'csv-stringify/sync';
 
 /** Roles that work authority requests; roles that may see the monthly counts (no targets in them). */
 export const AUTHORITY_ROLES: readonly string[] = ['legal'];
@@ -40,6 +56,7 @@ const decisionValidator = Compile(Decision);
 /** Which states each step may start from. */
 const FROM: Record<string, readonly RequestState[]> = {
   validate: ['received'],
+  results: ['searching'],
   approve: ['received', 'validating'],
   reject: ['received', 'validating'],
   search: ['approved', 'results_ready'],
@@ -55,7 +72,19 @@ export interface AuthorityRequestDeps {
   holds: LegalHoldService;
   accounts: AccountService;
   people: PersonService;
+  telecomQuery: RecordQueryService;
+  /** Sigilo's Ed25519 key: signs export manifests. */
+  signer: ExportSigner;
   dialect: StoreDialect;
+}
+
+/** A built answer package. */
+export interface BuiltPackage {
+  /** The age-encrypted tar. */
+  bytes: Buffer;
+  sha256: string;
+  manifest: Manifest;
+  found: { category: string; count: number }[];
 }
 
 /** Validates an input against a compiled schema, with the first problem's path. */
@@ -80,8 +109,11 @@ export function parseInput<T>(
 export class AuthorityRequestService {
   readonly repo: AuthorityRequestRepository;
 
+  private readonly search: AuthoritySearch;
+
   constructor(private readonly deps: AuthorityRequestDeps) {
     this.repo = new AuthorityRequestRepository(deps.dialect);
+    this.search = new AuthoritySearch(deps.telecomQuery);
   }
 
   private nowIso(): string {
@@ -419,6 +451,114 @@ export class AuthorityRequestService {
     return view;
   }
 
+  /**
+   * Runs the objective search of an approved request and builds its answer package: data (JSON and CSV per
+   * category), the cover letter (HTML and PDF), the signed manifest, all in one tar encrypted for the recipient.
+   * approved | results_ready → searching → results_ready; the package's digest is kept, its contents are not.
+   */
+  async buildPackage(
+    s: GateSession,
+    id: string,
+    to: ExportRecipient,
+    options: { onFirstResult?: () => void } = {},
+  ): Promise<BuiltPackage> {
+    const row = await this.load(s, id, true);
+    await this.step(s, id, 'search', 'searching', 'search started');
+    const targets = await this.targets(s, id);
+    const categories = JSON.parse(row.categories ?? '[]') as string[];
+    const result = await this.search.run(
+      s,
+      { targets, categories, window: { from: row.window_from, to: row.window_to } },
+      options.onFirstResult,
+    );
+    const createdAt = this.nowIso();
+    const received = (await this.repo.events(s.tx, id)).find((e) => e.kind === 'received');
+    const notes =
+      (
+        JSON.parse(received?.details ?? '{}') as {
+          retentionNotes?: { category: string; retainedFrom: string }[];
+        }
+      ).retentionNotes ?? [];
+    const files = await this.packageFiles(row, targets, result, createdAt, notes);
+    const manifest = signPackage(
+      files,
+      {
+        requestId: {
+          countryCode: row.country ?? 'BR',
+          authorisedOrganisationId: row.authority_name ?? '',
+          requestNumber: row.external_reference ?? '',
+        },
+        sigiloRequestId: id,
+        createdAt,
+      },
+      this.deps.signer,
+    );
+    const bytes = await encryptPackage(await packTar(files, new Date(createdAt)), to);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const found = result.categories.map((c) => ({ category: c.category, count: c.rows.length }));
+    await this.step(
+      s,
+      id,
+      'results',
+      'results_ready',
+      `package ${sha256}: ${found.map((f) => `${f.category}=${f.count}`).join(', ')}`,
+      { found, packageSha256: sha256, recipient: 'recipient' in to ? 'x25519' : 'passphrase' },
+      { package_sha256: sha256 },
+    );
+    return { bytes, sha256, manifest, found };
+  }
+
+  private async packageFiles(
+    row: PlainRequestRow,
+    targets: Target[],
+    result: SearchResult,
+    issuedAt: string,
+    notes: { category: string; retainedFrom: string }[],
+  ): Promise<Map<string, Buffer>> {
+    const policy = this.deps.policy();
+    const label = (c: string): string => policy.categories.find((x) => x.id === c)?.label.pt ?? c;
+    const files = new Map<string, Buffer>();
+    for (const c of result.categories) {
+      files.set(
+        `dados/${c.category}.json`,
+        Buffer.from(
+          `${JSON.stringify({ category: c.category, label: label(c.category), rows: c.rows }, null, 2)}\n`,
+        ),
+      );
+      files.set(`dados/${c.category}.csv`, Buffer.from(toCsv(c.rows)));
+    }
+    const letter: CoverLetter = {
+      controller: policy.controller.name,
+      authority: { name: row.authority_name ?? '', type: row.authority_type ?? '' },
+      externalReference: row.external_reference ?? '',
+      requestId: {
+        country: row.country ?? 'BR',
+        authority: row.authority_name ?? '',
+        number: row.external_reference ?? '',
+      },
+      courtOrderRef: row.court_order_ref,
+      legalBasis: row.order_legal_basis ?? '',
+      window: { from: row.window_from, to: row.window_to },
+      targets: targets.map(targetText),
+      categories: result.categories.map((c) => {
+        const notHeld = result.searched.every((x) => x.category !== c.category || x.note === 'not_held');
+        return {
+          id: c.category,
+          label: label(c.category),
+          found: c.rows.length,
+          ...(notHeld ? { note: 'not_held' } : {}),
+        };
+      }),
+      retentionNotes: notes.map((n) => ({ label: label(n.category), retainedFrom: n.retainedFrom })),
+      approvedBy: row.approved_by,
+      issuedAt,
+      secret: Number(row.secret) === 1,
+    };
+    files.set('carta.html', Buffer.from(renderCoverLetterHtml(letter)));
+    files.set('carta.pdf', await renderCoverLetterPdf(letter));
+    return files;
+  }
+
   // ---- internals -------------------------------------------------------------------------------------------
 
   /** Loads a request's plain row; reading it is itself logged through the gate. */
@@ -504,4 +644,33 @@ export class AuthorityRequestService {
       closedAt: r.closed_at,
     };
   }
+}
+
+/** A target as the letter names it. */
+function targetText(t: Target): string {
+  switch (t.kind) {
+    case 'number':
+      return `número ${t.value}`;
+    case 'account':
+      return `conta ${t.id}`;
+    case 'tax_id':
+      return `${t.value.length === 11 ? 'CPF' : 'CNPJ'} ${t.value}`;
+    case 'ip':
+      return `IP ${t.ip}${t.port !== null ? `, porta ${t.port}` : ''}, em ${t.at}`;
+  }
+}
+
+/** Rows as CSV: one column per field seen; nested values as JSON; spreadsheet formulas neutralised. */
+function toCsv(rows: Record<string, unknown>[]): string {
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const cell = (v: unknown): string => {
+    if (v === null || v === undefined) return '';
+    const text = typeof v === 'string' ? v : JSON.stringify(v);
+    return /^[=+\-@\t\r]/.test(text) && !/^[+-]?\d/.test(text) ? `'${text}` : text;
+  };
+  if (columns.length === 0) return '';
+  return stringify(
+    rows.map((r) => columns.map((c) => cell(r[c]))),
+    { header: true, columns, record_delimiter: 'unix' },
+  );
 }
