@@ -1,6 +1,6 @@
 /**
- * The `sigilo` command line: init, serve, tokens, policy, keys, audit, import, attribution. `npm start` is
- * `sigilo serve`. Errors print their code and message (never personal data, by the SigiloError rule) and exit
+ * The `sigilo` command line: init, serve, tokens, policy, keys, audit, import, attribution, holds, authority,
+ * verify-export. `npm start` is `sigilo serve`. Errors print their code and message (never personal data, by the SigiloError rule) and exit
  * with 1, or with the status a command documents (`sigilo import --help`).
  */
 import './supported-node.ts';
@@ -11,6 +11,7 @@ import { PRIVATE_UMASK } from '../config/private-files.ts';
 import { CliExit, createCliContext, type CliIo } from './cli-context.ts';
 import { registerAttributionCommand } from './commands/attribution.command.ts';
 import { registerAuditCommand } from './commands/audit.command.ts';
+import { registerAuthorityCommands } from './commands/authority.command.ts';
 import { registerHoldsCommands } from './commands/holds.command.ts';
 import { registerImportCommand } from './commands/import.command.ts';
 import { registerInitCommand } from './commands/init.command.ts';
@@ -19,6 +20,7 @@ import { registerPolicyCommand } from './commands/policy.command.ts';
 import { registerRetentionCommands } from './commands/retention.command.ts';
 import { registerServeCommand } from './commands/serve.command.ts';
 import { registerTokensCommand } from './commands/tokens.command.ts';
+import { registerVerifyExportCommand } from './commands/verify-export.command.ts';
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<number> {
@@ -46,6 +48,8 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<n
     out: ctx.io.out,
   });
   registerHoldsCommands(program, (work) => ctx.withSigilo(work), { out: ctx.io.out });
+  registerAuthorityCommands(program, ctx);
+  registerVerifyExportCommand(program, ctx);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode;
