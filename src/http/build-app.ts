@@ -23,6 +23,7 @@ import type { Logger } from 'pino';
 import type { Sigilo } from '../app.ts';
 import { retentionRoutes } from '../retention/retention.routes.ts';
 import { recordingsRoutes } from '../recordings/recordings.routes.ts';
+import { authorityRequestsRoutes } from '../authority-requests/authority-requests.routes.ts';
 import type { SigiloConfig } from '../config/config.ts';
 import { StaffTokenService, type AppLog } from '../tokens/staff-token.service.ts';
 import { installAuthentication } from './auth/authenticate.ts';
@@ -213,6 +214,7 @@ export async function buildApp(
         recordsRoutes,
         recordingsRoutes,
         retentionRoutes,
+        authorityRequestsRoutes,
         policyRoutes,
         auditRoutes,
         tokenRoutes,
