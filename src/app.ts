@@ -189,6 +189,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       accounts,
       people,
       telecomQuery,
+      db: store.db,
       signer: keyring,
       dialect: store.dialect,
     });

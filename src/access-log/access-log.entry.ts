@@ -15,6 +15,11 @@ export interface AccessLogEntry {
   requestId: string;
   policyVersion: number;
   justification: string | null;
+  /**
+   * Under legal secrecy (a secret authority request, SPEC §5): the subject's own views of the log leave the entry
+   * out; the auditor still sees it. Absent means false, so entries written before the field hash as they did.
+   */
+  legalSecrecy?: boolean;
 }
 
 /** A stored entry: its position in the chain and the hashes that link it. */
@@ -29,7 +34,7 @@ export const GENESIS_HASH = Buffer.alloc(32);
 
 /** Canonical bytes of an entry: a JSON array in a fixed field order, so the hash never depends on key order. */
 export function canonicalEntry(seq: number, e: AccessLogEntry): string {
-  return JSON.stringify([
+  const fields: unknown[] = [
     seq,
     e.at,
     e.actor,
@@ -44,7 +49,10 @@ export function canonicalEntry(seq: number, e: AccessLogEntry): string {
     e.requestId,
     e.policyVersion,
     e.justification,
-  ]);
+  ];
+  // Appended only when set: the flag is covered by the chain, and every earlier entry keeps its hash.
+  if (e.legalSecrecy) fields.push({ legalSecrecy: true });
+  return JSON.stringify(fields);
 }
 
 /** hash(n) = SHA-256(hash(n-1) || canonical(n)). */

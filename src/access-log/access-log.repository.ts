@@ -61,9 +61,19 @@ export class AccessLogRepository {
     return rows.map(fromRow);
   }
 
-  /** Entries about one subject, newest first (what the subject and the auditor see). */
-  async forSubject(db: Db | Tx, subjectId: string, limit = 100, beforeSeq?: number): Promise<ChainedEntry[]> {
+  /**
+   * Entries about one subject, newest first (what the subject and the auditor see). `excludeSecret` leaves out
+   * entries under legal secrecy: the subject's own views (sharing, access history) must pass it.
+   */
+  async forSubject(
+    db: Db | Tx,
+    subjectId: string,
+    limit = 100,
+    beforeSeq?: number,
+    options: { excludeSecret?: boolean } = {},
+  ): Promise<ChainedEntry[]> {
     let q = db.selectFrom('access_log').selectAll().where('subject_id', '=', subjectId);
+    if (options.excludeSecret) q = q.where('legal_secrecy', '=', 0);
     if (beforeSeq !== undefined) q = q.where('seq', '<', beforeSeq);
     const rows = await q.orderBy('seq', 'desc').limit(limit).execute();
     return rows.map(fromRow);
@@ -117,6 +127,7 @@ function toRow(e: ChainedEntry): AccessLogRow {
     request_id: e.requestId,
     policy_version: e.policyVersion,
     justification: e.justification,
+    legal_secrecy: e.legalSecrecy ? 1 : 0,
     prev_hash: e.prevHash,
     hash: e.hash,
   };
@@ -138,6 +149,7 @@ function fromRow(r: AccessLogRow): ChainedEntry {
     requestId: r.request_id,
     policyVersion: Number(r.policy_version),
     justification: r.justification,
+    ...(Number(r.legal_secrecy) === 1 ? { legalSecrecy: true } : {}),
     prevHash: r.prev_hash,
     hash: r.hash,
   };

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ChainedEntry } from '../access-log/access-log.entry.ts';
 import type { Sigilo } from '../app.ts';
 import { createTestSigilo, ctx, SAMPLE } from '../../test/support/sigilo.ts';
 import { DIALECTS } from '../../test/support/stores.ts';
@@ -245,5 +246,47 @@ describe.each(DIALECTS)('authority answer package on %s', (dialect) => {
       .execute();
     const categories = new Set(opened.flatMap((e) => JSON.parse(e.categories) as string[]));
     expect([...categories].sort()).toEqual(['call_record', 'name']);
+  });
+  it('keeps a secret request out of the subjects’ views of the log, and a non-secret one in them', async () => {
+    const { sigilo, a } = await setup();
+    const svc = sigilo.services.authorityRequests;
+    const to = { passphrase: 'correct horse battery staple', scryptWorkFactor: 10 };
+    const answer = async (body: Record<string, unknown>) => {
+      const c = (base: ReturnType<typeof legalA>) => svc.contextFor(sigilo.store.db, base, body);
+      const r = await sigilo.gate.run(await c(legalA()), (s) => svc.create(s, body));
+      const byId = (base: ReturnType<typeof legalA>) => svc.contextFor(sigilo.store.db, base, r.id);
+      await sigilo.gate.run(await byId(legalB()), (s) => svc.approve(s, r.id, { reasons: 'Ordem válida' }));
+      await sigilo.gate.run(await byId(legalA()), (s) => svc.buildPackage(s, r.id, to));
+      return r;
+    };
+    const secret = await answer(cdrOrder({ secret: true }));
+    // Worked without legal secrecy, a secret request is refused before anything is logged about it.
+    await expect(sigilo.gate.run(legalA(), (s) => svc.get(s, secret.id))).rejects.toThrow(/legal secrecy/);
+
+    const view = () =>
+      sigilo.accessLog.repo.forSubject(sigilo.store.db, a, 1000, undefined, { excludeSecret: true });
+    const all = () => sigilo.accessLog.repo.forSubject(sigilo.store.db, a, 1000);
+    const authority = (entries: ChainedEntry[]) => entries.filter((e) => e.purpose === 'authority_order');
+    expect(authority(await all()).length).toBeGreaterThan(0);
+    expect(authority(await all()).every((e) => e.legalSecrecy === true)).toBe(true);
+    expect(authority(await view())).toEqual([]);
+    const secretSteps = await sigilo.accessLog.repo.forSubject(sigilo.store.db, secret.id, 100);
+    expect(secretSteps.length).toBeGreaterThan(0);
+    expect(secretSteps.every((e) => e.legalSecrecy === true)).toBe(true);
+
+    await answer(cdrOrder());
+    const visible = authority(await view());
+    expect(visible.length).toBeGreaterThan(0);
+    expect(visible.every((e) => e.legalSecrecy === undefined && e.categories.includes('call_record'))).toBe(
+      true,
+    );
+    // The flag is hashed: the chain verifies, and clearing it in the database breaks it.
+    expect((await sigilo.accessLog.verify()).ok).toBe(true);
+    await sigilo.store.db
+      .updateTable('access_log')
+      .set({ legal_secrecy: 0 })
+      .where('legal_secrecy', '=', 1)
+      .execute();
+    expect((await sigilo.accessLog.verify()).ok).toBe(false);
   });
 });

@@ -73,6 +73,8 @@ export interface AuthorityRequestDeps {
   accounts: AccountService;
   people: PersonService;
   telecomQuery: RecordQueryService;
+  /** For the plain secrecy flag read before a session opens. */
+  db: Db;
   /** Sigilo's Ed25519 key: signs export manifests. */
   signer: ExportSigner;
   dialect: StoreDialect;
@@ -127,6 +129,22 @@ export class AuthorityRequestService {
   }
 
   /**
+   * The context to work request `id` in (or a new request whose `secret` flag is given): a secret request's steps
+   * are written under legal secrecy, so the subjects' views of the log never show them. Reads a plain flag only.
+   */
+  async contextFor(
+    db: Db,
+    ctx: AccessContext,
+    request: string | { secret?: unknown },
+  ): Promise<AccessContext> {
+    const secret =
+      typeof request === 'string'
+        ? Number((await this.repo.get(db, request))?.secret ?? 0) === 1
+        : request.secret === true;
+    return secret ? { ...ctx, legalSecrecy: true } : ctx;
+  }
+
+  /**
    * Records a new request after checking it against the rules; a refusal is logged with its rule's code. A
    * preservation request creates its legal holds (Marco Civil 60-day clock) in the same transaction.
    */
@@ -140,6 +158,7 @@ export class AuthorityRequestService {
       if (isSigiloError(err) && err.code.startsWith('AUTHORITY_')) refuseStep(s, null, 'intake', err);
       throw err;
     }
+    this.assertSecrecy(s, input.secret === true);
     let document: Buffer | null = null;
     if (input.document) {
       document = Buffer.from(input.document.base64, 'base64');
@@ -428,7 +447,7 @@ export class AuthorityRequestService {
         path: 'courtOrderRef',
       });
     }
-    const { view, holds } = await gate.run(ctx, async (s) => {
+    const { view, holds } = await gate.run(await this.contextFor(this.deps.db, ctx, id), async (s) => {
       const row = await this.load(s, id, true);
       const v = await this.step(
         s,
@@ -566,9 +585,18 @@ export class AuthorityRequestService {
     const row = await this.repo.get(s.tx, id, forUpdate);
     if (!row)
       throw new SigiloError('NOT_FOUND', 'authority request not found', { resource: 'authority_request' });
+    this.assertSecrecy(s, Number(row.secret) === 1);
     // An empty field list still needs read on the request's category: the read is logged against its subject.
     await s.find('authorityRequests', { where: { id }, subjectId: row.subject_id, fields: [] });
     return row;
+  }
+
+  /** A secret request is only ever worked in a context under legal secrecy (see `contextFor`). */
+  private assertSecrecy(s: GateSession, secret: boolean): void {
+    // A programming error at an edge, not bad input: an unmarked entry about a secret request would reach the
+    // subject's access history.
+    if (secret && !s.ctx.legalSecrecy)
+      throw new Error('a secret authority request needs a context under legal secrecy');
   }
 
   /** Moves the request from an allowed state to `to`, logging the step and its history event. */

@@ -11,6 +11,7 @@
  * Validate → authenticate (route roles) → gate.run(service) → present.
  */
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { gated, type RouteDeps } from '../http/routes/gated.ts';
 import { PurposeHeaders, responses } from '../http/routes/common.schema.ts';
 import { accessContextOf } from '../http/routes/gated.ts';
@@ -75,6 +76,9 @@ export const authorityRequestsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = 
   const svc = deps.sigilo.services.authorityRequests;
   const legal = { roles: AUTHORITY_ROLES };
   const tags = ['authority-requests'];
+  // The context of one request: under legal secrecy when the request is secret.
+  const ctxOf = (request: FastifyRequest & { params: { id: string } }) =>
+    svc.contextFor(deps.sigilo.store.db, accessContextOf(request), request.params.id);
 
   app.post(
     '/authority-requests',
@@ -89,7 +93,8 @@ export const authorityRequestsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = 
       },
     },
     async (request, reply) => {
-      const view = await gated(deps, request, (s) => svc.create(s, request.body));
+      const ctx = await svc.contextFor(deps.sigilo.store.db, accessContextOf(request), request.body);
+      const view = await gated(deps, request, (s) => svc.create(s, request.body), ctx);
       return reply.code(201).send(view);
     },
   );
@@ -171,10 +176,15 @@ export const authorityRequestsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = 
       },
     },
     async (request) =>
-      gated(deps, request, async (s) => ({
-        request: await svc.get(s, request.params.id),
-        history: await svc.history(s, request.params.id),
-      })),
+      gated(
+        deps,
+        request,
+        async (s) => ({
+          request: await svc.get(s, request.params.id),
+          history: await svc.history(s, request.params.id),
+        }),
+        await ctxOf(request),
+      ),
   );
 
   app.get(
@@ -189,7 +199,9 @@ export const authorityRequestsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = 
         response: responses({ 200: Type.Object({ targets: Type.Array(TargetView) }) }),
       },
     },
-    async (request) => ({ targets: await gated(deps, request, (s) => svc.targets(s, request.params.id)) }),
+    async (request) => ({
+      targets: await gated(deps, request, (s) => svc.targets(s, request.params.id), await ctxOf(request)),
+    }),
   );
 
   const step = (name: 'validate' | 'close', summary: string): void => {
@@ -206,8 +218,12 @@ export const authorityRequestsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = 
         },
       },
       async (request) =>
-        gated(deps, request, (s) =>
-          name === 'validate' ? svc.startValidation(s, request.params.id) : svc.close(s, request.params.id),
+        gated(
+          deps,
+          request,
+          (s) =>
+            name === 'validate' ? svc.startValidation(s, request.params.id) : svc.close(s, request.params.id),
+          await ctxOf(request),
         ),
     );
   };
@@ -228,7 +244,8 @@ export const authorityRequestsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = 
           response: responses({ 200: AuthorityRequestView }),
         },
       },
-      async (request) => gated(deps, request, (s) => svc[name](s, request.params.id, request.body)),
+      async (request) =>
+        gated(deps, request, (s) => svc[name](s, request.params.id, request.body), await ctxOf(request)),
     );
   };
   decision('approve', 'Approve the release: a second legal staff member, not the creator (four-eyes)');
@@ -269,7 +286,12 @@ export const authorityRequestsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = 
       },
     },
     async (request, reply) => {
-      const built = await gated(deps, request, (s) => svc.buildPackage(s, request.params.id, request.body));
+      const built = await gated(
+        deps,
+        request,
+        (s) => svc.buildPackage(s, request.params.id, request.body),
+        await ctxOf(request),
+      );
       reply.header('content-type', 'application/octet-stream');
       reply.header('x-package-sha256', built.sha256);
       reply.header('content-disposition', `attachment; filename="authority-${request.params.id}.tar.age"`);

@@ -8,4 +8,9 @@ export interface AccessContext {
   /** Free-text reason given by the person (for example a ticket number); kept in the access log. */
   justification?: string | null;
   requestId: string;
+  /**
+   * Every entry this context writes is under legal secrecy (the steps of a secret authority request): hidden from
+   * the subjects' sharing and access-history views, never from the auditor.
+   */
+  legalSecrecy?: boolean;
 }

@@ -542,6 +542,7 @@ export class GateSession {
       requestId: this.ctx.requestId,
       policyVersion: this.policy.version,
       justification: this.ctx.justification?.slice(0, JUSTIFICATION_MAX) ?? null,
+      ...(this.ctx.legalSecrecy ? { legalSecrecy: true } : {}),
     };
   }
 

@@ -52,7 +52,14 @@ export function registerAuthorityCommands(program: Command, ctx: CliContext): vo
       const body = readJson(opts.file);
       await ctx.withSigilo(async (sigilo) => {
         show(
-          await sigilo.gate.run(legal(opts.actor), (s) => sigilo.services.authorityRequests.create(s, body)),
+          await sigilo.gate.run(
+            await sigilo.services.authorityRequests.contextFor(
+              sigilo.store.db,
+              legal(opts.actor),
+              body as object,
+            ),
+            (s) => sigilo.services.authorityRequests.create(s, body),
+          ),
           opts.json,
         );
       });
@@ -87,7 +94,8 @@ export function registerAuthorityCommands(program: Command, ctx: CliContext): vo
     .option('--json', 'print as JSON')
     .action(async (id: string, opts: { actor: string; json?: boolean }) => {
       await ctx.withSigilo(async (sigilo) => {
-        const { request, history } = await sigilo.gate.run(legal(opts.actor), async (s) => ({
+        const c = await sigilo.services.authorityRequests.contextFor(sigilo.store.db, legal(opts.actor), id);
+        const { request, history } = await sigilo.gate.run(c, async (s) => ({
           request: await sigilo.services.authorityRequests.get(s, id),
           history: await sigilo.services.authorityRequests.history(s, id),
         }));
@@ -109,10 +117,8 @@ export function registerAuthorityCommands(program: Command, ctx: CliContext): vo
       .action(async (id: string, opts: { actor: string; reasons: string; json?: boolean }) => {
         await ctx.withSigilo(async (sigilo) => {
           const svc = sigilo.services.authorityRequests;
-          show(
-            await sigilo.gate.run(legal(opts.actor), (s) => svc[name](s, id, { reasons: opts.reasons })),
-            opts.json,
-          );
+          const c = await svc.contextFor(sigilo.store.db, legal(opts.actor), id);
+          show(await sigilo.gate.run(c, (s) => svc[name](s, id, { reasons: opts.reasons })), opts.json);
         });
       });
   };
@@ -134,8 +140,9 @@ export function registerAuthorityCommands(program: Command, ctx: CliContext): vo
       .action(async (id: string, opts: { actor: string; json?: boolean }) => {
         await ctx.withSigilo(async (sigilo) => {
           const svc = sigilo.services.authorityRequests;
+          const c = await svc.contextFor(sigilo.store.db, legal(opts.actor), id);
           show(
-            await sigilo.gate.run(legal(opts.actor), (s) =>
+            await sigilo.gate.run(c, (s) =>
               name === 'validate' ? svc.startValidation(s, id) : svc.close(s, id),
             ),
             opts.json,
@@ -166,9 +173,9 @@ export function registerAuthorityCommands(program: Command, ctx: CliContext): vo
           ? { recipient: opts.recipient.trim() }
           : { passphrase: fs.readFileSync(opts.passphraseFile!, 'utf8').replace(/\r?\n$/, '') };
         await ctx.withSigilo(async (sigilo) => {
-          const built = await sigilo.gate.run(legal(opts.actor), (s) =>
-            sigilo.services.authorityRequests.buildPackage(s, id, to),
-          );
+          const svc = sigilo.services.authorityRequests;
+          const c = await svc.contextFor(sigilo.store.db, legal(opts.actor), id);
+          const built = await sigilo.gate.run(c, (s) => svc.buildPackage(s, id, to));
           fs.writeFileSync(opts.out, built.bytes, { mode: 0o600 });
           ctx.print(`package     ${opts.out}`);
           ctx.print(`sha256      ${built.sha256}`);

@@ -33,14 +33,18 @@ export function accessContextOf(request: FastifyRequest): AccessContext {
   };
 }
 
-/** Runs `work` through the gate for this request and counts the outcome. */
+/**
+ * Runs `work` through the gate for this request and counts the outcome; `ctx` replaces the request's context
+ * when a service derived it (the legal secrecy of an authority request).
+ */
 export async function gated<T>(
   deps: RouteDeps,
   request: FastifyRequest,
   work: (session: GateSession) => Promise<T>,
+  ctx: AccessContext = accessContextOf(request),
 ): Promise<T> {
   try {
-    const result = await deps.sigilo.gate.run(accessContextOf(request), work);
+    const result = await deps.sigilo.gate.run(ctx, work);
     deps.metrics.gateDecisions.inc({ outcome: 'allowed' });
     return result;
   } catch (err) {
