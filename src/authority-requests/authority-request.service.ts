@@ -617,11 +617,15 @@ export class AuthorityRequestService {
         s,
         row.subject_id,
         step,
-        new SigiloError('AUTHORITY_REQUEST_STATE', `a request that is ${row.state} cannot be ${step}d`, {
-          state: row.state,
-          step,
-          allowedFrom: allowed,
-        }),
+        new SigiloError(
+          'AUTHORITY_REQUEST_STATE',
+          `the step ${step} is not allowed for a request that is ${row.state}`,
+          {
+            state: row.state,
+            step,
+            allowedFrom: allowed,
+          },
+        ),
       );
     }
     await s.update('authorityRequests', id, { plain: { state: to, ...plain } });
