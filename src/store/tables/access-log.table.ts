@@ -16,7 +16,7 @@ export interface AccessLogTable {
   request_id: string;
   policy_version: number;
   justification: string | null;
-  /** 1 when the entry is under legal secrecy (hidden from the subject's views); added by 2026-12-03T1300. */
+  /** 1 when the entry is under legal secrecy (hidden from the subject's views); added by 2026-12-03T1410. */
   legal_secrecy: number;
   prev_hash: Buffer;
   hash: Buffer;
