@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Keyring } from '../../keys/keyring.ts';
 import { KeySet } from '../records/key-set.ts';
-import type { GateKernel } from '../../gate/gate.ts';
+import type { GateKernel } from '../../gate/gate-kernel.ts';
 import { RECORD_KEY_BYTES } from './telecom-prepare.ts';
 
 /** `record_keys` byte 0: keyed BLAKE3 (current) or HMAC-SHA-256 (segments stored before 2026-11-26T1800). */
