@@ -7,7 +7,7 @@ import type { Keyring } from '../keys/keyring.ts';
 import type { Operation } from '../policy/policy.evaluate.ts';
 import type { Policy } from '../policy/policy.schema.ts';
 import type { BulkInsert } from '../store/bulk-insert.ts';
-import type { StoreDialect, Tx } from '../store/store.ts';
+import type { KernelTx, StoreDialect } from '../store/store.ts';
 import type { MaskLevel } from '../validation/masking.ts';
 import type { AccessContext } from './access-context.ts';
 import type { GateSession } from './gate.ts';
@@ -20,7 +20,8 @@ export interface CategoryDecision {
 
 /** What a sealing extension may use of one session: its transaction, keys, policy decisions and log. */
 export interface GateKernel {
-  readonly tx: Tx;
+  /** The session's transaction with the sealed columns in view. */
+  readonly tx: KernelTx;
   readonly ctx: AccessContext;
   readonly policy: Policy;
   readonly keyring: Keyring;

@@ -21,7 +21,7 @@ import { verifyPassword } from '../crypto/password.ts';
 import type { Keyring } from '../keys/keyring.ts';
 import type { Operation } from '../policy/policy.evaluate.ts';
 import type { Policy } from '../policy/policy.schema.ts';
-import type { Store, Tx } from '../store/store.ts';
+import { sealedView, type KernelTx, type Store, type Tx } from '../store/store.ts';
 import type { MaskLevel } from '../validation/masking.ts';
 import type { AccessContext } from './access-context.ts';
 import { AccessDecisions } from './access-decisions.ts';
@@ -127,12 +127,14 @@ export class Gate {
 export class GateSession {
   private readonly decisions: AccessDecisions;
   private readonly sealing: FieldSealing;
+  /** The same transaction with the sealed columns in view, for this kernel and its extensions only. */
+  private readonly sealed: KernelTx;
 
   constructor(
     private readonly deps: GateDeps,
     private readonly policy: Policy,
     readonly ctx: AccessContext,
-    /** The transaction, for repositories of non-personal tables only. */
+    /** The transaction, typed so that only plain columns can be named (see PlainDatabase). */
     readonly tx: Tx,
     failures: AccessLogEntry[],
     committed: (() => void)[] = [],
@@ -141,8 +143,9 @@ export class GateSession {
     const sealing = new FieldSealing(deps.keyring, tx, decisions);
     this.decisions = decisions;
     this.sealing = sealing;
+    this.sealed = sealedView(tx);
     bindKernel(this, {
-      tx,
+      tx: this.sealed,
       ctx,
       policy,
       keyring: deps.keyring,
@@ -159,7 +162,7 @@ export class GateSession {
   }
 
   private get db(): Kysely<any> {
-    return this.tx as Kysely<any>;
+    return this.sealed as Kysely<any>;
   }
 
   /** Whether the policy lets this context use `operation` on `category` (no access happens, nothing is logged). */
