@@ -6,7 +6,7 @@
 import type { AccessLogEntry } from '../access-log/access-log.entry.ts';
 import type { AccessLogWriter } from '../access-log/access-log.writer.ts';
 import { SigiloError, type ErrorCode } from '../errors.ts';
-import { evaluate, type Operation } from '../policy/policy.evaluate.ts';
+import { evaluate, recordablePurpose, type Operation } from '../policy/policy.evaluate.ts';
 import type { Policy } from '../policy/policy.schema.ts';
 import type { Tx } from '../store/store.ts';
 import type { AccessContext } from './access-context.ts';
@@ -75,7 +75,7 @@ export class AccessDecisions {
     this.failures.push(this.entry(operation, subjectId, categories, outcome, `${code}: ${reason}`, null));
     throw new SigiloError(code, outcome === 'denied' ? `access denied: ${reason}` : reason, {
       role: this.ctx.role,
-      purpose: this.ctx.purpose,
+      purpose: this.recordedPurpose,
       ...details,
     });
   }
@@ -112,6 +112,11 @@ export class AccessDecisions {
     await accessLog.append(tx, this.entries.splice(0));
   }
 
+  /** The purpose as the log and error details may hold it: a declared id, or a marker with its length. */
+  private get recordedPurpose(): string | null {
+    return this.ctx.purpose === null ? null : recordablePurpose(this.policy, this.ctx.purpose);
+  }
+
   private entry(
     operation: string,
     subjectId: string | null,
@@ -124,7 +129,7 @@ export class AccessDecisions {
       at: this.now().toISOString(),
       actor: this.ctx.actor,
       role: this.ctx.role,
-      purpose: this.ctx.purpose,
+      purpose: this.recordedPurpose,
       legalBasis,
       subjectId,
       categories: [...new Set(categories)].sort(),
