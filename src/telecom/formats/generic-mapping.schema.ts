@@ -110,15 +110,16 @@ function shapeIssues(errors: readonly TLocalizedValidationError[]): MappingIssue
   };
   for (const e of errors) {
     const path = e.instancePath.slice(1).split('/').join('.');
-    const params = e.params as { requiredProperties?: string[]; additionalProperties?: string[] };
+    const params = e.params as { requiredProperties?: string[]; additionalProperties?: unknown[] };
     // `additionalProperties: false` also fails each unknown key on its own, and a union reports each branch:
     // both are reported once, by the parent error.
     if (e.keyword === 'boolean' || e.schemaPath.includes('/anyOf/')) continue;
     if (e.keyword === 'required') {
       for (const p of params.requiredProperties ?? []) add(path ? `${path}.${p}` : p, 'is required');
     } else if (e.keyword === 'additionalProperties') {
-      const keys = (params.additionalProperties ?? []).map((k) => JSON.stringify(k.slice(0, 40)));
-      add(path, `unrecognized key${keys.length === 1 ? '' : 's'} ${keys.join(', ')}`);
+      // The path names the object; the key itself is the caller's text and is not repeated.
+      const n = params.additionalProperties?.length ?? 1;
+      add(path, n === 1 ? 'has an unrecognized key' : `has ${n} unrecognized keys`);
     } else if (e.keyword === 'anyOf') {
       add(path, 'must be a column name or a 0-based position');
     } else {
