@@ -86,6 +86,13 @@ export default tseslint.config(
               group: ['**/keys/keyring*', '**/keys/data-key.repository*'],
               message: 'Only the gate kernel and its sealing extensions use the key ring.',
             },
+            {
+              // The sealed view names ciphertext columns: it is the kernel's and the key ring's (see PlainDatabase).
+              group: ['**/store/store*'],
+              importNames: ['sealedView', 'KernelTx', 'KernelDb'],
+              message:
+                'The sealed view of the database is for the gate kernel, its sealing extensions and the key ring.',
+            },
           ],
         },
       ],

@@ -77,6 +77,17 @@ describe('layer lint rules', () => {
     expect(await layerErrors(KEYRING_IMPORT, 'src/gate/x.ts')).toEqual([]);
   });
 
+  it('the sealed view of the database is reported outside the kernel and the key ring', async () => {
+    const view = "import { sealedView } from '../store/store.ts';\nexport const v = sealedView;\n";
+    const plain = "import type { Tx } from '../store/store.ts';\nexport type T = Tx;\n";
+    expect(await layerErrors(view, 'src/services/x.service.ts')).toEqual([
+      expect.stringMatching(/^no-restricted-imports: .*sealed view of the database/),
+    ]);
+    expect(await layerErrors(plain, 'src/services/x.service.ts')).toEqual([]);
+    expect(await layerErrors(view, 'src/keys/x.ts')).toEqual([]);
+    expect(await layerErrors(view, 'src/telecom/sealing/x.ts')).toEqual([]);
+  });
+
   it('outside the key layer only the keyless crypto helpers may be imported', async () => {
     const token = "import { randomToken } from '../crypto/random.ts';\nexport const t = randomToken;\n";
     const bytes = "import { randomBytes } from '../crypto/random.ts';\nexport const b = randomBytes;\n";
