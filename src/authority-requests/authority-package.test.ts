@@ -252,9 +252,9 @@ describe.each(DIALECTS)('authority answer package on %s', (dialect) => {
     const svc = sigilo.services.authorityRequests;
     const to = { passphrase: 'correct horse battery staple', scryptWorkFactor: 10 };
     const answer = async (body: Record<string, unknown>) => {
-      const c = (base: ReturnType<typeof legalA>) => svc.contextFor(sigilo.store.db, base, body);
+      const c = (base: ReturnType<typeof legalA>) => svc.contextFor(base, body);
       const r = await sigilo.gate.run(await c(legalA()), (s) => svc.create(s, body));
-      const byId = (base: ReturnType<typeof legalA>) => svc.contextFor(sigilo.store.db, base, r.id);
+      const byId = (base: ReturnType<typeof legalA>) => svc.contextFor(base, r.id);
       await sigilo.gate.run(await byId(legalB()), (s) => svc.approve(s, r.id, { reasons: 'Ordem válida' }));
       await sigilo.gate.run(await byId(legalA()), (s) => svc.buildPackage(s, r.id, to));
       return r;

@@ -132,14 +132,10 @@ export class AuthorityRequestService {
    * The context to work request `id` in (or a new request whose `secret` flag is given): a secret request's steps
    * are written under legal secrecy, so the subjects' views of the log never show them. Reads a plain flag only.
    */
-  async contextFor(
-    db: Db,
-    ctx: AccessContext,
-    request: string | { secret?: unknown },
-  ): Promise<AccessContext> {
+  async contextFor(ctx: AccessContext, request: string | { secret?: unknown }): Promise<AccessContext> {
     const secret =
       typeof request === 'string'
-        ? Number((await this.repo.get(db, request))?.secret ?? 0) === 1
+        ? Number((await this.repo.get(this.deps.db, request))?.secret ?? 0) === 1
         : request.secret === true;
     return secret ? { ...ctx, legalSecrecy: true } : ctx;
   }
@@ -324,10 +320,14 @@ export class AuthorityRequestService {
   /** Requests per month and authority type, for the DPO: no target, no reference. */
   async monthlyCounts(
     ctx: AccessContext,
-    db: Db,
   ): Promise<{ month: string; authorityType: string; count: number }[]> {
     this.assertRole({ ctx }, AUTHORITY_COUNT_ROLES, 'read authority-request counts');
-    return this.repo.monthlyCounts(db);
+    return this.repo.monthlyCounts(this.deps.db);
+  }
+
+  /** The Ed25519 public key answer packages are signed with (to publish for verify-export). */
+  signingPublicKey(): Buffer {
+    return this.deps.signer.signingPublicKey;
   }
 
   /** The request's history, oldest first (no personal data in it). */
@@ -436,7 +436,7 @@ export class AuthorityRequestService {
    * runs two: the request change through the gate, then the holds.
    */
   async linkCourtOrder(
-    gate: Gate,
+    gate: Pick<Gate, 'run'>,
     ctx: AccessContext,
     id: string,
     courtOrderRef: string,
@@ -447,7 +447,7 @@ export class AuthorityRequestService {
         path: 'courtOrderRef',
       });
     }
-    const { view, holds } = await gate.run(await this.contextFor(this.deps.db, ctx, id), async (s) => {
+    const { view, holds } = await gate.run(await this.contextFor(ctx, id), async (s) => {
       const row = await this.load(s, id, true);
       const v = await this.step(
         s,

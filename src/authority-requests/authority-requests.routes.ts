@@ -73,12 +73,12 @@ const CourtOrderBody = Type.Object(
 );
 
 export const authorityRequestsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, done) => {
-  const svc = deps.sigilo.services.authorityRequests;
+  const svc = deps.services.authorityRequests;
   const legal = { roles: AUTHORITY_ROLES };
   const tags = ['authority-requests'];
   // The context of one request: under legal secrecy when the request is secret.
   const ctxOf = (request: FastifyRequest & { params: { id: string } }) =>
-    svc.contextFor(deps.sigilo.store.db, accessContextOf(request), request.params.id);
+    svc.contextFor(accessContextOf(request), request.params.id);
 
   app.post(
     '/authority-requests',
@@ -93,7 +93,7 @@ export const authorityRequestsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = 
       },
     },
     async (request, reply) => {
-      const ctx = await svc.contextFor(deps.sigilo.store.db, accessContextOf(request), request.body);
+      const ctx = await svc.contextFor(accessContextOf(request), request.body);
       const view = await gated(deps, request, (s) => svc.create(s, request.body), ctx);
       return reply.code(201).send(view);
     },
@@ -139,7 +139,7 @@ export const authorityRequestsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = 
       },
     },
     async (request) => ({
-      counts: await svc.monthlyCounts(accessContextOf(request), deps.sigilo.store.db),
+      counts: await svc.monthlyCounts(accessContextOf(request)),
     }),
   );
 
@@ -157,7 +157,7 @@ export const authorityRequestsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = 
     },
     () => ({
       algorithm: 'Ed25519' as const,
-      publicKey: deps.sigilo.keyring.signingPublicKey.toString('base64'),
+      publicKey: svc.signingPublicKey().toString('base64'),
     }),
   );
 
@@ -267,7 +267,7 @@ export const authorityRequestsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = 
       },
     },
     async (request) =>
-      svc.linkCourtOrder(deps.sigilo.gate, accessContextOf(request), request.params.id, request.body.ref),
+      svc.linkCourtOrder(deps.services.gate, accessContextOf(request), request.params.id, request.body.ref),
   );
 
   app.post(

@@ -6,7 +6,8 @@
  */
 import type { SigiloError } from '../../errors.ts';
 import { isSigiloError } from '../../errors.ts';
-import { kernelOf, type GateSession } from '../../gate/gate.ts';
+import type { GateSession } from '../../gate/gate.ts';
+import { kernelOf } from '../../gate/gate-kernel.ts';
 
 /** The policy category of the request record itself. */
 export const AUTHORITY_REQUEST_CATEGORY = 'authority_request';

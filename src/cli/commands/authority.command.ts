@@ -53,11 +53,7 @@ export function registerAuthorityCommands(program: Command, ctx: CliContext): vo
       await ctx.withSigilo(async (sigilo) => {
         show(
           await sigilo.gate.run(
-            await sigilo.services.authorityRequests.contextFor(
-              sigilo.store.db,
-              legal(opts.actor),
-              body as object,
-            ),
+            await sigilo.services.authorityRequests.contextFor(legal(opts.actor), body as object),
             (s) => sigilo.services.authorityRequests.create(s, body),
           ),
           opts.json,
@@ -94,7 +90,7 @@ export function registerAuthorityCommands(program: Command, ctx: CliContext): vo
     .option('--json', 'print as JSON')
     .action(async (id: string, opts: { actor: string; json?: boolean }) => {
       await ctx.withSigilo(async (sigilo) => {
-        const c = await sigilo.services.authorityRequests.contextFor(sigilo.store.db, legal(opts.actor), id);
+        const c = await sigilo.services.authorityRequests.contextFor(legal(opts.actor), id);
         const { request, history } = await sigilo.gate.run(c, async (s) => ({
           request: await sigilo.services.authorityRequests.get(s, id),
           history: await sigilo.services.authorityRequests.history(s, id),
@@ -117,7 +113,7 @@ export function registerAuthorityCommands(program: Command, ctx: CliContext): vo
       .action(async (id: string, opts: { actor: string; reasons: string; json?: boolean }) => {
         await ctx.withSigilo(async (sigilo) => {
           const svc = sigilo.services.authorityRequests;
-          const c = await svc.contextFor(sigilo.store.db, legal(opts.actor), id);
+          const c = await svc.contextFor(legal(opts.actor), id);
           show(await sigilo.gate.run(c, (s) => svc[name](s, id, { reasons: opts.reasons })), opts.json);
         });
       });
@@ -140,7 +136,7 @@ export function registerAuthorityCommands(program: Command, ctx: CliContext): vo
       .action(async (id: string, opts: { actor: string; json?: boolean }) => {
         await ctx.withSigilo(async (sigilo) => {
           const svc = sigilo.services.authorityRequests;
-          const c = await svc.contextFor(sigilo.store.db, legal(opts.actor), id);
+          const c = await svc.contextFor(legal(opts.actor), id);
           show(
             await sigilo.gate.run(c, (s) =>
               name === 'validate' ? svc.startValidation(s, id) : svc.close(s, id),
@@ -174,7 +170,7 @@ export function registerAuthorityCommands(program: Command, ctx: CliContext): vo
           : { passphrase: fs.readFileSync(opts.passphraseFile!, 'utf8').replace(/\r?\n$/, '') };
         await ctx.withSigilo(async (sigilo) => {
           const svc = sigilo.services.authorityRequests;
-          const c = await svc.contextFor(sigilo.store.db, legal(opts.actor), id);
+          const c = await svc.contextFor(legal(opts.actor), id);
           const built = await sigilo.gate.run(c, (s) => svc.buildPackage(s, id, to));
           fs.writeFileSync(opts.out, built.bytes, { mode: 0o600 });
           ctx.print(`package     ${opts.out}`);
@@ -210,10 +206,12 @@ export function registerAuthorityCommands(program: Command, ctx: CliContext): vo
     .option('--json', 'print as JSON')
     .action(async (opts: { role: string; json?: boolean }) => {
       await ctx.withSigilo(async (sigilo) => {
-        const counts = await sigilo.services.authorityRequests.monthlyCounts(
-          { actor: 'cli', role: opts.role, purpose: null, requestId: `cli-${Date.now()}` },
-          sigilo.store.db,
-        );
+        const counts = await sigilo.services.authorityRequests.monthlyCounts({
+          actor: 'cli',
+          role: opts.role,
+          purpose: null,
+          requestId: `cli-${Date.now()}`,
+        });
         if (opts.json) return ctx.print(JSON.stringify(counts));
         for (const c of counts) ctx.print(`${c.month}  ${c.authorityType.padEnd(24)}  ${c.count}`);
       });
