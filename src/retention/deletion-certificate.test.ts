@@ -12,7 +12,7 @@ import {
   type DeletionCertificate,
   type Signer,
 } from './deletion-certificate.ts';
-import { buildCustomer } from './retention.fixture.ts';
+import { buildCustomer } from '../../test/retention/retention.fixture.ts';
 
 function signer(): Signer {
   const { seed, publicKey } = generateSigningKey();

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Sigilo } from '../../app.ts';
-import { buildCustomer } from '../../retention/retention.fixture.ts';
+import { buildCustomer } from '../../../test/retention/retention.fixture.ts';
 import { createTestSigilo } from '../../../test/support/sigilo.ts';
 import { registerHoldsCommands } from './holds.command.ts';
 import { registerRetentionCommands } from './retention.command.ts';

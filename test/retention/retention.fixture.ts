@@ -3,8 +3,8 @@
  * contact data, credentials, a contract with an invoice and history, a resolved ticket), and row counts that show
  * what a sweep left. Used only by `*.test.ts` files.
  */
-import type { Sigilo } from '../app.ts';
-import { ctx, SAMPLE, type TestClock } from '../../test/support/sigilo.ts';
+import type { Sigilo } from '../../src/app.ts';
+import { ctx, SAMPLE, type TestClock } from '../support/sigilo.ts';
 
 export interface Customer {
   accountId: string;
