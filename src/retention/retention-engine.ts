@@ -31,7 +31,7 @@ import { holdCovers, holdOverlapsPeriod, type ActiveHold, type LegalHoldService 
 import type { RetentionClock } from './retention-clock.ts';
 import type { RetentionItem, RetentionRegistry, RetentionTarget } from './retention-target.ts';
 import type { ShredJournal } from './shred-journal.ts';
-import { chunks } from './targets/anchored-scan.ts';
+import { chunks } from './targets/target-queries.ts';
 
 /** Who sweeps: the system role under the legal-obligation purpose, as the policy grants. */
 export const SWEEP_ACTOR = 'retention-sweep';
