@@ -17,7 +17,8 @@ import {
   syncLedgerToJournal,
 } from '../../retention/backup.ts';
 import type { DeletionCertificate } from '../../retention/deletion-certificate.ts';
-import type { PreviewReport, SweepReport } from '../../retention/retention-engine.ts';
+import type { PreviewReport } from '../../retention/retention-preview.ts';
+import type { SweepReport } from '../../retention/retention-sweep.ts';
 import { openPostgresStore } from '../../store/store.ts';
 
 export type WithSigilo = <T>(work: (s: Sigilo) => Promise<T>) => Promise<T>;
