@@ -2,10 +2,19 @@
  * `sigilo holds`: list, show, create, extend, register a court request for and release legal holds. Changes need
  * `--actor <id>` (a staff id, never a name), recorded in the hold's history; the CLI acts in the legal role.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { SigiloError } from '../../errors.ts';
 import type { AccessContext } from '../../gate/access-context.ts';
-import type { HoldStatus, LegalHold, NewHold } from '../../retention/legal-holds.ts';
+import {
+  checkHoldInput,
+  CourtRequestBody,
+  ExtendHoldBody,
+  HOLD_KINDS,
+  NewHoldBody,
+  ReleaseHoldBody,
+  type NewHold,
+} from '../../retention/legal-hold.schema.ts';
+import type { HoldStatus, LegalHold } from '../../retention/legal-holds.ts';
 import type { WithSigilo } from './retention.command.ts';
 
 function legal(actor: string | undefined): AccessContext {
@@ -98,7 +107,7 @@ export function registerHoldsCommands(
       'Create a hold (preservation: a Marco Civil request, lapses after 60 days without a court request)',
     )
     .requiredOption('--actor <id>', 'your staff id')
-    .requiredOption('--kind <kind>', 'preservation, litigation or other')
+    .addOption(new Option('--kind <kind>', 'what the hold is for').choices(HOLD_KINDS).makeOptionMandatory())
     .requiredOption('--scope <scope>', 'account:<id> or person:<id>')
     .requiredOption(
       '--categories <list>',
@@ -127,8 +136,9 @@ export function registerHoldsCommands(
         expires?: string;
         json?: boolean;
       }) => {
-        const input: NewHold = {
-          kind: opts.kind as NewHold['kind'],
+        // Checked with the routes' own schema before the store is opened: a bad date costs nothing.
+        const input: NewHold = checkHoldInput(NewHoldBody, {
+          kind: opts.kind,
           scope: parseScope(opts.scope),
           categories: opts.categories
             .split(',')
@@ -142,7 +152,7 @@ export function registerHoldsCommands(
           ...(opts.courtRef ? { courtRequestRef: opts.courtRef } : {}),
           ...(opts.requestedAt ? { requestedAt: opts.requestedAt } : {}),
           ...(opts.expires ? { expiresAt: opts.expires } : {}),
-        };
+        });
         await withSigilo(async (sigilo) =>
           print(await sigilo.retention.holds.create(legal(opts.actor), input), opts.json),
         );
@@ -158,14 +168,9 @@ export function registerHoldsCommands(
     .requiredOption('--reason <text>', 'why')
     .option('--json', 'print as JSON')
     .action(async (id: string, opts: { actor: string; until: string; reason: string; json?: boolean }) => {
+      const input = checkHoldInput(ExtendHoldBody, { expiresAt: opts.until, reason: opts.reason });
       await withSigilo(async (sigilo) =>
-        print(
-          await sigilo.retention.holds.extend(legal(opts.actor), id, {
-            expiresAt: opts.until,
-            reason: opts.reason,
-          }),
-          opts.json,
-        ),
+        print(await sigilo.retention.holds.extend(legal(opts.actor), id, input), opts.json),
       );
     });
 
@@ -178,14 +183,12 @@ export function registerHoldsCommands(
     .option('--expires <date>', 'end set by the court, if any')
     .option('--json', 'print as JSON')
     .action(async (id: string, opts: { actor: string; ref: string; expires?: string; json?: boolean }) => {
+      const input = checkHoldInput(CourtRequestBody, {
+        ref: opts.ref,
+        ...(opts.expires ? { expiresAt: opts.expires } : {}),
+      });
       await withSigilo(async (sigilo) =>
-        print(
-          await sigilo.retention.holds.registerCourtRequest(legal(opts.actor), id, {
-            ref: opts.ref,
-            ...(opts.expires ? { expiresAt: opts.expires } : {}),
-          }),
-          opts.json,
-        ),
+        print(await sigilo.retention.holds.registerCourtRequest(legal(opts.actor), id, input), opts.json),
       );
     });
 
@@ -197,11 +200,9 @@ export function registerHoldsCommands(
     .requiredOption('--reason <text>', 'why')
     .option('--json', 'print as JSON')
     .action(async (id: string, opts: { actor: string; reason: string; json?: boolean }) => {
+      const input = checkHoldInput(ReleaseHoldBody, { reason: opts.reason });
       await withSigilo(async (sigilo) =>
-        print(
-          await sigilo.retention.holds.release(legal(opts.actor), id, { reason: opts.reason }),
-          opts.json,
-        ),
+        print(await sigilo.retention.holds.release(legal(opts.actor), id, input), opts.json),
       );
     });
 
