@@ -57,10 +57,10 @@ export interface RetentionPreviewDeps {
 /** Rows read per scan page of a preview. */
 const PAGE = 1000;
 
-/** What the preview says of itself. */
+/** What the preview says of itself (read by staff: pt-BR, like the rest of its text). */
 export const PREVIEW_NOTE =
-  'Dry run: nothing was deleted. Identity data counts only subjects already queued; the records above, ' +
-  'once deleted, can make more subjects unreferenced in the same sweep.';
+  'Simulação: nada foi eliminado. Nos dados cadastrais contam apenas os titulares já na fila; os registros ' +
+  'acima, quando eliminados, podem deixar mais titulares sem referência na mesma varredura.';
 
 /** Previews sweeps. */
 export class RetentionPreview {

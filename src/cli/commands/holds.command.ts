@@ -14,7 +14,7 @@ import {
   ReleaseHoldBody,
   type NewHold,
 } from '../../retention/legal-hold.schema.ts';
-import type { HoldStatus, LegalHold } from '../../retention/legal-holds.ts';
+import type { HoldEvent, HoldStatus, LegalHold } from '../../retention/legal-holds.ts';
 import type { WithSigilo } from './retention.command.ts';
 
 function legal(actor: string | undefined): AccessContext {
@@ -22,13 +22,29 @@ function legal(actor: string | undefined): AccessContext {
   return { actor, role: 'legal', purpose: null, requestId: `cli-${Date.now()}`, justification: null };
 }
 
+const STATUS_PT: Record<HoldStatus, string> = { active: 'ativo', released: 'liberado', expired: 'expirado' };
+const KIND_PT: Record<LegalHold['kind'], string> = {
+  preservation: 'preservação',
+  litigation: 'litígio',
+  other: 'outro',
+};
+const SCOPE_PT: Record<LegalHold['scope']['kind'], string> = { account: 'conta', person: 'pessoa' };
+const EVENT_PT: Record<HoldEvent['kind'], string> = {
+  created: 'criado',
+  extended: 'prorrogado',
+  court_request: 'ordem judicial',
+  released: 'liberado',
+};
+
+/** One hold on one line, for staff (pt-BR; ids, categories and instants as they are). */
 function describeHold(h: LegalHold): string {
   const window =
-    h.window.from || h.window.to ? ` window ${h.window.from ?? '…'} → ${h.window.to ?? '…'}` : '';
+    h.window.from || h.window.to ? `  janela ${h.window.from ?? '…'} → ${h.window.to ?? '…'}` : '';
   return (
-    `${h.id}  ${h.status.padEnd(8)}  ${h.kind.padEnd(12)}  ${h.scope.kind}:${h.scope.id}  ` +
-    `[${h.categories.join(', ')}]${window}  until ${h.expiresAt ?? 'released'}` +
-    `${h.authorityRequestRef ? `  req ${h.authorityRequestRef}` : ''}${h.courtRequestRef ? `  court ${h.courtRequestRef}` : ''}`
+    `${h.id}  ${STATUS_PT[h.status].padEnd(8)}  ${KIND_PT[h.kind].padEnd(11)}  ${SCOPE_PT[h.scope.kind]}:${h.scope.id}  ` +
+    `[${h.categories.join(', ')}]${window}  até ${h.expiresAt ?? 'ser liberado'}` +
+    `${h.authorityRequestRef ? `  requisição ${h.authorityRequestRef}` : ''}` +
+    `${h.courtRequestRef ? `  processo ${h.courtRequestRef}` : ''}`
   );
 }
 
@@ -73,7 +89,7 @@ export function registerHoldsCommands(
           },
         );
         if (opts.json) return void out.write(`${JSON.stringify(list)}\n`);
-        if (list.length === 0) out.write('No holds.\n');
+        if (list.length === 0) out.write('Nenhum bloqueio legal.\n');
         for (const h of list) print(h);
       });
     });
@@ -95,9 +111,11 @@ export function registerHoldsCommands(
         const history = await sigilo.retention.holds.history(ctx, id);
         if (opts.json) return void out.write(`${JSON.stringify({ hold, history })}\n`);
         print(hold);
-        out.write(`  reason: ${hold.reason}\n`);
+        out.write(`  motivo: ${hold.reason}\n`);
         for (const e of history)
-          out.write(`  ${e.at}  ${e.kind.padEnd(13)}  by ${e.actor}  ${JSON.stringify(e.details)}\n`);
+          out.write(
+            `  ${e.at}  ${EVENT_PT[e.kind].padEnd(14)}  por ${e.actor}  ${JSON.stringify(e.details)}\n`,
+          );
       });
     });
 
