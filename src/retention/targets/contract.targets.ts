@@ -15,7 +15,7 @@ import type {
   ScanResult,
 } from '../retention-target.ts';
 import { anchoredNextExpiry, anchoredScan, type AnchoredFetch, type AnchorType } from './anchored-scan.ts';
-import { anchorPage, chunks, presentIn } from './target-queries.ts';
+import { anchorPage, chunks, countChildRecords, presentIn } from './target-queries.ts';
 
 function anchorType(rule: RetentionRule): AnchorType {
   return rule.kind === 'after' && rule.anchor === 'record_created' ? 'instant' : 'end_date';
@@ -78,8 +78,8 @@ export class ContractTarget implements RetentionTarget {
     };
   }
 
-  scan(q: ScanQuery): Promise<ScanResult> {
-    return anchoredScan(q, anchorType(q.rule), this.fetch(q.db, q.rule, true), (row) => ({
+  async scan(q: ScanQuery): Promise<ScanResult> {
+    const page = await anchoredScan(q, anchorType(q.rule), this.fetch(q.db, q.rule, true), (row) => ({
       id: row.id,
       subjectId: row.subject_id,
       accounts: [row.account_id],
@@ -87,6 +87,8 @@ export class ContractTarget implements RetentionTarget {
       from: q.clock.dayStart(row.started_on),
       to: q.clock.contractEnd(row.ended_on ?? row.started_on),
     }));
+    if (q.dryRun) await countChildRecords(q.db, page.items, 'contract_events', 'contract_id');
+    return page;
   }
 
   nextExpiry(q: Omit<ScanQuery, 'after' | 'limit' | 'dryRun'>): Promise<string | null> {

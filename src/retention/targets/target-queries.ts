@@ -6,6 +6,7 @@
 import { sql, type SelectQueryBuilder, type StringReference } from 'kysely';
 import type { Database } from '../../store/database.ts';
 import type { Db, Tx } from '../../store/store.ts';
+import type { RetentionItem } from '../retention-target.ts';
 import type { AnchorRange } from './anchored-scan.ts';
 
 /** Splits a list into chunks that stay under every dialect's bound-parameter limit. */
@@ -65,4 +66,41 @@ export async function presentIn<T extends keyof Database>(
     }
   }
   return out;
+}
+
+/** How many rows of `table` each of `parentIds` has in `column` (a parent with none is absent). */
+export async function childCounts<T extends keyof Database>(
+  db: Db | Tx,
+  table: T,
+  column: TextColumn<T>,
+  parentIds: readonly string[],
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const part of chunks([...new Set(parentIds)])) {
+    const c = sql.ref(column);
+    const { rows } = await sql<{ parent: string; n: number | string }>`select ${c} as parent, count(*) as n
+      from ${sql.table(table)} where ${c} in (${sql.join(part)}) group by ${c}`.execute(db);
+    for (const r of rows) out.set(r.parent, Number(r.n));
+  }
+  return out;
+}
+
+/**
+ * For a preview: sets each item's `records` to itself plus its child rows (a ticket's messages, a contract's
+ * events), which its deletion removes too, so the preview counts what the sweep will. A sweep skips this.
+ */
+export async function countChildRecords<T extends keyof Database>(
+  db: Db | Tx,
+  items: readonly RetentionItem[],
+  table: T,
+  column: TextColumn<T>,
+): Promise<void> {
+  const counts = await childCounts(
+    db,
+    table,
+    column,
+    items.map((i) => i.id),
+  );
+  // In place: items may compute `expiresAt` lazily, which a copy would force.
+  for (const i of items) i.records = 1 + (counts.get(i.id) ?? 0);
 }

@@ -15,7 +15,7 @@ import type {
   ScanResult,
 } from '../retention-target.ts';
 import { anchoredNextExpiry, anchoredScan, type AnchoredFetch } from './anchored-scan.ts';
-import { anchorPage, chunks, presentIn } from './target-queries.ts';
+import { anchorPage, chunks, countChildRecords, presentIn } from './target-queries.ts';
 
 interface TicketRow {
   id: string;
@@ -51,9 +51,9 @@ export class TicketTarget implements RetentionTarget {
     };
   }
 
-  scan(q: ScanQuery): Promise<ScanResult> {
+  async scan(q: ScanQuery): Promise<ScanResult> {
     const now = q.clock.nowIso();
-    return anchoredScan(q, 'instant', this.fetch(q.db, q.rule), (row) => ({
+    const page = await anchoredScan(q, 'instant', this.fetch(q.db, q.rule), (row) => ({
       id: row.id,
       subjectId: row.subject_id,
       accounts: [row.account_id],
@@ -61,6 +61,8 @@ export class TicketTarget implements RetentionTarget {
       from: row.opened_at,
       to: row.resolved_at ?? now,
     }));
+    if (q.dryRun) await countChildRecords(q.db, page.items, 'ticket_messages', 'ticket_id');
+    return page;
   }
 
   nextExpiry(q: Omit<ScanQuery, 'after' | 'limit' | 'dryRun'>): Promise<string | null> {
