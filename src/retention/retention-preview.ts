@@ -3,23 +3,22 @@
  * next item expires. It scans exactly as the sweep does and decides what is kept with the same function
  * (`partitionHeld`), but changes nothing.
  */
-import type { Policy, RetentionRule } from '../policy/policy.schema.ts';
-import type { Store, Tx } from '../store/store.ts';
-import type { ActiveHold, LegalHoldService } from './legal-holds.ts';
-import type { RetentionClock } from './retention-clock.ts';
-import { categoryLabelPt, holdCategoriesOf, ruleEntryFor, targetRuleView } from './retention-policy.ts';
+import type { Policy } from '../policy/policy.schema.ts';
+import type { Tx } from '../store/store.ts';
+import type { ActiveHold } from './legal-holds.ts';
+import type { RetentionEngineDeps } from './retention-engine.ts';
+import {
+  categoryLabelPt,
+  holdCategoriesOf,
+  ruleEntryFor,
+  targetRuleView,
+  type TargetRuleView,
+} from './retention-policy.ts';
 import { partitionHeld } from './retention-sweep.ts';
-import type { RetentionRegistry, RetentionTarget } from './retention-target.ts';
+import type { RetentionTarget } from './retention-target.ts';
 
-export interface PreviewTarget {
-  target: string;
-  category: string;
+export interface PreviewTarget extends TargetRuleView {
   categoryLabel: string;
-  description: string;
-  rule: RetentionRule | null;
-  ruleText: string | null;
-  source: string | null;
-  verified: boolean | null;
   /** What a sweep now would delete. */
   due: {
     items: number;
@@ -46,13 +45,10 @@ export interface PreviewReport {
   note: string;
 }
 
-export interface RetentionPreviewDeps {
-  store: Store;
-  registry: RetentionRegistry;
-  holds: LegalHoldService;
-  clock: RetentionClock;
-  policy: () => Policy;
-}
+export type RetentionPreviewDeps = Pick<
+  RetentionEngineDeps,
+  'store' | 'registry' | 'holds' | 'clock' | 'policy'
+>;
 
 /** Rows read per scan page of a preview. */
 const PAGE = 1000;

@@ -8,13 +8,12 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import { isSigiloError } from '../errors.ts';
-import type { Gate } from '../gate/gate.ts';
-import type { Policy, Retention, RetentionRule } from '../policy/policy.schema.ts';
-import type { Store, Tx } from '../store/store.ts';
+import type { Retention } from '../policy/policy.schema.ts';
+import type { Tx } from '../store/store.ts';
 import { failureCode, type CertificateIssuer } from './certificate-issuer.ts';
 import { digestIds } from './deletion-certificate.ts';
-import { holdCovers, holdOverlapsPeriod, type ActiveHold, type LegalHoldService } from './legal-holds.ts';
-import type { RetentionClock } from './retention-clock.ts';
+import { holdCovers, holdOverlapsPeriod, type ActiveHold } from './legal-holds.ts';
+import type { RetentionEngineDeps } from './retention-engine.ts';
 import type { RetentionLockRepository } from './retention-lock.repository.ts';
 import {
   categoryLabelPt,
@@ -22,10 +21,10 @@ import {
   retentionSystemContext,
   ruleEntryFor,
   targetRuleView,
+  type TargetRuleView,
 } from './retention-policy.ts';
 import type { BatchRecord, RetentionRunRepository } from './retention-run.repository.ts';
 import type { RetentionItem, RetentionRegistry, RetentionTarget } from './retention-target.ts';
-import type { ShredJournal } from './shred-journal.ts';
 
 export interface SweepOptions {
   /** Recorded with the run: `manual`, `schedule`, `cli` ... */
@@ -53,14 +52,7 @@ export interface BatchProgress {
 
 export type SkipReason = 'no_rule' | 'unsupported_rule' | 'busy' | 'limit';
 
-export interface TargetReport {
-  target: string;
-  category: string;
-  description: string;
-  rule: RetentionRule | null;
-  ruleText: string | null;
-  source: string | null;
-  verified: boolean | null;
+export interface TargetReport extends TargetRuleView {
   items: number;
   records: number;
   /** Distinct expired items kept by a legal hold or a guard. */
@@ -83,14 +75,7 @@ export interface SweepReport {
   error?: { code: string; message: string };
 }
 
-export interface RetentionSweepDeps {
-  store: Store;
-  gate: Gate;
-  registry: RetentionRegistry;
-  holds: LegalHoldService;
-  clock: RetentionClock;
-  policy: () => Policy;
-  journal: ShredJournal;
+export interface RetentionSweepDeps extends Omit<RetentionEngineDeps, 'signer' | 'instanceId'> {
   locks: RetentionLockRepository;
   runs: RetentionRunRepository;
   issuer: CertificateIssuer;

@@ -114,9 +114,7 @@ describe('retention reports in pt-BR', () => {
       verifyTextPt({ ok: false, problem: 'signature_invalid' }),
     ];
     for (const text of texts) {
-      expect(text).not.toMatch(
-        /\b(items|records?|held|deleted|rule|source|skipped|completed|interrupted)\b/,
-      );
+      expect(text).not.toMatch(/\b(items|records?|held|deleted|rule|source|skipped|completed|interrupted)\b/);
     }
     expect(texts[2]).toContain('interrompida');
     expect(texts[2]).toContain('1 registro ');
