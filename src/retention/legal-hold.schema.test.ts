@@ -49,9 +49,13 @@ describe('legal-hold input schemas', () => {
     expect(failure(() => checkHoldInput(NewHoldBody, { ...base, categories: [] })).details).toMatchObject({
       path: 'hold.categories',
     });
-    expect(failure(() => checkHoldInput(NewHoldBody, { ...base, owner: 'x' })).details).toMatchObject({
-      path: 'hold.owner',
-    });
+    // An undeclared key is the caller's text: the object holding it is named, never the key.
+    const extra = failure(() =>
+      checkHoldInput(NewHoldBody, { ...base, scope: { ...base.scope, 'Maria da Silva': 1 } }),
+    );
+    expect(extra.details).toMatchObject({ path: 'hold.scope' });
+    expect(extra.message).toBe('hold.scope: has a property that is not allowed');
+    expect(JSON.stringify(extra.details)).not.toContain('Maria');
   });
 
   it('refuses blank free text', () => {

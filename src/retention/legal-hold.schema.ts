@@ -95,19 +95,20 @@ const validators = new Map<TSchema, Validator>(
 
 /** Field names of a failed check, from its path (`/window/from` → `window.from`). */
 function fieldOf(e: TLocalizedValidationError): string {
-  const params = e.params as { requiredProperties?: string[]; additionalProperties?: string[] };
+  const params = e.params as { requiredProperties?: string[] };
   const parts = e.instancePath
     .split('/')
     .slice(1)
     .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  // A required field is the schema's name; an undeclared key is the caller's text (it may be personal data), so
+  // the object holding it is named instead.
   if (e.keyword === 'required') parts.push(params.requiredProperties?.[0] ?? '');
-  if (e.keyword === 'additionalProperties') parts.push(params.additionalProperties?.[0] ?? '');
   return parts.filter(Boolean).join('.');
 }
 
 function problemOf(e: TLocalizedValidationError): string {
   if (e.keyword === 'required') return 'is required';
-  if (e.keyword === 'additionalProperties') return 'is not a recognised field';
+  if (e.keyword === 'additionalProperties') return 'has a property that is not allowed';
   if (e.keyword === 'pattern') {
     return (e.params as { pattern?: string }).pattern === NOT_BLANK
       ? 'must not be blank'
