@@ -18,6 +18,7 @@ import type { Operation } from '../../policy/policy.evaluate.ts';
 import type { RecordingRow } from '../../store/tables/recording.table.ts';
 import { kernelOf, type CategoryDecision, type GateKernel } from '../../gate/gate-kernel.ts';
 import type { GateSession } from '../../gate/gate.ts';
+import { RecordingMac } from './recording-mac.ts';
 import {
   RECORDING_CHUNK_BYTES,
   RecordingOpener,
@@ -114,30 +115,32 @@ export async function beginRecording(
   const blobKey = randomUUID();
   const now = k.now().toISOString();
   const chunkSize = spec.chunkSize ?? RECORDING_CHUNK_BYTES;
+  const mac = await RecordingMac.of(k.keyring);
+  const row: Omit<RecordingRow, 'row_mac'> = {
+    id,
+    ticket_id: spec.ticketId,
+    account_id: ticket.account_id,
+    subject_id: subjectId,
+    blob_key: blobKey,
+    status: 'uploading',
+    key_version: dek.version,
+    content_type: spec.contentType,
+    chunk_size: chunkSize,
+    chunk_count: null,
+    size_bytes: null,
+    blob_bytes: null,
+    blob_sha256: null,
+    recorded_at: spec.recordedAt,
+    source: spec.source,
+    collected_at: now,
+    legal_basis: legalBasisOf(decisions),
+    policy_version: k.policy.version,
+    created_at: now,
+    completed_at: null,
+  };
   await k.tx
     .insertInto('recordings')
-    .values({
-      id,
-      ticket_id: spec.ticketId,
-      account_id: ticket.account_id,
-      subject_id: subjectId,
-      blob_key: blobKey,
-      status: 'uploading',
-      key_version: dek.version,
-      content_type: spec.contentType,
-      chunk_size: chunkSize,
-      chunk_count: null,
-      size_bytes: null,
-      blob_bytes: null,
-      blob_sha256: null,
-      recorded_at: spec.recordedAt,
-      source: spec.source,
-      collected_at: now,
-      legal_basis: legalBasisOf(decisions),
-      policy_version: k.policy.version,
-      created_at: now,
-      completed_at: null,
-    })
+    .values({ ...row, row_mac: mac.seal(row) })
     .execute();
 
   const sealer = new RecordingSealer(
@@ -184,19 +187,30 @@ export async function completeRecording(
   if (storedBytes !== s.blobBytes) {
     throw new SigiloError('INTEGRITY_ERROR', 'the blob store wrote a different length than was sealed');
   }
-  const updated = await k.tx
-    .updateTable('recordings')
-    .set({
-      status: 'complete',
-      size_bytes: s.plaintextBytes,
-      chunk_count: s.chunkCount,
-      blob_bytes: s.blobBytes,
-      blob_sha256: s.blobSha256,
-      completed_at: k.now().toISOString(),
-    })
+  const mac = await RecordingMac.of(k.keyring);
+  const current = await k.tx
+    .selectFrom('recordings')
+    .selectAll()
     .where('id', '=', upload.id)
     .where('status', '=', 'uploading')
     .executeTakeFirst();
+  if (current) await checkRow(k, mac, 'insert', current);
+  const changes = {
+    status: 'complete' as const,
+    size_bytes: s.plaintextBytes,
+    chunk_count: s.chunkCount,
+    blob_bytes: s.blobBytes,
+    blob_sha256: s.blobSha256,
+    completed_at: k.now().toISOString(),
+  };
+  const updated = current
+    ? await k.tx
+        .updateTable('recordings')
+        .set({ ...changes, row_mac: mac.seal({ ...current, ...changes }) })
+        .where('id', '=', upload.id)
+        .where('status', '=', 'uploading')
+        .executeTakeFirst()
+    : { numUpdatedRows: 0n };
   // Gone means a collector judged the upload abandoned and discarded it meanwhile.
   if (Number(updated.numUpdatedRows) !== 1) {
     throw new SigiloError('CONFLICT', 'the upload was discarded before it completed', {
@@ -222,12 +236,13 @@ export async function discardUpload(
   const k = kernelOf(session);
   const row = await k.tx
     .selectFrom('recordings')
-    .select(['subject_id', 'blob_key'])
+    .selectAll()
     .where('id', '=', id)
     .where('status', '=', 'uploading')
     .executeTakeFirst();
   const decisions = k.authorize(CATEGORIES, operation, row?.subject_id ?? null, 'discard');
   if (!row) return false;
+  await checkRow(k, await RecordingMac.of(k.keyring), 'discard', row);
   await removeBlob(row.blob_key);
   await k.tx.deleteFrom('recordings').where('id', '=', id).where('status', '=', 'uploading').execute();
   k.allowed('discard', row.subject_id, decisions, reason);
@@ -245,6 +260,7 @@ export async function openRecording(session: GateSession, id: string): Promise<O
     .executeTakeFirst();
   const decisions = k.authorize(CATEGORIES, 'read', row?.subject_id ?? null, 'read');
   if (!row) throw new SigiloError('NOT_FOUND', 'recording not found', { resource: 'recording' });
+  await checkRow(k, await RecordingMac.of(k.keyring), 'read', row);
   const key = await withKeyFailures(k, 'read', row.subject_id, () =>
     k.dataKey(row.subject_id, keyVersionOf(row.key_version)),
   );
@@ -301,6 +317,8 @@ export async function listRecordings(session: GateSession, ticketId: string): Pr
     .orderBy('recorded_at')
     .orderBy('id')
     .execute();
+  const mac = await RecordingMac.of(k.keyring);
+  for (const row of rows) await checkRow(k, mac, 'list', row);
   k.allowed('list', ticket.subject_id, decisions, 'recording metadata');
   return rows.map(view);
 }
@@ -318,12 +336,14 @@ export async function deleteRecording(
   const k = kernelOf(session);
   const row = await k.tx
     .selectFrom('recordings')
-    .select(['subject_id', 'blob_key'])
+    .selectAll()
     .where('id', '=', id)
     .where('status', '=', 'complete')
     .executeTakeFirst();
   const decisions = k.authorize(CATEGORIES, 'delete', row?.subject_id ?? null, 'delete');
   if (!row) return false;
+  // A retention sweep picked it by its plain recording date: that date must be the one Sigilo wrote.
+  await checkRow(k, await RecordingMac.of(k.keyring), 'delete', row);
   await removeBlob(row.blob_key);
   await k.tx.deleteFrom('recordings').where('id', '=', id).execute();
   k.allowed('delete', row.subject_id, decisions, reason);
@@ -331,6 +351,39 @@ export async function deleteRecording(
 }
 
 // ---- helpers -------------------------------------------------------------------------------------------------
+
+/**
+ * INTEGRITY_ERROR (logged) naming the recording unless its row is the one Sigilo wrote: by its MAC, or — rows
+ * stored before MACs existed — by its ticket's account and subject (its recording date and sizes cannot be
+ * checked on such rows).
+ */
+async function checkRow(k: GateKernel, mac: RecordingMac, logOp: string, row: RecordingRow): Promise<void> {
+  let ok: boolean;
+  if (row.row_mac === null) {
+    const ticket = await k.tx
+      .selectFrom('tickets')
+      .select(['account_id', 'subject_id'])
+      .where('id', '=', row.ticket_id)
+      .executeTakeFirst();
+    ok = ticket?.account_id === row.account_id && ticket.subject_id === row.subject_id;
+  } else {
+    ok = mac.verify(row);
+  }
+  if (!ok) {
+    k.fail(
+      logOp,
+      row.subject_id,
+      CATEGORIES,
+      'error',
+      'INTEGRITY_ERROR',
+      'recording metadata does not match its MAC',
+      {
+        table: 'recordings',
+        rowId: row.id,
+      },
+    );
+  }
+}
 
 async function withKeyFailures<T>(
   k: GateKernel,

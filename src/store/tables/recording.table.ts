@@ -26,6 +26,8 @@ export interface RecordingTable extends ProvenanceColumns {
   recorded_at: string;
   created_at: string;
   completed_at: string | null;
+  /** Keyed MAC of every other column (recording-mac.ts); null on rows stored before it existed. */
+  row_mac: Buffer | null;
 }
 export type RecordingRow = Selectable<RecordingTable>;
 export type NewRecordingRow = Insertable<RecordingTable>;

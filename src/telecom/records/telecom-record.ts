@@ -490,6 +490,15 @@ export function maskRecord(r: TelecomRecord, level: MaskLevel): TelecomRecord {
         callee: maskCallee ? maskNumber(r.callee, level) : r.callee,
         callerName: r.callerName && maskCaller ? mask('name', level, r.callerName) : r.callerName,
         sourceIp: r.sourceIp ? mask('ip', level, r.sourceIp) : null,
+        // Platform text (channel names, dialplan contexts, platform ids) may hold a number in full:
+        // masking covers every field, not only the named ones.
+        channel: scrubNumbers(r.channel),
+        dstChannel: scrubNumbers(r.dstChannel),
+        context: scrubNumbers(r.context),
+        accountCode: scrubNumbers(r.accountCode),
+        username: scrubNumbers(r.username),
+        platformId: scrubNumbers(r.platformId),
+        linkedId: scrubNumbers(r.linkedId),
       };
     }
     case 'connection':
@@ -497,12 +506,20 @@ export function maskRecord(r: TelecomRecord, level: MaskLevel): TelecomRecord {
         ...r,
         ip: mask('ip', level, r.ip),
         username: r.username ? mask('text', level, r.username) : null,
+        sessionId: scrubNumbers(r.sessionId),
       };
     case 'access':
       return { ...r, ip: mask('ip', level, r.ip), user: mask('text', level, r.user) };
     case 'traffic':
       return level === 'hidden' ? { ...r, bytesIn: 0, bytesOut: 0, calls: 0, billSec: 0 } : r;
   }
+}
+
+/** Hides every run of 8 or more digits (a telephone number in any form) in free platform text. */
+function scrubNumbers(text: string | null): string | null {
+  return text === null
+    ? null
+    : text.replace(/\+?\d{8,}/g, (run) => `${'*'.repeat(run.length - 2)}${run.slice(-2)}`);
 }
 
 function maskNumber(n: string, level: MaskLevel): string {

@@ -29,6 +29,7 @@ import { mayHoldTerm } from '../records/term-filter.ts';
 import { closeKeyGroup, KEY_SCHEME_BLAKE3, openKeyGroup, retireKeyGroups } from './telecom-key-groups.ts';
 import { checkHeader, checkLegacy, openForCheck, type StoredHeader } from './telecom-segment-check.ts';
 import { SEGMENT_HEADER_COLUMNS, SegmentMac, type SegmentHeader } from './telecom-segment-mac.ts';
+import { RecordIds } from './telecom-record-id.ts';
 import {
   decodePayload,
   keepRecords,
@@ -349,6 +350,7 @@ export async function* readTelecomRecords(
   const { term } = await telecomHashers(k.keyring, kind);
   const termKeys = (q.terms ?? []).map((t) => term.hash(termId(t)));
   const mac = await SegmentMac.of(k.keyring);
+  const ids = await RecordIds.of(k.keyring);
 
   const subjects = new Set<string>();
   const open = new TinyQueue<SegmentCursor>([], (a, b) =>
@@ -366,7 +368,8 @@ export async function* readTelecomRecords(
         subjects.add(cursor.subjectId);
         k.allowed(logOp, cursor.subjectId, decisions);
       }
-      r.record = maskRecord(r.record, level);
+      // The natural key never leaves the gate: the record is shown under its opaque id.
+      r.record = maskRecord({ ...r.record, key: ids.id(kind, cursor.subjectId, r.record.key) }, level);
       yield r;
     }
   };
