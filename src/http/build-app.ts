@@ -24,6 +24,7 @@ import type { Sigilo } from '../app.ts';
 import { retentionRoutes } from '../retention/retention.routes.ts';
 import { recordingsRoutes } from '../recordings/recordings.routes.ts';
 import type { SigiloConfig } from '../config/config.ts';
+import { issuanceOf } from '../policy/policy.evaluate.ts';
 import { StaffTokenService, type AppLog } from '../tokens/staff-token.service.ts';
 import { installAuthentication } from './auth/authenticate.ts';
 import { createOidcVerifier } from './auth/oidc.ts';
@@ -154,6 +155,7 @@ export async function buildApp(
     options.tokens ??
     new StaffTokenService(sigilo.store, () => sigilo.policies.policy(), sigilo.now, {
       defaultTtlDays: config.auth.tokenTtlDays,
+      accessLog: sigilo.accessLog.writer,
       log: appLog,
     });
   const deps: RouteDeps = { sigilo, tokens, metrics };
@@ -195,7 +197,11 @@ export async function buildApp(
         oidc: config.oidc
           ? createOidcVerifier(
               config.oidc,
-              (role) => sigilo.policies.policy().roles.some((r) => r.id === role),
+              // A `server` role (system) is never obtained from outside the server, not even from the IdP.
+              (role) => {
+                const issuance = issuanceOf(sigilo.policies.policy(), role);
+                return issuance !== undefined && issuance !== 'server';
+              },
               sigilo.now,
             )
           : null,

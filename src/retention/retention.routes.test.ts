@@ -22,6 +22,7 @@ async function appFor(sigilo: Sigilo, clock: TestClock) {
   await app.register(rateLimit, { global: false });
   const tokens = new StaffTokenService(sigilo.store, () => sigilo.policies.policy(), clock.now, {
     defaultTtlDays: 30,
+    accessLog: sigilo.accessLog.writer,
     log: { info: () => undefined },
   });
   await app.register(

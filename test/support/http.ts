@@ -41,6 +41,7 @@ export async function createTestApp(
   const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
   const tokens = new StaffTokenService(t.sigilo.store, () => t.sigilo.policies.policy(), t.clock.now, {
     defaultTtlDays: 30,
+    accessLog: t.sigilo.accessLog.writer,
     log: { info: (obj, msg) => logger.info(obj, msg) },
   });
   const app = await buildApp(t.sigilo, config, { logger, tokens });

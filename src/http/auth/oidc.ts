@@ -19,7 +19,7 @@ import type { CredentialVerifier } from './principal.ts';
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const CLOCK_TOLERANCE_SECONDS = 30;
 
-/** Builds the verifier for OIDC JWTs; `isRole` says whether a claimed role exists in the published policy. */
+/** Builds the verifier for OIDC JWTs; `isRole` says whether a claimed role may come from the identity provider. */
 export function createOidcVerifier(
   oidc: NonNullable<SigiloConfig['oidc']>,
   isRole: (role: string) => boolean,
