@@ -8,4 +8,9 @@ export interface AccessContext {
   /** Free-text reason given by the person (for example a ticket number); kept in the access log. */
   justification?: string | null;
   requestId: string;
+  /**
+   * Set for a subject-bound role (the subject portal): the one data subject this access acts for. The gate then
+   * refuses anything that is not that subject's own, as "not found".
+   */
+  actingForSubject?: string | null;
 }

@@ -16,7 +16,7 @@ import type { AccessLogWriter } from '../access-log/access-log.writer.ts';
 import { hashPassword, verifyPassword } from '../crypto/password.ts';
 import { SigiloError, isSigiloError, type ErrorCode } from '../errors.ts';
 import type { Keyring } from '../keys/keyring.ts';
-import { evaluate, type Operation } from '../policy/policy.evaluate.ts';
+import { evaluate, isSubjectBound, type Operation } from '../policy/policy.evaluate.ts';
 import type { Policy } from '../policy/policy.schema.ts';
 import type { BulkInsert } from '../store/bulk-insert.ts';
 import type { Store, StoreDialect, Tx } from '../store/store.ts';
@@ -229,6 +229,16 @@ export class GateSession {
 
   /** Creates a data subject (the owner of a set of data keys) and returns its id. */
   async newSubject(kind: 'account' | 'person', id: string = uuidv7()): Promise<string> {
+    if (this.boundSubject() !== null) {
+      this.fail(
+        'insert',
+        null,
+        [],
+        'denied',
+        'ROLE_NOT_ALLOWED',
+        'acting for one subject, it cannot create another',
+      );
+    }
     await this.tx
       .insertInto('subjects')
       .values({ id, kind, created_at: this.deps.now().toISOString() })
@@ -278,20 +288,31 @@ export class GateSession {
     const fields = spec.fields ?? readableFields(table);
     const searchFields = spec.lookup ? [spec.lookup.field] : [];
     const categories = this.categoriesOf(table, [...new Set([...fields, ...searchFields])]);
-    const decisions = this.authorize(
-      // Reading rows without opening a field still reveals them (ids, links, provenance): it needs read on
-      // the table's own category, as a plain-column update needs write on it.
-      categories.length > 0 ? categories : [table.category],
-      'read',
-      spec.subjectId ?? null,
-      spec.lookup ? 'search' : 'read',
-    );
     let q = this.db.selectFrom(table.table).selectAll();
-    q = this.applyWhere(table, q, spec.where);
+    q = this.applyWhere(table, q, this.scoped(spec.where));
     if (spec.lookup) {
       const field = this.field(table, spec.lookup.field);
       if (!field.index) throw new Error(`field ${spec.lookup.field} of ${name} has no blind index`);
       q = q.where(field.index.column, '=', this.deps.keyring.blindIndex(field.index.kind, spec.lookup.value));
+    }
+    let decisions: Map<string, CategoryDecision>;
+    try {
+      decisions = this.authorize(
+        // Reading rows without opening a field still reveals them (ids, links, provenance): it needs read on
+        // the table's own category, as a plain-column update needs write on it.
+        categories.length > 0 ? categories : [table.category],
+        'read',
+        spec.subjectId ?? this.ctx.actingForSubject ?? null,
+        spec.lookup ? 'search' : 'read',
+      );
+    } catch (err) {
+      // Acting for one subject, a refusal about rows it does not have (someone else's, or none) is "not found":
+      // the refusal itself would tell that such a row exists. It is logged with its real reason all the same.
+      if (this.boundSubject() !== null && spec.subjectId === undefined && isSigiloError(err)) {
+        if (!(await q.select('id').limit(1).executeTakeFirst()))
+          throw new SigiloError('NOT_FOUND', 'not found');
+      }
+      throw err;
     }
     if (spec.orderBy) {
       this.assertPlainColumns(table, [spec.orderBy]);
@@ -345,7 +366,7 @@ export class GateSession {
     const current = await this.applyWhere(
       table,
       this.db.selectFrom(table.table).select(['id', 'subject_id']),
-      { id },
+      this.scoped({ id }),
     ).executeTakeFirst();
     const subjectId = (current as { subject_id?: string } | undefined)?.subject_id ?? null;
     const categories = fields.length > 0 ? this.categoriesOf(table, fields) : [table.category];
@@ -378,13 +399,13 @@ export class GateSession {
     const decisions = this.authorize(
       this.categoriesOf(table, Object.keys(table.fields)),
       'delete',
-      subjectId ?? null,
+      subjectId ?? this.ctx.actingForSubject ?? null,
       'delete',
     );
     const rows = (await this.applyWhere(
       table,
       this.db.selectFrom(table.table).select(['id', 'subject_id']),
-      where,
+      this.scoped(where),
     ).execute()) as {
       id: string;
       subject_id: string;
@@ -406,8 +427,17 @@ export class GateSession {
     subjectId?: string,
   ): Promise<boolean> {
     const table: SealedTableSpec = SEALED_TABLES[name];
-    const decisions = this.authorize([table.category], 'read', subjectId ?? null, 'verify');
-    const rows = (await this.applyWhere(table, this.db.selectFrom(table.table).selectAll(), where)
+    const decisions = this.authorize(
+      [table.category],
+      'read',
+      subjectId ?? this.ctx.actingForSubject ?? null,
+      'verify',
+    );
+    const rows = (await this.applyWhere(
+      table,
+      this.db.selectFrom(table.table).selectAll(),
+      this.scoped(where),
+    )
       .limit(1)
       .execute()) as Record<string, unknown>[];
     const raw = rows[0];
@@ -459,6 +489,19 @@ export class GateSession {
     logOperation: string,
   ): Map<string, { masking: MaskLevel; legalBasis: string }> {
     const { ctx } = this;
+    // Acting for one subject, an access about anyone else (or about no known subject) is "not found", whatever
+    // the policy would say: a policy refusal would tell that the record exists.
+    const bound = this.boundSubject();
+    if (bound !== null && subjectId !== bound) {
+      this.fail(
+        logOperation,
+        subjectId,
+        categories,
+        'denied',
+        'NOT_FOUND',
+        'not the subject this access acts for',
+      );
+    }
     if (!ctx.purpose) {
       this.fail(logOperation, subjectId, categories, 'denied', 'PURPOSE_REQUIRED', 'no purpose stated');
     }
@@ -591,6 +634,24 @@ export class GateSession {
   }
 
   // ---- helpers -------------------------------------------------------------------------------------------
+
+  /**
+   * The one subject this context may touch: its `actingForSubject`, or '' (matching no subject) for a
+   * subject-bound role that names none; null when the context is not bound to a subject.
+   */
+  private boundSubject(): string | null {
+    if (this.ctx.actingForSubject) return this.ctx.actingForSubject;
+    return isSubjectBound(this.policy, this.ctx.role) ? '' : null;
+  }
+
+  /** `where` narrowed to the bound subject's rows (a filter on another subject then matches nothing). */
+  private scoped(where: Record<string, unknown> = {}): Record<string, unknown> {
+    const bound = this.boundSubject();
+    if (bound === null) return where;
+    const asked = where.subject_id;
+    const allowed = asked === undefined || asked === bound || (Array.isArray(asked) && asked.includes(bound));
+    return { ...where, subject_id: allowed ? bound : [] };
+  }
 
   private field(table: SealedTableSpec, name: string): SealedFieldSpec {
     const field = table.fields[name];

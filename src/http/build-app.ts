@@ -24,9 +24,10 @@ import type { Sigilo } from '../app.ts';
 import { retentionRoutes } from '../retention/retention.routes.ts';
 import { recordingsRoutes } from '../recordings/recordings.routes.ts';
 import type { SigiloConfig } from '../config/config.ts';
-import { issuanceOf } from '../policy/policy.evaluate.ts';
+import { isSubjectBound, issuanceOf } from '../policy/policy.evaluate.ts';
 import { StaffTokenService, type AppLog } from '../tokens/staff-token.service.ts';
 import { installAuthentication } from './auth/authenticate.ts';
+import { createSubjectAssertionVerifier } from './auth/subject-assertion.ts';
 import { createOidcVerifier } from './auth/oidc.ts';
 import { SigiloError } from '../errors.ts';
 import { installJsonParser } from './body-parsers.ts';
@@ -205,6 +206,8 @@ export async function buildApp(
               sigilo.now,
             )
           : null,
+        subjectAssertions: config.portal ? createSubjectAssertionVerifier(config.portal, sigilo.now) : null,
+        isSubjectBound: (role) => isSubjectBound(sigilo.policies.policy(), role),
         metrics,
         failuresPerMinute: config.auth.failuresPerMinute,
       });

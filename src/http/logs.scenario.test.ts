@@ -18,6 +18,8 @@ describe.each(DIALECTS)('logs of a full scenario on %s', (dialect) => {
   afterAll(async () => h.cleanup());
 
   it('contain no personal data, password, secret or token', async () => {
+    let portalToken: string | null = null;
+    let actingFor: string | null = null;
     const call = async (
       method: string,
       url: string,
@@ -28,7 +30,14 @@ describe.each(DIALECTS)('logs of a full scenario on %s', (dialect) => {
       const res = await h.app.inject({
         method: method as 'GET',
         url,
-        headers: { authorization: `Bearer ${token}`, ...(purpose ? { 'sigilo-purpose': purpose } : {}) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(purpose ? { 'sigilo-purpose': purpose } : {}),
+          // The portal acts for the scenario's person, named by the portal's signed assertion.
+          ...(token === portalToken && actingFor
+            ? { 'sigilo-subject': await h.subjectAssertion(actingFor) }
+            : {}),
+        },
         ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}),
       });
       return res;
@@ -50,6 +59,7 @@ describe.each(DIALECTS)('logs of a full scenario on %s', (dialect) => {
     const billing = await mint('billing');
     const provisioning = await mint('provisioning');
     const portal = await mint('subject_portal');
+    portalToken = portal;
 
     const account = (
       await call('POST', '/v1/accounts', support, 'contracting', {
@@ -67,6 +77,7 @@ describe.each(DIALECTS)('logs of a full scenario on %s', (dialect) => {
         account: { id: account, relation: 'owner' },
       })
     ).json<{ id: string }>().id;
+    actingFor = person;
     const individual = await call('POST', '/v1/accounts', support, 'contracting', {
       kind: 'individual',
       name: 'Carlos Alberto Nóbrega',

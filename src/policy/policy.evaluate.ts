@@ -157,6 +157,11 @@ export function issuanceOf(policy: Policy, role: string): RoleIssuance | undefin
   return policy.roles.find((r) => r.id === role)?.issuance;
 }
 
+/** Whether the role acts for one data subject per request (see roleSchema.subjectBound). */
+export function isSubjectBound(policy: Policy, role: string): boolean {
+  return policy.roles.find((r) => r.id === role)?.subjectBound ?? false;
+}
+
 /**
  * Whether `holder` may already do with personal data everything `role` may: every effective grant of `role` on a
  * personal category is matched by one of `holder` with the same purpose, category and operation and no more

@@ -87,6 +87,11 @@ export const roleSchema = z.strictObject({
   label: ptEnText,
   description: ptText,
   issuance: z.enum(ROLE_ISSUANCE).default('server'),
+  /**
+   * The role acts for one authenticated data subject per request (the subject portal): the request names the
+   * subject in a signed assertion and the gate refuses data of anyone else, answering as "not found".
+   */
+  subjectBound: z.boolean().default(false),
 });
 
 export const grantSchema = z.strictObject({

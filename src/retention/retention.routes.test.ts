@@ -30,6 +30,8 @@ async function appFor(sigilo: Sigilo, clock: TestClock) {
       installAuthentication(v1, {
         tokens,
         oidc: null,
+        subjectAssertions: null,
+        isSubjectBound: () => false,
         metrics: createMetrics({ processMetrics: false }),
         failuresPerMinute: 1000,
       });
