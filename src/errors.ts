@@ -41,6 +41,10 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: { status: 401, meaning: 'No valid credentials were presented.' },
   TOKEN_EXPIRED: { status: 401, meaning: 'The bearer token has expired.' },
   TOKEN_REVOKED: { status: 401, meaning: 'The bearer token was revoked.' },
+  TOKEN_NOT_APPROVED: {
+    status: 401,
+    meaning: "The bearer token's role needs a DPO's approval, which it is still waiting for or was refused.",
+  },
   PURPOSE_REQUIRED: { status: 400, meaning: 'A personal-data operation was attempted without a purpose.' },
   PURPOSE_UNKNOWN: { status: 400, meaning: 'The purpose is not declared in the published policy.' },
   PURPOSE_NOT_ALLOWED: {
@@ -48,6 +52,15 @@ export const ERROR_CODES = {
     meaning: 'The policy does not allow this role to use this purpose on this data category and operation.',
   },
   ROLE_NOT_ALLOWED: { status: 403, meaning: 'The role may not use this operation at all.' },
+  ROLE_NOT_ISSUABLE: {
+    status: 403,
+    meaning:
+      "The policy does not let this role's tokens be issued this way, only by the server's CLI or the IdP.",
+  },
+  SECOND_APPROVER_REQUIRED: {
+    status: 403,
+    meaning: 'A token request must be approved or rejected by someone other than its requester.',
+  },
 
   // Storage and crypto
   NOT_FOUND: { status: 404, meaning: 'The record does not exist.' },

@@ -74,6 +74,7 @@ export function tokenService(ctx: CliContext, sigilo: Sigilo, config = ctx.confi
   const log = ctx.log();
   return new StaffTokenService(sigilo.store, () => sigilo.policies.policy(), sigilo.now, {
     defaultTtlDays: config.auth.tokenTtlDays,
+    accessLog: sigilo.accessLog.writer,
     log: { info: (obj, msg) => log.info(obj, msg) },
   });
 }

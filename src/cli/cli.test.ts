@@ -65,6 +65,7 @@ describe.each(DIALECTS)('sigilo CLI on %s', (dialect) => {
     try {
       const service = new StaffTokenService(sigilo.store, () => sigilo.policies.policy(), sigilo.now, {
         defaultTtlDays: 30,
+        accessLog: sigilo.accessLog.writer,
       });
       await expect(service.authenticate(token)).rejects.toMatchObject({ code: 'TOKEN_REVOKED' });
       expect((await service.authenticate(adminToken)).role).toBe('admin');
@@ -258,7 +259,7 @@ describe('sigilo CLI without a store', () => {
         expect(tree.length).toBeGreaterThan(1);
 
         // Headers are in (the server answered 100 Continue, so the request is routed), half the body is not.
-        const inFlight = slowPost(`${url}/v1/tokens`, admin, { role: 'support_agent', label: 'em voo' });
+        const inFlight = slowPost(`${url}/v1/tokens`, admin, { role: 'auditor', label: 'em voo' });
         await inFlight.routed;
         process.kill(server.child.pid!, signal);
         await waitFor(() => (server.err().includes('"msg":"shutting down"') ? true : undefined), 30_000);

@@ -48,7 +48,7 @@ describe.each(DIALECTS)('files Sigilo writes on %s', (dialect) => {
       const created = await fetch(`${url}/v1/tokens`, {
         method: 'POST',
         headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ role: 'support_agent', label: 'modos' }),
+        body: JSON.stringify({ role: 'auditor', label: 'modos' }),
       });
       expect(created.status).toBe(201);
       // ...and personal data, a recording blob and a shred through the gate.

@@ -41,6 +41,10 @@ const EnvSchema = z.object({
   SIGILO_OIDC_JWKS_URL: z.string().url().optional(),
   SIGILO_OIDC_JWKS_FILE: z.string().min(1).optional(),
   SIGILO_OIDC_ROLE_CLAIM: z.string().min(1).default('sigilo_role'),
+  SIGILO_PORTAL_ISSUER: z.string().min(1).optional(),
+  SIGILO_PORTAL_JWKS_FILE: z.string().min(1).optional(),
+  SIGILO_PORTAL_AUDIENCE: z.string().min(1).default('sigilo'),
+  SIGILO_PORTAL_ASSERTION_MAX_AGE_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
   SIGILO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SIGILO_CHECKPOINT_EVERY: z.coerce.number().int().min(1).default(1000),
   SIGILO_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(366).default(30),
@@ -93,6 +97,14 @@ export interface SigiloConfig {
     readonly audience: string;
     readonly jwks: { readonly url: string } | { readonly file: string };
     readonly roleClaim: string;
+  } | null;
+  /** How the subject portal names the data subject it acts for (a signed assertion per request). */
+  readonly portal: {
+    readonly issuer: string;
+    readonly audience: string;
+    readonly jwksFile: string;
+    /** An assertion older than this (by its `iat`) is refused. */
+    readonly maxAgeSeconds: number;
   } | null;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly checkpointEvery: number;
@@ -184,6 +196,29 @@ export function loadConfig(
       roleClaim: e.SIGILO_OIDC_ROLE_CLAIM,
     };
   }
+  if (Boolean(e.SIGILO_PORTAL_ISSUER) !== Boolean(e.SIGILO_PORTAL_JWKS_FILE)) {
+    throw new SigiloError(
+      'CONFIG_INVALID',
+      'invalid configuration: subject assertions need both SIGILO_PORTAL_ISSUER and SIGILO_PORTAL_JWKS_FILE',
+      {
+        issues: [
+          {
+            variable: e.SIGILO_PORTAL_ISSUER ? 'SIGILO_PORTAL_JWKS_FILE' : 'SIGILO_PORTAL_ISSUER',
+            problem: 'required with the other',
+          },
+        ],
+      },
+    );
+  }
+  const portal: SigiloConfig['portal'] =
+    e.SIGILO_PORTAL_ISSUER && e.SIGILO_PORTAL_JWKS_FILE
+      ? {
+          issuer: e.SIGILO_PORTAL_ISSUER,
+          audience: e.SIGILO_PORTAL_AUDIENCE,
+          jwksFile: e.SIGILO_PORTAL_JWKS_FILE,
+          maxAgeSeconds: e.SIGILO_PORTAL_ASSERTION_MAX_AGE_SECONDS,
+        }
+      : null;
   return deepFreeze<SigiloConfig>({
     dataDir,
     store: e.SIGILO_DATABASE_URL
@@ -216,6 +251,7 @@ export function loadConfig(
       shutdownGraceSeconds: e.SIGILO_SHUTDOWN_GRACE_SECONDS,
     },
     oidc,
+    portal,
     logLevel: e.SIGILO_LOG_LEVEL,
     checkpointEvery: e.SIGILO_CHECKPOINT_EVERY,
     auth: {

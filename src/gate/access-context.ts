@@ -13,4 +13,9 @@ export interface AccessContext {
    * the subjects' sharing and access-history views, never from the auditor.
    */
   legalSecrecy?: boolean;
+  /**
+   * Set for a subject-bound role (the subject portal): the one data subject this access acts for. The gate then
+   * refuses anything that is not that subject's own, as "not found".
+   */
+  actingForSubject?: string | null;
 }

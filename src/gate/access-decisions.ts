@@ -6,7 +6,7 @@
 import type { AccessLogEntry } from '../access-log/access-log.entry.ts';
 import type { AccessLogWriter } from '../access-log/access-log.writer.ts';
 import { SigiloError, type ErrorCode } from '../errors.ts';
-import { evaluate, recordablePurpose, type Operation } from '../policy/policy.evaluate.ts';
+import { evaluate, isSubjectBound, recordablePurpose, type Operation } from '../policy/policy.evaluate.ts';
 import type { Policy } from '../policy/policy.schema.ts';
 import type { Tx } from '../store/store.ts';
 import type { AccessContext } from './access-context.ts';
@@ -43,6 +43,19 @@ export class AccessDecisions {
     logOperation: string,
   ): Map<string, CategoryDecision> {
     const { ctx } = this;
+    // Acting for one subject, an access about anyone else (or about no known subject) is "not found", whatever
+    // the policy would say: a policy refusal would tell that the record exists.
+    const bound = this.boundSubject();
+    if (bound !== null && subjectId !== bound) {
+      this.fail(
+        logOperation,
+        subjectId,
+        categories,
+        'denied',
+        'NOT_FOUND',
+        'not the subject this access acts for',
+      );
+    }
     if (!ctx.purpose) {
       this.fail(logOperation, subjectId, categories, 'denied', 'PURPOSE_REQUIRED', 'no purpose stated');
     }
@@ -60,6 +73,24 @@ export class AccessDecisions {
       decisions.set(category, { masking: d.masking, legalBasis: d.legalBasis });
     }
     return decisions;
+  }
+
+  /**
+   * The one subject this context may touch: its `actingForSubject`, or '' (matching no subject) for a
+   * subject-bound role that names none; null when the context is not bound to a subject.
+   */
+  boundSubject(): string | null {
+    if (this.ctx.actingForSubject) return this.ctx.actingForSubject;
+    return isSubjectBound(this.policy, this.ctx.role) ? '' : null;
+  }
+
+  /** `where` narrowed to the bound subject's rows (a filter on another subject then matches nothing). */
+  scoped(where: Record<string, unknown> = {}): Record<string, unknown> {
+    const bound = this.boundSubject();
+    if (bound === null) return where;
+    const asked = where.subject_id;
+    const allowed = asked === undefined || asked === bound || (Array.isArray(asked) && asked.includes(bound));
+    return { ...where, subject_id: allowed ? bound : [] };
   }
 
   /** Records a failed access (logged even after rollback) and throws its code. */

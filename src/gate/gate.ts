@@ -18,6 +18,7 @@ import type { Kysely } from 'kysely';
 import type { AccessLogEntry } from '../access-log/access-log.entry.ts';
 import type { AccessLogWriter } from '../access-log/access-log.writer.ts';
 import { verifyPassword } from '../crypto/password.ts';
+import { SigiloError, isSigiloError } from '../errors.ts';
 import type { Keyring } from '../keys/keyring.ts';
 import type { Operation } from '../policy/policy.evaluate.ts';
 import type { Policy } from '../policy/policy.schema.ts';
@@ -26,7 +27,7 @@ import type { MaskLevel } from '../validation/masking.ts';
 import type { AccessContext } from './access-context.ts';
 import { AccessDecisions } from './access-decisions.ts';
 import { applyMasking, FieldSealing } from './field-sealing.ts';
-import { bindKernel } from './gate-kernel.ts';
+import { bindKernel, type CategoryDecision } from './gate-kernel.ts';
 import type { FieldAddress } from './sealed-field.cipher.ts';
 import {
   applyWhere,
@@ -172,6 +173,16 @@ export class GateSession {
 
   /** Creates a data subject (the owner of a set of data keys) and returns its id. */
   async newSubject(kind: 'account' | 'person' | 'authority_request', id: string = uuidv7()): Promise<string> {
+    if (this.decisions.boundSubject() !== null) {
+      this.decisions.fail(
+        'insert',
+        null,
+        [],
+        'denied',
+        'ROLE_NOT_ALLOWED',
+        'acting for one subject, it cannot create another',
+      );
+    }
     await this.tx
       .insertInto('subjects')
       .values({ id, kind, created_at: this.deps.now().toISOString() })
@@ -221,20 +232,31 @@ export class GateSession {
     const searchFields = spec.lookup ? [spec.lookup.field] : [];
     const categories = categoriesOf(table, [...new Set([...fields, ...searchFields])]);
     const operation = spec.lookup ? 'search' : 'read';
-    const decisions = this.decisions.authorize(
-      // Reading rows without opening a field still reveals them (ids, links, provenance): it needs read on
-      // the table's own category, as a plain-column update needs write on it.
-      categories.length > 0 ? categories : [table.category],
-      'read',
-      spec.subjectId ?? null,
-      operation,
-    );
     let q = this.db.selectFrom(table.table).selectAll();
-    q = applyWhere(table, q, spec.where);
+    q = applyWhere(table, q, this.decisions.scoped(spec.where));
     if (spec.lookup) {
       const field = fieldOf(table, spec.lookup.field);
       if (!field.index) throw new Error(`field ${spec.lookup.field} of ${name} has no blind index`);
       q = q.where(field.index.column, '=', this.sealing.index(field, spec.lookup.value));
+    }
+    let decisions: Map<string, CategoryDecision>;
+    try {
+      decisions = this.decisions.authorize(
+        // Reading rows without opening a field still reveals them (ids, links, provenance): it needs read on
+        // the table's own category, as a plain-column update needs write on it.
+        categories.length > 0 ? categories : [table.category],
+        'read',
+        spec.subjectId ?? this.ctx.actingForSubject ?? null,
+        operation,
+      );
+    } catch (err) {
+      // Acting for one subject, a refusal about rows it does not have (someone else's, or none) is "not found":
+      // the refusal itself would tell that such a row exists. It is logged with its real reason all the same.
+      if (this.decisions.boundSubject() !== null && spec.subjectId === undefined && isSigiloError(err)) {
+        if (!(await q.select('id').limit(1).executeTakeFirst()))
+          throw new SigiloError('NOT_FOUND', 'not found');
+      }
+      throw err;
     }
     if (spec.orderBy) {
       assertPlainColumns(table, [spec.orderBy]);
@@ -280,9 +302,11 @@ export class GateSession {
   ): Promise<boolean> {
     const table: SealedTableSpec = SEALED_TABLES[name];
     const fields = Object.keys(changes.sealed ?? {});
-    const current = await applyWhere(table, this.db.selectFrom(table.table).select(['id', 'subject_id']), {
-      id,
-    }).executeTakeFirst();
+    const current = await applyWhere(
+      table,
+      this.db.selectFrom(table.table).select(['id', 'subject_id']),
+      this.decisions.scoped({ id }),
+    ).executeTakeFirst();
     const subjectId = (current as { subject_id?: string } | undefined)?.subject_id ?? null;
     const categories = fields.length > 0 ? categoriesOf(table, fields) : [table.category];
     const decisions = this.decisions.authorize(categories, 'write', subjectId, 'update');
@@ -311,11 +335,11 @@ export class GateSession {
     subjectId?: string,
   ): Promise<number> {
     const table: SealedTableSpec = SEALED_TABLES[name];
-    const decisions = this.authorizeDelete(table, subjectId ?? null);
+    const decisions = this.authorizeDelete(table, subjectId ?? this.ctx.actingForSubject ?? null);
     const rows = (await applyWhere(
       table,
       this.db.selectFrom(table.table).select(['id', 'subject_id']),
-      where,
+      this.decisions.scoped(where),
     ).execute()) as { id: string; subject_id: string }[];
     if (rows.length === 0) return 0;
     await applyWhere(table, this.db.deleteFrom(table.table), {
@@ -354,8 +378,17 @@ export class GateSession {
     subjectId?: string,
   ): Promise<boolean> {
     const table: SealedTableSpec = SEALED_TABLES[name];
-    const decisions = this.decisions.authorize([table.category], 'read', subjectId ?? null, 'verify');
-    const rows = (await applyWhere(table, this.db.selectFrom(table.table).selectAll(), where)
+    const decisions = this.decisions.authorize(
+      [table.category],
+      'read',
+      subjectId ?? this.ctx.actingForSubject ?? null,
+      'verify',
+    );
+    const rows = (await applyWhere(
+      table,
+      this.db.selectFrom(table.table).selectAll(),
+      this.decisions.scoped(where),
+    )
       .limit(1)
       .execute()) as Record<string, unknown>[];
     const raw = rows[0];

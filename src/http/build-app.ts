@@ -25,8 +25,10 @@ import { retentionRoutes } from '../retention/retention.routes.ts';
 import { recordingsRoutes } from '../recordings/recordings.routes.ts';
 import { authorityRequestsRoutes } from '../authority-requests/authority-requests.routes.ts';
 import type { SigiloConfig } from '../config/config.ts';
+import { isSubjectBound, issuanceOf } from '../policy/policy.evaluate.ts';
 import { StaffTokenService, type AppLog } from '../tokens/staff-token.service.ts';
 import { installAuthentication } from './auth/authenticate.ts';
+import { createSubjectAssertionVerifier } from './auth/subject-assertion.ts';
 import { createOidcVerifier } from './auth/oidc.ts';
 import { SigiloError } from '../errors.ts';
 import { installJsonParser } from './body-parsers.ts';
@@ -156,6 +158,7 @@ export async function buildApp(
     options.tokens ??
     new StaffTokenService(sigilo.store, () => sigilo.policies.policy(), sigilo.now, {
       defaultTtlDays: config.auth.tokenTtlDays,
+      accessLog: sigilo.accessLog.writer,
       log: appLog,
     });
   const deps: RouteDeps = { services: routeServicesOf(sigilo), tokens, metrics };
@@ -197,10 +200,16 @@ export async function buildApp(
         oidc: config.oidc
           ? createOidcVerifier(
               config.oidc,
-              (role) => sigilo.policies.policy().roles.some((r) => r.id === role),
+              // A `server` role (system) is never obtained from outside the server, not even from the IdP.
+              (role) => {
+                const issuance = issuanceOf(sigilo.policies.policy(), role);
+                return issuance !== undefined && issuance !== 'server';
+              },
               sigilo.now,
             )
           : null,
+        subjectAssertions: config.portal ? createSubjectAssertionVerifier(config.portal, sigilo.now) : null,
+        isSubjectBound: (role) => isSubjectBound(sigilo.policies.policy(), role),
         metrics,
         failuresPerMinute: config.auth.failuresPerMinute,
       });

@@ -11,6 +11,9 @@ const REDACT = [
   'headers.authorization',
   'req.headers.authorization',
   'req.headers.cookie',
+  // The subject portal's signed assertion: a credential for one subject until it expires.
+  'headers["sigilo-subject"]',
+  'req.headers["sigilo-subject"]',
   'token',
   '*.token',
 ];

@@ -18,6 +18,8 @@ describe.each(DIALECTS)('logs of a full scenario on %s', (dialect) => {
   afterAll(async () => h.cleanup());
 
   it('contain no personal data, password, secret or token', async () => {
+    let portalToken: string | null = null;
+    let actingFor: string | null = null;
     const call = async (
       method: string,
       url: string,
@@ -28,23 +30,36 @@ describe.each(DIALECTS)('logs of a full scenario on %s', (dialect) => {
       const res = await h.app.inject({
         method: method as 'GET',
         url,
-        headers: { authorization: `Bearer ${token}`, ...(purpose ? { 'sigilo-purpose': purpose } : {}) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(purpose ? { 'sigilo-purpose': purpose } : {}),
+          // The portal acts for the scenario's person, named by the portal's signed assertion.
+          ...(token === portalToken && actingFor
+            ? { 'sigilo-subject': await h.subjectAssertion(actingFor) }
+            : {}),
+        },
         ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}),
       });
       return res;
     };
     const admin = await h.token('admin');
+    const dpo = await h.token('dpo');
+    // Roles that reach personal data are requested by the admin and approved by the DPO (a second person).
     const mint = async (role: string) => {
       const res = await call('POST', '/v1/tokens', admin, null, { role, label: `scenario ${role}` });
-      const token = res.json<{ token: string }>().token;
+      const { token, info } = res.json<{ token: string; info: { id: string; status: string } }>();
+      if (info.status === 'pending') {
+        expect((await call('POST', `/v1/tokens/${info.id}/approve`, dpo, null)).statusCode).toBe(200);
+      }
       used.push(token);
       return token;
     };
-    used.push(admin);
+    used.push(admin, dpo);
     const support = await mint('support_agent');
     const billing = await mint('billing');
     const provisioning = await mint('provisioning');
     const portal = await mint('subject_portal');
+    portalToken = portal;
 
     const account = (
       await call('POST', '/v1/accounts', support, 'contracting', {
@@ -62,6 +77,7 @@ describe.each(DIALECTS)('logs of a full scenario on %s', (dialect) => {
         account: { id: account, relation: 'owner' },
       })
     ).json<{ id: string }>().id;
+    actingFor = person;
     const individual = await call('POST', '/v1/accounts', support, 'contracting', {
       kind: 'individual',
       name: 'Carlos Alberto Nóbrega',

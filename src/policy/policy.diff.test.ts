@@ -96,7 +96,7 @@ describe('isLoosening', () => {
       'a new grant',
       (doc) => {
         doc.grants.push({
-          role: 'auditor',
+          role: 'billing',
           purpose: 'legal_obligation',
           categories: ['access_record'],
           operations: ['read'],
@@ -131,6 +131,10 @@ describe('isLoosening', () => {
     ],
     ['a detector removed', (doc) => void delete doc.detectors.fields['ticket.subject']],
     ['a detector that keeps more', (doc) => void (doc.detectors.fields['ticket.subject'] = 'redact')],
+    [
+      'a role that becomes easier to obtain',
+      (doc) => void (doc.roles.find((r) => r.id === 'legal')!.issuance = 'dpo_approval'),
+    ],
   ])('is true for %s', (_name, change) => {
     expect(isLoosening(seed, edited(change))).toBe(true);
   });

@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import { isDeepStrictEqual } from 'node:util';
 import { MASKING_RANK, effectiveGrants } from './policy.evaluate.ts';
 import { DETECTOR_ACTIONS, parsePeriod } from './policy.schema.ts';
-import type { DetectorAction, Masking, Policy, RetentionRule } from './policy.schema.ts';
+import type { DetectorAction, Masking, Policy, RetentionRule, RoleIssuance } from './policy.schema.ts';
 
 export interface PolicyChange {
   path: string;
@@ -83,6 +83,14 @@ function retainsLonger(a: RetentionRule | undefined, b: RetentionRule | undefine
   return true;
 }
 
+/** How hard a role's tokens are to obtain: admin alone is the easiest, the server's CLI only the hardest. */
+const ISSUANCE_RANK: Record<RoleIssuance, number> = {
+  admin: 0,
+  dpo_approval: 1,
+  identity_provider: 2,
+  server: 3,
+};
+
 /** Data each action lets through: reject keeps nothing, redact keeps the rest of the text, quarantine keeps all. */
 const DETECTOR_RANK = Object.fromEntries(DETECTOR_ACTIONS.map((a, i) => [a, i])) as Record<
   DetectorAction,
@@ -91,7 +99,8 @@ const DETECTOR_RANK = Object.fromEntries(DETECTOR_ACTIONS.map((a, i) => [a, i]))
 
 /**
  * True when `b` gives more than `a`: a new grant or operation, lower masking, longer retention (or a newly
- * retained category), a category no longer personal, or a weaker or removed sensitive-data detector.
+ * retained category), a category no longer personal, a role easier to obtain, or a weaker or removed
+ * sensitive-data detector.
  */
 export function isLoosening(a: Policy, b: Policy): boolean {
   const before = new Map(
@@ -107,6 +116,10 @@ export function isLoosening(a: Policy, b: Policy): boolean {
 
   const wasPersonal = new Set(a.categories.filter((c) => c.personal).map((c) => c.id));
   if (b.categories.some((c) => !c.personal && wasPersonal.has(c.id))) return true;
+
+  // A role whose tokens become easier to obtain (server → identity provider → DPO approval → admin alone).
+  const oldIssuance = new Map(a.roles.map((r) => [r.id, ISSUANCE_RANK[r.issuance]]));
+  if (b.roles.some((r) => ISSUANCE_RANK[r.issuance] < (oldIssuance.get(r.id) ?? Infinity))) return true;
 
   return Object.entries(a.detectors.fields).some(([field, action]) => {
     const now = b.detectors.fields[field];

@@ -2,7 +2,7 @@
  * Pure policy decisions. `evaluate` runs on every personal-data access, so each policy object gets a one-time
  * index (cached in a WeakMap) and a decision is a few Map/Set lookups.
  */
-import type { Masking, Operation, Policy, Retention } from './policy.schema.ts';
+import type { Masking, Operation, Policy, Retention, RoleIssuance } from './policy.schema.ts';
 
 export type { Operation } from './policy.schema.ts';
 
@@ -159,4 +159,30 @@ export function effectiveGrants(policy: Policy): EffectiveGrant[] {
     const [role, purpose, category, operation] = key.split(SEP) as [string, string, string, Operation];
     return { role, purpose, category, operation, masking: decision.masking };
   });
+}
+
+/** How credentials of `role` may come to exist (see ROLE_ISSUANCE); undefined when the role is not declared. */
+export function issuanceOf(policy: Policy, role: string): RoleIssuance | undefined {
+  return policy.roles.find((r) => r.id === role)?.issuance;
+}
+
+/** Whether the role acts for one data subject per request (see roleSchema.subjectBound). */
+export function isSubjectBound(policy: Policy, role: string): boolean {
+  return policy.roles.find((r) => r.id === role)?.subjectBound ?? false;
+}
+
+/**
+ * Whether `holder` may already do with personal data everything `role` may: every effective grant of `role` on a
+ * personal category is matched by one of `holder` with the same purpose, category and operation and no more
+ * masking. A role that passes cannot be used to mint a token stronger than itself.
+ */
+export function covers(policy: Policy, holder: string, role: string): boolean {
+  const index = indexOf(policy);
+  for (const [key, decision] of index.decisions) {
+    const [r, purpose, category, operation] = key.split(SEP) as [string, string, string, string];
+    if (r !== role || !index.categories.get(category)?.personal) continue;
+    const held = index.decisions.get(accessKey(holder, purpose, category, operation));
+    if (!held || MASKING_RANK[held.masking] > MASKING_RANK[decision.masking]) return false;
+  }
+  return true;
 }

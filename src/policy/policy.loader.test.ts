@@ -34,6 +34,39 @@ function issuesOf(doc: unknown): { path: string; message: string }[] {
 }
 
 describe('parsePolicy validation names the path', () => {
+  it('refuses a personal-data role marked as issuable by an administrator alone, naming the categories', () => {
+    const doc = seedDoc();
+    const i = indexOfId(doc.roles, 'support_agent');
+    at(doc.roles, i).issuance = 'admin';
+    const issues = issuesOf(doc);
+    expect(issues.map((x) => x.path)).toEqual([`roles[${i}].issuance`]);
+    expect(issues[0]?.message).toContain("role 'support_agent' has grants on personal categories (name,");
+  });
+
+  it('lets an administrator issue a role whose only grants are on non-personal categories', () => {
+    const doc = seedDoc();
+    doc.categories.push({
+      ...at(doc.categories, 0),
+      id: 'service_catalogue',
+      fields: ['catalogue.product'],
+      personal: false,
+    });
+    doc.grants.push({
+      role: 'auditor',
+      purpose: 'support',
+      categories: ['service_catalogue'],
+      operations: ['read'],
+      masking: 'none',
+    });
+    expect(parsePolicy(doc).roles.find((r) => r.id === 'auditor')?.issuance).toBe('admin');
+  });
+
+  it('classifies a role without `issuance` as server-only, the hardest to obtain', () => {
+    const doc = seedDoc();
+    Reflect.deleteProperty(at(doc.roles, indexOfId(doc.roles, 'billing')), 'issuance');
+    expect(parsePolicy(doc).roles.find((r) => r.id === 'billing')?.issuance).toBe('server');
+  });
+
   it('reports a missing Portuguese label', () => {
     const doc = seedDoc();
     Reflect.deleteProperty(at(doc.categories, 3).label, 'pt');

@@ -72,7 +72,27 @@ export const purposeSchema = z.strictObject({
   legalBasis: text,
 });
 
-export const roleSchema = z.strictObject({ id: snakeId, label: ptEnText, description: ptText });
+/**
+ * How a role's bearer credentials come to exist (issue 13 §3):
+ * - `admin`: an administrator issues them alone; only for roles with no grant on a personal category (checked).
+ * - `dpo_approval`: an administrator requests, and a second person with the DPO role approves before the token works.
+ * - `identity_provider`: only from the identity provider's groups (OIDC), or the CLI on the server.
+ * - `server`: only the CLI on the server (never over HTTP, never from OIDC). The default, so a role nobody
+ *   classified is the hardest to obtain.
+ */
+export const ROLE_ISSUANCE = ['admin', 'dpo_approval', 'identity_provider', 'server'] as const;
+
+export const roleSchema = z.strictObject({
+  id: snakeId,
+  label: ptEnText,
+  description: ptText,
+  issuance: z.enum(ROLE_ISSUANCE).default('server'),
+  /**
+   * The role acts for one authenticated data subject per request (the subject portal): the request names the
+   * subject in a signed assertion and the gate refuses data of anyone else, answering as "not found".
+   */
+  subjectBound: z.boolean().default(false),
+});
 
 export const grantSchema = z.strictObject({
   role: snakeId,
@@ -135,6 +155,23 @@ export const policySchema = z
       });
     });
 
+    // An administrator alone may issue only roles that reach no personal data; the grants decide, not the label.
+    const personal = new Set(policy.categories.filter((c) => c.personal).map((c) => c.id));
+    policy.roles.forEach((role, i) => {
+      if (role.issuance !== 'admin') return;
+      const reached = policy.grants
+        .filter((g) => g.role === role.id)
+        .flatMap((g) => g.categories)
+        .filter((c) => personal.has(c));
+      if (reached.length > 0) {
+        issue(
+          ['roles', i, 'issuance'],
+          `role '${role.id}' has grants on personal categories (${[...new Set(reached)].join(', ')}), ` +
+            "so an administrator alone may not issue it; use 'dpo_approval', 'identity_provider' or 'server'",
+        );
+      }
+    });
+
     const ruleCount = new Map<string, number>();
     policy.retention.forEach((entry, i) => {
       if (!categories.has(entry.category)) {
@@ -166,6 +203,7 @@ export type RetentionRule = z.infer<typeof retentionRuleSchema>;
 export type Category = z.infer<typeof categorySchema>;
 export type Purpose = z.infer<typeof purposeSchema>;
 export type Role = z.infer<typeof roleSchema>;
+export type RoleIssuance = (typeof ROLE_ISSUANCE)[number];
 export type Grant = z.infer<typeof grantSchema>;
 export type Retention = z.infer<typeof retentionSchema>;
 /** A validated policy (output of the schema: defaults applied). */

@@ -22,6 +22,7 @@ async function appFor(sigilo: Sigilo, clock: TestClock) {
   await app.register(rateLimit, { global: false });
   const tokens = new StaffTokenService(sigilo.store, () => sigilo.policies.policy(), clock.now, {
     defaultTtlDays: 30,
+    accessLog: sigilo.accessLog.writer,
     log: { info: () => undefined },
   });
   await app.register(
@@ -29,6 +30,8 @@ async function appFor(sigilo: Sigilo, clock: TestClock) {
       installAuthentication(v1, {
         tokens,
         oidc: null,
+        subjectAssertions: null,
+        isSubjectBound: () => false,
         metrics: createMetrics({ processMetrics: false }),
         failuresPerMinute: 1000,
       });

@@ -15,13 +15,36 @@ export class StaffTokenRepository {
     return db.selectFrom('staff_tokens').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  /** Tokens in creation order; revoked and expired ones only when asked for. */
-  async list(db: Db | Tx, options: { includeInactive: boolean; now: string }): Promise<StaffTokenRow[]> {
+  /** Tokens in creation order; revoked, expired and rejected ones only when asked for. */
+  async list(
+    db: Db | Tx,
+    options: { includeInactive: boolean; now: string; status?: StaffTokenRow['status'] },
+  ): Promise<StaffTokenRow[]> {
     let q = db.selectFrom('staff_tokens').selectAll();
     if (!options.includeInactive) {
-      q = q.where('revoked_at', 'is', null).where('expires_at', '>', options.now);
+      q = q
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', options.now)
+        .where('status', '!=', 'rejected');
     }
+    if (options.status) q = q.where('status', '=', options.status);
     return q.orderBy('created_at').orderBy('id').execute();
+  }
+
+  /** Records a DPO's decision on a token still pending and not revoked; false when it no longer is. */
+  async decide(
+    db: Db | Tx,
+    id: string,
+    change: Pick<StaffTokenRow, 'status' | 'decided_by' | 'decided_at'> & { expires_at?: string },
+  ): Promise<boolean> {
+    const result = await db
+      .updateTable('staff_tokens')
+      .set(change)
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   /** Marks a token revoked; returns false when it does not exist or was already revoked. */

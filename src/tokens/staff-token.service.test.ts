@@ -8,14 +8,17 @@ describe.each(DIALECTS)('staff tokens on %s', (dialect) => {
   let service: StaffTokenService;
   let clock: TestClock;
   let cleanup: () => Promise<void>;
+  let sigilo: Awaited<ReturnType<typeof createTestSigilo>>['sigilo'];
   const logged: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
     clock = testClock();
     const t = await createTestSigilo(dialect, { clock });
     cleanup = t.cleanup;
+    sigilo = t.sigilo;
     service = new StaffTokenService(t.sigilo.store, () => t.sigilo.policies.policy(), clock.now, {
       defaultTtlDays: 30,
+      accessLog: t.sigilo.accessLog.writer,
       log: { info: (obj) => logged.push(obj) },
     });
   });
@@ -73,5 +76,79 @@ describe.each(DIALECTS)('staff tokens on %s', (dialect) => {
       const err: unknown = await service.authenticate(t).catch((e: unknown) => e);
       expect(isSigiloError(err, 'UNAUTHENTICATED')).toBe(true);
     }
+  });
+
+  const entriesOf = (requestId: string) =>
+    sigilo.store.db
+      .selectFrom('access_log')
+      .select(['actor', 'role', 'operation', 'outcome', 'reason', 'subject_id'])
+      .where('request_id', '=', requestId)
+      .execute();
+
+  it('logs a CLI issuance in the access log, without the token or its label', async () => {
+    const { token, info } = await service.create({
+      role: 'legal',
+      label: 'Dra. Fulana',
+      createdBy: 'cli',
+      requestId: 'cli:issue-1',
+    });
+    const entries = await entriesOf('cli:issue-1');
+    expect(entries).toEqual([
+      {
+        actor: 'cli',
+        role: 'system',
+        operation: 'token.issue',
+        outcome: 'allowed',
+        reason: `token ${info.id} role legal`,
+        subject_id: null,
+      },
+    ]);
+    expect(JSON.stringify(entries)).not.toContain(token);
+    expect(JSON.stringify(entries)).not.toContain('Fulana');
+  });
+
+  it('refuses the requester deciding on its own request, even holding the DPO role', async () => {
+    const alice = { actor: 'oidc:alice', role: 'admin', requestId: 'r-alice-1' };
+    const { info } = await service.request({ role: 'billing', label: 'financeiro 2' }, alice);
+    for (const decide of [service.approve.bind(service), service.reject.bind(service)]) {
+      await expect(decide(info.id, { ...alice, role: 'dpo', requestId: 'r-alice-2' })).rejects.toMatchObject({
+        code: 'SECOND_APPROVER_REQUIRED',
+      });
+    }
+    expect((await entriesOf('r-alice-2')).map((e) => [e.operation, e.outcome])).toEqual([
+      ['token.approve', 'denied'],
+      ['token.reject', 'denied'],
+    ]);
+    const bob = { actor: 'oidc:bob', role: 'dpo', requestId: 'r-bob' };
+    expect((await service.approve(info.id, bob)).status).toBe('active');
+  });
+
+  it('refuses at authentication a token minted over HTTP for a role that needed approval it never had', async () => {
+    // What an administrator could mint before issue 13 §3: created over HTTP, active, never approved.
+    const { token, info } = await service.create({ role: 'system', label: 'old', createdBy: 'cli' });
+    await sigilo.store.db
+      .updateTable('staff_tokens')
+      .set({ issued_via: 'http', created_by: 'token:some-admin' })
+      .where('id', '=', info.id)
+      .execute();
+    await expect(service.authenticate(token)).rejects.toMatchObject({ code: 'TOKEN_NOT_APPROVED' });
+  });
+
+  it('refuses over HTTP the roles only the server or the identity provider may produce', async () => {
+    const admin = { actor: 'token:admin', role: 'admin', requestId: 'r-refused' };
+    for (const [role, issuance] of [
+      ['system', 'server'],
+      ['dpo', 'identity_provider'],
+    ] as const) {
+      await expect(service.request({ role, label: 'x' }, admin)).rejects.toMatchObject({
+        code: 'ROLE_NOT_ISSUABLE',
+        details: { role, issuance },
+      });
+    }
+    // A DPO is no more able to obtain a system token than an administrator.
+    await expect(
+      service.request({ role: 'system', label: 'x' }, { ...admin, role: 'dpo' }),
+    ).rejects.toMatchObject({ code: 'ROLE_NOT_ISSUABLE' });
+    expect(await entriesOf('r-refused')).toHaveLength(3);
   });
 });

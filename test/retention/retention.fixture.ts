@@ -44,7 +44,7 @@ export async function buildCustomer(
       account: { id: accountId, relation: 'contact' },
     }),
   );
-  await gate.run(ctx('subject_portal', 'provisioning'), (s) =>
+  await gate.run({ ...ctx('subject_portal', 'provisioning'), actingForSubject: ownerId }, (s) =>
     services.credentials.setPortalPassword(s, ownerId, SAMPLE.password),
   );
   await gate.run(ctx('provisioning', 'provisioning'), (s) =>

@@ -1,14 +1,21 @@
 /** HTTP test harness: a built (never listening) app over a fresh test Sigilo, tokens per role, captured logs. */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sigilo } from '../../src/app.ts';
 import { loadConfig, type SigiloConfig } from '../../src/config/config.ts';
 import { buildApp, type SigiloApp } from '../../src/http/build-app.ts';
 import { createLogger } from '../../src/http/logger.ts';
+import { isSubjectBound } from '../../src/policy/policy.evaluate.ts';
 import { StaffTokenService } from '../../src/tokens/staff-token.service.ts';
 import type { StoreDialect } from '../../src/store/store.ts';
 import { createTestSigilo, ctx, SAMPLE, type TestClock } from './sigilo.ts';
 import { DIALECTS } from './stores.ts';
+
+/** The `iss` of the test portal's subject assertions. */
+export const PORTAL_ISSUER = 'https://portal.test.example';
 
 export interface TestApp {
   app: SigiloApp;
@@ -20,8 +27,15 @@ export interface TestApp {
   logs: string[];
   /** A valid token for `role` (one per role, created on first use). */
   token(role: string): Promise<string>;
-  /** Authorization (and purpose) headers for `role`. */
+  /**
+   * Authorization (and purpose) headers for `role`; for a subject-bound role (the subject portal) also a signed
+   * assertion acting for `actingFor` (describeHttp sets it to the seeded person).
+   */
   headers(role: string, purpose?: string | null): Promise<Record<string, string>>;
+  /** The subject the portal's requests act for in `headers` (null: none, the request is refused). */
+  actingFor: string | null;
+  /** A subject assertion as the test portal signs it (issuer PORTAL_ISSUER, key of the test JWKS file). */
+  subjectAssertion(subjectId: string): Promise<string>;
   cleanup(): Promise<void>;
 }
 
@@ -31,16 +45,37 @@ export async function createTestApp(
   options: { env?: Record<string, string> } = {},
 ): Promise<TestApp> {
   const t = await createTestSigilo(dialect);
+  // The test portal: its private key signs subject assertions; Sigilo knows its public key from a JWKS file.
+  const portalKeys = await generateKeyPair('EdDSA');
+  const portalJwks = path.join(t.dir, 'portal-jwks.json');
+  fs.writeFileSync(
+    portalJwks,
+    JSON.stringify({ keys: [{ ...(await exportJWK(portalKeys.publicKey)), alg: 'EdDSA' }] }),
+  );
   const config = loadConfig({
     SIGILO_DATA_DIR: t.dir,
     SIGILO_LOG_LEVEL: 'info',
     SIGILO_AUTH_FAILURES_PER_MINUTE: '1000',
+    SIGILO_PORTAL_ISSUER: PORTAL_ISSUER,
+    SIGILO_PORTAL_JWKS_FILE: portalJwks,
     ...options.env,
   });
+  const subjectAssertion = (subjectId: string): Promise<string> => {
+    const now = Math.floor(t.clock.now().getTime() / 1000);
+    return new SignJWT({})
+      .setProtectedHeader({ alg: 'EdDSA' })
+      .setIssuer(PORTAL_ISSUER)
+      .setAudience('sigilo')
+      .setSubject(subjectId)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 120)
+      .sign(portalKeys.privateKey);
+  };
   const logs: string[] = [];
   const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
   const tokens = new StaffTokenService(t.sigilo.store, () => t.sigilo.policies.policy(), t.clock.now, {
     defaultTtlDays: 30,
+    accessLog: t.sigilo.accessLog.writer,
     log: { info: (obj, msg) => logger.info(obj, msg) },
   });
   const app = await buildApp(t.sigilo, config, { logger, tokens });
@@ -54,7 +89,7 @@ export async function createTestApp(
     }
     return tk;
   };
-  return {
+  const harness: TestApp = {
     app,
     sigilo: t.sigilo,
     config,
@@ -62,15 +97,21 @@ export async function createTestApp(
     clock: t.clock,
     logs,
     token,
+    actingFor: null,
+    subjectAssertion,
     headers: async (role, purpose = null) => ({
       authorization: `Bearer ${await token(role)}`,
       ...(purpose ? { 'sigilo-purpose': purpose } : {}),
+      ...(harness.actingFor && isSubjectBound(t.sigilo.policies.policy(), role)
+        ? { 'sigilo-subject': await subjectAssertion(harness.actingFor) }
+        : {}),
     }),
     cleanup: async () => {
       await app.close();
       await t.cleanup();
     },
   };
+  return harness;
 }
 
 /** The error body of a response, after checking its status and code. */
@@ -259,6 +300,8 @@ export function describeHttp(
     beforeAll(async () => {
       h = await createTestApp(dialect);
       seed = await seedCustomer(h.sigilo);
+      // The subject portal acts for the seeded person (its own data) unless a test says otherwise.
+      h.actingFor = seed.personId;
     });
     afterAll(async () => h?.cleanup());
     body({ h: () => h!, seed: () => seed!, dialect });

@@ -83,6 +83,11 @@ export function ctx(role: string, purpose: string | null, actor = `${role}-1`): 
   return { actor, role, purpose, requestId: `req-${requestCounter}`, justification: 'test' };
 }
 
+/** The subject portal's context, acting for one data subject (it can reach nothing without one). */
+export function portalCtx(purpose: string | null, subjectId: string): AccessContext {
+  return { ...ctx('subject_portal', purpose), actingForSubject: subjectId };
+}
+
 /** Sample people and accounts: valid identifiers that tests assert never leak into logs. */
 export const SAMPLE = {
   companyName: 'Acme Telecomunicações Ltda',

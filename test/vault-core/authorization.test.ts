@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sigilo } from '../../src/app.ts';
 import type { GateSession } from '../../src/gate/gate.ts';
-import { createTestSigilo, ctx, SAMPLE } from '../support/sigilo.ts';
+import { createTestSigilo, ctx, portalCtx, SAMPLE } from '../support/sigilo.ts';
 import { DIALECTS } from '../support/stores.ts';
 import {
   countRows,
@@ -207,7 +207,7 @@ describe.each(DIALECTS)('authorization through the services on %s', (dialect) =>
         ['legal', 'authority_order'],
         ['subject_portal', 'provisioning'],
       ] as const) {
-        const c = ctx(role, purpose);
+        const c = role === 'subject_portal' ? portalCtx(purpose, maria.personId) : ctx(role, purpose);
         const err = await expectSigiloError(
           t.sigilo.gate.run(c, reveal(t.sigilo, maria.secretId)),
           'PURPOSE_NOT_ALLOWED',
@@ -232,7 +232,8 @@ describe.each(DIALECTS)('authorization through the services on %s', (dialect) =>
         for (const purpose of policy.purposes.map((p) => p.id)) {
           if (role === 'provisioning' && purpose === 'provisioning') continue;
           if (role === 'system' && purpose === 'legal_obligation') continue; // TODO(policy) below
-          const err = await t.sigilo.gate.run(ctx(role, purpose), reveal(t.sigilo, maria.secretId)).then(
+          const c = role === 'subject_portal' ? portalCtx(purpose, maria.personId) : ctx(role, purpose);
+          const err = await t.sigilo.gate.run(c, reveal(t.sigilo, maria.secretId)).then(
             () => null,
             (e: unknown) => e as { code?: string },
           );

@@ -288,6 +288,7 @@ describe.each(DIALECTS)('ciphertexts of the wrong type on %s', (dialect) => {
   it('answers 500 INTEGRITY_ERROR over HTTP, not INTERNAL_ERROR', async () => {
     const tokens = new StaffTokenService(t.sigilo.store, () => t.sigilo.policies.policy(), t.clock.now, {
       defaultTtlDays: 1,
+      accessLog: t.sigilo.accessLog.writer,
     });
     const app = await buildApp(t.sigilo, t.config, { logger: createLogger('silent'), tokens });
     const { token } = await tokens.create({ role: 'support_agent', label: 'wrong types', createdBy: 'test' });

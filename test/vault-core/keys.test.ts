@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { initSigilo, openSigilo, type Sigilo } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { verifyEd25519 } from '../../src/crypto/signing.ts';
-import { createTestSigilo, ctx, SAMPLE } from '../support/sigilo.ts';
+import { createTestSigilo, ctx, portalCtx, SAMPLE } from '../support/sigilo.ts';
 import { createTestStore, DIALECTS } from '../support/stores.ts';
 import {
   entriesFor,
@@ -73,7 +73,7 @@ describe.each(DIALECTS)('keys on %s', (dialect) => {
       const { sigilo } = t;
       const maria = await seedCustomer(sigilo, MARIA);
       const joao = await seedCustomer(sigilo, JOAO);
-      await sigilo.gate.run(ctx('subject_portal', 'provisioning'), (s) =>
+      await sigilo.gate.run(portalCtx('provisioning', maria.personId), (s) =>
         sigilo.services.credentials.setPortalPassword(s, maria.personId, SAMPLE.password),
       );
       const before = await sealedSnapshot(sigilo);
@@ -108,7 +108,7 @@ describe.each(DIALECTS)('keys on %s', (dialect) => {
       await readEverything(sigilo, maria, MARIA.personName);
       await readEverything(sigilo, joao, JOAO.personName);
       expect(
-        await sigilo.gate.run(ctx('subject_portal', 'provisioning'), (s) =>
+        await sigilo.gate.run(portalCtx('provisioning', maria.personId), (s) =>
           sigilo.services.credentials.verifyPortalPassword(s, maria.personId, SAMPLE.password),
         ),
       ).toBe(true);

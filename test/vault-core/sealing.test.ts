@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestSigilo, ctx, SAMPLE } from '../support/sigilo.ts';
+import { createTestSigilo, ctx, portalCtx, SAMPLE } from '../support/sigilo.ts';
 import { DIALECTS } from '../support/stores.ts';
 import {
   entriesFor,
@@ -113,7 +113,7 @@ describe.each(DIALECTS)('sealed storage on %s', (dialect) => {
     it('credentials: a portal password verifies only when right; a provisioning secret is revealed', async () => {
       const { gate, services } = t.sigilo;
       const { personId, secretId } = await seedCustomer(t.sigilo);
-      const portal = () => ctx('subject_portal', 'provisioning');
+      const portal = () => portalCtx('provisioning', personId);
       await gate.run(portal(), (s) => services.credentials.setPortalPassword(s, personId, SAMPLE.password));
       expect(
         await gate.run(portal(), (s) =>
@@ -150,7 +150,7 @@ describe.each(DIALECTS)('sealed storage on %s', (dialect) => {
     const { gate, services } = t.sigilo;
     const maria = await seedCustomer(t.sigilo, MARIA);
     await seedCustomer(t.sigilo, JOAO);
-    await gate.run(ctx('subject_portal', 'provisioning'), (s) =>
+    await gate.run(portalCtx('provisioning', maria.personId), (s) =>
       services.credentials.setPortalPassword(s, maria.personId, SAMPLE.password),
     );
     // Reads and searches write access-log entries; those must not leak either.

@@ -10,7 +10,10 @@ export function registerTokensCommand(program: Command, ctx: CliContext): void {
   tokens
     .command('create')
     .description('create a token for a role; it is printed once and stored only as a hash')
-    .requiredOption('--role <role>', 'a role of the published policy (support_agent, billing, admin, ...)')
+    .requiredOption(
+      '--role <role>',
+      'a role of the published policy (support_agent, billing, admin, system...); on the server any role',
+    )
     .option(
       '--label <text>',
       "what the token is for (not a person's name)",
@@ -41,7 +44,7 @@ export function registerTokensCommand(program: Command, ctx: CliContext): void {
 
   tokens
     .command('list')
-    .description('list active tokens (never the tokens themselves)')
+    .description('list active tokens and requests awaiting approval (never the tokens themselves)')
     .option('--all', 'include revoked and expired tokens')
     .option('--json', 'print JSON')
     .action(async (opts: { all?: boolean; json?: boolean }) => {
@@ -66,6 +69,12 @@ export function registerTokensCommand(program: Command, ctx: CliContext): void {
 }
 
 function row(t: StaffTokenInfo): string {
-  const state = t.revokedAt ? `revoked ${t.revokedAt}` : `expires ${t.expiresAt}`;
+  const state = t.revokedAt
+    ? `revoked ${t.revokedAt}`
+    : t.status === 'active'
+      ? `expires ${t.expiresAt}`
+      : t.status === 'pending'
+        ? 'pending DPO approval'
+        : `rejected ${t.decidedAt ?? ''}`.trim();
   return `${t.id}  ${t.role.padEnd(16)} ${state}  ${t.label}`;
 }

@@ -3,7 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, expectError, seedCustomer, type TestApp } from '../../../test/support/http.ts';
+import {
+  accessLogFor,
+  createTestApp,
+  expectError,
+  seedCustomer,
+  type TestApp,
+} from '../../../test/support/http.ts';
 import { DIALECTS } from '../../../test/support/stores.ts';
 
 describe.each(DIALECTS)('staff token authentication on %s', (dialect) => {
@@ -184,6 +190,30 @@ describe.each(DIALECTS)('OIDC authentication on %s', (dialect) => {
       .setExpirationTime(Math.floor(h.clock.now().getTime() / 1000) + 300)
       .sign(new TextEncoder().encode('a'.repeat(32)));
     expectError(await call(forged), 401, 'UNAUTHENTICATED');
+  });
+
+  it('never takes the server-only role from the identity provider', async () => {
+    expectError(await call(await jwt({ sigilo_role: 'system' })), 401, 'UNAUTHENTICATED');
+    expect((await call(await jwt({ sigilo_role: 'legal' }))).json()).toMatchObject({ role: 'legal' });
+  });
+
+  it('refuses a person who requested a token as admin approving it as DPO (same OIDC subject)', async () => {
+    const requested = await h.app.inject({
+      method: 'POST',
+      url: '/v1/tokens',
+      headers: { authorization: `Bearer ${await jwt({ sigilo_role: 'admin' })}` },
+      payload: { role: 'billing', label: 'self-approved' },
+    });
+    expect(requested.statusCode).toBe(202);
+    const { info } = requested.json<{ info: { id: string } }>();
+    const approve = await h.app.inject({
+      method: 'POST',
+      url: `/v1/tokens/${info.id}/approve`,
+      headers: { authorization: `Bearer ${await jwt({ sigilo_role: 'dpo' })}` },
+    });
+    expectError(approve, 403, 'SECOND_APPROVER_REQUIRED');
+    const log = await accessLogFor(h.sigilo, String(approve.headers['x-request-id']));
+    expect(log).toContainEqual(expect.objectContaining({ outcome: 'denied', role: 'dpo' }));
   });
 
   it('still accepts staff tokens next to OIDC', async () => {

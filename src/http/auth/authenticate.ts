@@ -8,12 +8,17 @@ import { SigiloError, isSigiloError } from '../../errors.ts';
 import { looksLikeStaffToken, type StaffTokenService } from '../../tokens/staff-token.service.ts';
 import type { HttpMetrics } from '../metrics.ts';
 import type { CredentialVerifier, Principal } from './principal.ts';
+import { SUBJECT_ASSERTION_HEADER, type SubjectAssertionVerifier } from './subject-assertion.ts';
 
 const BEARER = /^Bearer ([\x21-\x7e]{1,4096})$/i;
 
 export interface AuthDeps {
   tokens: StaffTokenService;
   oidc: CredentialVerifier | null;
+  /** Verifies the subject portal's per-request assertions; null when none is configured. */
+  subjectAssertions: SubjectAssertionVerifier | null;
+  /** Whether the policy in force binds `role` to one data subject per request. */
+  isSubjectBound: (role: string) => boolean;
   metrics: HttpMetrics;
   failuresPerMinute: number;
 }
@@ -68,7 +73,11 @@ export function installAuthentication(app: FastifyInstance, deps: AuthDeps): voi
     try {
       if (!match?.[1])
         throw new SigiloError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <token>"');
-      request.principal = await verify(match[1]);
+      const principal = await verify(match[1]);
+      if (deps.isSubjectBound(principal.role)) {
+        principal.actingForSubject = await subjectOf(request, deps.subjectAssertions);
+      }
+      request.principal = principal;
     } catch (err) {
       if (isSigiloError(err)) {
         await limiter(request);
@@ -83,4 +92,29 @@ export function installAuthentication(app: FastifyInstance, deps: AuthDeps): voi
       });
     }
   });
+}
+
+/** The data subject a subject-bound request acts for, from its signed assertion (never from the URL or body). */
+async function subjectOf(request: FastifyRequest, verify: SubjectAssertionVerifier | null): Promise<string> {
+  const header = request.headers[SUBJECT_ASSERTION_HEADER];
+  const assertion = Array.isArray(header) ? undefined : header;
+  if (!verify) {
+    throw new SigiloError(
+      'UNAUTHENTICATED',
+      'this role acts for a data subject, and no subject assertions are configured',
+      {
+        header: SUBJECT_ASSERTION_HEADER,
+      },
+    );
+  }
+  if (!assertion) {
+    throw new SigiloError(
+      'UNAUTHENTICATED',
+      'this role must name the data subject it acts for (Sigilo-Subject)',
+      {
+        header: SUBJECT_ASSERTION_HEADER,
+      },
+    );
+  }
+  return verify(assertion);
 }

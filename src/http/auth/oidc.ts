@@ -16,10 +16,21 @@ import { SigiloError } from '../../errors.ts';
 import type { CredentialVerifier } from './principal.ts';
 
 // Asymmetric algorithms only: a shared-secret (HS*) token could be minted by anyone who holds the secret.
-const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+export const ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
 const CLOCK_TOLERANCE_SECONDS = 30;
 
-/** Builds the verifier for OIDC JWTs; `isRole` says whether a claimed role exists in the published policy. */
+/** Builds the verifier for OIDC JWTs; `isRole` says whether a claimed role may come from the identity provider. */
 export function createOidcVerifier(
   oidc: NonNullable<SigiloConfig['oidc']>,
   isRole: (role: string) => boolean,
@@ -62,27 +73,20 @@ export function createOidcVerifier(
   };
 }
 
-function readJwksFile(file: string): JSONWebKeySet {
+/** Reads a local JWK set; CONFIG_INVALID naming `variable` when it cannot be read or has no keys. */
+export function readJwksFile(file: string, variable = 'SIGILO_OIDC_JWKS_FILE'): JSONWebKeySet {
   let parsed: unknown;
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch {
-    throw new SigiloError(
-      'CONFIG_INVALID',
-      'invalid configuration: SIGILO_OIDC_JWKS_FILE cannot be read as JSON',
-      {
-        issues: [{ variable: 'SIGILO_OIDC_JWKS_FILE', problem: 'unreadable or not JSON' }],
-      },
-    );
+    throw new SigiloError('CONFIG_INVALID', `invalid configuration: ${variable} cannot be read as JSON`, {
+      issues: [{ variable, problem: 'unreadable or not JSON' }],
+    });
   }
   if (!parsed || typeof parsed !== 'object' || !Array.isArray((parsed as { keys?: unknown }).keys)) {
-    throw new SigiloError(
-      'CONFIG_INVALID',
-      'invalid configuration: SIGILO_OIDC_JWKS_FILE has no "keys" array',
-      {
-        issues: [{ variable: 'SIGILO_OIDC_JWKS_FILE', problem: 'not a JWK set' }],
-      },
-    );
+    throw new SigiloError('CONFIG_INVALID', `invalid configuration: ${variable} has no "keys" array`, {
+      issues: [{ variable, problem: 'not a JWK set' }],
+    });
   }
   return parsed as JSONWebKeySet;
 }

@@ -7,6 +7,8 @@ export interface Principal {
   via: 'token' | 'oidc';
   /** When the credential stops being valid. */
   expiresAt: string | null;
+  /** For a subject-bound role (the subject portal): the one data subject this request acts for. */
+  actingForSubject?: string;
 }
 
 /** Verifies a presented bearer credential; throws SigiloError (UNAUTHENTICATED, TOKEN_EXPIRED, TOKEN_REVOKED). */

@@ -30,6 +30,7 @@ export function accessContextOf(request: FastifyRequest): AccessContext {
     purpose: headerText(request.headers['sigilo-purpose']),
     justification: headerText(request.headers['sigilo-justification']),
     requestId: request.id,
+    ...(principal.actingForSubject ? { actingForSubject: principal.actingForSubject } : {}),
   };
 }
 
@@ -51,6 +52,11 @@ export async function gated<T>(
     deps.metrics.gateDecisions.inc({
       outcome: isSigiloError(err) && DENIALS.has(err.code) ? 'denied' : 'error',
     });
+    // Acting for one subject, "not found" must read the same whether the record is missing or someone else's,
+    // whichever layer noticed: no message or details that differ between the two.
+    if (request.principal?.actingForSubject && isSigiloError(err, 'NOT_FOUND')) {
+      throw new SigiloError('NOT_FOUND', 'not found');
+    }
     throw err;
   }
 }

@@ -5,6 +5,7 @@ import * as retention from './2026-11-26T1500-retention.migration.ts';
 import * as recordings from './2026-11-26T1600-recordings.migration.ts';
 import * as telecomRecords from './2026-11-26T1700-telecom-records.migration.ts';
 import * as telecomSegmentIndexes from './2026-11-26T1800-telecom-segment-indexes.migration.ts';
+import * as tokenApprovals from './2026-12-03T1200-token-approvals.migration.ts';
 import * as telecomSegmentMacs from './2026-12-03T1300-telecom-segment-macs.migration.ts';
 import * as recordingMacs from './2026-12-03T1310-recording-macs.migration.ts';
 import * as authorityRequests from './2026-12-03T1400-authority-requests.migration.ts';
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26T1600-recordings': recordings,
   '2026-11-26T1700-telecom-records': telecomRecords,
   '2026-11-26T1800-telecom-segment-indexes': telecomSegmentIndexes,
+  '2026-12-03T1200-token-approvals': tokenApprovals,
   '2026-12-03T1300-telecom-segment-macs': telecomSegmentMacs,
   '2026-12-03T1310-recording-macs': recordingMacs,
   '2026-12-03T1400-authority-requests': authorityRequests,

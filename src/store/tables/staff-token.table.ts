@@ -13,6 +13,13 @@ export interface StaffTokenTable {
   expires_at: string;
   revoked_at: string | null;
   revoked_by: string | null;
+  /** `active`, or `pending` until a DPO approves it, or `rejected` (never valid). */
+  status: 'active' | 'pending' | 'rejected';
+  /** Who approved or rejected a pending token, and when (null for tokens issued without approval). */
+  decided_by: string | null;
+  decided_at: string | null;
+  /** `server` (the CLI on the server) or `http` (the token routes). */
+  issued_via: 'server' | 'http';
 }
 export type StaffTokenRow = Selectable<StaffTokenTable>;
 export type NewStaffTokenRow = Insertable<StaffTokenTable>;

@@ -1,5 +1,11 @@
-/** Staff tokens, for the admin role only. Tokens are not personal data, so these routes take no purpose. */
+/**
+ * Staff tokens. Tokens are not personal data, so these routes take no purpose; who may obtain which role is
+ * decided by the policy's `issuance` of each role (src/tokens/staff-token.service.ts). Administrators issue and
+ * request tokens; the DPO, a second person, approves or rejects requests; both can list them.
+ */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { APPROVER_ROLE, type TokenActor } from '../../../tokens/staff-token.service.ts';
 import { responses } from '../common.schema.ts';
 import type { RouteDeps } from '../gated.ts';
 import {
@@ -12,6 +18,13 @@ import {
 } from './tokens.schema.ts';
 
 const ADMIN = { roles: ['admin'] } as const;
+const APPROVER = { roles: [APPROVER_ROLE] } as const;
+const ADMIN_OR_APPROVER = { roles: ['admin', APPROVER_ROLE] } as const;
+
+function actorOf(request: FastifyRequest): TokenActor {
+  const principal = request.principal!;
+  return { actor: principal.actor, role: principal.role, requestId: request.id };
+}
 
 export const tokenRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { tokens }, done) => {
   app.post(
@@ -20,29 +33,63 @@ export const tokenRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { toke
       config: ADMIN,
       schema: {
         tags: ['tokens'],
-        summary: 'Create a staff token (the token is shown once)',
+        summary:
+          'Issue a staff token (201), or request one that a DPO must approve (202); the token is shown once',
         body: NewTokenBody,
-        response: responses({ 201: CreatedToken }),
+        response: responses({ 201: CreatedToken, 202: CreatedToken }),
       },
     },
     async (request, reply) => {
-      const created = await tokens.create({ ...request.body, createdBy: request.principal!.actor });
-      return reply.code(201).send(created);
+      const created = await tokens.request(request.body, actorOf(request));
+      return reply.code(created.info.status === 'pending' ? 202 : 201).send(created);
     },
   );
 
   app.get(
     '/tokens',
     {
-      config: ADMIN,
+      config: ADMIN_OR_APPROVER,
       schema: {
         tags: ['tokens'],
-        summary: 'List staff tokens (never the tokens themselves)',
+        summary: 'List staff tokens and pending requests (never the tokens themselves)',
         querystring: TokenListQuery,
         response: responses({ 200: TokenList }),
       },
     },
-    async (request) => ({ tokens: await tokens.list({ includeInactive: request.query.all ?? false }) }),
+    async (request) => ({
+      tokens: await tokens.list({
+        includeInactive: request.query.all ?? false,
+        ...(request.query.status ? { status: request.query.status } : {}),
+      }),
+    }),
+  );
+
+  app.post(
+    '/tokens/:tokenId/approve',
+    {
+      config: APPROVER,
+      schema: {
+        tags: ['tokens'],
+        summary: 'Approve a pending token (DPO only, never its requester); its validity starts now',
+        params: TokenParams,
+        response: responses({ 200: TokenInfo }),
+      },
+    },
+    (request) => tokens.approve(request.params.tokenId, actorOf(request)),
+  );
+
+  app.post(
+    '/tokens/:tokenId/reject',
+    {
+      config: APPROVER,
+      schema: {
+        tags: ['tokens'],
+        summary: 'Reject a pending token (DPO only, never its requester); it never works',
+        params: TokenParams,
+        response: responses({ 200: TokenInfo }),
+      },
+    },
+    (request) => tokens.reject(request.params.tokenId, actorOf(request)),
   );
 
   app.delete(
@@ -51,12 +98,12 @@ export const tokenRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { toke
       config: ADMIN,
       schema: {
         tags: ['tokens'],
-        summary: 'Revoke a staff token at once',
+        summary: 'Revoke a staff token (or withdraw a pending request) at once',
         params: TokenParams,
         response: responses({ 200: TokenInfo }),
       },
     },
-    (request) => tokens.revoke(request.params.tokenId, request.principal!.actor),
+    (request) => tokens.revoke(request.params.tokenId, actorOf(request)),
   );
 
   done();
