@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import { AccessLogRepository } from './access-log/access-log.repository.ts';
+import { AccessLogHeadFile } from './access-log/access-log.head-file.ts';
 import { verifyAccessLog, type VerifyReport } from './access-log/access-log.verify.ts';
 import { AccessLogWriter } from './access-log/access-log.writer.ts';
 import type { SigiloConfig } from './config/config.ts';
@@ -45,7 +46,11 @@ export interface Sigilo {
   readonly accessLog: {
     readonly repo: AccessLogRepository;
     readonly writer: AccessLogWriter;
+    /** The signed head kept outside the database (SIGILO_AUDIT_HEAD_FILE). */
+    readonly headFile: AccessLogHeadFile;
     verify(): Promise<VerifyReport>;
+    /** Writes the newest committed head to the head file now. */
+    flushHead(): Promise<void>;
   };
   readonly services: {
     readonly accounts: AccountService;
@@ -151,7 +156,18 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
     const policies = new PolicyPublication(store, now);
     await policies.load();
     const repo = new AccessLogRepository(store.dialect);
-    const writer = new AccessLogWriter(repo, keyring, now, config.checkpointEvery);
+    const verifySigned = (message: Buffer, signature: Buffer): boolean =>
+      verifyEd25519(keyring.signingPublicKey, message, signature);
+    const headFile = new AccessLogHeadFile(config.auditHead.file, verifySigned);
+    const writer = new AccessLogWriter(repo, keyring, keyring, now, {
+      checkpointEvery: config.checkpointEvery,
+      headFile,
+      headIntervalMs: config.auditHead.intervalMs,
+      verifySignature: verifySigned,
+      onProblem: (message, details) =>
+        process.emitWarning(message, { code: 'SIGILO_AUDIT', detail: JSON.stringify(details) }),
+    });
+    await writer.init(store);
     const gate = new Gate({
       store,
       keyring,
@@ -186,7 +202,17 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       accessLog: {
         repo,
         writer,
-        verify: () => verifyAccessLog(store.db, repo, verifyEd25519, keyring.signingPublicKey),
+        headFile,
+        verify: async () => {
+          await keyring.reloadAccessLogKeys(store.db);
+          return verifyAccessLog(store.db, repo, {
+            checkSignature: verifyEd25519,
+            trustedPublicKey: keyring.signingPublicKey,
+            logKey: (v) => keyring.accessLogKey(v),
+            headFile,
+          });
+        },
+        flushHead: () => writer.flushHead(),
       },
       services: {
         accounts: new AccountService(),
@@ -203,6 +229,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       retention,
       now,
       close: async () => {
+        await writer.close();
         await telecomIngest.close();
         await store.close();
       },

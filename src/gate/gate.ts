@@ -11,7 +11,7 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import type { Kysely } from 'kysely';
-import type { AccessLogEntry } from '../access-log/access-log.entry.ts';
+import type { AccessLogEntry, ChainedEntry } from '../access-log/access-log.entry.ts';
 import type { AccessLogWriter } from '../access-log/access-log.writer.ts';
 import { hashPassword, verifyPassword } from '../crypto/password.ts';
 import { SigiloError, isSigiloError, type ErrorCode } from '../errors.ts';
@@ -155,18 +155,21 @@ export class Gate {
     const policy = this.deps.policy();
     const failures: AccessLogEntry[] = [];
     const committed: (() => void)[] = [];
+    let logged: ChainedEntry[] = [];
     try {
       const out = await this.deps.store.transaction(async (tx) => {
         const session = new GateSession(this.deps, policy, ctx, tx, failures, committed);
         const result = await work(session);
-        await session.flush();
+        logged = await session.flush();
         return result;
       });
+      this.deps.accessLog.committed(logged);
       for (const fn of committed) fn();
       return out;
     } catch (err) {
       if (failures.length > 0) {
-        await this.deps.store.transaction((tx) => this.deps.accessLog.append(tx, failures));
+        const chained = await this.deps.store.transaction((tx) => this.deps.accessLog.append(tx, failures));
+        this.deps.accessLog.committed(chained);
       }
       throw err;
     }
@@ -445,9 +448,9 @@ export class GateSession {
   }
 
   /** Appends this session's allowed entries; called by Gate.run just before commit. */
-  async flush(): Promise<void> {
+  async flush(): Promise<ChainedEntry[]> {
     this.pending.clear();
-    await this.deps.accessLog.append(this.tx, this.entries.splice(0));
+    return this.deps.accessLog.append(this.tx, this.entries.splice(0));
   }
 
   // ---- policy --------------------------------------------------------------------------------------------
