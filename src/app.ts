@@ -7,6 +7,7 @@ import { AccessLogRepository } from './access-log/access-log.repository.ts';
 import { AccessLogHeadFile } from './access-log/access-log.head-file.ts';
 import { verifyAccessLog, type VerifyReport } from './access-log/access-log.verify.ts';
 import { AccessLogWriter } from './access-log/access-log.writer.ts';
+import { SecurityEventLog } from './access-log/security-events.ts';
 import type { SigiloConfig } from './config/config.ts';
 import { verifyEd25519 } from './crypto/signing.ts';
 import { SigiloError } from './errors.ts';
@@ -51,6 +52,8 @@ export interface Sigilo {
     verify(): Promise<VerifyReport>;
     /** Writes the newest committed head to the head file now. */
     flushHead(): Promise<void>;
+    /** Security events (refusals before the gate, tokens, publication, audit reads), floods summarised. */
+    readonly security: SecurityEventLog;
   };
   readonly services: {
     readonly accounts: AccountService;
@@ -153,9 +156,9 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
     await migrateToLatest(store);
     const keyring = new Keyring(keys, now);
     await keyring.load(store);
-    const policies = new PolicyPublication(store, now);
-    await policies.load();
     const repo = new AccessLogRepository(store.dialect);
+    const warn = (message: string, details: Record<string, unknown>): void =>
+      process.emitWarning(message, { code: 'SIGILO_AUDIT', detail: JSON.stringify(details) });
     const verifySigned = (message: Buffer, signature: Buffer): boolean =>
       verifyEd25519(keyring.signingPublicKey, message, signature);
     const headFile = new AccessLogHeadFile(config.auditHead.file, verifySigned);
@@ -164,10 +167,21 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       headFile,
       headIntervalMs: config.auditHead.intervalMs,
       verifySignature: verifySigned,
-      onProblem: (message, details) =>
-        process.emitWarning(message, { code: 'SIGILO_AUDIT', detail: JSON.stringify(details) }),
+      onProblem: warn,
     });
     await writer.init(store);
+    // Reads the version in force lazily: `policies` below is loaded before any event can be recorded.
+    const security: SecurityEventLog = new SecurityEventLog(
+      store,
+      writer,
+      now,
+      (): number => policies.policy().version,
+      {
+        onProblem: warn,
+      },
+    );
+    const policies: PolicyPublication = new PolicyPublication(store, now, security);
+    await policies.load();
     const gate = new Gate({
       store,
       keyring,
@@ -213,6 +227,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
           });
         },
         flushHead: () => writer.flushHead(),
+        security,
       },
       services: {
         accounts: new AccountService(),
@@ -229,6 +244,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       retention,
       now,
       close: async () => {
+        await security.close();
         await writer.close();
         await telecomIngest.close();
         await store.close();

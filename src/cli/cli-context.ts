@@ -75,5 +75,6 @@ export function tokenService(ctx: CliContext, sigilo: Sigilo, config = ctx.confi
   return new StaffTokenService(sigilo.store, () => sigilo.policies.policy(), sigilo.now, {
     defaultTtlDays: config.auth.tokenTtlDays,
     log: { info: (obj, msg) => log.info(obj, msg) },
+    audit: sigilo.accessLog.security,
   });
 }

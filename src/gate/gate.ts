@@ -13,6 +13,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Kysely } from 'kysely';
 import type { AccessLogEntry, ChainedEntry } from '../access-log/access-log.entry.ts';
 import type { AccessLogWriter } from '../access-log/access-log.writer.ts';
+import { markAccessLogged } from '../access-log/security-events.ts';
 import { hashPassword, verifyPassword } from '../crypto/password.ts';
 import { SigiloError, isSigiloError, type ErrorCode } from '../errors.ts';
 import type { Keyring } from '../keys/keyring.ts';
@@ -170,6 +171,7 @@ export class Gate {
       if (failures.length > 0) {
         const chained = await this.deps.store.transaction((tx) => this.deps.accessLog.append(tx, failures));
         this.deps.accessLog.committed(chained);
+        markAccessLogged(err);
       }
       throw err;
     }

@@ -1,12 +1,15 @@
 /**
  * Staff bearer tokens: 256 random bits with a `sgl_` prefix (so secret scanners recognise them), shown once,
  * stored only as a SHA-256 hash with the role they grant, an expiry and a revocation mark. Tokens are not personal
- * data, so they do not pass the gate; creating and revoking them goes to the application log (never the token).
+ * data, so they do not pass the gate; creating and revoking them goes to the access log, in the same transaction,
+ * and to the application log (the token's id and role, never the token or its hash).
  */
 import { hash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { randomToken } from '../crypto/random.ts';
 import { SigiloError } from '../errors.ts';
+import type { ChainedEntry } from '../access-log/access-log.entry.ts';
+import type { SecurityEventLog } from '../access-log/security-events.ts';
 import type { Policy } from '../policy/policy.schema.ts';
 import type { Store } from '../store/store.ts';
 import type { StaffTokenRow } from '../store/tables/staff-token.table.ts';
@@ -48,6 +51,14 @@ export interface StaffTokenOptions {
   /** Validity of a new token when the caller gives none. */
   defaultTtlDays: number;
   log?: AppLog;
+  /** Records issuance and revocation in the access log (absent only for `sigilo init`'s first admin token). */
+  audit?: Pick<SecurityEventLog, 'appendIn' | 'committed'>;
+}
+
+/** Who asks, for the access-log entry of an issuance or revocation. */
+export interface TokenRequestContext {
+  role?: string;
+  requestId?: string;
 }
 
 /** Creates, lists, revokes and checks staff tokens. */
@@ -67,6 +78,7 @@ export class StaffTokenService {
     label: string;
     createdBy: string;
     ttlDays?: number;
+    context?: TokenRequestContext;
   }): Promise<{ token: string; info: StaffTokenInfo }> {
     if (!this.policy().roles.some((r) => r.id === input.role)) {
       throw new SigiloError('VALIDATION_FAILED', 'role is not a role of the published policy', {
@@ -98,7 +110,20 @@ export class StaffTokenService {
       revoked_at: null,
       revoked_by: null,
     };
-    await this.repo.insert(this.store.db, row);
+    const logged = await this.store.transaction(async (tx): Promise<ChainedEntry[]> => {
+      await this.repo.insert(tx, row);
+      return (
+        (await this.options.audit?.appendIn(tx, {
+          operation: 'token.create',
+          outcome: 'allowed',
+          actor: row.created_by,
+          role: input.context?.role ?? 'none',
+          reason: `token ${row.id} for role ${row.role}, expires ${row.expires_at}`,
+          requestId: input.context?.requestId ?? 'tokens',
+        })) ?? []
+      );
+    });
+    this.options.audit?.committed(logged);
     this.options.log?.info(
       {
         event: 'token.created',
@@ -122,13 +147,26 @@ export class StaffTokenService {
   }
 
   /** Revokes a token at once; NOT_FOUND when unknown, CONFLICT when already revoked. */
-  async revoke(id: string, revokedBy: string): Promise<StaffTokenInfo> {
+  async revoke(id: string, revokedBy: string, context: TokenRequestContext = {}): Promise<StaffTokenInfo> {
     const at = this.now().toISOString();
-    if (!(await this.repo.revoke(this.store.db, id, at, revokedBy))) {
-      const existing = await this.repo.byId(this.store.db, id);
-      if (!existing) throw new SigiloError('NOT_FOUND', 'token not found', { resource: 'token' });
-      throw new SigiloError('CONFLICT', 'token is already revoked', { resource: 'token' });
-    }
+    const logged = await this.store.transaction(async (tx): Promise<ChainedEntry[]> => {
+      if (!(await this.repo.revoke(tx, id, at, revokedBy))) {
+        const existing = await this.repo.byId(tx, id);
+        if (!existing) throw new SigiloError('NOT_FOUND', 'token not found', { resource: 'token' });
+        throw new SigiloError('CONFLICT', 'token is already revoked', { resource: 'token' });
+      }
+      return (
+        (await this.options.audit?.appendIn(tx, {
+          operation: 'token.revoke',
+          outcome: 'allowed',
+          actor: revokedBy,
+          role: context.role ?? 'none',
+          reason: `token ${id}`,
+          requestId: context.requestId ?? 'tokens',
+        })) ?? []
+      );
+    });
+    this.options.audit?.committed(logged);
     this.options.log?.info({ event: 'token.revoked', tokenId: id, revokedBy }, 'staff token revoked');
     const row = await this.repo.byId(this.store.db, id);
     return toInfo(row!);

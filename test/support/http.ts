@@ -42,6 +42,7 @@ export async function createTestApp(
   const tokens = new StaffTokenService(t.sigilo.store, () => t.sigilo.policies.policy(), t.clock.now, {
     defaultTtlDays: 30,
     log: { info: (obj, msg) => logger.info(obj, msg) },
+    audit: t.sigilo.accessLog.security,
   });
   const app = await buildApp(t.sigilo, config, { logger, tokens });
   await app.ready();

@@ -25,10 +25,22 @@ export const auditRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { sigi
     },
     async (request) => {
       const { afterSeq = 0, limit = 100, subjectId } = request.query;
-      const { repo } = sigilo.accessLog;
+      const { repo, security } = sigilo.accessLog;
       const entries = subjectId
         ? await repo.forSubject(sigilo.store.db, subjectId, limit)
         : await repo.page(sigilo.store.db, afterSeq, limit);
+      // The auditor's reads are entries too: the data subject sees who looked at their entries.
+      await security.record({
+        operation: 'audit.read_log',
+        outcome: 'allowed',
+        actor: request.principal!.actor,
+        role: request.principal!.role,
+        subjectId: subjectId ?? null,
+        reason: subjectId
+          ? `entries of one subject, ${entries.length} read`
+          : `entries after seq ${afterSeq}, ${entries.length} read`,
+        requestId: request.id,
+      });
       const last = entries.at(-1);
       return {
         entries: entries.map(present),
@@ -47,13 +59,26 @@ export const auditRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { sigi
         response: responses({ 200: VerifyReport }),
       },
     },
-    () => sigilo.accessLog.verify(),
+    async (request) => {
+      const report = await sigilo.accessLog.verify();
+      await sigilo.accessLog.security.record({
+        operation: 'audit.verify',
+        outcome: report.ok ? 'allowed' : 'error',
+        actor: request.principal!.actor,
+        role: request.principal!.role,
+        reason: report.ok
+          ? `${report.entries} entries verified`
+          : `broken at seq ${report.firstBroken?.seq ?? 0}`,
+        requestId: request.id,
+      });
+      return report;
+    },
   );
 
   done();
 };
 
 function present(e: ChainedEntry): Static<typeof AuditEntry> {
-  const { prevHash: _prev, hash, ...rest } = e;
+  const { prevHash: _prev, keyVersion: _version, hash, ...rest } = e;
   return { ...rest, hash: hash.toString('hex') };
 }

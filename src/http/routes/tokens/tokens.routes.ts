@@ -26,7 +26,11 @@ export const tokenRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { toke
       },
     },
     async (request, reply) => {
-      const created = await tokens.create({ ...request.body, createdBy: request.principal!.actor });
+      const created = await tokens.create({
+        ...request.body,
+        createdBy: request.principal!.actor,
+        context: { role: request.principal!.role, requestId: request.id },
+      });
       return reply.code(201).send(created);
     },
   );
@@ -56,7 +60,11 @@ export const tokenRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { toke
         response: responses({ 200: TokenInfo }),
       },
     },
-    (request) => tokens.revoke(request.params.tokenId, request.principal!.actor),
+    (request) =>
+      tokens.revoke(request.params.tokenId, request.principal!.actor, {
+        role: request.principal!.role,
+        requestId: request.id,
+      }),
   );
 
   done();
