@@ -10,6 +10,9 @@ import type { Store, Tx } from '../store/store.ts';
 import type { AccessLogEntry, ChainedEntry } from './access-log.entry.ts';
 import type { AccessLogWriter } from './access-log.writer.ts';
 
+const MAX_KINDS = 1000;
+const OVERFLOW = 'overflow';
+
 /** One security event, as the adapters report it. */
 export interface SecurityEvent {
   /** What happened: `auth.refused`, `role.refused`, `request.refused`, `token.create`, `audit.read_log`, ... */
@@ -90,6 +93,8 @@ export class SecurityEventLog {
    * address): the first one of an interval is written now, later ones are counted. Never throws.
    */
   async refused(event: SecurityEvent, kind: string): Promise<void> {
+    // Kinds are bounded (codes × routes × actors); past MAX_KINDS in one interval they share one bucket anyway.
+    if (this.buckets.size >= MAX_KINDS && !this.buckets.has(kind)) kind = OVERFLOW;
     const bucket = this.buckets.get(kind);
     if (bucket) {
       bucket.more += 1;

@@ -155,18 +155,21 @@ export async function logRefusal(
   if (!REFUSED_STATUSES.has(status)) return;
   const path = body.error.details.path;
   const field = typeof path === 'string' && /^[\w.[\]-]{1,100}$/.test(path) ? ` (${path})` : '';
-  const route = `${request.method} ${request.routeOptions.url ?? 'unmatched'}`;
+  // Router refusals (frameworkErrors) come before a route was matched.
+  const route = `${request.method} ${(request.routeOptions as { url?: string } | undefined)?.url ?? 'unmatched'}`;
+  const actor = request.principal?.actor ?? 'anonymous';
   request.accessLogged = true;
+  // `refused` never throws: a refusal that cannot be logged is reported, the answer goes out regardless.
   await security.refused(
     {
       operation: 'request.refused',
       outcome: 'denied',
-      actor: request.principal?.actor ?? 'anonymous',
+      actor,
       role: request.principal?.role ?? 'none',
       reason: `${body.error.code}${field} on ${route}`,
       requestId: request.id,
     },
-    `request|${body.error.code}|${field}|${route}|${request.principal?.actor ?? 'anonymous'}`,
+    `request|${body.error.code}|${field}|${route}|${actor}`,
   );
 }
 
