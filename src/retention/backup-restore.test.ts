@@ -7,7 +7,7 @@ import { isSigiloError } from '../errors.ts';
 import { createTestSigilo, ctx, SAMPLE } from '../../test/support/sigilo.ts';
 import { DIALECTS } from '../../test/support/stores.ts';
 import { backupPostgres, backupSqlite, restorePostgres, restoreSqlite } from './backup.ts';
-import { buildCustomer } from './retention.fixture.ts';
+import { buildCustomer } from '../../test/retention/retention.fixture.ts';
 import { SHRED_JOURNAL_FILE } from './shred-journal.ts';
 import { logEntries } from '../../test/support/vault.ts';
 

@@ -11,7 +11,7 @@ import { AuditLogPage, AuditLogQuery, VerifyReport } from './audit.schema.ts';
 
 const AUDITOR = { roles: ['auditor'] } as const;
 
-export const auditRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { sigilo }, done) => {
+export const auditRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { services }, done) => {
   app.get(
     '/audit/log',
     {
@@ -25,12 +25,12 @@ export const auditRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { sigi
     },
     async (request) => {
       const { afterSeq = 0, limit = 100, subjectId } = request.query;
-      const { repo, security } = sigilo.accessLog;
+      const { auditLog } = services;
       const entries = subjectId
-        ? await repo.forSubject(sigilo.store.db, subjectId, limit)
-        : await repo.page(sigilo.store.db, afterSeq, limit);
+        ? await auditLog.forSubject(subjectId, limit)
+        : await auditLog.page(afterSeq, limit);
       // The auditor's reads are entries too: the data subject sees who looked at their entries.
-      await security.record({
+      await auditLog.record({
         operation: 'audit.read_log',
         outcome: 'allowed',
         actor: request.principal!.actor,
@@ -60,8 +60,8 @@ export const auditRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { sigi
       },
     },
     async (request) => {
-      const report = await sigilo.accessLog.verify();
-      await sigilo.accessLog.security.record({
+      const report = await services.auditLog.verify();
+      await services.auditLog.record({
         operation: 'audit.verify',
         outcome: report.ok ? 'allowed' : 'error',
         actor: request.principal!.actor,
