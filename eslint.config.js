@@ -12,6 +12,8 @@ const KEY_LAYER = [...KERNEL, 'src/keys/**', 'src/crypto/**', 'src/app.ts'];
 const STORE_DB_OWNERS = [
   ...KEY_LAYER,
   'src/store/**',
+  // The access log owns its tables: the writer initialises its epoch and checks the head it signs.
+  'src/access-log/**',
   'src/http/route-services.ts',
   'src/publication/policy-publication.service.ts',
   'src/tokens/staff-token.service.ts',

@@ -5,8 +5,10 @@
 import fs from 'node:fs';
 import { AuthorityRequestService } from './authority-requests/authority-request.service.ts';
 import { AccessLogRepository } from './access-log/access-log.repository.ts';
+import { AccessLogHeadFile } from './access-log/access-log.head-file.ts';
 import { verifyAccessLog, type VerifyReport } from './access-log/access-log.verify.ts';
 import { AccessLogWriter } from './access-log/access-log.writer.ts';
+import { SecurityEventLog } from './access-log/security-events.ts';
 import type { SigiloConfig } from './config/config.ts';
 import { verifyEd25519 } from './crypto/signing.ts';
 import { SigiloError } from './errors.ts';
@@ -46,7 +48,13 @@ export interface Sigilo {
   readonly accessLog: {
     readonly repo: AccessLogRepository;
     readonly writer: AccessLogWriter;
+    /** The signed head kept outside the database (SIGILO_AUDIT_HEAD_FILE). */
+    readonly headFile: AccessLogHeadFile;
     verify(): Promise<VerifyReport>;
+    /** Writes the newest committed head to the head file now. */
+    flushHead(): Promise<void>;
+    /** Security events (refusals before the gate, tokens, publication, audit reads), floods summarised. */
+    readonly security: SecurityEventLog;
   };
   readonly services: {
     readonly accounts: AccountService;
@@ -150,10 +158,32 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
     await migrateToLatest(store);
     const keyring = new Keyring(keys, now);
     await keyring.load(store);
-    const policies = new PolicyPublication(store, now);
-    await policies.load();
     const repo = new AccessLogRepository(store.dialect);
-    const writer = new AccessLogWriter(repo, keyring, now, config.checkpointEvery);
+    const warn = (message: string, details: Record<string, unknown>): void =>
+      process.emitWarning(message, { code: 'SIGILO_AUDIT', detail: JSON.stringify(details) });
+    const verifySigned = (message: Buffer, signature: Buffer): boolean =>
+      verifyEd25519(keyring.signingPublicKey, message, signature);
+    const headFile = new AccessLogHeadFile(config.auditHead.file, verifySigned);
+    const writer = new AccessLogWriter(repo, keyring, keyring, now, {
+      checkpointEvery: config.checkpointEvery,
+      headFile,
+      headIntervalMs: config.auditHead.intervalMs,
+      verifySignature: verifySigned,
+      onProblem: warn,
+    });
+    await writer.init(store);
+    // Reads the version in force lazily: `policies` below is loaded before any event can be recorded.
+    const security: SecurityEventLog = new SecurityEventLog(
+      store,
+      writer,
+      now,
+      (): number => policies.policy().version,
+      {
+        onProblem: warn,
+      },
+    );
+    const policies: PolicyPublication = new PolicyPublication(store, now, security);
+    await policies.load();
     const gate = new Gate({
       store,
       keyring,
@@ -202,7 +232,18 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       accessLog: {
         repo,
         writer,
-        verify: () => verifyAccessLog(store.db, repo, verifyEd25519, keyring.signingPublicKey),
+        headFile,
+        verify: async () => {
+          await keyring.reloadAccessLogKeys(store.db);
+          return verifyAccessLog(store.db, repo, {
+            checkSignature: verifyEd25519,
+            trustedPublicKey: keyring.signingPublicKey,
+            logKey: (v) => keyring.accessLogKey(v),
+            headFile,
+          });
+        },
+        flushHead: () => writer.flushHead(),
+        security,
       },
       services: {
         accounts,
@@ -220,6 +261,8 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       retention,
       now,
       close: async () => {
+        await security.close();
+        await writer.close();
         await telecomIngest.close();
         await store.close();
       },

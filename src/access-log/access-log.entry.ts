@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 /** What one access-log entry records (SPEC §5): who, when, what, why, and the outcome. */
 export interface AccessLogEntry {
@@ -22,11 +22,13 @@ export interface AccessLogEntry {
   legalSecrecy?: boolean;
 }
 
-/** A stored entry: its position in the chain and the hashes that link it. */
+/** A stored entry: its position in the chain, the links and the log-key version its link is a MAC under. */
 export interface ChainedEntry extends AccessLogEntry {
   seq: number;
   prevHash: Buffer;
   hash: Buffer;
+  /** 0: a plain SHA-256 link (entries written before the keyed log, up to the epoch); else the log-key version. */
+  keyVersion: number;
 }
 
 /** The hash of the empty chain: the `prev_hash` of entry 1. */
@@ -55,12 +57,55 @@ export function canonicalEntry(seq: number, e: AccessLogEntry): string {
   return JSON.stringify(fields);
 }
 
-/** hash(n) = SHA-256(hash(n-1) || canonical(n)). */
+/** The plain link of entries written before the keyed log: hash(n) = SHA-256(hash(n-1) || canonical(n)). */
 export function chainHash(prevHash: Buffer, seq: number, e: AccessLogEntry): Buffer {
   return createHash('sha256').update(prevHash).update(canonicalEntry(seq, e)).digest();
 }
 
-/** The message an Ed25519 checkpoint signs: the chain position and its hash. */
+/**
+ * The keyed link: hash(n) = HMAC-SHA-256(log key v, hash(n-1) || v || canonical(n)). Without the log key nobody can
+ * compute it, so an entry cannot be edited, inserted, moved or re-chained without the break showing at that entry.
+ */
+export function keyedChainHash(
+  key: Buffer,
+  keyVersion: number,
+  prevHash: Buffer,
+  seq: number,
+  e: AccessLogEntry,
+): Buffer {
+  return createHmac('sha256', key)
+    .update(prevHash)
+    .update(`|${keyVersion}|`)
+    .update(canonicalEntry(seq, e))
+    .digest();
+}
+
+/** What a v1 checkpoint (signed before the keyed log) signs: the chain position and its hash. */
 export function checkpointMessage(seq: number, hash: Buffer): Buffer {
   return Buffer.from(`sigilo/access-log-checkpoint/v1|${seq}|${hash.toString('hex')}`);
+}
+
+/**
+ * What a v2 checkpoint signs: position and hash, the cadence (a checkpoint is due at every multiple of `every`
+ * after the epoch) and the epoch (the last plain entry, 0 for a log keyed from its start). Signed with every
+ * checkpoint so that deleting one, or the epoch's, cannot go unnoticed.
+ */
+export function checkpointMessageV2(seq: number, hash: Buffer, every: number, epoch: number): Buffer {
+  return Buffer.from(`sigilo/access-log-checkpoint/v2|${seq}|${hash.toString('hex')}|${every}|${epoch}`);
+}
+
+/**
+ * What the signed head kept outside the database signs (SIGILO_AUDIT_HEAD_FILE): the newest committed position
+ * and hash, and the log's cadence and epoch, so deleting every checkpoint row cannot pass for an older log.
+ */
+export function headMessage(
+  seq: number,
+  hash: Buffer,
+  signedAt: string,
+  every: number,
+  epoch: number,
+): Buffer {
+  return Buffer.from(
+    `sigilo/access-log-head/v1|${seq}|${hash.toString('hex')}|${signedAt}|${every}|${epoch}`,
+  );
 }

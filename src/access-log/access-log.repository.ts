@@ -1,20 +1,37 @@
 import type { AccessLogRow } from '../store/tables/access-log.table.ts';
 import type { Db, StoreDialect, Tx } from '../store/store.ts';
-import { chainHash, GENESIS_HASH, type AccessLogEntry, type ChainedEntry } from './access-log.entry.ts';
+import { GENESIS_HASH, type AccessLogEntry, type ChainedEntry } from './access-log.entry.ts';
+
+/** Computes an entry's link from the previous one (the writer's keyed MAC). */
+export type LinkFn = (prevHash: Buffer, seq: number, e: AccessLogEntry) => Buffer;
+
+/** A stored checkpoint; `every` and `epoch` are null for v1 checkpoints (signed before the keyed log). */
+export interface Checkpoint {
+  seq: number;
+  hash: Buffer;
+  signedAt: string;
+  signature: Buffer;
+  publicKey: Buffer;
+  every: number | null;
+  epoch: number | null;
+}
 
 /** Append and read only: there is deliberately no update or delete here. */
 export class AccessLogRepository {
   constructor(private readonly dialect: StoreDialect) {}
 
-  /** Appends entries at the chain head inside `tx`, serialised by a lock on the head row. */
-  async append(tx: Tx, entries: AccessLogEntry[]): Promise<ChainedEntry[]> {
+  /**
+   * Appends entries at the chain head inside `tx`, serialised by a lock on the head row (PostgreSQL instances
+   * never fork the chain), each linked by `link` under log-key version `keyVersion`.
+   */
+  async append(tx: Tx, entries: AccessLogEntry[], keyVersion: number, link: LinkFn): Promise<ChainedEntry[]> {
     if (entries.length === 0) return [];
     let head = await this.lockHead(tx);
     const out: ChainedEntry[] = [];
     for (const e of entries) {
       const seq = head.seq + 1;
-      const hash = chainHash(head.hash, seq, e);
-      out.push({ ...e, seq, prevHash: head.hash, hash });
+      const hash = link(head.hash, seq, e);
+      out.push({ ...e, seq, prevHash: head.hash, hash, keyVersion });
       head = { seq, hash };
     }
     // One multi-row insert: bulk paths append hundreds of entries per transaction.
@@ -32,7 +49,8 @@ export class AccessLogRepository {
     return out;
   }
 
-  private async lockHead(tx: Tx): Promise<{ seq: number; hash: Buffer }> {
+  /** The head row, locked until `tx` ends (PostgreSQL; SQLite has one writer). */
+  async lockHead(tx: Tx): Promise<{ seq: number; hash: Buffer }> {
     const q = tx.selectFrom('access_log_head').select(['seq', 'hash']).where('id', '=', 1);
     // SQLite serialises writers itself; PostgreSQL needs the row lock so two instances never fork the chain.
     const row = await (this.dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirstOrThrow();
@@ -79,11 +97,25 @@ export class AccessLogRepository {
     return rows.map(fromRow);
   }
 
-  /** Stores a signed checkpoint of the chain at `seq`. */
-  async addCheckpoint(
-    tx: Tx,
-    cp: { seq: number; hash: Buffer; signedAt: string; signature: Buffer; publicKey: Buffer },
-  ): Promise<void> {
+  /** Whether any entry carries a keyed link (a log that was keyed never gets a new epoch). */
+  async hasKeyedEntries(db: Db | Tx): Promise<boolean> {
+    const row = await db
+      .selectFrom('access_log')
+      .select('seq')
+      .where('key_version', '<>', 0)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** The entry at `seq`, if it exists. */
+  async entryAt(db: Db | Tx, seq: number): Promise<ChainedEntry | undefined> {
+    const row = await db.selectFrom('access_log').selectAll().where('seq', '=', seq).executeTakeFirst();
+    return row && fromRow(row);
+  }
+
+  /** Stores a signed checkpoint of the chain at `seq` (one per seq: a second one for the same seq is ignored). */
+  async addCheckpoint(tx: Tx, cp: Checkpoint): Promise<void> {
     await tx
       .insertInto('access_log_checkpoints')
       .values({
@@ -92,14 +124,15 @@ export class AccessLogRepository {
         signed_at: cp.signedAt,
         signature: cp.signature,
         public_key: cp.publicKey,
+        every: cp.every,
+        epoch: cp.epoch,
       })
+      .onConflict((oc) => oc.column('seq').doNothing())
       .execute();
   }
 
   /** Every checkpoint in chain order. */
-  async checkpoints(
-    db: Db | Tx,
-  ): Promise<{ seq: number; hash: Buffer; signedAt: string; signature: Buffer; publicKey: Buffer }[]> {
+  async checkpoints(db: Db | Tx): Promise<Checkpoint[]> {
     const rows = await db.selectFrom('access_log_checkpoints').selectAll().orderBy('seq').execute();
     return rows.map((r) => ({
       seq: Number(r.seq),
@@ -107,7 +140,31 @@ export class AccessLogRepository {
       signedAt: r.signed_at,
       signature: r.signature,
       publicKey: r.public_key,
+      every: r.every === null ? null : Number(r.every),
+      epoch: r.epoch === null ? null : Number(r.epoch),
     }));
+  }
+
+  /** The newest v2 checkpoint (it signs the log's cadence and epoch), if any. */
+  async latestKeyedCheckpoint(db: Db | Tx): Promise<Checkpoint | undefined> {
+    const row = await db
+      .selectFrom('access_log_checkpoints')
+      .selectAll()
+      .where('every', 'is not', null)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return (
+      row && {
+        seq: Number(row.seq),
+        hash: row.hash,
+        signedAt: row.signed_at,
+        signature: row.signature,
+        publicKey: row.public_key,
+        every: Number(row.every),
+        epoch: Number(row.epoch),
+      }
+    );
   }
 }
 
@@ -130,6 +187,7 @@ function toRow(e: ChainedEntry): AccessLogRow {
     legal_secrecy: e.legalSecrecy ? 1 : 0,
     prev_hash: e.prevHash,
     hash: e.hash,
+    key_version: e.keyVersion,
   };
 }
 
@@ -152,5 +210,6 @@ function fromRow(r: AccessLogRow): ChainedEntry {
     ...(Number(r.legal_secrecy) === 1 ? { legalSecrecy: true } : {}),
     prevHash: r.prev_hash,
     hash: r.hash,
+    keyVersion: Number(r.key_version),
   };
 }

@@ -1,35 +1,236 @@
-import type { Tx } from '../store/store.ts';
-import { checkpointMessage, type AccessLogEntry, type ChainedEntry } from './access-log.entry.ts';
-import type { AccessLogRepository } from './access-log.repository.ts';
+import type { Db, Store, Tx } from '../store/store.ts';
+import {
+  checkpointMessageV2,
+  headMessage,
+  keyedChainHash,
+  type AccessLogEntry,
+  type ChainedEntry,
+} from './access-log.entry.ts';
+import type { AccessLogHeadFile, SignedHead } from './access-log.head-file.ts';
+import type { AccessLogRepository, Checkpoint } from './access-log.repository.ts';
 
-/** Signs checkpoints; the keyring provides it so the access log never holds key material. */
+/** Signs checkpoints and heads; the keyring provides it so the access log never holds key material. */
 export interface CheckpointSigner {
   sign(message: Buffer): Buffer;
   readonly signingPublicKey: Buffer;
 }
 
-/** Appends entries and signs a checkpoint each time the chain crosses a multiple of `checkpointEvery`. */
+/** The access-log MAC keys; the keyring provides them. */
+export interface LogKeys {
+  readonly accessLogKeyVersion: number;
+  accessLogKey(version: number): Buffer | null;
+}
+
+/** How the writer is set up (the composition root builds it from the configuration). */
+export interface AccessLogWriterOptions {
+  /** Cadence of signed checkpoints for a new log; an existing log keeps the cadence its epoch signed. */
+  checkpointEvery?: number;
+  /** The signed head outside the database; null only where no file may be written (tests of the writer alone). */
+  headFile?: AccessLogHeadFile | null;
+  /** Longest time a committed entry waits before the head file covers it (0: after every commit). */
+  headIntervalMs?: number;
+  /** Called with a problem the writer met while keeping the head file (no personal data in it). */
+  onProblem?: (message: string, details: Record<string, unknown>) => void;
+  /** Verifies an Ed25519 signature under the trusted key (for the epoch checkpoint read at start). */
+  verifySignature?: (message: Buffer, signature: Buffer) => boolean;
+}
+
+/**
+ * Appends entries linked by HMAC-SHA-256 under the current log key, signs a checkpoint at every multiple of the
+ * log's cadence, and keeps the newest committed head signed in a file outside the database.
+ */
 export class AccessLogWriter {
+  private every: number;
+  private epoch = 0;
+  private readonly headFile: AccessLogHeadFile | null;
+  private readonly headIntervalMs: number;
+  private readonly onProblem: (message: string, details: Record<string, unknown>) => void;
+  private db: Db | null = null;
+  private pending: { seq: number; hash: Buffer } | null = null;
+  private signed: { seq: number; hash: Buffer } | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private writing: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly repo: AccessLogRepository,
     private readonly signer: CheckpointSigner,
+    private readonly keys: LogKeys,
     private readonly now: () => Date,
-    private readonly checkpointEvery = 1000,
-  ) {}
+    private readonly options: AccessLogWriterOptions = {},
+  ) {
+    this.every = options.checkpointEvery ?? 1000;
+    this.headFile = options.headFile ?? null;
+    this.headIntervalMs = options.headIntervalMs ?? 1000;
+    this.onProblem = options.onProblem ?? (() => undefined);
+  }
+
+  /** The checkpoint cadence and epoch in force (what the verifier will expect). */
+  get cadence(): { every: number; epoch: number } {
+    return { every: this.every, epoch: this.epoch };
+  }
+
+  /**
+   * Called once at start. A log without a v2 checkpoint (new, or written before the keyed log) gets its epoch:
+   * a checkpoint at the current head that signs the cadence and marks every entry up to it as plain-linked. A
+   * missing head file is created (and the fact logged in the chain, so a deleted file shows to the auditor).
+   */
+  async init(store: Store): Promise<void> {
+    this.db = store.db;
+    const file = this.headFile?.read() ?? { kind: 'missing' as const };
+    if (file.kind === 'valid') {
+      this.signed = { seq: file.head.seq, hash: file.head.hash };
+      this.every = file.head.every;
+      this.epoch = file.head.epoch;
+    }
+    const created = await store.transaction(async (tx) => {
+      const head = await this.repo.lockHead(tx);
+      const latest = await this.repo.latestKeyedCheckpoint(tx);
+      if (latest && this.trusted(latest)) {
+        this.every = latest.every!;
+        this.epoch = latest.epoch!;
+        return false;
+      }
+      // Only a log that never was keyed gets an epoch: no signed head outside the database, no keyed entry and no
+      // v2 checkpoint. Anything else lost its checkpoints to someone; verification reports it, nothing is re-signed.
+      if (latest || file.kind !== 'missing' || (await this.repo.hasKeyedEntries(tx))) {
+        this.onProblem('access-log checkpoints missing or invalid at start; no epoch signed', {
+          headSeq: head.seq,
+        });
+        return false;
+      }
+      this.epoch = head.seq;
+      await this.checkpointAt(tx, head.seq, head.hash);
+      return true;
+    });
+    if (!this.headFile || file.kind !== 'missing') {
+      if (file.kind === 'invalid') {
+        // Never overwrite evidence: the verifier names the problem until an operator looks.
+        this.onProblem('access-log head file invalid; not replaced', { file: this.headFile?.file });
+      }
+      return;
+    }
+    if (created) {
+      const head = await this.repo.head(store.db);
+      await this.writeHead({ seq: head.seq, hash: head.hash }, false);
+      return;
+    }
+    // The file went missing while the log was keyed (deleted, or a new host): start a new one, and say so in the
+    // chain itself so the auditor sees where the outside anchor restarted.
+    const head = await this.repo.head(store.db);
+    const chained = await store.transaction((tx) =>
+      this.append(tx, [
+        {
+          at: this.now().toISOString(),
+          actor: 'sigilo',
+          role: 'system',
+          purpose: null,
+          legalBasis: null,
+          subjectId: null,
+          categories: [],
+          operation: 'audit.head_file_created',
+          outcome: 'error',
+          reason: `the signed head file was missing; a new one starts after seq ${head.seq}`,
+          requestId: 'startup',
+          policyVersion: 0,
+          justification: null,
+        },
+      ]),
+    );
+    const last = chained.at(-1)!;
+    await this.writeHead({ seq: last.seq, hash: last.hash }, false);
+  }
+
+  private trusted(cp: Checkpoint): boolean {
+    if (cp.every === null || cp.epoch === null) return false;
+    const message = checkpointMessageV2(cp.seq, cp.hash, cp.every, cp.epoch);
+    return this.options.verifySignature?.(message, cp.signature) ?? true;
+  }
 
   /** Appends in `tx` (the same transaction as the change the entries describe). */
   async append(tx: Tx, entries: AccessLogEntry[]): Promise<ChainedEntry[]> {
-    const chained = await this.repo.append(tx, entries);
+    const version = this.keys.accessLogKeyVersion;
+    const key = this.keys.accessLogKey(version)!;
+    const chained = await this.repo.append(tx, entries, version, (prev, seq, e) =>
+      keyedChainHash(key, version, prev, seq, e),
+    );
     const first = chained[0];
-    const last = chained.at(-1);
-    if (
-      first &&
-      last &&
-      Math.floor(last.seq / this.checkpointEvery) > Math.floor((first.seq - 1) / this.checkpointEvery)
-    ) {
-      await this.checkpointAt(tx, last.seq, last.hash);
+    if (!first) return chained;
+    // A checkpoint at every multiple of the cadence: the verifier knows exactly which must exist.
+    const start = Math.ceil(first.seq / this.every) * this.every;
+    for (let seq = start; seq <= first.seq + chained.length - 1; seq += this.every) {
+      if (seq > this.epoch) await this.checkpointAt(tx, seq, chained[seq - first.seq]!.hash);
     }
     return chained;
+  }
+
+  /**
+   * Tells the writer that entries it appended have committed: the head file will cover them within the head
+   * interval. Never call it for a transaction that rolled back (a signed head must exist in the database).
+   */
+  committed(chained: readonly ChainedEntry[]): void {
+    const last = chained.at(-1);
+    if (!last || !this.headFile) return;
+    if (!this.pending || last.seq > this.pending.seq) this.pending = { seq: last.seq, hash: last.hash };
+    if (this.headIntervalMs === 0) {
+      void this.flushHead();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        void this.flushHead();
+      }, this.headIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Writes the newest committed head to the head file now (at shutdown, before a backup, in tests). */
+  flushHead(): Promise<void> {
+    const next = this.writing.then(async () => {
+      const p = this.pending;
+      this.pending = null;
+      if (p) await this.writeHead(p, true);
+    });
+    this.writing = next.catch((err: unknown) => {
+      this.onProblem('access-log head file not written', { error: (err as Error).message });
+    });
+    return this.writing;
+  }
+
+  /** Stops the head timer and writes the last head (Sigilo.close). */
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.flushHead();
+  }
+
+  private async writeHead(candidate: { seq: number; hash: Buffer }, extend: boolean): Promise<void> {
+    if (!this.headFile || !this.db) return;
+    // Another process sharing the file may have signed a newer head meanwhile.
+    const onDisk = this.headFile.read();
+    if (onDisk.kind === 'invalid') return;
+    let base = this.signed;
+    if (onDisk.kind === 'valid' && (!base || onDisk.head.seq > base.seq)) base = onDisk.head;
+    if (extend && base) {
+      if (candidate.seq <= base.seq) return;
+      // Never sign over a rewritten log: the head signed last must still be in the chain.
+      const e = await this.repo.entryAt(this.db, base.seq);
+      if (base.seq > 0 && (!e || !e.hash.equals(base.hash))) {
+        this.onProblem('access-log entry under the signed head changed; head file kept', { seq: base.seq });
+        return;
+      }
+    }
+    const signedAt = this.now().toISOString();
+    const head: SignedHead = {
+      seq: candidate.seq,
+      hash: candidate.hash,
+      signedAt,
+      every: this.every,
+      epoch: this.epoch,
+      signature: this.signer.sign(
+        headMessage(candidate.seq, candidate.hash, signedAt, this.every, this.epoch),
+      ),
+    };
+    await this.headFile.write(head);
+    this.signed = { seq: head.seq, hash: head.hash };
   }
 
   /** Signs the current head now (used by `sigilo audit checkpoint` and before a backup). */
@@ -43,13 +244,15 @@ export class AccessLogWriter {
   }
 
   private async checkpointAt(tx: Tx, seq: number, hash: Buffer): Promise<void> {
-    const signature = this.signer.sign(checkpointMessage(seq, hash));
+    const signature = this.signer.sign(checkpointMessageV2(seq, hash, this.every, this.epoch));
     await this.repo.addCheckpoint(tx, {
       seq,
       hash,
       signedAt: this.now().toISOString(),
       signature,
       publicKey: this.signer.signingPublicKey,
+      every: this.every,
+      epoch: this.epoch,
     });
   }
 }

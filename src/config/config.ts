@@ -47,6 +47,8 @@ const EnvSchema = z.object({
   SIGILO_PORTAL_ASSERTION_MAX_AGE_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
   SIGILO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SIGILO_CHECKPOINT_EVERY: z.coerce.number().int().min(1).default(1000),
+  SIGILO_AUDIT_HEAD_FILE: z.string().min(1).optional(),
+  SIGILO_AUDIT_HEAD_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   SIGILO_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(366).default(30),
   SIGILO_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
   SIGILO_RECORDINGS_STORE: z.enum(['filesystem', 's3']).default('filesystem'),
@@ -108,6 +110,8 @@ export interface SigiloConfig {
   } | null;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly checkpointEvery: number;
+  /** The signed access-log head kept outside the database, and how long a commit may wait to be covered by it. */
+  readonly auditHead: { readonly file: string; readonly intervalMs: number };
   readonly auth: {
     /** Validity of a new staff token when none is given. */
     readonly tokenTtlDays: number;
@@ -254,6 +258,10 @@ export function loadConfig(
     portal,
     logLevel: e.SIGILO_LOG_LEVEL,
     checkpointEvery: e.SIGILO_CHECKPOINT_EVERY,
+    auditHead: {
+      file: path.resolve(e.SIGILO_AUDIT_HEAD_FILE ?? path.join(dataDir, 'audit-head.json')),
+      intervalMs: e.SIGILO_AUDIT_HEAD_INTERVAL_MS,
+    },
     auth: {
       tokenTtlDays: e.SIGILO_TOKEN_TTL_DAYS,
       failuresPerMinute: e.SIGILO_AUTH_FAILURES_PER_MINUTE,

@@ -3,7 +3,7 @@
  * categories it touches, then records the access with `allowed` (appended in the session's transaction by `flush`)
  * or `fail` (kept apart, so Gate.run can log it after the caller's work is rolled back).
  */
-import type { AccessLogEntry } from '../access-log/access-log.entry.ts';
+import type { AccessLogEntry, ChainedEntry } from '../access-log/access-log.entry.ts';
 import type { AccessLogWriter } from '../access-log/access-log.writer.ts';
 import { SigiloError, type ErrorCode } from '../errors.ts';
 import { evaluate, isSubjectBound, recordablePurpose, type Operation } from '../policy/policy.evaluate.ts';
@@ -138,9 +138,9 @@ export class AccessDecisions {
   }
 
   /** Appends the allowed entries recorded so far in `tx` (Gate.run calls it just before commit). */
-  async flush(tx: Tx, accessLog: AccessLogWriter): Promise<void> {
+  async flush(tx: Tx, accessLog: AccessLogWriter): Promise<ChainedEntry[]> {
     this.pending.clear();
-    await accessLog.append(tx, this.entries.splice(0));
+    return accessLog.append(tx, this.entries.splice(0));
   }
 
   /** The purpose as the log and error details may hold it: a declared id, or a marker with its length. */

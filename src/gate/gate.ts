@@ -15,8 +15,9 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import type { Kysely } from 'kysely';
-import type { AccessLogEntry } from '../access-log/access-log.entry.ts';
+import type { AccessLogEntry, ChainedEntry } from '../access-log/access-log.entry.ts';
 import type { AccessLogWriter } from '../access-log/access-log.writer.ts';
+import { markAccessLogged } from '../access-log/security-events.ts';
 import { verifyPassword } from '../crypto/password.ts';
 import { SigiloError, isSigiloError } from '../errors.ts';
 import type { Keyring } from '../keys/keyring.ts';
@@ -106,18 +107,23 @@ export class Gate {
     const policy = this.deps.policy();
     const failures: AccessLogEntry[] = [];
     const committed: (() => void)[] = [];
+    let logged: ChainedEntry[] = [];
     try {
       const out = await this.deps.store.transaction(async (tx) => {
         const session = new GateSession(this.deps, policy, ctx, tx, failures, committed);
         const result = await work(session);
-        await session.flush();
+        logged = await session.flush();
         return result;
       });
+      // Only now may the signed head outside the database cover these entries.
+      this.deps.accessLog.committed(logged);
       for (const fn of committed) fn();
       return out;
     } catch (err) {
       if (failures.length > 0) {
-        await this.deps.store.transaction((tx) => this.deps.accessLog.append(tx, failures));
+        const chained = await this.deps.store.transaction((tx) => this.deps.accessLog.append(tx, failures));
+        this.deps.accessLog.committed(chained);
+        markAccessLogged(err);
       }
       throw err;
     }
@@ -426,8 +432,8 @@ export class GateSession {
   }
 
   /** Appends this session's allowed entries; called by Gate.run just before commit. */
-  async flush(): Promise<void> {
-    await this.decisions.flush(this.tx, this.deps.accessLog);
+  async flush(): Promise<ChainedEntry[]> {
+    return this.decisions.flush(this.tx, this.deps.accessLog);
   }
 
   /** Deleting rows needs `delete` on every category the table holds. */

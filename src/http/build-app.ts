@@ -33,7 +33,7 @@ import { createOidcVerifier } from './auth/oidc.ts';
 import { SigiloError } from '../errors.ts';
 import { installJsonParser } from './body-parsers.ts';
 import { clientErrorHandler, refuseOnSocket } from './errors/client-error.ts';
-import { frameworkErrorHandler, installErrorHandlers } from './errors/error-handler.ts';
+import { frameworkErrorHandler, installErrorHandlers, logRefusal } from './errors/error-handler.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics, type HttpMetrics } from './metrics.ts';
 import { OPENAPI_DOCUMENT } from './openapi.ts';
@@ -135,7 +135,10 @@ export async function buildApp(
     // Fastify sets the Node server's request timeout from its own option (0, none, unless given).
     requestTimeout: config.http.requestTimeoutMs,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
-    frameworkErrors: frameworkErrorHandler,
+    frameworkErrors: (err, request, reply) => {
+      frameworkErrorHandler(err, request, reply);
+      void logRefusal(sigilo.accessLog.security, err, request);
+    },
     clientErrorHandler,
     ...(tls
       ? {
@@ -165,7 +168,8 @@ export async function buildApp(
 
   app.decorateRequest('principal', null);
   app.decorateRequest('errorCode', null);
-  installErrorHandlers(app);
+  app.decorateRequest('accessLogged', false);
+  installErrorHandlers(app, sigilo.accessLog.security);
   installRequestHooks(app, metrics);
 
   await app.register(helmet, {
@@ -212,6 +216,7 @@ export async function buildApp(
         isSubjectBound: (role) => isSubjectBound(sigilo.policies.policy(), role),
         metrics,
         failuresPerMinute: config.auth.failuresPerMinute,
+        security: sigilo.accessLog.security,
       });
       for (const routes of [
         sessionRoutes,

@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import type { Sigilo } from '../app.ts';
 import type { ChainedEntry } from '../access-log/access-log.entry.ts';
 import type { VerifyReport } from '../access-log/access-log.verify.ts';
+import type { SecurityEvent } from '../access-log/security-events.ts';
 import type { Gate } from '../gate/gate.ts';
 import type { PolicyPublication } from '../publication/policy-publication.service.ts';
 import {
@@ -22,11 +23,13 @@ export interface AttributionRules {
   remove(id: string): Promise<boolean>;
 }
 
-/** Reads of the hash-chained access log for the auditor. */
+/** Reads of the keyed access log for the auditor, and the entries that record those reads. */
 export interface AuditLog {
   page(afterSeq: number, limit: number): Promise<ChainedEntry[]>;
   forSubject(subjectId: string, limit: number): Promise<ChainedEntry[]>;
   verify(): Promise<VerifyReport>;
+  /** Appends a security event (the auditor's read or verification) in its own transaction. */
+  record(event: SecurityEvent): Promise<void>;
 }
 
 /** Everything a route plugin may call. */
@@ -76,6 +79,7 @@ export function routeServicesOf(sigilo: Sigilo): RouteServices {
       page: (afterSeq, limit) => accessLog.repo.page(store.db, afterSeq, limit),
       forSubject: (subjectId, limit) => accessLog.repo.forSubject(store.db, subjectId, limit),
       verify: () => accessLog.verify(),
+      record: (event) => accessLog.security.record(event),
     },
     ready: async () => {
       await sql`select 1`.execute(store.db);

@@ -4,7 +4,9 @@
  *     ├─ wraps each subject's data keys (DEKs)          → data_keys, one row per subject and version
  *     ├─ wraps the blind-index root key                 → key_material 'blind-index-root'
  *     │    └─ HKDF per index kind (phone, email, ...)   → HMAC-SHA-256 blind indexes
- *     └─ wraps the Ed25519 signing seed                 → key_material 'signing' (access-log checkpoints, certificates)
+ *     ├─ wraps the Ed25519 signing seed                 → key_material 'signing' (access-log checkpoints, certificates)
+ *     └─ wraps the access-log MAC root, per version     → key_material 'access-log-mac-<v>'
+ *          └─ HKDF                                      → HMAC-SHA-256 links of the access log
  * Rotating the master key rewraps those rows only; no ciphertext of personal data is touched.
  */
 import { SigiloError } from '../errors.ts';
@@ -12,14 +14,15 @@ import { hkdfSha256 } from '../crypto/hkdf.ts';
 import { hmacSha256 } from '../crypto/hmac.ts';
 import { createKeyedHasher, type KeyedHasher } from '../crypto/keyed-hash.ts';
 import { randomBytes } from '../crypto/random.ts';
-import { generateSigningKey, signEd25519 } from '../crypto/signing.ts';
-import { sealedView, type KernelTx, type Store, type Tx } from '../store/store.ts';
+import { generateSigningKey, publicKeyFromSeed, signEd25519 } from '../crypto/signing.ts';
+import { sealedView, type Db, type KernelTx, type Store, type Tx } from '../store/store.ts';
 import { DataKeyRepository } from './data-key.repository.ts';
 import { shredMessage } from './shred-message.ts';
 import { unwrapKey, wrapKey, type KeyProvider } from './key-provider.ts';
 
 const BLIND_INDEX_ROOT = 'blind-index-root';
 const SIGNING = 'signing';
+const ACCESS_LOG_MAC = 'access-log-mac-';
 const CACHE_LIMIT = 50_000;
 
 /** A data key ready for use: the raw 32 bytes and the version stamped into every ciphertext it seals. */
@@ -46,6 +49,7 @@ export class Keyring {
   private indexRoot: Buffer | null = null;
   private signingSeed: Buffer | null = null;
   private signingPublic: Buffer | null = null;
+  private readonly logKeys = new Map<number, Buffer>();
 
   constructor(
     private readonly provider: KeyProvider,
@@ -74,15 +78,67 @@ export class Keyring {
         const wrapped = wrapKey(kek, seed, materialAad(SIGNING, kekVersion));
         await this.repo.insertMaterial(tx, { id: SIGNING, wrapped, kekVersion, publicKey, createdAt });
       }
+      if (!(await this.repo.material(tx, `${ACCESS_LOG_MAC}1`))) await this.addLogKey(tx, 1);
     });
     const root = await this.repo.material(sealedView(store.db), BLIND_INDEX_ROOT);
     const signing = await this.repo.material(sealedView(store.db), SIGNING);
     if (!root || !signing?.publicKey) throw new SigiloError('NOT_INITIALISED', 'system keys are missing');
     this.indexRoot = this.unwrapMaterial(BLIND_INDEX_ROOT, root);
     this.signingSeed = this.unwrapMaterial(SIGNING, signing);
-    this.signingPublic = signing.publicKey;
+    // Derived from the seed, never taken from the row: whoever can write the database could put their own
+    // public key there and sign checkpoints with the matching seed.
+    this.signingPublic = publicKeyFromSeed(this.signingSeed);
     this.indexKeys.clear();
     this.hashers.clear();
+    await this.reloadAccessLogKeys(store.db);
+  }
+
+  private async addLogKey(tx: KernelTx, version: number): Promise<void> {
+    const kekVersion = this.provider.currentVersion();
+    const id = `${ACCESS_LOG_MAC}${version}`;
+    const wrapped = wrapKey(this.provider.getKek(kekVersion), randomBytes(32), materialAad(id, kekVersion));
+    await this.repo.insertMaterial(tx, {
+      id,
+      wrapped,
+      kekVersion,
+      publicKey: null,
+      createdAt: this.now().toISOString(),
+    });
+  }
+
+  /** Reads every access-log key version (another instance may have started a new one). */
+  async reloadAccessLogKeys(db: Db): Promise<void> {
+    this.logKeys.clear();
+    for (const m of await this.repo.allMaterial(sealedView(db))) {
+      if (!m.id.startsWith(ACCESS_LOG_MAC)) continue;
+      const version = Number(m.id.slice(ACCESS_LOG_MAC.length));
+      if (!Number.isSafeInteger(version) || version < 1) continue;
+      const root = this.unwrapMaterial(m.id, m);
+      this.logKeys.set(version, hkdfSha256(root, Buffer.alloc(0), `sigilo/access-log-mac/v1/${version}`, 32));
+    }
+    if (this.logKeys.size === 0) throw new SigiloError('NOT_INITIALISED', 'the access-log key is missing');
+  }
+
+  /** The version of the access-log key new entries are linked under (the newest). */
+  get accessLogKeyVersion(): number {
+    if (this.logKeys.size === 0) throw new SigiloError('NOT_INITIALISED', 'keyring not loaded');
+    return Math.max(...this.logKeys.keys());
+  }
+
+  /** The HMAC key of access-log key `version`; null when no such version exists (an entry naming one is broken). */
+  accessLogKey(version: number): Buffer | null {
+    return this.logKeys.get(version) ?? null;
+  }
+
+  /**
+   * Starts a new access-log key version: entries appended from now on (by every instance, once it reloads) are
+   * linked under it; entries linked under older versions stay verifiable, as their wrapped keys stay.
+   */
+  async rotateAccessLogKey(store: Store): Promise<number> {
+    const version = this.accessLogKeyVersion + 1;
+    await store.transaction((tx) => this.addLogKey(sealedView(tx), version));
+    await this.reloadAccessLogKeys(store.db);
+    return version;
   }
 
   private unwrapMaterial(id: string, m: { wrapped: Buffer; kekVersion: number }): Buffer {

@@ -2,6 +2,8 @@ import { hash } from 'node:crypto';
 import { SigiloError } from '../errors.ts';
 import { parsePolicy } from '../policy/policy.loader.ts';
 import type { Policy } from '../policy/policy.schema.ts';
+import type { SecurityEventLog } from '../access-log/security-events.ts';
+import type { ChainedEntry } from '../access-log/access-log.entry.ts';
 import type { Store } from '../store/store.ts';
 import { PolicyVersionRepository } from './policy-version.repository.ts';
 
@@ -16,6 +18,8 @@ export class PolicyPublication {
   constructor(
     private readonly store: Store,
     private readonly now: () => Date,
+    /** Records each publication in the access log, in its transaction (absent only during `sigilo init`). */
+    private readonly audit: Pick<SecurityEventLog, 'appendIn' | 'committed'> | null = null,
   ) {}
 
   /** Loads the newest published version; NOT_INITIALISED when nothing was ever published. */
@@ -33,12 +37,16 @@ export class PolicyPublication {
   }
 
   /** Validates and publishes `policy` (its version must be the next one) and makes it the one in force. */
-  async publish(input: Policy, publishedBy: string): Promise<{ version: number }> {
+  async publish(
+    input: Policy,
+    publishedBy: string,
+    context: { role?: string; requestId?: string } = {},
+  ): Promise<{ version: number }> {
     // Validated here, not only at load: a stored invalid version would stop every later start of Sigilo.
     // parsePolicy also returns a frozen copy, so the caller cannot change the policy in force afterwards.
     const policy = parsePolicy(input);
     const document = JSON.stringify(policy);
-    await this.store.transaction(async (tx) => {
+    const logged = await this.store.transaction(async (tx): Promise<ChainedEntry[]> => {
       const latest = await this.repo.latest(tx);
       const expected = (latest?.version ?? 0) + 1;
       if (policy.version !== expected) {
@@ -55,7 +63,19 @@ export class PolicyPublication {
         publishedAt: this.now().toISOString(),
         publishedBy,
       });
+      return (
+        (await this.audit?.appendIn(tx, {
+          operation: 'policy.publish',
+          outcome: 'allowed',
+          actor: publishedBy,
+          role: context.role ?? 'none',
+          reason: `version ${policy.version}`,
+          requestId: context.requestId ?? 'policy-publication',
+          policyVersion: policy.version,
+        })) ?? []
+      );
     });
+    this.audit?.committed(logged);
     this.current = policy;
     return { version: policy.version };
   }

@@ -9,6 +9,7 @@ import { DIALECTS } from '../../test/support/stores.ts';
 import { backupPostgres, backupSqlite, restorePostgres, restoreSqlite } from './backup.ts';
 import { buildCustomer } from '../../test/retention/retention.fixture.ts';
 import { SHRED_JOURNAL_FILE } from './shred-journal.ts';
+import { logEntries } from '../../test/support/vault.ts';
 
 const CONTRACT_GOES = '2032-07-01T03:00:00.000Z';
 
@@ -75,12 +76,18 @@ describe.each(DIALECTS)('backup and restore on %s', (dialect) => {
         dbFile: path.join(t.dir, 'sigilo.db'),
         backupFile,
         dataDir: t.dir,
+        auditHeadFile: t.config.auditHead.file,
       });
       expect(synced).toBe(1); // the erasure request's shred
     } else {
       await sigilo.retention.journal.sync();
       await sigilo.close();
-      await restorePostgres({ url: pgUrl!, file: backupFile, schema: schema! });
+      await restorePostgres({
+        url: pgUrl!,
+        file: backupFile,
+        schema: schema!,
+        auditHeadFile: t.config.auditHead.file,
+      });
     }
 
     const restored = await t.reopen();
@@ -107,6 +114,10 @@ describe.each(DIALECTS)('backup and restore on %s', (dialect) => {
     // Y's owner (forged line) and everything else in the backup are intact.
     expect(await readPerson(restored, y.ownerId)).toMatchObject({ name: SAMPLE.personName });
     expect((await restored.accessLog.verify()).ok).toBe(true);
+    // The restore rolled the log back on purpose: the new outside anchor starts with an entry saying so.
+    expect(
+      (await logEntries(restored)).filter((e) => e.operation === 'audit.head_file_created'),
+    ).toHaveLength(1);
 
     // The next sweep removes the unreadable leftovers the backup brought back.
     await restored.retention.run();

@@ -7,6 +7,7 @@
  * served. Before the database is overwritten, the current database's ledger is copied into the journal, so even a
  * shred that has not reached the journal yet survives the restore.
  */
+import { retireHeadFileForRestore } from '../access-log/access-log.head-file.ts';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -60,6 +61,8 @@ export async function restoreSqlite(options: {
   dbFile: string;
   backupFile: string;
   dataDir: string;
+  /** The signed access-log head of the database being replaced (SIGILO_AUDIT_HEAD_FILE): moved aside. */
+  auditHeadFile?: string;
 }): Promise<{
   synced: number;
 }> {
@@ -82,6 +85,7 @@ export async function restoreSqlite(options: {
   fs.chmodSync(tmp, PRIVATE_FILE_MODE);
   for (const suffix of ['-wal', '-shm']) fs.rmSync(options.dbFile + suffix, { force: true });
   fs.renameSync(tmp, options.dbFile);
+  if (options.auditHeadFile) retireHeadFileForRestore(options.auditHeadFile);
   return { synced };
 }
 
@@ -111,11 +115,14 @@ export async function restorePostgres(options: {
   url: string;
   file: string;
   schema?: string;
+  /** The signed access-log head of the database being replaced (SIGILO_AUDIT_HEAD_FILE): moved aside. */
+  auditHeadFile?: string;
 }): Promise<void> {
   const args = ['--clean', '--if-exists', '--no-owner', `--dbname=${options.url}`];
   if (options.schema) args.push(`--schema=${options.schema}`);
   args.push(options.file);
   await run('pg_restore', args);
+  if (options.auditHeadFile) retireHeadFileForRestore(options.auditHeadFile);
 }
 
 /** Opens a PostgreSQL store for a ledger sync before a restore (the CLI uses it). */

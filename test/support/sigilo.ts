@@ -70,6 +70,9 @@ export async function createTestSigilo(
     },
     cleanup: async () => {
       for (const s of opened) await s.close().catch(() => undefined);
+      // Pending refusal summaries and the head file are written before the store goes (no timer fires later).
+      await sigilo.accessLog.security.close().catch(() => undefined);
+      await sigilo.accessLog.writer.close();
       await sigilo.services.telecomIngest.close(); // ingest worker threads; the store is closed below
       await t.cleanup();
     },

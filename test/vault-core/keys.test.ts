@@ -93,7 +93,10 @@ describe.each(DIALECTS)('keys on %s', (dialect) => {
         const old = wrappedBefore.find((o) => o.subject_id === k.subject_id && o.version === k.version);
         expect(Buffer.from(k.wrapped as Buffer).equals(Buffer.from(old?.wrapped as Buffer))).toBe(false);
       }
-      expect((await rawRows(sigilo, 'key_material')).map((m) => m.kek_version)).toEqual([2, 2]);
+      // Blind-index root, signing seed, access-log key: rewrapped too.
+      expect((await rawRows(sigilo, 'key_material')).map((m) => m.kek_version)).toEqual([2, 2, 2]);
+      // The access log written under the old master key still verifies in a process that only has the new one.
+      expect((await (await t.reopen()).accessLog.verify()).ok).toBe(true);
 
       // The key file now holds only version 2, still private.
       const file = JSON.parse(fs.readFileSync(keyFile, 'utf8')) as {
@@ -124,9 +127,9 @@ describe.each(DIALECTS)('keys on %s', (dialect) => {
       await readEverything(reopened, joao, JOAO.personName);
       const third = await seedCustomer(reopened, { ...JOAO, cnpj: '11.444.777/0001-61' });
       await readEverything(reopened, third, JOAO.personName);
-      // The signing key was rewrapped too: checkpoints still verify under the same public key.
+      // The signing key was rewrapped too: checkpoints (the epoch, then this one) verify under the same public key.
       await reopened.store.transaction((tx) => reopened.accessLog.writer.checkpoint(tx));
-      expect(await reopened.accessLog.verify()).toMatchObject({ ok: true, checkpoints: 1 });
+      expect(await reopened.accessLog.verify()).toMatchObject({ ok: true, checkpoints: 2 });
     });
   });
 

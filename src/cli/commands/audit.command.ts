@@ -9,7 +9,18 @@ export function registerAuditCommand(program: Command, ctx: CliContext): void {
     .description('verify the access log; exits 1 and names the first broken entry when it was tampered with')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const report = await ctx.withSigilo((sigilo) => sigilo.accessLog.verify());
+      const report = await ctx.withSigilo(async (sigilo) => {
+        const r = await sigilo.accessLog.verify();
+        await sigilo.accessLog.security.record({
+          operation: 'audit.verify',
+          outcome: r.ok ? 'allowed' : 'error',
+          actor: 'cli',
+          role: 'none',
+          reason: r.ok ? `${r.entries} entries verified` : `broken at seq ${r.firstBroken?.seq ?? 0}`,
+          requestId: 'cli',
+        });
+        return r;
+      });
       if (opts.json) ctx.print(JSON.stringify(report));
       else if (report.ok)
         ctx.print(`access log OK: ${report.entries} entries, ${report.checkpoints} signed checkpoints`);

@@ -232,7 +232,12 @@ export function registerRetentionCommands(
       const config = options.config();
       if (!fs.existsSync(file)) throw new SigiloError('NOT_FOUND', 'backup file not found', { path: 'file' });
       if (config.store.kind === 'sqlite') {
-        await restoreSqlite({ dbFile: config.store.file, backupFile: file, dataDir: config.dataDir });
+        await restoreSqlite({
+          dbFile: config.store.file,
+          backupFile: file,
+          dataDir: config.dataDir,
+          auditHeadFile: config.auditHead.file,
+        });
       } else {
         const store = openPostgresStore({ connectionString: config.store.url });
         try {
@@ -240,7 +245,7 @@ export function registerRetentionCommands(
         } finally {
           await store.close();
         }
-        await restorePostgres({ url: config.store.url, file });
+        await restorePostgres({ url: config.store.url, file, auditHeadFile: config.auditHead.file });
       }
       await withSigilo((sigilo) => {
         const r = sigilo.retention.journal.lastReconcile;

@@ -3,7 +3,9 @@
  * It runs on request, before the body is even parsed, so an unauthenticated client costs little. Failed
  * attempts count against the client address and too many within a minute answer 429 before any check.
  */
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { SecurityEventLog } from '../../access-log/security-events.ts';
 import { SigiloError, isSigiloError } from '../../errors.ts';
 import { looksLikeStaffToken, type StaffTokenService } from '../../tokens/staff-token.service.ts';
 import type { HttpMetrics } from '../metrics.ts';
@@ -21,12 +23,23 @@ export interface AuthDeps {
   isSubjectBound: (role: string) => boolean;
   metrics: HttpMetrics;
   failuresPerMinute: number;
+  /** Authentication failures and role refusals go to the access log, floods summarised. */
+  security?: SecurityEventLog;
+}
+
+/** How a presented credential is named in the access log: its kind, and a staff token by a hash prefix only. */
+function credentialKind(credential: string | undefined): string {
+  if (credential === undefined) return 'malformed Authorization header';
+  if (!looksLikeStaffToken(credential)) return 'bearer JWT';
+  return `staff token sha256:${createHash('sha256').update(credential).digest('hex').slice(0, 12)}`;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the authentication hook; null on public routes. */
     principal: Principal | null;
+    /** The refusal of this request is already in the access log (the error handler does not log it again). */
+    accessLogged: boolean;
   }
   interface FastifyContextConfig {
     /** The route needs no credentials (health, docs, the published policy text). */
@@ -49,18 +62,41 @@ export function installAuthentication(app: FastifyInstance, deps: AuthDeps): voi
     throw new SigiloError('UNAUTHENTICATED', 'the bearer token is not valid');
   };
 
+  const refused = async (
+    request: FastifyRequest,
+    code: string,
+    detail: string,
+    kind: string,
+  ): Promise<void> => {
+    request.accessLogged = true;
+    const route = `${request.method} ${request.routeOptions.url ?? 'unmatched'}`;
+    await deps.security?.refused(
+      {
+        operation: 'auth.refused',
+        outcome: 'denied',
+        actor: 'anonymous',
+        role: 'none',
+        reason: `${code}: ${detail} on ${route}`,
+        requestId: request.id,
+      },
+      `auth|${code}|${kind}|${route}`,
+    );
+  };
+
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const config = request.routeOptions.config;
     if (config.public) return;
     const header = request.headers.authorization;
     if (!header) {
       deps.metrics.authFailures.inc({ reason: 'missing' });
+      await refused(request, 'UNAUTHENTICATED', 'no credentials', 'missing');
       throw new SigiloError('UNAUTHENTICATED', 'a bearer token is required (Authorization: Bearer ...)');
     }
     const status = await limiter(request, { increment: false });
     // `remaining` reaches 0 once the allowed number of failures is used up: the next attempt is refused.
     if (!status.isAllowed && (status.isExceeded || status.remaining <= 0)) {
       deps.metrics.authFailures.inc({ reason: 'rate_limited' });
+      await refused(request, 'RATE_LIMITED', 'too many failed authentications from one address', 'limit');
       throw new SigiloError(
         'RATE_LIMITED',
         'too many failed authentications from this address; retry later',
@@ -82,11 +118,27 @@ export function installAuthentication(app: FastifyInstance, deps: AuthDeps): voi
       if (isSigiloError(err)) {
         await limiter(request);
         deps.metrics.authFailures.inc({ reason: err.code });
+        const kind = credentialKind(match?.[1]);
+        // Summarised per code and kind of credential, not per credential: a flood of garbage is one kind.
+        await refused(request, err.code, kind, `${err.code}|${kind.split(' sha256:')[0]}`);
       }
       throw err;
     }
     const roles = config.roles;
     if (roles && !roles.includes(request.principal.role)) {
+      request.accessLogged = true;
+      const route = `${request.method} ${request.routeOptions.url ?? 'unmatched'}`;
+      await deps.security?.refused(
+        {
+          operation: 'role.refused',
+          outcome: 'denied',
+          actor: request.principal.actor,
+          role: request.principal.role,
+          reason: `ROLE_NOT_ALLOWED on ${route}`,
+          requestId: request.id,
+        },
+        `role|${request.principal.actor}|${route}`,
+      );
       throw new SigiloError('ROLE_NOT_ALLOWED', 'this role may not use this route', {
         role: request.principal.role,
       });

@@ -5,6 +5,7 @@
  * parse error, for one, quotes the body it could not parse.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { wasAccessLogged, type SecurityEventLog } from '../../access-log/security-events.ts';
 import { ERROR_CODES, SigiloError, type ErrorCode } from '../../errors.ts';
 
 export interface ErrorWire {
@@ -136,11 +137,48 @@ export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest
   );
 }
 
-/** Installs the error and not-found handlers on `app`. */
-export function installErrorHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) =>
-    sendError(err, request, reply),
+// Refusals of a request's form (validation, size, media type, URL): what "refused before the gate" means.
+const REFUSED_STATUSES = new Set([400, 413, 414, 415, 431]);
+
+/**
+ * Writes a refused request to the access log (summarised per code, field and route): never the value sent, only
+ * the code, the field path our error names and the route pattern. Refusals the gate or the authentication hook
+ * already logged are not logged again.
+ */
+export async function logRefusal(
+  security: SecurityEventLog | undefined,
+  err: unknown,
+  request: FastifyRequest,
+): Promise<void> {
+  if (!security || request.accessLogged || wasAccessLogged(err)) return;
+  const { status, body } = toErrorWire(err, request.id);
+  if (!REFUSED_STATUSES.has(status)) return;
+  const path = body.error.details.path;
+  const field = typeof path === 'string' && /^[\w.[\]-]{1,100}$/.test(path) ? ` (${path})` : '';
+  // Router refusals (frameworkErrors) come before a route was matched.
+  const route = `${request.method} ${(request.routeOptions as { url?: string } | undefined)?.url ?? 'unmatched'}`;
+  const actor = request.principal?.actor ?? 'anonymous';
+  request.accessLogged = true;
+  // `refused` never throws: a refusal that cannot be logged is reported, the answer goes out regardless.
+  await security.refused(
+    {
+      operation: 'request.refused',
+      outcome: 'denied',
+      actor,
+      role: request.principal?.role ?? 'none',
+      reason: `${body.error.code}${field} on ${route}`,
+      requestId: request.id,
+    },
+    `request|${body.error.code}|${field}|${route}|${actor}`,
   );
+}
+
+/** Installs the error and not-found handlers on `app`; refusals go to `security` when given. */
+export function installErrorHandlers(app: FastifyInstance, security?: SecurityEventLog): void {
+  app.setErrorHandler(async (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    await logRefusal(security, err, request);
+    return sendError(err, request, reply);
+  });
   app.setNotFoundHandler((request, reply) => {
     request.errorCode = 'ROUTE_NOT_FOUND';
     return reply.code(404).send(wire('ROUTE_NOT_FOUND', 'no route matches this method and path').body);

@@ -8,6 +8,7 @@ import * as telecomSegmentIndexes from './2026-11-26T1800-telecom-segment-indexe
 import * as tokenApprovals from './2026-12-03T1200-token-approvals.migration.ts';
 import * as telecomSegmentMacs from './2026-12-03T1300-telecom-segment-macs.migration.ts';
 import * as recordingMacs from './2026-12-03T1310-recording-macs.migration.ts';
+import * as accessLogKeyed from './2026-12-03T1350-access-log-keyed.migration.ts';
 import * as authorityRequests from './2026-12-03T1400-authority-requests.migration.ts';
 import * as accessLogSecrecy from './2026-12-03T1410-access-log-secrecy.migration.ts';
 
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03T1200-token-approvals': tokenApprovals,
   '2026-12-03T1300-telecom-segment-macs': telecomSegmentMacs,
   '2026-12-03T1310-recording-macs': recordingMacs,
+  '2026-12-03T1350-access-log-keyed': accessLogKeyed,
   '2026-12-03T1400-authority-requests': authorityRequests,
   '2026-12-03T1410-access-log-secrecy': accessLogSecrecy,
 };

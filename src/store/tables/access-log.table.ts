@@ -20,6 +20,8 @@ export interface AccessLogTable {
   legal_secrecy: number;
   prev_hash: Buffer;
   hash: Buffer;
+  /** Version of the log key the link is a MAC under; 0 for plain SHA-256 links written before the keyed log. */
+  key_version: number;
 }
 export type AccessLogRow = Selectable<AccessLogTable>;
 export type NewAccessLogRow = Insertable<AccessLogTable>;
@@ -38,5 +40,9 @@ export interface AccessLogCheckpointTable {
   signed_at: string;
   signature: Buffer;
   public_key: Buffer;
+  /** The checkpoint cadence this checkpoint signs (NULL: a v1 checkpoint, signed before the keyed log). */
+  every: number | null;
+  /** The log's epoch: the last plain (unkeyed) entry, signed with every v2 checkpoint (NULL for v1). */
+  epoch: number | null;
 }
 export type AccessLogCheckpointRow = Selectable<AccessLogCheckpointTable>;

@@ -29,6 +29,18 @@ export const auditRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { serv
       const entries = subjectId
         ? await auditLog.forSubject(subjectId, limit)
         : await auditLog.page(afterSeq, limit);
+      // The auditor's reads are entries too: the data subject sees who looked at their entries.
+      await auditLog.record({
+        operation: 'audit.read_log',
+        outcome: 'allowed',
+        actor: request.principal!.actor,
+        role: request.principal!.role,
+        subjectId: subjectId ?? null,
+        reason: subjectId
+          ? `entries of one subject, ${entries.length} read`
+          : `entries after seq ${afterSeq}, ${entries.length} read`,
+        requestId: request.id,
+      });
       const last = entries.at(-1);
       return {
         entries: entries.map(present),
@@ -47,13 +59,26 @@ export const auditRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { serv
         response: responses({ 200: VerifyReport }),
       },
     },
-    () => services.auditLog.verify(),
+    async (request) => {
+      const report = await services.auditLog.verify();
+      await services.auditLog.record({
+        operation: 'audit.verify',
+        outcome: report.ok ? 'allowed' : 'error',
+        actor: request.principal!.actor,
+        role: request.principal!.role,
+        reason: report.ok
+          ? `${report.entries} entries verified`
+          : `broken at seq ${report.firstBroken?.seq ?? 0}`,
+        requestId: request.id,
+      });
+      return report;
+    },
   );
 
   done();
 };
 
 function present(e: ChainedEntry): Static<typeof AuditEntry> {
-  const { prevHash: _prev, hash, ...rest } = e;
+  const { prevHash: _prev, keyVersion: _version, hash, ...rest } = e;
   return { ...rest, hash: hash.toString('hex') };
 }
