@@ -23,6 +23,8 @@ import { CredentialService } from './services/credential.service.ts';
 import { InvoiceService } from './services/invoice.service.ts';
 import { PersonService } from './services/person.service.ts';
 import { TicketService } from './services/ticket.service.ts';
+import { SubjectRequestRepository } from './subject-requests/subject-request.repository.ts';
+import { SubjectRequestService } from './subject-requests/subject-request.service.ts';
 import { createRetention, type RetentionModule } from './retention/retention.module.ts';
 import type { BlobStore } from './recordings/blob-store.ts';
 import { openBlobStore } from './recordings/open-blob-store.ts';
@@ -58,6 +60,7 @@ export interface Sigilo {
     readonly recordings: RecordingService;
     readonly telecomQuery: RecordQueryService;
     readonly attributionRules: AttributionRuleRepository;
+    readonly subjectRequests: SubjectRequestService;
   };
   /** Retention sweeps, legal holds, deletion certificates and the shred journal (docs/retention.md). */
   readonly retention: RetentionModule;
@@ -199,6 +202,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
         recordings: new RecordingService({ gate, blobs, maxBytes: config.recordings.maxBytes, now }),
         telecomQuery: new RecordQueryService(),
         attributionRules: new AttributionRuleRepository(),
+        subjectRequests: new SubjectRequestService(new SubjectRequestRepository(), now),
       },
       retention,
       now,

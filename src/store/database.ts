@@ -25,6 +25,7 @@ import type {
 } from './tables/retention.table.ts';
 import type { ShredLedgerTable } from './tables/shred-ledger.table.ts';
 import type { StaffTokenTable } from './tables/staff-token.table.ts';
+import type { SubjectRequestEventTable, SubjectRequestTable } from './tables/subject-request.table.ts';
 import type { SubjectTable } from './tables/subject.table.ts';
 import type {
   AttributionRuleTable,
@@ -66,4 +67,6 @@ export interface Database {
   retention_locks: RetentionLockTable;
   retention_orphans: RetentionOrphanTable;
   deletion_certificates: DeletionCertificateTable;
+  subject_requests: SubjectRequestTable;
+  subject_request_events: SubjectRequestEventTable;
 }
