@@ -23,6 +23,7 @@ import { CredentialService } from './services/credential.service.ts';
 import { InvoiceService } from './services/invoice.service.ts';
 import { PersonService } from './services/person.service.ts';
 import { TicketService } from './services/ticket.service.ts';
+import { SubjectRequestAnswers } from './subject-requests/subject-request.answers.ts';
 import { SubjectRequestRepository } from './subject-requests/subject-request.repository.ts';
 import { SubjectRequestService } from './subject-requests/subject-request.service.ts';
 import { createRetention, type RetentionModule } from './retention/retention.module.ts';
@@ -61,6 +62,7 @@ export interface Sigilo {
     readonly telecomQuery: RecordQueryService;
     readonly attributionRules: AttributionRuleRepository;
     readonly subjectRequests: SubjectRequestService;
+    readonly subjectAnswers: SubjectRequestAnswers;
   };
   /** Retention sweeps, legal holds, deletion certificates and the shred journal (docs/retention.md). */
   readonly retention: RetentionModule;
@@ -175,6 +177,9 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
     const blobs = options.blobStore ?? (await openBlobStore(config.recordings.store, now));
     registerRecordingRetention(retention.registry, blobs);
     registerTelecomRetention(retention.registry);
+    const requestRepo = new SubjectRequestRepository();
+    const subjectRequests = new SubjectRequestService(requestRepo, now);
+    const telecomQuery = new RecordQueryService();
     const telecomIngest = new RecordIngestService(
       gate,
       store,
@@ -200,9 +205,17 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
         credentials: new CredentialService(),
         telecomIngest,
         recordings: new RecordingService({ gate, blobs, maxBytes: config.recordings.maxBytes, now }),
-        telecomQuery: new RecordQueryService(),
+        telecomQuery,
         attributionRules: new AttributionRuleRepository(),
-        subjectRequests: new SubjectRequestService(new SubjectRequestRepository(), now),
+        subjectRequests,
+        subjectAnswers: new SubjectRequestAnswers({
+          requests: subjectRequests,
+          repo: requestRepo,
+          accessLog: repo,
+          telecom: telecomQuery,
+          policy: () => policies.policy(),
+          now,
+        }),
       },
       retention,
       now,

@@ -279,7 +279,11 @@ export class SubjectRequestService {
    * The request, verified and not yet closed, for an answer that releases data: IDENTITY_NOT_VERIFIED before
    * verification (logged as a denial), REQUEST_STATE_CONFLICT once answered or refused.
    */
-  async requireVerified(s: GateSession, id: string): Promise<SubjectRequestRow> {
+  async requireVerified(
+    s: GateSession,
+    id: string,
+    options: { allowAnswered?: boolean } = {},
+  ): Promise<SubjectRequestRow> {
     const row = await this.load(s, id);
     if (row.state === 'received') {
       refuseStep(
@@ -290,7 +294,9 @@ export class SubjectRequestService {
         `request ${id}: identity not verified`,
       );
     }
-    if (row.state !== 'identity_verified' && row.state !== 'in_progress')
+    // An answered request may be downloaded again; a refused one releases nothing.
+    const open = row.state === 'identity_verified' || row.state === 'in_progress';
+    if (!open && !(options.allowAnswered && row.state === 'answered'))
       conflict(`the request is ${row.state}`, row.state);
     return row;
   }

@@ -1,0 +1,229 @@
+/**
+ * The answers Sigilo produces for data-subject requests: the streamed export (access and portability), the
+ * subject's own access history, the simplified confirmation, and the information answers (sharing, refusing
+ * consent, revocation). Each refuses to run before the identity is verified and is logged as a step.
+ */
+import type { Writable } from 'node:stream';
+import type { AccessLogRepository } from '../access-log/access-log.repository.ts';
+import { SigiloError } from '../errors.ts';
+import type { GateSession } from '../gate/gate.ts';
+import type { Policy } from '../policy/policy.schema.ts';
+import type { RecordQueryService } from '../telecom/query/record-query.service.ts';
+import type { SubjectRequestRow } from '../store/tables/subject-request.table.ts';
+import { collectSubjectData } from './subject-data.collector.ts';
+import { exportSink, type ExportHeader } from './subject-export.ts';
+import type { RequestType } from './subject-request.model.ts';
+import type { SubjectRequestRepository } from './subject-request.repository.ts';
+import type { SubjectRequestService } from './subject-request.service.ts';
+import { SubjectSummary } from './subject-summary.ts';
+import { logRequestStep, staffPseudonym } from './sealing/subject-request.gate.ts';
+
+export interface AnswerDeps {
+  requests: SubjectRequestService;
+  repo: SubjectRequestRepository;
+  accessLog: AccessLogRepository;
+  telecom: RecordQueryService;
+  policy: () => Policy;
+  now: () => Date;
+}
+
+/** One entry of the subject's access history, as the subject sees it. */
+export interface HistoryEntry {
+  at: string;
+  /** Stable pseudonym of the person or system that acted (a keyed hash), never a name or token id. */
+  actor: string;
+  role: string;
+  roleLabel: string;
+  purpose: string | null;
+  purposeLabel: string | null;
+  legalBasis: string | null;
+  categories: string[];
+  operation: string;
+}
+
+const EXPORT_TYPES: readonly RequestType[] = ['access_complete', 'portability'];
+const HISTORY_TYPES: readonly RequestType[] = ['access_history', 'access_complete'];
+const HISTORY_MAX = 10_000;
+
+export class SubjectRequestAnswers {
+  constructor(private readonly deps: AnswerDeps) {}
+
+  /**
+   * Streams the complete export (format sigilo.subject-export v1) of the request's subject to `out`, then marks
+   * the request answered with the per-category counts. The data goes only to `out`, never into the database.
+   */
+  async exportTo(s: GateSession, requestId: string, out: Writable): Promise<SubjectSummary> {
+    const row = await this.release(s, requestId, EXPORT_TYPES, 'export');
+    const summary = new SubjectSummary();
+    const kind = (await this.deps.repo.subjectKind(s.tx, row.subject_id))!;
+    await collectSubjectData(
+      s,
+      { id: row.subject_id, kind },
+      this.deps.telecom,
+      exportSink(out, this.header(row, kind), summary),
+    );
+    await this.finish(s, row, {
+      export: { format: 'sigilo.subject-export', version: 1 },
+      categories: counts(summary),
+    });
+    return summary;
+  }
+
+  /** What is held, per category (the walk without the data): the simplified answer and the report's base. */
+  async summary(
+    s: GateSession,
+    requestId: string,
+    types?: readonly RequestType[],
+  ): Promise<{ row: SubjectRequestRow; summary: SubjectSummary }> {
+    const row = await this.release(s, requestId, types ?? null, 'summary');
+    const summary = new SubjectSummary();
+    const kind = (await this.deps.repo.subjectKind(s.tx, row.subject_id))!;
+    await collectSubjectData(s, { id: row.subject_id, kind }, this.deps.telecom, summary.sink());
+    return { row, summary };
+  }
+
+  /** Confirmation and simplified access (Art. 19 I): whether data are held, and which categories, at once. */
+  async simplified(
+    s: GateSession,
+    requestId: string,
+  ): Promise<{ holdsData: boolean; categories: { id: string; label: string; items: number }[] }> {
+    const { row, summary } = await this.summary(s, requestId, ['confirmation', 'access_simplified']);
+    const policy = this.deps.policy();
+    const categories = [...summary.categories.entries()]
+      .filter(([, h]) => h.items > 0)
+      .map(([id, h]) => ({
+        id,
+        label: policy.categories.find((c) => c.id === id)?.label.pt ?? id,
+        items: h.items,
+      }));
+    await this.finish(s, row, { categories: Object.fromEntries(categories.map((c) => [c.id, c.items])) });
+    return { holdsData: categories.length > 0, categories };
+  }
+
+  /**
+   * The subject's access history: every allowed access to their data, newest first, staff by role and
+   * pseudonym. Entries under a purpose marked `legalSecrecy` in the policy (authority orders) are left out.
+   */
+  async accessHistory(s: GateSession, requestId: string): Promise<HistoryEntry[]> {
+    const row = await this.release(s, requestId, HISTORY_TYPES, 'access_history');
+    const entries = await this.history(s, row.subject_id);
+    if (row.type === 'access_history') await this.finish(s, row, { entries: entries.length });
+    return entries;
+  }
+
+  /** The history itself (shared with the report). */
+  async history(s: GateSession, subjectId: string): Promise<HistoryEntry[]> {
+    const policy = this.deps.policy();
+    const secret = new Set(policy.purposes.filter((p) => p.legalSecrecy === true).map((p) => p.id));
+    const out: HistoryEntry[] = [];
+    let before: number | undefined;
+    for (;;) {
+      const page = await this.deps.accessLog.forSubject(s.tx, subjectId, 500, before);
+      for (const e of page) {
+        if (e.outcome !== 'allowed' || (e.purpose && secret.has(e.purpose))) continue;
+        out.push({
+          at: e.at,
+          actor: staffPseudonym(s, e.actor),
+          role: e.role,
+          roleLabel: policy.roles.find((r) => r.id === e.role)?.label.pt ?? e.role,
+          purpose: e.purpose,
+          purposeLabel: policy.purposes.find((p) => p.id === e.purpose)?.label.pt ?? null,
+          legalBasis: e.legalBasis ?? policy.purposes.find((p) => p.id === e.purpose)?.legalBasis ?? null,
+          categories: e.categories,
+          operation: e.operation,
+        });
+      }
+      if (page.length < 500 || out.length >= HISTORY_MAX) break;
+      before = page[page.length - 1]!.seq;
+    }
+    return out.slice(0, HISTORY_MAX);
+  }
+
+  /**
+   * Information on sharing (Art. 18 VII): the recipients the policy declares, and the sharing recorded in the
+   * access log that may be disclosed. Exports under a secret purpose never appear.
+   */
+  async sharingInformation(
+    s: GateSession,
+    requestId: string,
+  ): Promise<{ statement: string; disclosed: HistoryEntry[] }> {
+    const row = await this.release(s, requestId, ['sharing_information'], 'sharing_information');
+    const disclosed = (await this.history(s, row.subject_id)).filter(
+      (e) => e.operation === 'export' && e.purpose !== 'subject_request',
+    );
+    const statement =
+      'Os dados pessoais não são vendidos nem cedidos a terceiros. São compartilhados somente por ordem fundamentada de ' +
+      'autoridades competentes, após validação jurídica, na forma da Política de Privacidade. Requisições protegidas por ' +
+      'sigilo legal não podem ser informadas.';
+    await this.finish(s, row, { disclosed: disclosed.length });
+    return { statement, disclosed };
+  }
+
+  /** Information on refusing consent (Art. 18 VIII) and revocation (Art. 18 IX), from the policy's legal bases. */
+  async consentInformation(
+    s: GateSession,
+    requestId: string,
+  ): Promise<{ consentBased: string[]; statement: string }> {
+    const row = await this.release(
+      s,
+      requestId,
+      ['consent_refusal_information', 'revocation'],
+      'consent_information',
+    );
+    const policy = this.deps.policy();
+    // LGPD Art. 7º, I is consent; every other basis (contract, legal obligation…) does not depend on it.
+    const consentBased = policy.purposes
+      .filter((p) => /Art\. 7º, I\b(?!I|V)/.test(p.legalBasis))
+      .map((p) => p.id);
+    const statement =
+      consentBased.length === 0
+        ? 'Nenhum tratamento de dados pessoais da operadora se baseia no consentimento (LGPD, art. 7º, I): todos decorrem da ' +
+          'execução do contrato, do cumprimento de obrigação legal ou regulatória ou do exercício regular de direitos. ' +
+          'Por isso não há consentimento a recusar ou revogar; a recusa em fornecer os dados necessários impede apenas a ' +
+          'contratação ou a prestação do serviço correspondente.'
+        : `Baseiam-se no consentimento as finalidades: ${consentBased.join(', ')}. A revogação pode ser pedida a qualquer momento.`;
+    await this.finish(s, row, { consentBased });
+    return { consentBased, statement };
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------------------
+
+  private async release(
+    s: GateSession,
+    requestId: string,
+    types: readonly RequestType[] | null,
+    step: string,
+  ): Promise<SubjectRequestRow> {
+    const row = await this.deps.requests.requireVerified(s, requestId, { allowAnswered: true });
+    if (types && !types.includes(row.type as RequestType)) {
+      throw new SigiloError('REQUEST_STATE_CONFLICT', `a ${row.type} request has no such answer`, {
+        state: row.state,
+      });
+    }
+    logRequestStep(s, row.subject_id, step, row.id);
+    return row;
+  }
+
+  private async finish(
+    s: GateSession,
+    row: SubjectRequestRow,
+    summary: Record<string, unknown>,
+  ): Promise<void> {
+    if (row.state !== 'answered') await this.deps.requests.markAnswered(s, row.id, summary);
+  }
+
+  private header(row: SubjectRequestRow, kind: 'account' | 'person'): ExportHeader {
+    const policy = this.deps.policy();
+    return {
+      generatedAt: this.deps.now().toISOString(),
+      controller: { name: policy.controller.name, dpoEmail: policy.controller.dpoEmail },
+      policyVersion: policy.version,
+      request: { id: row.id, type: row.type, receivedAt: row.received_at },
+      subject: { id: row.subject_id, kind },
+    };
+  }
+}
+
+function counts(summary: SubjectSummary): Record<string, number> {
+  return Object.fromEntries([...summary.categories].map(([c, h]) => [c, h.items]));
+}
