@@ -16,6 +16,7 @@ import { registerImportCommand } from './commands/import.command.ts';
 import { registerInitCommand } from './commands/init.command.ts';
 import { registerKeysCommand } from './commands/keys.command.ts';
 import { registerPolicyCommand } from './commands/policy.command.ts';
+import { registerRequestsCommands } from './commands/requests.command.ts';
 import { registerRetentionCommands } from './commands/retention.command.ts';
 import { registerServeCommand } from './commands/serve.command.ts';
 import { registerTokensCommand } from './commands/tokens.command.ts';
@@ -46,6 +47,7 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<n
     out: ctx.io.out,
   });
   registerHoldsCommands(program, (work) => ctx.withSigilo(work), { out: ctx.io.out });
+  registerRequestsCommands(program, (work) => ctx.withSigilo(work), { out: ctx.io.out });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode;

@@ -22,6 +22,7 @@ import type { IncomingMessage as RawRequest, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Sigilo } from '../app.ts';
 import { retentionRoutes } from '../retention/retention.routes.ts';
+import { subjectRequestRoutes } from '../subject-requests/subject-requests.routes.ts';
 import { recordingsRoutes } from '../recordings/recordings.routes.ts';
 import type { SigiloConfig } from '../config/config.ts';
 import { StaffTokenService, type AppLog } from '../tokens/staff-token.service.ts';
@@ -216,6 +217,7 @@ export async function buildApp(
         policyRoutes,
         auditRoutes,
         tokenRoutes,
+        subjectRequestRoutes,
       ]) {
         await v1.register(routes, deps);
       }

@@ -186,6 +186,45 @@ export class SubjectRequestAnswers {
     return { consentBased, statement };
   }
 
+  /**
+   * Refuses, with the error an answer would give, when the request cannot release `answer` now (identity not
+   * verified, refused, or of another type); logs nothing when it can. Routes that stream call it first, so a
+   * refusal is an error response rather than a cut stream.
+   */
+  async assertReleasable(s: GateSession, requestId: string, answer: 'export'): Promise<void> {
+    const row = await this.deps.requests.requireVerified(s, requestId, { allowAnswered: true });
+    const types = answer === 'export' ? EXPORT_TYPES : [];
+    if (!types.includes(row.type as RequestType))
+      throw new SigiloError('REQUEST_STATE_CONFLICT', `a ${row.type} request has no ${answer}`, {
+        state: row.state,
+      });
+  }
+
+  /** The answer of an information request, chosen by its type. */
+  async information(
+    s: GateSession,
+    requestId: string,
+  ): Promise<{ type: RequestType; answer: Record<string, unknown> }> {
+    const row = await this.deps.requests.requireVerified(s, requestId, { allowAnswered: true });
+    const type = row.type as RequestType;
+    switch (type) {
+      case 'confirmation':
+      case 'access_simplified':
+        return { type, answer: await this.simplified(s, requestId) };
+      case 'sharing_information':
+        return { type, answer: await this.sharingInformation(s, requestId) };
+      case 'consent_refusal_information':
+      case 'revocation':
+        return { type, answer: await this.consentInformation(s, requestId) };
+      case 'access_history':
+        return { type, answer: { entries: await this.accessHistory(s, requestId) } };
+      default:
+        throw new SigiloError('REQUEST_STATE_CONFLICT', `a ${type} request is answered by its own route`, {
+          state: row.state,
+        });
+    }
+  }
+
   // ---- helpers -------------------------------------------------------------------------------------------
 
   private async release(
