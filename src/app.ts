@@ -209,6 +209,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
         attributionRules: new AttributionRuleRepository(),
         subjectRequests,
         subjectAnswers: new SubjectRequestAnswers({
+          retentionDates: retention.clock,
           requests: subjectRequests,
           repo: requestRepo,
           accessLog: repo,

@@ -16,9 +16,16 @@ import type { RequestType } from './subject-request.model.ts';
 import type { SubjectRequestRepository } from './subject-request.repository.ts';
 import type { SubjectRequestService } from './subject-request.service.ts';
 import { SubjectSummary } from './subject-summary.ts';
+import {
+  reportCategories,
+  type RetentionDates,
+  type SubjectReportModel,
+} from '../reports/subject-report.model.ts';
 import { logRequestStep, staffPseudonym } from './sealing/subject-request.gate.ts';
 
 export interface AnswerDeps {
+  /** Retention arithmetic (the retention module's public clock), for "kept until" in the report. */
+  retentionDates: RetentionDates;
   requests: SubjectRequestService;
   repo: SubjectRequestRepository;
   accessLog: AccessLogRepository;
@@ -44,6 +51,11 @@ export interface HistoryEntry {
 const EXPORT_TYPES: readonly RequestType[] = ['access_complete', 'portability'];
 const HISTORY_TYPES: readonly RequestType[] = ['access_history', 'access_complete'];
 const HISTORY_MAX = 10_000;
+const REPORT_ACCESSES = 50;
+const SHARING_STATEMENT =
+  'Os dados pessoais não são vendidos nem cedidos a terceiros. São compartilhados somente por ordem fundamentada ' +
+  'de autoridades competentes, após validação jurídica, na forma da Política de Privacidade. Requisições ' +
+  'protegidas por sigilo legal não podem ser informadas.';
 
 export class SubjectRequestAnswers {
   constructor(private readonly deps: AnswerDeps) {}
@@ -151,10 +163,7 @@ export class SubjectRequestAnswers {
     const disclosed = (await this.history(s, row.subject_id)).filter(
       (e) => e.operation === 'export' && e.purpose !== 'subject_request',
     );
-    const statement =
-      'Os dados pessoais não são vendidos nem cedidos a terceiros. São compartilhados somente por ordem fundamentada de ' +
-      'autoridades competentes, após validação jurídica, na forma da Política de Privacidade. Requisições protegidas por ' +
-      'sigilo legal não podem ser informadas.';
+    const statement = SHARING_STATEMENT;
     await this.finish(s, row, { disclosed: disclosed.length });
     return { statement, disclosed };
   }
@@ -184,6 +193,37 @@ export class SubjectRequestAnswers {
         : `Baseiam-se no consentimento as finalidades: ${consentBased.join(', ')}. A revogação pode ser pedida a qualquer momento.`;
     await this.finish(s, row, { consentBased });
     return { consentBased, statement };
+  }
+
+  /**
+   * The Portuguese report of a complete access request: per category held, purposes, legal basis, sources,
+   * when collected, retention rule and until when; sharing; the most recent accesses. Rendered by src/reports.
+   */
+  async report(s: GateSession, requestId: string): Promise<SubjectReportModel> {
+    const { row, summary } = await this.summary(s, requestId, ['access_complete']);
+    const policy = this.deps.policy();
+    const history = await this.history(s, row.subject_id);
+    const label = (id: string): string => policy.categories.find((c) => c.id === id)?.label.pt ?? id;
+    const kind = (await this.deps.repo.subjectKind(s.tx, row.subject_id))!;
+    return {
+      controller: { name: policy.controller.name, dpoEmail: policy.controller.dpoEmail },
+      policyVersion: policy.version,
+      generatedAt: this.deps.now().toISOString(),
+      request: { id: row.id, receivedAt: row.received_at, dueAt: row.due_at },
+      subject: { id: row.subject_id, kind },
+      categories: reportCategories(policy, summary.categories, this.deps.retentionDates),
+      sharing: SHARING_STATEMENT,
+      accesses: {
+        total: history.length,
+        shown: history.slice(0, REPORT_ACCESSES).map((e) => ({
+          at: e.at,
+          actor: e.actor,
+          roleLabel: e.roleLabel,
+          purposeLabel: e.purposeLabel,
+          categories: e.categories.map(label),
+        })),
+      },
+    };
   }
 
   /**

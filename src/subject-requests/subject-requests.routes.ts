@@ -8,6 +8,7 @@
  *   GET  /subject-requests/:id/export               the streamed JSON export (access, portability)
  *   GET  /subject-requests/:id/access-history       who accessed the subject's data, when and why
  *   GET  /subject-requests/:id/answer               simplified, sharing and consent answers
+ *   GET  /subject-requests/:id/report?format=pdf|html  the Portuguese declaration of a complete access
  * DPO role only for now: the portal role reaches these routes once its sessions are bound to one subject.
  */
 import { PassThrough, type Readable } from 'node:stream';
@@ -15,6 +16,7 @@ import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-
 import { SigiloError } from '../errors.ts';
 import { PurposeHeaders, responses } from '../http/routes/common.schema.ts';
 import { gated, type RouteDeps } from '../http/routes/gated.ts';
+import { renderSubjectReportHtml, renderSubjectReportPdf } from '../reports/subject-report.render.ts';
 import { REQUEST_STAFF_ROLES } from './subject-request.service.ts';
 import {
   AccessHistory,
@@ -23,6 +25,7 @@ import {
   ListQuery,
   NewRequestBody,
   RefusalBody,
+  ReportQuery,
   RequestList,
   RequestParams,
   RequestWithHistory,
@@ -224,6 +227,38 @@ export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (ap
       },
     },
     async (request) => gated(deps, request, (s) => answers.information(s, request.params.requestId)),
+  );
+
+  app.get(
+    '/subject-requests/:requestId/report',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'The Portuguese report of a complete access request, as PDF (default) or HTML',
+        description:
+          'Every category held about the subject with its purposes, legal basis, source, collection dates, ' +
+          'retention rule and until when it is kept; the sharing that may be disclosed; the latest accesses.',
+        headers: PurposeHeaders,
+        params: RequestParams,
+        querystring: ReportQuery,
+        response: responses({ 200: Type.Unsafe<Buffer | string>({ type: 'string', format: 'binary' }) }),
+      },
+    },
+    async (request, reply) => {
+      const model = await gated(deps, request, (s) => answers.report(s, request.params.requestId));
+      const name = `declaracao-${request.params.requestId}`;
+      if (request.query.format === 'html') {
+        return reply
+          .type('text/html; charset=utf-8')
+          .header('content-disposition', `inline; filename="${name}.html"`)
+          .send(renderSubjectReportHtml(model));
+      }
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `attachment; filename="${name}.pdf"`)
+        .send(await renderSubjectReportPdf(model));
+    },
   );
 
   done();

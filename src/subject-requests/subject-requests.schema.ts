@@ -163,3 +163,8 @@ export const InformationAnswer = Type.Object({
   type: StringEnum(REQUEST_TYPES),
   answer: Type.Record(Type.String(), Type.Unknown()),
 });
+
+export const ReportQuery = Type.Object(
+  { format: Type.Optional(StringEnum(['pdf', 'html'] as const)) },
+  { additionalProperties: false },
+);
