@@ -9,6 +9,7 @@ import { SigiloError } from '../errors.ts';
 import type { GateSession } from '../gate/gate.ts';
 import type { Policy } from '../policy/policy.schema.ts';
 import type { RecordQueryService } from '../telecom/query/record-query.service.ts';
+import type { CallRecord } from '../telecom/records/telecom-record.ts';
 import type { SubjectRequestRow } from '../store/tables/subject-request.table.ts';
 import { collectSubjectData } from './subject-data.collector.ts';
 import { exportSink, type ExportHeader } from './subject-export.ts';
@@ -33,6 +34,17 @@ export interface AnswerDeps {
   policy: () => Policy;
   now: () => Date;
 }
+
+/** The answer to a caller identification. */
+export interface CallerAnswer {
+  lineHeld: boolean;
+  call: { startedAt: string; direction: string } | null;
+  caller: { name: string; taxId: string } | null;
+  statement: string;
+}
+
+/** How far from the stated time a call may have started (people remember the minute, not the second). */
+const CALL_TOLERANCE_MS = 5 * 60_000;
 
 /** One entry of the subject's access history, as the subject sees it. */
 export interface HistoryEntry {
@@ -196,6 +208,101 @@ export class SubjectRequestAnswers {
   }
 
   /**
+   * Caller identification (Anatel consumer rules; legal source to be confirmed, see the policy): the subscriber
+   * who received a call, at a date and time, learns the name and CPF/CNPJ of the calling line when it is the
+   * provider's customer, and nothing else about them. Sigilo finds the call in the requester's own records,
+   * checks that the requester held the called line then (on file, with an active contract), and looks the
+   * calling number up; both sides are in the access log.
+   */
+  async callerIdentification(s: GateSession, requestId: string): Promise<CallerAnswer> {
+    const row = await this.release(s, requestId, ['caller_identification'], 'caller_identification');
+    const params = JSON.parse(row.params) as { lineContactPointId: string; calledAt: string };
+    const calledAt = Date.parse(params.calledAt);
+    const [line] = await s.find('phones', { where: { id: params.lineContactPointId }, fields: ['value'] });
+    const number = line ? String(line.fields.value) : null;
+    const held = line && Date.parse(String(line.plain.created_at)) <= calledAt;
+    const accounts = held
+      ? await this.accountsHoldingLine(s, String(line.plain.person_id), params.calledAt)
+      : [];
+    const window = {
+      from: new Date(calledAt - CALL_TOLERANCE_MS).toISOString(),
+      to: new Date(calledAt + CALL_TOLERANCE_MS).toISOString(),
+    };
+    let call: CallRecord | null = null;
+    for (const accountId of accounts) {
+      const page = await this.deps.telecom.accountHistory(s, 'cdr', accountId, window, 1000);
+      for (const r of page.records) {
+        if (r.kind !== 'cdr' || r.callee !== number) continue;
+        if (
+          !call ||
+          Math.abs(Date.parse(r.startedAt) - calledAt) < Math.abs(Date.parse(call.startedAt) - calledAt)
+        )
+          call = r;
+      }
+    }
+    let caller: CallerAnswer['caller'] = null;
+    if (call && call.caller.startsWith('+')) {
+      const hits = await s.find('phones', { lookup: { field: 'value', value: call.caller }, fields: [] });
+      const people = [...new Set(hits.map((h) => String(h.plain.person_id)))];
+      const links = people.length
+        ? await s.tx
+            .selectFrom('account_people')
+            .select('account_id')
+            .where('person_id', 'in', people)
+            .execute()
+        : [];
+      const callerAccounts = [...new Set(links.map((l) => l.account_id))];
+      // A number on file for more than one customer names nobody: the answer must be exactly the caller.
+      if (callerAccounts.length === 1) {
+        const [acc] = await s.find('accounts', {
+          where: { id: callerAccounts[0]! },
+          subjectId: callerAccounts[0]!,
+          fields: ['name', 'taxId'],
+        });
+        if (acc) {
+          caller = { name: String(acc.fields.name), taxId: String(acc.fields.taxId) };
+          logRequestStep(
+            s,
+            acc.subjectId,
+            'caller_identification.disclosed',
+            row.id,
+            'name and tax id to the called subscriber',
+          );
+        }
+      }
+    }
+    await this.finish(s, row, {
+      callFound: call !== null,
+      callerIdentified: caller !== null,
+      lineHeld: accounts.length > 0,
+    });
+    return {
+      lineHeld: accounts.length > 0,
+      call: call ? { startedAt: call.startedAt, direction: call.direction } : null,
+      caller,
+      statement: caller
+        ? 'A chamada foi originada por cliente da operadora, identificado pelo nome e pelo CPF/CNPJ acima.'
+        : call
+          ? 'A chamada foi localizada, mas a linha de origem não pertence a cliente da operadora que possa ser identificado.'
+          : 'Nenhuma chamada recebida pela sua linha foi localizada na data e hora informadas.',
+    };
+  }
+
+  /** Accounts the person is linked to that had an active contract at `at`. */
+  private async accountsHoldingLine(s: GateSession, personId: string, at: string): Promise<string[]> {
+    const day = at.slice(0, 10);
+    const rows = await s.tx
+      .selectFrom('account_people')
+      .innerJoin('contracts', 'contracts.account_id', 'account_people.account_id')
+      .select('account_people.account_id')
+      .where('account_people.person_id', '=', personId)
+      .where('contracts.started_on', '<=', day)
+      .where((eb) => eb.or([eb('contracts.ended_on', 'is', null), eb('contracts.ended_on', '>=', day)]))
+      .execute();
+    return [...new Set(rows.map((r) => r.account_id))];
+  }
+
+  /**
    * The Portuguese report of a complete access request: per category held, purposes, legal basis, sources,
    * when collected, retention rule and until when; sharing; the most recent accesses. Rendered by src/reports.
    */
@@ -258,6 +365,8 @@ export class SubjectRequestAnswers {
         return { type, answer: await this.consentInformation(s, requestId) };
       case 'access_history':
         return { type, answer: { entries: await this.accessHistory(s, requestId) } };
+      case 'caller_identification':
+        return { type, answer: { ...(await this.callerIdentification(s, requestId)) } };
       default:
         throw new SigiloError('REQUEST_STATE_CONFLICT', `a ${type} request is answered by its own route`, {
           state: row.state,
