@@ -210,6 +210,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
         subjectRequests,
         subjectAnswers: new SubjectRequestAnswers({
           retentionDates: retention.clock,
+          isHeld: (db, q) => retention.holds.isHeld(db, q),
           requests: subjectRequests,
           repo: requestRepo,
           accessLog: repo,

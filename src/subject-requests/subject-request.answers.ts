@@ -11,6 +11,8 @@ import type { Policy } from '../policy/policy.schema.ts';
 import type { RecordQueryService } from '../telecom/query/record-query.service.ts';
 import type { CallRecord } from '../telecom/records/telecom-record.ts';
 import type { SubjectRequestRow } from '../store/tables/subject-request.table.ts';
+import type { Tx } from '../store/store.ts';
+import { decideDeletion, type CategoryOutcome } from './subject-deletion.ts';
 import { collectSubjectData } from './subject-data.collector.ts';
 import { exportSink, type ExportHeader } from './subject-export.ts';
 import type { RequestType } from './subject-request.model.ts';
@@ -25,6 +27,11 @@ import {
 import { logRequestStep, staffPseudonym } from './sealing/subject-request.gate.ts';
 
 export interface AnswerDeps {
+  /** Whether an active legal hold keeps this category of the subject (the retention module's public API). */
+  isHeld(
+    db: Tx,
+    q: { category: string; accounts?: string[]; people?: string[]; from: string; to: string },
+  ): Promise<boolean>;
   /** Retention arithmetic (the retention module's public clock), for "kept until" in the report. */
   retentionDates: RetentionDates;
   requests: SubjectRequestService;
@@ -205,6 +212,84 @@ export class SubjectRequestAnswers {
         : `Baseiam-se no consentimento as finalidades: ${consentBased.join(', ')}. A revogação pode ser pedida a qualquer momento.`;
     await this.finish(s, row, { consentBased });
     return { consentBased, statement };
+  }
+
+  /**
+   * A deletion request (Art. 18 IV, VI): per category, deleted or kept with the rule and until when. When
+   * nothing must be kept the subject is crypto-shredded (every ciphertext, in the database and in any backup,
+   * becomes unreadable); secrets no active contract needs are deleted; the rest stays until retention deletes
+   * it on the date given. The caller records a shred in the shred journal once the transaction commits.
+   */
+  async deletion(
+    s: GateSession,
+    requestId: string,
+  ): Promise<{ subjectId: string; shredded: boolean; categories: CategoryOutcome[] }> {
+    const { row, summary } = await this.summary(s, requestId, ['deletion']);
+    logRequestStep(s, row.subject_id, 'deletion', row.id);
+    const kind = (await this.deps.repo.subjectKind(s.tx, row.subject_id))!;
+    const accounts =
+      kind === 'account'
+        ? [row.subject_id]
+        : (
+            await s.tx
+              .selectFrom('account_people')
+              .select('account_id')
+              .where('person_id', '=', row.subject_id)
+              .execute()
+          ).map((r) => r.account_id);
+    const active = accounts.length
+      ? await s.tx
+          .selectFrom('contracts')
+          .select('id')
+          .where('account_id', 'in', accounts)
+          .where('status', '=', 'active')
+          .limit(1)
+          .execute()
+      : [];
+    const nowIso = this.deps.now().toISOString();
+    const held = new Set<string>();
+    for (const [category, h] of summary.categories) {
+      const q = {
+        category,
+        ...(kind === 'account' ? { accounts: [row.subject_id] } : { people: [row.subject_id] }),
+        from: h.firstCollectedAt ?? nowIso,
+        to: nowIso,
+      };
+      if (await this.deps.isHeld(s.tx, q)) held.add(category);
+    }
+    const categories = decideDeletion(
+      this.deps.policy(),
+      summary.categories,
+      this.deps.retentionDates,
+      nowIso,
+      {
+        activeContract: active.length > 0,
+        held,
+      },
+    );
+    const shredded = categories.length > 0 && categories.every((c) => c.outcome === 'deleted');
+    if (shredded) {
+      await s.shredSubject(row.subject_id, `subject request ${row.id}`);
+    } else {
+      for (const c of categories.filter((x) => x.outcome === 'deleted')) {
+        // Only secrets are deleted row by row here; anything else past its retention goes with the next sweep.
+        if (!c.category.endsWith('_secret')) {
+          c.outcome = 'expired';
+          continue;
+        }
+        if (c.category === 'provisioning_secret')
+          await s.delete('provisioningSecrets', { subject_id: row.subject_id }, row.subject_id);
+        if (c.category === 'authentication_secret') {
+          await s.delete('portalPasswords', { subject_id: row.subject_id }, row.subject_id);
+          await s.delete('mfaSecrets', { subject_id: row.subject_id }, row.subject_id);
+        }
+      }
+    }
+    await this.finish(s, row, {
+      shredded,
+      categories: Object.fromEntries(categories.map((c) => [c.category, c.outcome])),
+    });
+    return { subjectId: row.subject_id, shredded, categories };
   }
 
   /**

@@ -7,6 +7,7 @@
  *   POST /subject-requests/:id/start | /extension | /refusal
  *   GET  /subject-requests/:id/export               the streamed JSON export (access, portability)
  *   GET  /subject-requests/:id/access-history       who accessed the subject's data, when and why
+ *   POST /subject-requests/:id/deletion             answer a deletion request (kept vs deleted per category)
  *   GET  /subject-requests/:id/answer               simplified, sharing and consent answers
  *   GET  /subject-requests/:id/report?format=pdf|html  the Portuguese declaration of a complete access
  * DPO role only for now: the portal role reaches these routes once its sessions are bound to one subject.
@@ -20,6 +21,7 @@ import { renderSubjectReportHtml, renderSubjectReportPdf } from '../reports/subj
 import { REQUEST_STAFF_ROLES } from './subject-request.service.ts';
 import {
   AccessHistory,
+  DeletionAnswer,
   ExtensionBody,
   InformationAnswer,
   ListQuery,
@@ -227,6 +229,29 @@ export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (ap
       },
     },
     async (request) => gated(deps, request, (s) => answers.information(s, request.params.requestId)),
+  );
+
+  app.post(
+    '/subject-requests/:requestId/deletion',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Answer a deletion request: per category deleted, or kept with its rule and until when',
+        description:
+          'When nothing must be kept the subject is crypto-shredded (and recorded in the shred journal, so a ' +
+          'restored backup does not bring it back); what the law keeps (LGPD Art. 16) is deleted by retention ' +
+          'on the date given. A category under a legal hold is kept with the same wording as any other.',
+        headers: PurposeHeaders,
+        params: RequestParams,
+        response: responses({ 200: DeletionAnswer }),
+      },
+    },
+    async (request) => {
+      const answer = await gated(deps, request, (s) => answers.deletion(s, request.params.requestId));
+      if (answer.shredded) await deps.sigilo.retention.journal.record([answer.subjectId]);
+      return { shredded: answer.shredded, categories: answer.categories };
+    },
   );
 
   app.get(

@@ -168,3 +168,18 @@ export const ReportQuery = Type.Object(
   { format: Type.Optional(StringEnum(['pdf', 'html'] as const)) },
   { additionalProperties: false },
 );
+
+export const DeletionAnswer = Type.Object({
+  shredded: Type.Boolean({
+    description: "True when nothing had to be kept and the subject's keys were destroyed.",
+  }),
+  categories: Type.Array(
+    Type.Object({
+      category: Type.String(),
+      outcome: StringEnum(['deleted', 'kept', 'expired'] as const),
+      rule: Type.Union([Type.String(), Type.Null()]),
+      source: Type.Union([Type.String(), Type.Null()]),
+      until: Type.Union([Timestamp, Type.Null()]),
+    }),
+  ),
+});
