@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { sql } from 'kysely';
 import type { BenchResult } from './bench-result.ts';
 import { benchCtx, benchSigilo, time } from './support.ts';
 
@@ -108,14 +109,10 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchResult[]
       }
       let after = '';
       for (;;) {
-        const segs = await b.store.db
-          .selectFrom('telecom_segments')
-          .select(['id', 'payload_ct'])
-          .where('account_id', '=', accountId)
-          .where('id', '>', after)
-          .orderBy('id')
-          .limit(200)
-          .execute();
+        const segs = (
+          await sql<{ id: string; payload_ct: Buffer }>`select id, payload_ct from telecom_segments
+            where account_id = ${accountId} and id > ${after} order by id limit 200`.execute(b.store.db)
+        ).rows;
         if (segs.length === 0) break;
         for (const s of segs) raw.write(s.payload_ct.toString('base64'));
         after = segs[segs.length - 1]!.id;

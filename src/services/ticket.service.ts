@@ -1,6 +1,6 @@
 import { SigiloError } from '../errors.ts';
 import type { GateSession } from '../gate/gate.ts';
-import { requireText } from './account.service.ts';
+import { requireText } from '../validation/input.ts';
 import { provenanceOf, type Provenance, type Source } from './provenance.ts';
 
 export const CHANNELS = ['phone', 'email', 'portal', 'chat'] as const;
@@ -33,7 +33,7 @@ export class TicketService {
 
   /** Opens a ticket (and its first message); returns its id. */
   async open(s: GateSession, input: NewTicket, source: Source = 'support_contact'): Promise<string> {
-    const title = requireText(input.title, 'ticket.title', 200);
+    const title = requireText(input.title, 'ticket.title', { maxLength: 200 });
     if (!CHANNELS.includes(input.channel)) {
       throw new SigiloError('VALIDATION_FAILED', `ticket.channel must be one of ${CHANNELS.join(', ')}`, {
         path: 'ticket.channel',
@@ -88,7 +88,7 @@ export class TicketService {
     body: string,
     source: Source = 'support_contact',
   ): Promise<string> {
-    const text = requireText(body, 'message.body', 20_000);
+    const text = requireText(body, 'message.body', { maxLength: 20_000 });
     const t = await this.plain(s, ticketId);
     return s.insert('ticketMessages', {
       subjectId: t.subject_id,

@@ -38,7 +38,7 @@ import {
 const tags = ['subject-requests'];
 
 export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, done) => {
-  const { subjectRequests: requests, subjectAnswers: answers } = deps.sigilo.services;
+  const { subjectRequests: requests, subjectAnswers: answers } = deps.services;
   const config = { roles: REQUEST_STAFF_ROLES };
 
   app.post(
@@ -249,7 +249,7 @@ export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (ap
     },
     async (request) => {
       const answer = await gated(deps, request, (s) => answers.deletion(s, request.params.requestId));
-      if (answer.shredded) await deps.sigilo.retention.journal.record([answer.subjectId]);
+      if (answer.shredded) await deps.services.recordShreds([answer.subjectId]);
       return { shredded: answer.shredded, categories: answer.categories };
     },
   );

@@ -3,7 +3,8 @@
  * refused, answered…) becomes an access-log entry about the subject, and staff who appear in the subject's access
  * history are named by a stable pseudonym (a keyed hash of the actor id), never by name or token id.
  */
-import { kernelOf, type GateSession } from '../../gate/gate.ts';
+import type { GateSession } from '../../gate/gate.ts';
+import { kernelOf } from '../../gate/gate-kernel.ts';
 
 /** The purpose every subject-request step runs under. */
 export const SUBJECT_REQUEST_PURPOSE = 'subject_request';

@@ -14,7 +14,7 @@ const PolicyDocument = Type.Object({
 
 const TextQuery = Type.Object({ format: Type.Optional(StringEnum(['markdown', 'html'] as const)) });
 
-export const policyRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { sigilo }, done) => {
+export const policyRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { services }, done) => {
   app.get(
     '/policy',
     {
@@ -25,7 +25,7 @@ export const policyRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { sig
       },
     },
     () => {
-      const policy = sigilo.policies.policy();
+      const policy = services.policies.policy();
       return { version: policy.version, effectiveDate: policy.effectiveDate, document: policy };
     },
   );
@@ -46,11 +46,11 @@ export const policyRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { sig
       },
     },
     async (request, reply) => {
-      const policy = sigilo.policies.policy();
-      const history = await sigilo.policies.list();
+      const policy = services.policies.policy();
+      const history = await services.policies.list();
       const summaries = await Promise.all(
         history.map(async (v) => {
-          const p = v.version === policy.version ? policy : await sigilo.policies.version(v.version);
+          const p = v.version === policy.version ? policy : await services.policies.version(v.version);
           return { version: p.version, effectiveDate: p.effectiveDate, summary: p.summary };
         }),
       );
