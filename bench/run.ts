@@ -37,6 +37,7 @@ const extras: [string, string[]][] = [
   ['./import-rss.bench.ts', ['P7']],
   ['./http.bench.ts', ['P3', 'P3-p99']],
   ['./authority.bench.ts', ['A1', 'A2']],
+  ['./subject-export.bench.ts', ['P4', 'P4-rss']],
 ];
 for (const [extra, ids] of extras) {
   if (fs.existsSync(path.join(import.meta.dirname, extra))) {

@@ -26,6 +26,9 @@ import { CredentialService } from './services/credential.service.ts';
 import { InvoiceService } from './services/invoice.service.ts';
 import { PersonService } from './services/person.service.ts';
 import { TicketService } from './services/ticket.service.ts';
+import { SubjectRequestAnswers } from './subject-requests/subject-request.answers.ts';
+import { SubjectRequestRepository } from './subject-requests/subject-request.repository.ts';
+import { SubjectRequestService } from './subject-requests/subject-request.service.ts';
 import { createRetention, type RetentionModule } from './retention/retention.module.ts';
 import type { BlobStore } from './recordings/blob-store.ts';
 import { openBlobStore } from './recordings/open-blob-store.ts';
@@ -68,6 +71,8 @@ export interface Sigilo {
     readonly telecomQuery: RecordQueryService;
     readonly attributionRules: AttributionRuleRepository;
     readonly authorityRequests: AuthorityRequestService;
+    readonly subjectRequests: SubjectRequestService;
+    readonly subjectAnswers: SubjectRequestAnswers;
   };
   /** Retention sweeps, legal holds, deletion certificates and the shred journal (docs/retention.md). */
   readonly retention: RetentionModule;
@@ -204,6 +209,8 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
     const blobs = options.blobStore ?? (await openBlobStore(config.recordings.store, now));
     registerRecordingRetention(retention.registry, blobs);
     registerTelecomRetention(retention.registry);
+    const requestRepo = new SubjectRequestRepository();
+    const subjectRequests = new SubjectRequestService(requestRepo, now);
     const telecomIngest = new RecordIngestService(
       gate,
       store,
@@ -257,6 +264,17 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
         telecomQuery,
         attributionRules: new AttributionRuleRepository(),
         authorityRequests,
+        subjectRequests,
+        subjectAnswers: new SubjectRequestAnswers({
+          retentionDates: retention.clock,
+          isHeld: (db, q) => retention.holds.isHeld(db, q),
+          requests: subjectRequests,
+          repo: requestRepo,
+          accessLog: repo,
+          telecom: telecomQuery,
+          policy: () => policies.policy(),
+          now,
+        }),
       },
       retention,
       now,

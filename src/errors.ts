@@ -87,6 +87,22 @@ export const ERROR_CODES = {
   },
   NOT_INITIALISED: { status: 500, meaning: 'The data directory or database has not been initialised.' },
 
+  // Data-subject requests
+  IDENTITY_NOT_VERIFIED: {
+    status: 403,
+    meaning:
+      "The subject's identity has not been verified for this request; nothing is released before it is.",
+  },
+  VERIFICATION_INSUFFICIENT: {
+    status: 400,
+    meaning:
+      'The verification offered does not prove identity: the contact point is not on file for the subject, or proof is missing.',
+  },
+  REQUEST_STATE_CONFLICT: {
+    status: 409,
+    meaning: 'The request is not in a state that allows this step (for example answering a refused request).',
+  },
+
   // Access log
   AUDIT_CHAIN_BROKEN: {
     status: 500,

@@ -17,6 +17,7 @@ import { registerImportCommand } from './commands/import.command.ts';
 import { registerInitCommand } from './commands/init.command.ts';
 import { registerKeysCommand } from './commands/keys.command.ts';
 import { registerPolicyCommand } from './commands/policy.command.ts';
+import { registerRequestsCommands } from './commands/requests.command.ts';
 import { registerRetentionCommands } from './commands/retention.command.ts';
 import { registerServeCommand } from './commands/serve.command.ts';
 import { registerTokensCommand } from './commands/tokens.command.ts';
@@ -50,6 +51,7 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<n
   registerHoldsCommands(program, (work) => ctx.withSigilo(work), { out: ctx.io.out });
   registerAuthorityCommands(program, ctx);
   registerVerifyExportCommand(program, ctx);
+  registerRequestsCommands(program, (work) => ctx.withSigilo(work), { out: ctx.io.out });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode;

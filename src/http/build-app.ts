@@ -22,6 +22,7 @@ import type { IncomingMessage as RawRequest, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Sigilo } from '../app.ts';
 import { retentionRoutes } from '../retention/retention.routes.ts';
+import { subjectRequestRoutes } from '../subject-requests/subject-requests.routes.ts';
 import { recordingsRoutes } from '../recordings/recordings.routes.ts';
 import { authorityRequestsRoutes } from '../authority-requests/authority-requests.routes.ts';
 import type { SigiloConfig } from '../config/config.ts';
@@ -234,7 +235,13 @@ export async function buildApp(
       // The retention routes still take the whole Sigilo (they use only `sigilo.retention`); narrowing them to
       // the retention module is left to the retention split (issue 12). Registered here to keep the route order.
       await v1.register(retentionRoutes, { sigilo });
-      for (const routes of [authorityRequestsRoutes, policyRoutes, auditRoutes, tokenRoutes]) {
+      for (const routes of [
+        authorityRequestsRoutes,
+        policyRoutes,
+        auditRoutes,
+        tokenRoutes,
+        subjectRequestRoutes,
+      ]) {
         await v1.register(routes, deps);
       }
     },

@@ -49,6 +49,10 @@ export interface RouteServices {
   readonly attributionRules: AttributionRules;
   readonly policies: Pick<PolicyPublication, 'policy' | 'list' | 'version'>;
   readonly auditLog: AuditLog;
+  readonly subjectRequests: Sigilo['services']['subjectRequests'];
+  readonly subjectAnswers: Sigilo['services']['subjectAnswers'];
+  /** Writes shreds to the shred journal after their transaction committed (deletion requests). */
+  recordShreds(subjectIds: readonly string[]): Promise<void>;
   /** Resolves when the database answers a trivial query. */
   ready(): Promise<void>;
 }
@@ -84,5 +88,8 @@ export function routeServicesOf(sigilo: Sigilo): RouteServices {
     ready: async () => {
       await sql`select 1`.execute(store.db);
     },
+    subjectRequests: services.subjectRequests,
+    subjectAnswers: services.subjectAnswers,
+    recordShreds: (ids) => sigilo.retention.journal.record(ids),
   };
 }

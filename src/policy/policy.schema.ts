@@ -70,6 +70,12 @@ export const purposeSchema = z.strictObject({
   label: ptEnText,
   description: ptText,
   legalBasis: text,
+  /**
+   * Accesses under this purpose may be under legal secrecy (an authority's order): they never appear in what the
+   * subject is shown (access history, sharing information). Sigilo cannot know when a secrecy ends, so a marked
+   * purpose is excluded whole.
+   */
+  legalSecrecy: z.boolean().optional(),
 });
 
 /**

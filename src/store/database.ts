@@ -26,6 +26,7 @@ import type {
 } from './tables/retention.table.ts';
 import type { ShredLedgerTable } from './tables/shred-ledger.table.ts';
 import type { StaffTokenTable } from './tables/staff-token.table.ts';
+import type { SubjectRequestEventTable, SubjectRequestTable } from './tables/subject-request.table.ts';
 import type { SubjectTable } from './tables/subject.table.ts';
 import type {
   AttributionRuleTable,
@@ -69,6 +70,8 @@ export interface Database {
   deletion_certificates: DeletionCertificateTable;
   authority_requests: AuthorityRequestTable;
   authority_request_events: AuthorityRequestEventTable;
+  subject_requests: SubjectRequestTable;
+  subject_request_events: SubjectRequestEventTable;
 }
 
 /**

@@ -10,6 +10,7 @@ import * as telecomSegmentMacs from './2026-12-03T1300-telecom-segment-macs.migr
 import * as recordingMacs from './2026-12-03T1310-recording-macs.migration.ts';
 import * as accessLogKeyed from './2026-12-03T1350-access-log-keyed.migration.ts';
 import * as authorityRequests from './2026-12-03T1400-authority-requests.migration.ts';
+import * as subjectRequests from './2026-12-03T1400-subject-requests.migration.ts';
 import * as accessLogSecrecy from './2026-12-03T1410-access-log-secrecy.migration.ts';
 
 /** All migrations in order; names are timestamps so they sort. Add new ones at the end, never edit old ones. */
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03T1310-recording-macs': recordingMacs,
   '2026-12-03T1350-access-log-keyed': accessLogKeyed,
   '2026-12-03T1400-authority-requests': authorityRequests,
+  '2026-12-03T1400-subject-requests': subjectRequests,
   '2026-12-03T1410-access-log-secrecy': accessLogSecrecy,
 };
 

@@ -1,0 +1,48 @@
+import type { Insertable, Selectable } from 'kysely';
+
+/** A data-subject request (LGPD Art. 18): no column holds personal data (see the migration). */
+export interface SubjectRequestTable {
+  id: string;
+  subject_id: string;
+  type: string;
+  state: string;
+  channel: string;
+  received_at: string;
+  due_at: string;
+  original_due_at: string;
+  extension_reason: string | null;
+  extended_at: string | null;
+  /** JSON. */
+  params: string;
+  verification_method: string | null;
+  /** JSON. */
+  verification_evidence: string | null;
+  verified_at: string | null;
+  verified_by: string | null;
+  representative_kind: string | null;
+  representative_person_id: string | null;
+  /** JSON. */
+  representative_proof: string | null;
+  refusal_reason: string | null;
+  answered_at: string | null;
+  /** JSON. */
+  answer: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+export type SubjectRequestRow = Selectable<SubjectRequestTable>;
+export type NewSubjectRequestRow = Insertable<SubjectRequestTable>;
+
+/** Insert-only history of a request: every step, who took it, when. */
+export interface SubjectRequestEventTable {
+  id: string;
+  request_id: string;
+  kind: string;
+  at: string;
+  actor: string;
+  role: string;
+  /** JSON, never personal data. */
+  details: string;
+}
+export type SubjectRequestEventRow = Selectable<SubjectRequestEventTable>;

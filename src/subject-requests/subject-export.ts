@@ -1,0 +1,79 @@
+/**
+ * The machine-readable answer to an access or portability request: one JSON document, streamed, in the format
+ * `sigilo.subject-export` version 1 (docs/subject-export-schema.md, docs/subject-export.schema.json). Items are
+ * written as the gated walk finds them and the writer waits for the destination to drain, so memory stays flat
+ * however many call records the subject has.
+ */
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import type { CollectedItem, SubjectDataSink } from './subject-data.collector.ts';
+import { SubjectSummary } from './subject-summary.ts';
+
+export const EXPORT_FORMAT = 'sigilo.subject-export';
+export const EXPORT_VERSION = 1;
+
+export interface ExportHeader {
+  generatedAt: string;
+  controller: { name: string; dpoEmail: string };
+  policyVersion: number;
+  request: { id: string; type: string; receivedAt: string };
+  subject: { id: string; kind: 'account' | 'person' };
+}
+
+/** A sink that writes the export document to `out`; `summary` is filled as it goes. */
+export function exportSink(
+  out: Writable,
+  header: ExportHeader,
+  summary = new SubjectSummary(),
+): SubjectDataSink {
+  let pending = '';
+  let first = true;
+  let open = false;
+  let itemFirst = true;
+  const write = async (text: string, force = false): Promise<void> => {
+    pending += text;
+    // Batches of ~64 KiB: one write per record would cost more in stream bookkeeping than in JSON.
+    if (pending.length < 65_536 && !force) return;
+    const chunk = pending;
+    pending = '';
+    if (!out.write(chunk)) await once(out, 'drain');
+  };
+  const head = JSON.stringify({ format: EXPORT_FORMAT, version: EXPORT_VERSION, ...header });
+  let started = false;
+  const start = async (): Promise<void> => {
+    if (started) return;
+    started = true;
+    await write(`${head.slice(0, -1)},"sections":{`);
+  };
+  return {
+    async section(name) {
+      await start();
+      await write(`${open ? ']' : ''}${first ? '' : ','}${JSON.stringify(name)}:[`);
+      first = false;
+      open = true;
+      itemFirst = true;
+    },
+    async item(item: CollectedItem, category, extra) {
+      summary.item(item, category, extra);
+      await write(`${itemFirst ? '' : ','}${JSON.stringify(item)}`);
+      itemFirst = false;
+    },
+    async record(json, category) {
+      summary.record(json, category);
+      await write(`${itemFirst ? '' : ','}${json}`);
+      itemFirst = false;
+    },
+    async withheld(kind, category, createdAt) {
+      summary.withheld(category, createdAt);
+      await write(`${itemFirst ? '' : ','}${JSON.stringify({ kind, createdAt, value: 'withheld' })}`);
+      itemFirst = false;
+    },
+    async end() {
+      await start();
+      await write(
+        `${open ? ']' : ''}},"summary":${JSON.stringify({ categories: summary.toJSON() })}}\n`,
+        true,
+      );
+    },
+  };
+}

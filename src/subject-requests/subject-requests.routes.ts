@@ -1,0 +1,290 @@
+/**
+ * HTTP adapter of data-subject requests (mounted under /v1), purpose `subject_request`:
+ *   POST /subject-requests                          register a request (the clock starts)
+ *   GET  /subject-requests?due=overdue|due_soon     list, soonest deadline first
+ *   GET  /subject-requests/:id                      one request with its history
+ *   POST /subject-requests/:id/verification         record how the identity was verified
+ *   POST /subject-requests/:id/start | /extension | /refusal
+ *   GET  /subject-requests/:id/export               the streamed JSON export (access, portability)
+ *   GET  /subject-requests/:id/access-history       who accessed the subject's data, when and why
+ *   POST /subject-requests/:id/deletion             answer a deletion request (kept vs deleted per category)
+ *   GET  /subject-requests/:id/answer               simplified, sharing and consent answers
+ *   GET  /subject-requests/:id/report?format=pdf|html  the Portuguese declaration of a complete access
+ * DPO role only for now: the portal role reaches these routes once its sessions are bound to one subject.
+ */
+import { PassThrough, type Readable } from 'node:stream';
+import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { SigiloError } from '../errors.ts';
+import { PurposeHeaders, responses } from '../http/routes/common.schema.ts';
+import { gated, type RouteDeps } from '../http/routes/gated.ts';
+import { renderSubjectReportHtml, renderSubjectReportPdf } from '../reports/subject-report.render.ts';
+import { REQUEST_STAFF_ROLES } from './subject-request.service.ts';
+import {
+  AccessHistory,
+  DeletionAnswer,
+  ExtensionBody,
+  InformationAnswer,
+  ListQuery,
+  NewRequestBody,
+  RefusalBody,
+  ReportQuery,
+  RequestList,
+  RequestParams,
+  RequestWithHistory,
+  SubjectRequest,
+  VerificationBody,
+} from './subject-requests.schema.ts';
+
+const tags = ['subject-requests'];
+
+export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, done) => {
+  const { subjectRequests: requests, subjectAnswers: answers } = deps.services;
+  const config = { roles: REQUEST_STAFF_ROLES };
+
+  app.post(
+    '/subject-requests',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Register a data-subject request (LGPD Art. 18); the deadline is computed in Brasília time',
+        headers: PurposeHeaders,
+        body: NewRequestBody,
+        response: responses({ 201: SubjectRequest }),
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await gated(deps, request, (s) => requests.create(s, request.body))),
+  );
+
+  app.get(
+    '/subject-requests',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'List requests, soonest deadline first; due=overdue or due_soon lists open ones only',
+        headers: PurposeHeaders,
+        querystring: ListQuery,
+        response: responses({ 200: RequestList }),
+      },
+    },
+    async (request) => ({ requests: await gated(deps, request, (s) => requests.list(s, request.query)) }),
+  );
+
+  app.get(
+    '/subject-requests/:requestId',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'One request with its history',
+        headers: PurposeHeaders,
+        params: RequestParams,
+        response: responses({ 200: RequestWithHistory }),
+      },
+    },
+    async (request) =>
+      gated(deps, request, async (s) => ({
+        request: await requests.get(s, request.params.requestId),
+        history: await requests.history(s, request.params.requestId),
+      })),
+  );
+
+  app.post(
+    '/subject-requests/:requestId/verification',
+    {
+      config,
+      schema: {
+        tags,
+        summary: "Record how the subject's identity was verified (nothing is released before)",
+        headers: PurposeHeaders,
+        params: RequestParams,
+        body: VerificationBody,
+        response: responses({ 200: SubjectRequest }),
+      },
+    },
+    async (request) =>
+      gated(deps, request, (s) => requests.verifyIdentity(s, request.params.requestId, request.body)),
+  );
+
+  app.post(
+    '/subject-requests/:requestId/start',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Start work on a verified request',
+        headers: PurposeHeaders,
+        params: RequestParams,
+        response: responses({ 200: SubjectRequest }),
+      },
+    },
+    async (request) => gated(deps, request, (s) => requests.start(s, request.params.requestId)),
+  );
+
+  app.post(
+    '/subject-requests/:requestId/extension',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Extend the deadline once, by at most 15 calendar days, for a coded reason',
+        headers: PurposeHeaders,
+        params: RequestParams,
+        body: ExtensionBody,
+        response: responses({ 200: SubjectRequest }),
+      },
+    },
+    async (request) =>
+      gated(deps, request, (s) =>
+        requests.extend(s, request.params.requestId, request.body.days, request.body.reason),
+      ),
+  );
+
+  app.post(
+    '/subject-requests/:requestId/refusal',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Refuse the request with a coded reason (LGPD Art. 18 §4)',
+        headers: PurposeHeaders,
+        params: RequestParams,
+        body: RefusalBody,
+        response: responses({ 200: SubjectRequest }),
+      },
+    },
+    async (request) =>
+      gated(deps, request, (s) => requests.refuse(s, request.params.requestId, request.body.reason)),
+  );
+
+  app.get(
+    '/subject-requests/:requestId/export',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'The complete export (sigilo.subject-export v1, docs/subject-export-schema.md), streamed',
+        description:
+          'Answers access_complete and portability requests. Refused (403 IDENTITY_NOT_VERIFIED) before the ' +
+          'identity is verified. The body is written while the data is read; if reading fails midway the ' +
+          'connection is cut, so a truncated document never parses as a whole one.',
+        headers: PurposeHeaders,
+        params: RequestParams,
+        response: responses({
+          200: Type.Unsafe<Readable>({ type: 'object', description: 'The export document.' }),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const id = request.params.requestId;
+      // Refusals (identity, state, type) must be an error response, not a cut stream: check first.
+      await gated(deps, request, (s) => answers.assertReleasable(s, id, 'export'));
+      const body = new PassThrough();
+      gated(deps, request, (s) => answers.exportTo(s, id, body)).then(
+        () => body.end(),
+        (err: unknown) => {
+          request.log.warn(
+            { code: err instanceof SigiloError ? err.code : 'INTERNAL_ERROR' },
+            'subject export failed',
+          );
+          body.destroy(err instanceof Error ? err : new Error('export failed'));
+        },
+      );
+      return reply
+        .type('application/json; charset=utf-8')
+        .header('content-disposition', `attachment; filename="subject-export-${id}.json"`)
+        .send(body);
+    },
+  );
+
+  app.get(
+    '/subject-requests/:requestId/access-history',
+    {
+      config,
+      schema: {
+        tags,
+        summary: "The subject's access history: who (role and pseudonym), when, why; legal secrecy excluded",
+        headers: PurposeHeaders,
+        params: RequestParams,
+        response: responses({ 200: AccessHistory }),
+      },
+    },
+    async (request) => ({
+      entries: await gated(deps, request, (s) => answers.accessHistory(s, request.params.requestId)),
+    }),
+  );
+
+  app.get(
+    '/subject-requests/:requestId/answer',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'The answer to a confirmation, simplified access, sharing, consent or revocation request',
+        headers: PurposeHeaders,
+        params: RequestParams,
+        response: responses({ 200: InformationAnswer }),
+      },
+    },
+    async (request) => gated(deps, request, (s) => answers.information(s, request.params.requestId)),
+  );
+
+  app.post(
+    '/subject-requests/:requestId/deletion',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Answer a deletion request: per category deleted, or kept with its rule and until when',
+        description:
+          'When nothing must be kept the subject is crypto-shredded (and recorded in the shred journal, so a ' +
+          'restored backup does not bring it back); what the law keeps (LGPD Art. 16) is deleted by retention ' +
+          'on the date given. A category under a legal hold is kept with the same wording as any other.',
+        headers: PurposeHeaders,
+        params: RequestParams,
+        response: responses({ 200: DeletionAnswer }),
+      },
+    },
+    async (request) => {
+      const answer = await gated(deps, request, (s) => answers.deletion(s, request.params.requestId));
+      if (answer.shredded) await deps.services.recordShreds([answer.subjectId]);
+      return { shredded: answer.shredded, categories: answer.categories };
+    },
+  );
+
+  app.get(
+    '/subject-requests/:requestId/report',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'The Portuguese report of a complete access request, as PDF (default) or HTML',
+        description:
+          'Every category held about the subject with its purposes, legal basis, source, collection dates, ' +
+          'retention rule and until when it is kept; the sharing that may be disclosed; the latest accesses.',
+        headers: PurposeHeaders,
+        params: RequestParams,
+        querystring: ReportQuery,
+        response: responses({ 200: Type.Unsafe<Buffer | string>({ type: 'string', format: 'binary' }) }),
+      },
+    },
+    async (request, reply) => {
+      const model = await gated(deps, request, (s) => answers.report(s, request.params.requestId));
+      const name = `declaracao-${request.params.requestId}`;
+      if (request.query.format === 'html') {
+        return reply
+          .type('text/html; charset=utf-8')
+          .header('content-disposition', `inline; filename="${name}.html"`)
+          .send(renderSubjectReportHtml(model));
+      }
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `attachment; filename="${name}.pdf"`)
+        .send(await renderSubjectReportPdf(model));
+    },
+  );
+
+  done();
+};
