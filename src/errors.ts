@@ -25,6 +25,11 @@ export const ERROR_CODES = {
     status: 400,
     meaning: 'The data category is not declared in the published policy.',
   },
+  SENSITIVE_DATA_DETECTED: {
+    status: 422,
+    meaning:
+      'A free-text field contains personal or sensitive data the policy rejects there; details name the field and the classes, never the text.',
+  },
 
   // Policy
   POLICY_INVALID: {

@@ -131,6 +131,10 @@ describe('isLoosening', () => {
     ],
     ['a detector removed', (doc) => void delete doc.detectors.fields['ticket.subject']],
     ['a detector that keeps more', (doc) => void (doc.detectors.fields['ticket.subject'] = 'redact')],
+    [
+      'a class override that keeps more',
+      (doc) => void (doc.detectors.classes['ticket.subject'] = { health: 'quarantine' }),
+    ],
   ])('is true for %s', (_name, change) => {
     expect(isLoosening(seed, edited(change))).toBe(true);
   });
@@ -163,6 +167,10 @@ describe('isLoosening', () => {
       (doc) => void (retentionOf(doc, 'contract').rule = { kind: 'until_contract_end' }),
     ],
     ['a stricter detector', (doc) => void (doc.detectors.fields['note.body'] = 'reject')],
+    [
+      'a stricter class override',
+      (doc) => void (doc.detectors.classes['ticket_message.body'] = { cpf: 'reject' }),
+    ],
   ])('is false for %s', (_name, change) => {
     expect(isLoosening(seed, edited(change))).toBe(false);
   });

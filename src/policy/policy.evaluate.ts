@@ -2,7 +2,8 @@
  * Pure policy decisions. `evaluate` runs on every personal-data access, so each policy object gets a one-time
  * index (cached in a WeakMap) and a decision is a few Map/Set lookups.
  */
-import type { Masking, Operation, Policy, Retention } from './policy.schema.ts';
+import type { GuardClass } from '../guard/guard-classes.ts';
+import type { DetectorAction, Masking, Operation, Policy, Retention } from './policy.schema.ts';
 
 export type { Operation } from './policy.schema.ts';
 
@@ -150,4 +151,9 @@ export function effectiveGrants(policy: Policy): EffectiveGrant[] {
     const [role, purpose, category, operation] = key.split(SEP) as [string, string, string, Operation];
     return { role, purpose, category, operation, masking: decision.masking };
   });
+}
+
+/** The action the policy sets for `cls` found in `field` (its class override, else the field's); undefined when the field is not guarded. */
+export function detectorAction(policy: Policy, field: string, cls: GuardClass): DetectorAction | undefined {
+  return policy.detectors.classes[field]?.[cls] ?? policy.detectors.fields[field];
 }

@@ -8,6 +8,7 @@ import type { Sigilo } from '../../app.ts';
 import { SigiloError, isSigiloError } from '../../errors.ts';
 import type { AccessContext } from '../../gate/access-context.ts';
 import type { GateSession } from '../../gate/gate.ts';
+import { classesOf, scanText } from '../../guard/guard.ts';
 import type { StaffTokenService } from '../../tokens/staff-token.service.ts';
 import type { HttpMetrics } from '../metrics.ts';
 
@@ -39,8 +40,11 @@ export async function gated<T>(
   request: FastifyRequest,
   work: (session: GateSession) => Promise<T>,
 ): Promise<T> {
+  const context = accessContextOf(request);
+  // The justification is written to the access log, which is never edited: it can only be refused, not redacted.
+  if (context.justification) guardJustification(context.justification);
   try {
-    const result = await deps.sigilo.gate.run(accessContextOf(request), work);
+    const result = await deps.sigilo.gate.run(context, work);
     deps.metrics.gateDecisions.inc({ outcome: 'allowed' });
     return result;
   } catch (err) {
@@ -48,6 +52,17 @@ export async function gated<T>(
       outcome: isSigiloError(err) && DENIALS.has(err.code) ? 'denied' : 'error',
     });
     throw err;
+  }
+}
+
+function guardJustification(text: string): void {
+  const classes = classesOf(scanText(text));
+  if (classes.length > 0) {
+    throw new SigiloError(
+      'SENSITIVE_DATA_DETECTED',
+      `the justification contains personal or sensitive data: ${classes.join(', ')}`,
+      { path: 'headers.sigilo-justification', classes },
+    );
   }
 }
 
