@@ -222,6 +222,12 @@ describe('sigilo CLI without a store', () => {
   it.each([
     { how: '`npm start`', command: 'npm', args: ['start'], signal: 'SIGTERM' as const },
     {
+      how: '`npm run sigilo -- serve`',
+      command: 'npm',
+      args: ['run', 'sigilo', '--', 'serve'],
+      signal: 'SIGTERM' as const,
+    },
+    {
       how: '`bin/sigilo.js serve` (npx sigilo)',
       command: process.execPath,
       args: ['bin/sigilo.js', 'serve'],
@@ -230,7 +236,7 @@ describe('sigilo CLI without a store', () => {
   ])(
     '$how stops on $signal sent to the PID the operator sees: the request in flight completes, the process tree is gone, the log says so',
     async ({ command, args, signal }) => {
-      const dataDir = path.join(dir, `process-${signal}`);
+      const dataDir = path.join(dir, `process-${args.join('-').replace(/[^a-z]+/g, '-')}`);
       const env: NodeJS.ProcessEnv = {
         ...process.env,
         SIGILO_DATA_DIR: dataDir,
