@@ -36,6 +36,7 @@ const extras: [string, string[]][] = [
   ['./retention.bench.ts', ['P5', 'P5-projected', 'P5-pg', 'P5-pg-projected', 'P5-cdr', 'P5-cdr-pg']],
   ['./import-rss.bench.ts', ['P7']],
   ['./http.bench.ts', ['P3', 'P3-p99']],
+  ['./guard.bench.ts', ['G1', 'G1-wall']],
 ];
 for (const [extra, ids] of extras) {
   if (fs.existsSync(path.join(import.meta.dirname, extra))) {

@@ -4,26 +4,21 @@
  * the spans they give point into the text the person wrote.
  */
 
-const FOLD = new Map<number, string>();
-for (let code = 0xc0; code <= 0x24f; code++) {
+// Folded code of every UTF-16 unit up to U+024F (Latin-1 and Latin Extended-A/B); others stay as they are.
+const FOLD = new Uint16Array(0x250);
+for (let code = 0; code < FOLD.length; code++) {
   const c = String.fromCharCode(code);
   const base = c.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
-  if (base.length === 1 && base !== c) FOLD.set(code, base);
+  FOLD[code] = base.length === 1 ? base.charCodeAt(0) : code;
 }
+const decoder = new TextDecoder('utf-16le');
 
 /** The text lower-cased and without accents, of exactly the same length. */
 export function foldText(text: string): string {
-  let out = '';
-  let plainFrom = 0;
+  const out = new Uint16Array(text.length);
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    let replacement: string | undefined;
-    if (code >= 65 && code <= 90) replacement = String.fromCharCode(code + 32);
-    else if (code >= 0xc0) replacement = FOLD.get(code);
-    if (replacement !== undefined) {
-      out += text.slice(plainFrom, i) + replacement;
-      plainFrom = i + 1;
-    }
+    out[i] = code < 0x250 ? FOLD[code]! : code;
   }
-  return out + text.slice(plainFrom);
+  return decoder.decode(out);
 }

@@ -6,11 +6,16 @@
  * Words like "protocolo" or "IMEI" before a number say it is something else, and win over a passing check digit.
  */
 import ipaddr from 'ipaddr.js';
-import { isCNH, isPIS, isTituloEleitor } from 'validation-br';
-import validator from 'validator';
-import { isValidCnpj } from '../validation/cnpj.ts';
-import { isValidCpf } from '../validation/cpf.ts';
-import { parsePhone } from '../validation/phone.ts';
+import {
+  brPhoneDigitsValid,
+  cnhDigitsValid,
+  cnpjCharsValid,
+  cnsDigitsValid,
+  cpfDigitsValid,
+  luhnValid,
+  pisDigitsValid,
+  tituloDigitsValid,
+} from './check-digits.ts';
 import type { GuardFinding, IdentifierClass } from './guard-classes.ts';
 
 /** How far back (in UTF-16 units) a naming word may stand from the number it names. */
@@ -54,41 +59,9 @@ const GROUP = /\d+(?:[xX]\b)?/g;
 const SEPARATOR = /^[\s.\-/()]{1,3}$/;
 const MAX_DIGITS = 19;
 
-function luhn(d: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < d.length; i++) {
-    let n = d.charCodeAt(d.length - 1 - i) - 48;
-    if (i % 2 === 1) n = n * 2 > 9 ? n * 2 - 9 : n * 2;
-    sum += n;
-  }
-  return sum % 10 === 0;
-}
-
-/** Cartão Nacional de Saúde: 15 digits whose weighted sum (15 … 1) is a multiple of 11. */
-function isCns(d: string): boolean {
-  if (d.length !== 15 || !'12789'.includes(d[0] ?? '')) return false;
-  let sum = 0;
-  for (let i = 0; i < 15; i++) sum += (d.charCodeAt(i) - 48) * (15 - i);
-  return sum % 11 === 0;
-}
-
 /** Card number: 13–19 digits, a known network's first digit, Luhn. */
 function isCard(d: string): boolean {
-  return d.length >= 13 && d.length <= 19 && '23456'.includes(d[0] ?? '') && luhn(d);
-}
-
-/** A Brazilian phone with area code, possibly with +55 or a leading trunk 0, that libphonenumber calls valid. */
-function isPhone(d: string): boolean {
-  let national = d;
-  if ((d.length === 12 || d.length === 13) && d.startsWith('55')) national = d.slice(2);
-  else if ((d.length === 11 || d.length === 12) && d.startsWith('0')) national = d.slice(1);
-  if (national.length !== 10 && national.length !== 11) return false;
-  try {
-    const type = parsePhone(national, 'text', 'BR').getType();
-    return type === 'MOBILE' || type === 'FIXED_LINE' || type === 'FIXED_LINE_OR_MOBILE';
-  } catch {
-    return false;
-  }
+  return d.length >= 13 && d.length <= 19 && '23456'.includes(d[0] ?? '') && luhnValid(d);
 }
 
 /** A local number without area code (9-digit mobile starting with 9, 8-digit landline starting 2–5). */
@@ -109,14 +82,14 @@ function candidates(d: string): Set<IdentifierClass> {
   if (n === 8 && d >= '01000000') out.add('cep');
   if (isLocalPhone(d)) out.add('phone');
   if (n === 11) {
-    if (isValidCpf(d)) out.add('cpf');
-    if (isCNH(d)) out.add('cnh');
-    if (isPIS(d)) out.add('pis');
+    if (cpfDigitsValid(d)) out.add('cpf');
+    if (cnhDigitsValid(d)) out.add('cnh');
+    if (pisDigitsValid(d)) out.add('pis');
   }
-  if (n === 12 && isTituloEleitor(d)) out.add('titulo_eleitor');
-  if (n >= 10 && n <= 13 && isPhone(d)) out.add('phone');
-  if (n === 14 && isValidCnpj(d)) out.add('cnpj');
-  if (isCns(d)) out.add('cns');
+  if (n === 12 && tituloDigitsValid(d)) out.add('titulo_eleitor');
+  if (n >= 10 && n <= 13 && brPhoneDigitsValid(d)) out.add('phone');
+  if (n === 14 && cnpjCharsValid(d)) out.add('cnpj');
+  if (cnsDigitsValid(d)) out.add('cns');
   if (isCard(d)) out.add('card');
   return out;
 }
@@ -178,7 +151,40 @@ function overlaps(found: GuardFinding[], start: number, end: number): boolean {
   return found.some((f) => start < f.end && end > f.start);
 }
 
-const EMAIL = /[\p{L}\d._%+-]+@\s?[a-z\d-]+(?:\.[a-z\d-]+)+/giu;
+const LOCAL_PART = /[\p{L}\d._%+-]/u;
+const DOMAIN = /\s?[a-z\d-]+(?:\.[a-z\d-]+)+/iy;
+const HEX_COLON = /[\da-f]:[\da-f:]/i;
+
+/** Address shape the guard accepts: one @, a local part, dot-separated labels, a TLD of 2+ letters. */
+function plausibleEmail(value: string): boolean {
+  const at = value.indexOf('@');
+  if (at < 1 || value.length > 254 || at > 64) return false;
+  const labels = value.slice(at + 1).split('.');
+  const tld = labels.at(-1) ?? '';
+  return (
+    labels.length >= 2 &&
+    /^[a-z]{2,}$/i.test(tld) &&
+    labels.every((l) => l.length > 0 && !l.startsWith('-') && !l.endsWith('-'))
+  );
+}
+
+/**
+ * E-mail spans, found from each '@' outwards: one regex pass over the whole text costs about twenty times a
+ * plain scan (the local part may start at any letter), while text without '@' needs no work at all.
+ */
+function emailSpans(text: string): [number, number][] {
+  const out: [number, number][] = [];
+  for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
+    let start = at;
+    while (start > 0 && start > at - 64 && LOCAL_PART.test(text[start - 1]!)) start--;
+    DOMAIN.lastIndex = at + 1;
+    const domain = DOMAIN.exec(text);
+    if (start === at || !domain) continue;
+    const written = text.slice(start, at + 1 + domain[0].length).replace(/[.-]+$/, '');
+    if (plausibleEmail(written.replace(/@\s/, '@'))) out.push([start, start + written.length]);
+  }
+  return out;
+}
 const EMAIL_SPOKEN = /\b[a-z\d._%+-]+\s+arroba\s+[a-z\d-]+(?:\.[a-z\d-]+)+/gi;
 const UUID_V4 = /\b[\da-f]{8}-[\da-f]{4}-4[\da-f]{3}-[89ab][\da-f]{3}-[\da-f]{12}\b/gi;
 const IPV4 = /(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.]*\d)/g;
@@ -207,27 +213,29 @@ export function detectIdentifiers(text: string, folded: string): GuardFinding[] 
     if (!overlaps(found, start, end)) found.push({ class: cls, start, end, confidence });
   };
 
-  for (const m of text.matchAll(EMAIL)) {
-    const written = m[0].replace(/[.-]+$/, '');
-    if (validator.isEmail(written.replace(/@\s/, '@'), { require_tld: true })) {
-      add('email', m.index, m.index + written.length, 0.99);
+  for (const [start, end] of emailSpans(text)) add('email', start, end, 0.99);
+  if (folded.includes('arroba')) {
+    for (const m of text.matchAll(EMAIL_SPOKEN)) {
+      if (plausibleEmail(m[0].replace(/\s+arroba\s+/i, '@')))
+        add('email', m.index, m.index + m[0].length, 0.9);
     }
   }
-  for (const m of text.matchAll(EMAIL_SPOKEN)) {
-    const value = m[0].replace(/\s+arroba\s+/i, '@');
-    if (validator.isEmail(value, { require_tld: true })) add('email', m.index, m.index + m[0].length, 0.9);
+  // Every version-4 UUID has '-4' at its third group: text without it needs no pass.
+  for (const m of text.includes('-4') ? text.matchAll(UUID_V4) : []) {
+    add('pix_key', m.index, m.index + m[0].length, 0.9);
   }
-  for (const m of text.matchAll(UUID_V4)) add('pix_key', m.index, m.index + m[0].length, 0.9);
   for (const m of text.matchAll(IPV4)) {
     if (NOT_AN_ADDRESS.test(folded.slice(Math.max(0, m.index - 30), m.index))) continue;
     if (isPublicIp(m[0])) add('ip', m.index, m.index + m[0].length, 0.95);
   }
-  for (const m of text.matchAll(IPV6)) {
+  for (const m of HEX_COLON.test(text) ? text.matchAll(IPV6) : []) {
     if (m[0].split(':').length >= 3 && isPublicIp(m[0])) add('ip', m.index, m.index + m[0].length, 0.95);
   }
   for (const m of text.matchAll(CNPJ_ALNUM)) {
     const value = m[0].replace(/\s/g, '');
-    if (/[a-z]/i.test(value) && isValidCnpj(value)) add('cnpj', m.index, m.index + m[0].length, 0.95);
+    if (/[a-z]/i.test(value) && cnpjCharsValid(value.replace(/[./-]/g, '').toUpperCase())) {
+      add('cnpj', m.index, m.index + m[0].length, 0.95);
+    }
   }
 
   const words = wordHits(folded);
