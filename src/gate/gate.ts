@@ -16,7 +16,7 @@ import type { AccessLogWriter } from '../access-log/access-log.writer.ts';
 import { hashPassword, verifyPassword } from '../crypto/password.ts';
 import { SigiloError, isSigiloError, type ErrorCode } from '../errors.ts';
 import type { Keyring } from '../keys/keyring.ts';
-import { evaluate, type Operation } from '../policy/policy.evaluate.ts';
+import { evaluate, recordablePurpose, type Operation } from '../policy/policy.evaluate.ts';
 import type { Policy } from '../policy/policy.schema.ts';
 import type { BulkInsert } from '../store/bulk-insert.ts';
 import type { Store, StoreDialect, Tx } from '../store/store.ts';
@@ -478,6 +478,11 @@ export class GateSession {
     return decisions;
   }
 
+  /** The purpose as the log and error details may hold it: a declared id, or a marker with its length. */
+  private get recordedPurpose(): string | null {
+    return this.ctx.purpose === null ? null : recordablePurpose(this.policy, this.ctx.purpose);
+  }
+
   private fail(
     operation: string,
     subjectId: string | null,
@@ -490,7 +495,7 @@ export class GateSession {
     this.failures.push(this.entry(operation, subjectId, categories, outcome, `${code}: ${reason}`, null));
     throw new SigiloError(code, outcome === 'denied' ? `access denied: ${reason}` : reason, {
       role: this.ctx.role,
-      purpose: this.ctx.purpose,
+      purpose: this.recordedPurpose,
       ...details,
     });
   }
@@ -532,7 +537,7 @@ export class GateSession {
       at: this.deps.now().toISOString(),
       actor: this.ctx.actor,
       role: this.ctx.role,
-      purpose: this.ctx.purpose,
+      purpose: this.recordedPurpose,
       legalBasis,
       subjectId,
       categories: [...new Set(categories)].sort(),

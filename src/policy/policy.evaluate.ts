@@ -88,6 +88,15 @@ function indexOf(policy: Policy): PolicyIndex {
   return index;
 }
 
+/**
+ * What may be recorded or shown of a stated purpose: the id itself when the policy declares it, otherwise only a
+ * marker with its length (`undeclared:37`). A caller once sent a name and a CPF as the purpose; an undeclared
+ * value is never stored, logged or echoed (issue 13 §6). The colon keeps the marker out of the purpose id syntax.
+ */
+export function recordablePurpose(policy: Policy, purpose: string): string {
+  return indexOf(policy).purposes.has(purpose) ? purpose : `undeclared:${purpose.length}`;
+}
+
 /** Decides whether a role may perform an operation on a category for a purpose, and with what masking. */
 export function evaluate(policy: Policy, q: AccessQuestion): Decision {
   const index = indexOf(policy);
@@ -95,7 +104,7 @@ export function evaluate(policy: Policy, q: AccessQuestion): Decision {
     return {
       allowed: false,
       code: 'PURPOSE_UNKNOWN',
-      reason: `purpose '${q.purpose}' is not declared in the policy`,
+      reason: `the purpose stated (${q.purpose.length} characters) is not declared in the policy`,
     };
   }
   if (!index.categories.has(q.category)) {

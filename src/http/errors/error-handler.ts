@@ -63,6 +63,8 @@ function wire(code: ErrorCode, message: string, details: Record<string, unknown>
   return { status: ERROR_CODES[code].status, body: { error: { code, message, details } } };
 }
 
+const NOT_ALLOWED = 'has a property that is not allowed';
+
 function validationIssues(validation: NonNullable<FastifyError['validation']>, context: string): Issue[] {
   const seen = new Set<string>();
   const out: Issue[] = [];
@@ -75,9 +77,14 @@ function validationIssues(validation: NonNullable<FastifyError['validation']>, c
     if (v.keyword === 'required' && required !== undefined) {
       issue = { path: `${base}.${String(([] as unknown[]).concat(required)[0])}`, problem: 'is required' };
     } else if (v.keyword === 'additionalProperties' && extra !== undefined) {
-      issue = { path: `${base}.${String(([] as unknown[]).concat(extra)[0])}`, problem: 'is not allowed' };
+      // The key is the caller's text, not the schema's: it is never repeated (it may be personal data).
+      issue = { path: base, problem: NOT_ALLOWED };
     } else if (v.keyword === 'boolean' && v.schemaPath.endsWith('additionalProperties')) {
-      issue = { path: base, problem: 'is not allowed' };
+      // The last segment is the caller's key: name the object that holds it instead.
+      const holder = [context, ...pointerSegments(v.instancePath).slice(0, -1)]
+        .join('.')
+        .replace(/\.\[/g, '[');
+      issue = { path: holder, problem: NOT_ALLOWED };
     } else {
       // TypeBox/Ajv messages describe the rule ("must be string"), never the value.
       issue = { path: base, problem: v.message ?? 'is invalid' };
@@ -91,7 +98,7 @@ function validationIssues(validation: NonNullable<FastifyError['validation']>, c
   // A field that is both "not allowed" and something else is reported once, as not allowed.
   return out.filter(
     (i, _, all) =>
-      i.problem === 'is not allowed' || !all.some((o) => o.path === i.path && o.problem === 'is not allowed'),
+      i.problem === NOT_ALLOWED || !all.some((o) => o.path === i.path && o.problem === NOT_ALLOWED),
   );
 }
 

@@ -17,6 +17,8 @@ export interface TelecomSegmentTable {
   term_filter: Buffer | null;
   /** Position of the segment in its key group's epoch (see TelecomKeyGroupTable). */
   seq: ColumnType<number, number | undefined, number>;
+  /** Keyed MAC of every other plain column (telecom-segment-mac.ts); null on segments stored before it existed. */
+  header_mac: Buffer | null;
   source: string;
   collected_at: string;
   legal_basis: string;

@@ -10,6 +10,8 @@ import type { Keyring } from '../../keys/keyring.ts';
 import { KeySet } from '../records/key-set.ts';
 import type { GateKernel } from '../../gate/gate.ts';
 import { RECORD_KEY_BYTES } from './telecom-prepare.ts';
+import { checkHeader, checkLegacy, openForCheck } from './telecom-segment-check.ts';
+import { SEGMENT_HEADER_COLUMNS, SegmentMac } from './telecom-segment-mac.ts';
 
 /** `record_keys` byte 0: keyed BLAKE3 (current) or HMAC-SHA-256 (segments stored before 2026-11-26T1800). */
 export const KEY_SCHEME_BLAKE3 = 2;
@@ -146,7 +148,12 @@ export async function openKeyGroup(
     group = { epoch: seen.epoch, segments: 0, keys: new KeySet(), legacy: false };
     await loadSegments(k, kind, accountId, day, group, 0);
   } else if (group.segments < seen.segments) {
-    await loadSegments(k, kind, accountId, day, group, group.segments);
+    // Exactly the segments added since must come back; fewer means a `seq` was changed: load them all.
+    const loaded = await loadSegments(k, kind, accountId, day, group, group.segments);
+    if (loaded !== seen.segments - group.segments) {
+      group = { epoch: seen.epoch, segments: 0, keys: new KeySet(), legacy: false };
+      await loadSegments(k, kind, accountId, day, group, 0);
+    }
   }
   group.segments = seen.segments;
   cache.set(id, group);
@@ -221,19 +228,32 @@ async function loadSegments(
   day: string,
   group: KeyGroup,
   afterSeq: number,
-): Promise<void> {
-  const rows = await k.tx
+): Promise<number> {
+  let q = k.tx
     .selectFrom('telecom_segments')
-    .select('record_keys')
+    .select([...SEGMENT_HEADER_COLUMNS, 'record_keys'])
     .where('account_id', '=', accountId)
     .where('kind', '=', kind as never)
-    .where('day', '=', day)
-    .where('seq', '>', afterSeq)
-    .execute();
+    .where('day', '=', day);
+  // A full load does not filter on `seq` at all: an edited seq cannot hide a segment from it.
+  if (afterSeq > 0) q = q.where('seq', '>', afterSeq);
+  const rows = await q.execute();
+  const mac = await SegmentMac.of(k.keyring);
   for (const r of rows) {
     const blob = r.record_keys;
+    // Keys someone edited would make a re-import store duplicates: they must be the ones Sigilo wrote.
+    if (!checkHeader(k, mac, 'ingest', r, blob)) {
+      const payload = await k.tx
+        .selectFrom('telecom_segments')
+        .select('payload_ct')
+        .where('id', '=', r.id)
+        .executeTakeFirstOrThrow();
+      const records = await openForCheck(k, 'ingest', r, payload.payload_ct);
+      await checkLegacy(k, 'ingest', r, records, blob);
+    }
     if (!blob || blob.length < 1) continue;
     if (blob[0] === KEY_SCHEME_HMAC) group.legacy = true;
     for (let o = 1; o + RECORD_KEY_BYTES <= blob.length; o += RECORD_KEY_BYTES) group.keys.add(blob, o);
   }
+  return rows.length;
 }

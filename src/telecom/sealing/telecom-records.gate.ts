@@ -27,6 +27,8 @@ import { openField, sealedKeyVersion, sealField } from '../../gate/sealed-field.
 import { KeySet } from '../records/key-set.ts';
 import { mayHoldTerm } from '../records/term-filter.ts';
 import { closeKeyGroup, KEY_SCHEME_BLAKE3, openKeyGroup, retireKeyGroups } from './telecom-key-groups.ts';
+import { checkHeader, checkLegacy, openForCheck, type StoredHeader } from './telecom-segment-check.ts';
+import { SEGMENT_HEADER_COLUMNS, SegmentMac, type SegmentHeader } from './telecom-segment-mac.ts';
 import {
   decodePayload,
   keepRecords,
@@ -77,6 +79,7 @@ export async function storePreparedTelecom(
   const k = kernelOf(session);
   const category = KIND_CATEGORY[kind];
   const now = k.now().toISOString();
+  const mac = await SegmentMac.of(k.keyring);
   let stored = 0;
   let duplicates = 0;
   const byAccount = new Map<string, PreparedAccount[]>();
@@ -119,7 +122,7 @@ export async function storePreparedTelecom(
         if (kept === 0) continue;
         if (kept < seg.count) seg = keepRecords(seg, keep);
         rows.push(
-          sealSegment(k, dek, { kind, accountId, subjectId, seq: ++seq, seg, source, now, legalBasis }),
+          sealSegment(k, dek, mac, { kind, accountId, subjectId, seq: ++seq, seg, source, now, legalBasis }),
         );
         addedKeys.push(seg.keys);
         accountStored += kept;
@@ -166,10 +169,14 @@ function isLegacyStored(
 }
 const legacyDecoded = new WeakMap<PreparedSegment, unknown[][]>();
 
-/** Seals one segment's payload under the subject's data key; the row with its keys, filter and provenance. */
+/**
+ * Seals one segment's payload under the subject's data key; the row with its keys, filter, provenance and the MAC
+ * that covers all of them.
+ */
 function sealSegment(
   k: GateKernel,
   dek: { version: number; key: Buffer },
+  mac: SegmentMac,
   s: {
     kind: TelecomKind;
     accountId: string;
@@ -194,24 +201,43 @@ function sealSegment(
     { table: 'telecom_segments', rowId: id, column: 'payload_ct', subjectId: s.subjectId },
     bytesOf(s.seg.payload),
   );
-  return [
+  const header: SegmentHeader = {
     id,
-    s.kind,
-    s.accountId,
-    s.subjectId,
-    s.seg.day,
-    new Date(first).toISOString(),
-    new Date(last).toISOString(),
-    s.seg.count,
+    kind: s.kind,
+    account_id: s.accountId,
+    subject_id: s.subjectId,
+    day: s.seg.day,
+    first_at: new Date(first).toISOString(),
+    last_at: new Date(last).toISOString(),
+    record_count: s.seg.count,
+    seq: s.seq,
+    term_filter: bytesOf(s.seg.filter),
+    source: s.source,
+    collected_at: s.now,
+    legal_basis: s.legalBasis,
+    policy_version: k.policy.version,
+    created_at: s.now,
+  };
+  const recordKeys = Buffer.concat([Buffer.from([KEY_SCHEME_BLAKE3]), s.seg.keys]);
+  return [
+    header.id,
+    header.kind,
+    header.account_id,
+    header.subject_id,
+    header.day,
+    header.first_at,
+    header.last_at,
+    header.record_count,
     sealed,
-    Buffer.concat([Buffer.from([KEY_SCHEME_BLAKE3]), s.seg.keys]),
-    bytesOf(s.seg.filter),
-    s.seq,
-    s.source,
-    s.now,
-    s.legalBasis,
-    k.policy.version,
-    s.now,
+    recordKeys,
+    header.term_filter,
+    header.seq,
+    header.source,
+    header.collected_at,
+    header.legal_basis,
+    header.policy_version,
+    header.created_at,
+    mac.seal(header, recordKeys),
   ];
 }
 
@@ -237,6 +263,7 @@ const SEGMENT_COLUMNS = [
   ['legal_basis', 'text'],
   ['policy_version', 'integer'],
   ['created_at', 'text'],
+  ['header_mac', 'bytea'],
 ] as const;
 
 /** What to read: one account's records in a window, or (authority searches) records holding a term. */
@@ -321,6 +348,7 @@ export async function* readTelecomRecords(
   const window = readWindow(q);
   const { term } = await telecomHashers(k.keyring, kind);
   const termKeys = (q.terms ?? []).map((t) => term.hash(termId(t)));
+  const mac = await SegmentMac.of(k.keyring);
 
   const subjects = new Set<string>();
   const open = new TinyQueue<SegmentCursor>([], (a, b) =>
@@ -349,7 +377,7 @@ export async function* readTelecomRecords(
     // and opens only the segments that may hold every term.
     let sel = k.tx
       .selectFrom('telecom_segments')
-      .select(['id', 'subject_id', 'day', 'first_at', 'term_filter'])
+      .select(SEGMENT_HEADER_COLUMNS)
       .where('kind', '=', kind)
       .where((eb) =>
         eb.or([
@@ -375,13 +403,19 @@ export async function* readTelecomRecords(
     if (headers.length === 0) break;
     const last = headers[headers.length - 1]!;
     after = { day: last.day, firstAt: last.first_at, id: last.id };
-    const wanted = headers.filter((h) => termKeys.every((t) => mayHoldTerm(h.term_filter, t)));
+    // Nothing in a header is trusted before its MAC is checked (owner, day, time range, filter). A segment
+    // stored before MACs existed is always opened and checked against its payload.
+    const legacy = new Set<string>();
+    for (const h of headers) if (!checkHeader(k, mac, logOp, h)) legacy.add(h.id);
+    const wanted = headers.filter(
+      (h) => legacy.has(h.id) || termKeys.every((t) => mayHoldTerm(h.term_filter, t)),
+    );
     // Payloads are fetched 20 segments at a time and released before the next: memory stays bounded.
     for (let i = 0; i < wanted.length; i += 20) {
       const chunk = wanted.slice(i, i + 20);
       const rows = await k.tx
         .selectFrom('telecom_segments')
-        .select(['id', 'subject_id', 'payload_ct'])
+        .select(['id', 'subject_id', 'payload_ct', 'record_keys'])
         .where(
           'id',
           'in',
@@ -398,6 +432,7 @@ export async function* readTelecomRecords(
         // is erased and it has nothing to give. Within one account, SUBJECT_SHREDDED stands.
         const encoded = await openSegment(k, logOp, category, seg, !q.accountId);
         if (!encoded) continue;
+        if (legacy.has(h.id)) await checkLegacy(k, logOp, h, encoded, seg.record_keys);
         const records = matchingRecords(kind, seg.id, encoded, q, window);
         if (records.length) open.push({ subjectId: seg.subject_id, records, next: 0 });
       }
@@ -506,12 +541,33 @@ export interface TelecomSegmentDeletion {
   subjects: string[];
 }
 
-interface SegmentMeta {
-  id: string;
-  subject_id: string;
-  account_id: string;
-  day: string;
-  record_count: number;
+type SegmentMeta = StoredHeader;
+
+/**
+ * Checks the headers of segments about to be deleted (a retention sweep must not delete a segment whose day or
+ * count someone edited): by MAC, or against the payload for segments stored before MACs.
+ */
+async function checkBeforeDelete(k: GateKernel, segs: SegmentMeta[]): Promise<void> {
+  const mac = await SegmentMac.of(k.keyring);
+  const legacy = segs.filter((h) => !checkHeader(k, mac, 'delete', h));
+  for (let i = 0; i < legacy.length; i += IN_CHUNK) {
+    const chunk = legacy.slice(i, i + IN_CHUNK);
+    const rows = await k.tx
+      .selectFrom('telecom_segments')
+      .select(['id', 'payload_ct', 'record_keys'])
+      .where(
+        'id',
+        'in',
+        chunk.map((h) => h.id),
+      )
+      .execute();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const h of chunk) {
+      const row = byId.get(h.id);
+      if (!row) continue;
+      await checkLegacy(k, 'delete', h, await openForCheck(k, 'delete', h, row.payload_ct), row.record_keys);
+    }
+  }
 }
 
 /**
@@ -544,8 +600,8 @@ async function removeSegments(
   const perSubject = new Map<string, number>();
   let records = 0;
   for (const s of segs) {
-    perSubject.set(s.subject_id, (perSubject.get(s.subject_id) ?? 0) + s.record_count);
-    records += s.record_count;
+    perSubject.set(s.subject_id, (perSubject.get(s.subject_id) ?? 0) + Number(s.record_count));
+    records += Number(s.record_count);
   }
   for (const [subject, n] of perSubject)
     k.allowed('delete', subject, decisions, `${n} ${kind} records deleted by retention`);
@@ -567,15 +623,16 @@ export async function deleteTelecomSegments(
   const segs: SegmentMeta[] = [];
   for (let i = 0; i < segmentIds.length; i += IN_CHUNK) {
     segs.push(
-      ...(await k.tx
+      ...((await k.tx
         .selectFrom('telecom_segments')
-        .select(['id', 'subject_id', 'account_id', 'day', 'record_count'])
+        .select(SEGMENT_HEADER_COLUMNS)
         .where('kind', '=', kind)
         .where('id', 'in', segmentIds.slice(i, i + IN_CHUNK))
-        .execute()),
+        .execute()) as SegmentMeta[]),
     );
   }
   if (segs.length === 0) return { segmentIds: [], records: 0, subjects: [] };
+  await checkBeforeDelete(k, segs);
   return removeSegments(k, kind, decisions, segs, null);
 }
 
@@ -592,12 +649,27 @@ export async function deleteTelecomDay(
   const decisions = k.authorize([KIND_CATEGORY[kind]], 'delete', null, 'delete');
   // RETURNING: what is logged and certified is exactly what this statement deleted. (A day is eligible only
   // once all of it has expired, so no import adds to it meanwhile; its key groups then go by range.)
-  const segs = await k.tx
+  // Segments stored before MACs are checked against their payloads before the statement (they are gone after
+  // it); the others by MAC after it, in its transaction, so a failure rolls the deletion back.
+  const legacy = (await k.tx
+    .selectFrom('telecom_segments')
+    .select(SEGMENT_HEADER_COLUMNS)
+    .where('kind', '=', kind)
+    .where('day', '=', day)
+    .where('header_mac', 'is', null)
+    .execute()) as SegmentMeta[];
+  await checkBeforeDelete(k, legacy);
+  const checked = new Set(legacy.map((h) => h.id));
+  const segs = (await k.tx
     .deleteFrom('telecom_segments')
     .where('kind', '=', kind)
     .where('day', '=', day)
-    .returning(['id', 'subject_id', 'account_id', 'day', 'record_count'])
-    .execute();
+    .returning(SEGMENT_HEADER_COLUMNS)
+    .execute()) as SegmentMeta[];
   if (segs.length === 0) return { segmentIds: [], records: 0, subjects: [] };
+  await checkBeforeDelete(
+    k,
+    segs.filter((h) => !checked.has(h.id)),
+  );
   return removeSegments(k, kind, decisions, segs, day);
 }

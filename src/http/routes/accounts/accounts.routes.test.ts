@@ -59,7 +59,7 @@ describeHttp('account routes', ({ h, seed }) => {
       },
       wrongPurpose: 'support',
       wrongRole: 'provisioning',
-      bad: () => ({ body: { taxId: SAMPLE.cnpj, name: 'x' }, field: 'body.name' }),
+      bad: () => ({ body: { taxId: SAMPLE.cnpj, name: 'x' }, field: 'body' }),
     },
   ]);
 

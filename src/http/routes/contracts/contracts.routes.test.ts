@@ -55,7 +55,7 @@ describeHttp('contract routes', ({ h, seed }) => {
       },
       wrongPurpose: 'provisioning',
       wrongRole: 'auditor',
-      bad: () => ({ body: { price: 10 }, field: 'body.price' }),
+      bad: () => ({ body: { price: 10 }, field: 'body' }),
     },
     {
       name: 'POST /v1/contracts/:contractId/terminate',

@@ -71,7 +71,8 @@ describeHttp('people routes', ({ h, seed }) => {
       },
       wrongPurpose: 'billing',
       wrongRole: 'auditor',
-      bad: () => ({ body: { fax: SAMPLE.phone }, field: 'body.fax' }),
+      // An undeclared key is the caller's text: the answer names the object holding it, never the key.
+      bad: () => ({ body: { fax: SAMPLE.phone }, field: 'body' }),
     },
     {
       name: 'PATCH /v1/people/:personId (rename)',
