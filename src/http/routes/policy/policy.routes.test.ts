@@ -22,4 +22,50 @@ describeHttp('policy routes', ({ h }) => {
     const bad = await t.app.inject({ url: '/v1/policy/text?format=pdf' });
     expect(expectError(bad, 400, 'VALIDATION_FAILED').details.path).toBe('querystring.format');
   });
+
+  it('serves the policy in force and its history publicly, as Markdown and HTML in one document', async () => {
+    const res = await h().app.inject({ url: '/v1/public/policy' });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json<{
+      version: number;
+      markdown: string;
+      html: string;
+      history: { version: number }[];
+    }>();
+    expect(body.version).toBe(h().sigilo.policies.policy().version);
+    expect(body.markdown).toContain('Não coletamos "dados sensíveis"');
+    expect(body.html).toMatch(/<h2/);
+    expect(body.history[0]?.version).toBe(body.version);
+  });
+
+  it('diffs two published versions, in paths and in Portuguese, and says when the newer loosens', async () => {
+    const t = h();
+    const current = t.sigilo.policies.policy();
+    const next = structuredClone(current) as typeof current & { version: number };
+    next.version = current.version + 1;
+    const rule = next.retention.find((r) => r.category === 'support_recording')!;
+    rule.rule = { kind: 'after', anchor: 'record_created', period: 'P3Y' };
+    await t.sigilo.policies.publish(next, 'test-dpo');
+    const res = await t.app.inject({
+      url: `/v1/policy/versions/${current.version}/diff/${next.version}`,
+      headers: await t.headers('auditor'),
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const diff = res.json<{ loosening: boolean; changes: { path: string }[]; text: string[] }>();
+    expect(diff.loosening).toBe(true);
+    expect(diff.changes.map((c) => c.path)).toContain('retention.support_recording.rule.period');
+    expect(diff.text).toContainEqual(
+      expect.stringMatching(/^Retenção de Gravações dos atendimentos: .+ para 3 anos/),
+    );
+    const versions = await t.app.inject({ url: '/v1/policy/versions', headers: await t.headers('auditor') });
+    expect(versions.json<{ versions: { version: number }[] }>().versions.map((v) => v.version)).toEqual([
+      next.version,
+      current.version,
+    ]);
+    const missing = await t.app.inject({
+      url: `/v1/policy/versions/1/diff/99`,
+      headers: await t.headers('auditor'),
+    });
+    expectError(missing, 404, 'POLICY_NOT_FOUND');
+  });
 });

@@ -1,6 +1,9 @@
 /** The published policy: the document in force (JSON) and its rendered Portuguese text. */
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { diffPolicies, isLoosening } from '../../../policy/policy.diff.ts';
+import { describeChangesPt } from '../../../policy/policy.diff-text.ts';
 import { renderPolicyHtml, renderPolicyMarkdown } from '../../../policy/policy.render.ts';
+import type { Sigilo } from '../../../app.ts';
 import { responses, StringEnum } from '../common.schema.ts';
 import type { RouteDeps } from '../gated.ts';
 
@@ -13,6 +16,42 @@ const PolicyDocument = Type.Object({
 });
 
 const TextQuery = Type.Object({ format: Type.Optional(StringEnum(['markdown', 'html'] as const)) });
+
+const VersionSummary = Type.Object({
+  version: Type.Integer(),
+  effectiveDate: Type.String(),
+  summary: Type.Object({ pt: Type.String(), en: Type.String() }),
+});
+const VersionPair = Type.Object({ a: Type.Integer({ minimum: 1 }), b: Type.Integer({ minimum: 1 }) });
+const PolicyDiff = Type.Object({
+  from: Type.Integer(),
+  to: Type.Integer(),
+  loosening: Type.Boolean({
+    description: 'True when the newer version gives more access, longer retention or weaker detection.',
+  }),
+  changes: Type.Array(Type.Object({ path: Type.String(), before: Type.Unknown(), after: Type.Unknown() })),
+  text: Type.Array(Type.String(), { description: 'The changes in Portuguese, one sentence each.' }),
+});
+const PublicPolicy = Type.Object({
+  version: Type.Integer(),
+  effectiveDate: Type.String(),
+  markdown: Type.String(),
+  html: Type.String(),
+  history: Type.Array(VersionSummary),
+});
+
+/** Every published version's number, effective date and summary, newest first. */
+async function history(sigilo: Sigilo) {
+  const policy = sigilo.policies.policy();
+  const versions = await sigilo.policies.list();
+  const out = await Promise.all(
+    versions.map(async (v) => {
+      const p = v.version === policy.version ? policy : await sigilo.policies.version(v.version);
+      return { version: p.version, effectiveDate: p.effectiveDate, summary: p.summary };
+    }),
+  );
+  return out.sort((x, y) => y.version - x.version);
+}
 
 export const policyRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { sigilo }, done) => {
   app.get(
@@ -47,19 +86,73 @@ export const policyRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { sig
     },
     async (request, reply) => {
       const policy = sigilo.policies.policy();
-      const history = await sigilo.policies.list();
-      const summaries = await Promise.all(
-        history.map(async (v) => {
-          const p = v.version === policy.version ? policy : await sigilo.policies.version(v.version);
-          return { version: p.version, effectiveDate: p.effectiveDate, summary: p.summary };
-        }),
-      );
+      const summaries = await history(sigilo);
       if (request.query.format === 'html') {
         return reply.type('text/html; charset=utf-8').send(renderPolicyHtml(policy, { history: summaries }));
       }
       return reply
         .type('text/markdown; charset=utf-8')
         .send(renderPolicyMarkdown(policy, { history: summaries }));
+    },
+  );
+
+  app.get(
+    '/public/policy',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['policy'],
+        summary:
+          'The privacy policy in force for the public: Portuguese text (Markdown and HTML) and its history',
+        security: [],
+        response: responses({ 200: PublicPolicy }),
+      },
+    },
+    async () => {
+      const policy = sigilo.policies.policy();
+      const summaries = await history(sigilo);
+      return {
+        version: policy.version,
+        effectiveDate: policy.effectiveDate,
+        markdown: renderPolicyMarkdown(policy, { history: summaries }),
+        html: renderPolicyHtml(policy, { history: summaries }),
+        history: summaries,
+      };
+    },
+  );
+
+  app.get(
+    '/policy/versions',
+    {
+      schema: {
+        tags: ['policy'],
+        summary: 'Every published policy version, newest first',
+        response: responses({ 200: Type.Object({ versions: Type.Array(VersionSummary) }) }),
+      },
+    },
+    async () => ({ versions: await history(sigilo) }),
+  );
+
+  app.get(
+    '/policy/versions/:a/diff/:b',
+    {
+      schema: {
+        tags: ['policy'],
+        summary: 'What changed from version a to version b: paths, loosening, and sentences in Portuguese',
+        params: VersionPair,
+        response: responses({ 200: PolicyDiff }),
+      },
+    },
+    async (request) => {
+      const { a, b } = request.params;
+      const [from, to] = await Promise.all([sigilo.policies.version(a), sigilo.policies.version(b)]);
+      return {
+        from: a,
+        to: b,
+        loosening: isLoosening(from, to),
+        changes: diffPolicies(from, to),
+        text: describeChangesPt(from, to),
+      };
     },
   );
 
