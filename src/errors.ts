@@ -41,6 +41,11 @@ export const ERROR_CODES = {
     meaning: 'The policy declares a sensitive category (LGPD Art. 11), which Sigilo refuses to store.',
   },
   POLICY_NOT_FOUND: { status: 404, meaning: 'No policy version with that number exists.' },
+  SECOND_APPROVAL_REQUIRED: {
+    status: 403,
+    meaning:
+      'A policy version that loosens protection must be approved by a DPO other than the one who proposed it.',
+  },
 
   // Access and purpose
   UNAUTHENTICATED: { status: 401, meaning: 'No valid credentials were presented.' },

@@ -7,6 +7,7 @@ import * as telecomRecords from './2026-11-26T1700-telecom-records.migration.ts'
 import * as telecomSegmentIndexes from './2026-11-26T1800-telecom-segment-indexes.migration.ts';
 import * as telecomSegmentMacs from './2026-12-03T1300-telecom-segment-macs.migration.ts';
 import * as guardQuarantine from './2026-12-03T1400-guard-quarantine.migration.ts';
+import * as policyProposals from './2026-12-03T1410-policy-proposals.migration.ts';
 
 /** All migrations in order; names are timestamps so they sort. Add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-11-26T1800-telecom-segment-indexes': telecomSegmentIndexes,
   '2026-12-03T1300-telecom-segment-macs': telecomSegmentMacs,
   '2026-12-03T1400-guard-quarantine': guardQuarantine,
+  '2026-12-03T1410-policy-proposals': policyProposals,
 };
 
 /** Hands Kysely's Migrator the statically imported migrations (no file-system scanning, works from any cwd). */

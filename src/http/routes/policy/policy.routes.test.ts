@@ -68,4 +68,74 @@ describeHttp('policy routes', ({ h }) => {
     });
     expectError(missing, 404, 'POLICY_NOT_FOUND');
   });
+
+  it('publishes a stricter version at once, and holds a loosening one for a second DPO', async () => {
+    const t = h();
+    const dpo = async () => ({ authorization: `Bearer ${await t.token('dpo')}` });
+    const other = (await t.tokens.create({ role: 'dpo', label: 'second dpo', createdBy: 'test' })).token;
+
+    const stricter = structuredClone(t.sigilo.policies.policy()) as ReturnType<
+      typeof t.sigilo.policies.policy
+    > & {
+      version: number;
+    };
+    stricter.version += 1;
+    stricter.detectors.fields['note.body'] = 'reject';
+    const published = await t.app.inject({
+      method: 'POST',
+      url: '/v1/policy/versions',
+      headers: await dpo(),
+      payload: { document: stricter },
+    });
+    expect(published.statusCode, published.body).toBe(201);
+    expect(published.json()).toMatchObject({
+      version: stricter.version,
+      status: 'published',
+      loosening: false,
+    });
+    expect(t.sigilo.policies.policy().version).toBe(stricter.version);
+
+    const looser = structuredClone(stricter);
+    looser.version += 1;
+    looser.retention.find((r) => r.category === 'support_recording')!.rule = {
+      kind: 'after',
+      anchor: 'record_created',
+      period: 'P5Y',
+    };
+    const pending = await t.app.inject({
+      method: 'POST',
+      url: '/v1/policy/versions',
+      headers: await dpo(),
+      payload: { document: looser },
+    });
+    expect(pending.statusCode, pending.body).toBe(202);
+    const body = pending.json<{ status: string; loosening: boolean; text: string[] }>();
+    expect(body).toMatchObject({ status: 'pending_approval', loosening: true });
+    expect(body.text[0]).toMatch(/segundo encarregado/);
+    expect(t.sigilo.policies.policy().version).toBe(stricter.version);
+
+    const self = await t.app.inject({
+      method: 'POST',
+      url: `/v1/policy/versions/${looser.version}/approve`,
+      headers: await dpo(),
+    });
+    expectError(self, 403, 'SECOND_APPROVAL_REQUIRED');
+    const approved = await t.app.inject({
+      method: 'POST',
+      url: `/v1/policy/versions/${looser.version}/approve`,
+      headers: { authorization: `Bearer ${other}` },
+    });
+    expect(approved.statusCode, approved.body).toBe(201);
+    expect(t.sigilo.policies.policy().version).toBe(looser.version);
+    const history = await t.sigilo.policies.list();
+    expect(history.at(-1)?.publishedBy).toMatch(/^token:.+; approved by token:/);
+
+    const support = await t.app.inject({
+      method: 'POST',
+      url: '/v1/policy/versions',
+      headers: await t.headers('support_agent'),
+      payload: { document: looser },
+    });
+    expectError(support, 403, 'ROLE_NOT_ALLOWED');
+  });
 });

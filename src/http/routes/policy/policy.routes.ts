@@ -4,6 +4,8 @@ import { diffPolicies, isLoosening } from '../../../policy/policy.diff.ts';
 import { describeChangesPt } from '../../../policy/policy.diff-text.ts';
 import { renderPolicyHtml, renderPolicyMarkdown } from '../../../policy/policy.render.ts';
 import type { Sigilo } from '../../../app.ts';
+import { parsePolicy } from '../../../policy/policy.loader.ts';
+import type { Policy } from '../../../policy/policy.schema.ts';
 import { responses, StringEnum } from '../common.schema.ts';
 import type { RouteDeps } from '../gated.ts';
 
@@ -32,6 +34,16 @@ const PolicyDiff = Type.Object({
   changes: Type.Array(Type.Object({ path: Type.String(), before: Type.Unknown(), after: Type.Unknown() })),
   text: Type.Array(Type.String(), { description: 'The changes in Portuguese, one sentence each.' }),
 });
+const Proposal = Type.Object({
+  version: Type.Integer(),
+  status: StringEnum(['published', 'pending_approval'] as const, {
+    description: 'pending_approval: the version loosens protection and waits for a second DPO.',
+  }),
+  loosening: Type.Boolean(),
+  text: Type.Array(Type.String(), { description: 'What changes, in Portuguese, one sentence each.' }),
+});
+const DPO = { roles: ['dpo'] } as const;
+
 const PublicPolicy = Type.Object({
   version: Type.Integer(),
   effectiveDate: Type.String(),
@@ -131,6 +143,50 @@ export const policyRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { sig
       },
     },
     async () => ({ versions: await history(sigilo) }),
+  );
+
+  app.post(
+    '/policy/versions',
+    {
+      config: DPO,
+      schema: {
+        tags: ['policy'],
+        summary:
+          'Publish the next policy version (DPO); one that loosens protection waits for a second DPO to approve it',
+        body: Type.Object(
+          {
+            document: Type.Unknown({
+              description: 'The whole policy document, with its next version, effectiveDate and summary.',
+            }),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses({ 201: Proposal, 202: Proposal }),
+      },
+    },
+    async (request, reply) => {
+      const before = sigilo.policies.policy();
+      const result = await sigilo.policies.propose(request.body.document as Policy, request.principal!.actor);
+      const proposed = parsePolicy(request.body.document);
+      return reply
+        .code(result.status === 'published' ? 201 : 202)
+        .send({ ...result, text: describeChangesPt(before, proposed) });
+    },
+  );
+
+  app.post(
+    '/policy/versions/:version/approve',
+    {
+      config: DPO,
+      schema: {
+        tags: ['policy'],
+        summary: 'Approve and publish a pending loosening version (a DPO other than the one who proposed it)',
+        params: Type.Object({ version: Type.Integer({ minimum: 1 }) }),
+        response: responses({ 201: Type.Object({ version: Type.Integer() }) }),
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await sigilo.policies.approve(request.params.version, request.principal!.actor)),
   );
 
   app.get(
