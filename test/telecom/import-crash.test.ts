@@ -53,7 +53,8 @@ describe.each(DIALECTS)('import killed with SIGKILL on %s', (dialect) => {
 
   it(
     'ends with exactly the source records after a re-run, no duplicates, and a verifiable log',
-    { timeout: 120_000 },
+    // Several child imports in a row: minutes on a loaded 2-core machine, well under a minute on a quiet one.
+    { timeout: 300_000 },
     async () => {
       const t = await createTestSigilo(dialect);
       cleanup = t.cleanup;
