@@ -3,6 +3,44 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
+const TESTS = ['**/*.test.ts'];
+/** The kernel and its sealing extensions: the only code that may see sealed columns and the kernel. */
+const KERNEL = ['src/gate/**', 'src/*/sealing/**'];
+/** Who may use the crypto modules and the key ring. */
+const KEY_LAYER = [...KERNEL, 'src/keys/**', 'src/crypto/**', 'src/app.ts'];
+/** Who may use store.db: the store, the composition root, the key layer, and the owners of plain tables. */
+const STORE_DB_OWNERS = [
+  ...KEY_LAYER,
+  'src/store/**',
+  'src/http/route-services.ts',
+  'src/publication/policy-publication.service.ts',
+  'src/tokens/staff-token.service.ts',
+  'src/telecom/ingest/record-ingest.service.ts',
+  'src/cli/preflight.ts',
+  'src/cli/commands/init.command.ts',
+  'src/cli/commands/attribution.command.ts',
+  // The retention module owns its run, lock and hold tables; it is being split (issue 12) and keeps store.db.
+  'src/retention/**',
+];
+/** Moves to test/ with the retention split (issue 12); until then it may import test/ support. */
+const PENDING_TEST_IMPORTS = ['src/retention/retention.fixture.ts'];
+
+const NO_TEST_IMPORTS = {
+  selector:
+    'ImportDeclaration[source.value=/(^|\\/)(test|bench)\\//], ImportExpression[source.value=/(^|\\/)(test|bench)\\//]',
+  message: 'src/ never imports from test/ or bench/.',
+};
+const NO_STORE_DB = [
+  {
+    selector: "MemberExpression[property.name='db'][object.name='store']",
+    message: "store.db is the store layer's: use a service, a repository given a transaction, or the gate.",
+  },
+  {
+    selector: "MemberExpression[property.name='db'][object.property.name='store']",
+    message: "store.db is the store layer's: use a service, a repository given a transaction, or the gate.",
+  },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'data/', 'coverage/', 'bench/results/', 'bin/'] },
   js.configs.recommended,
@@ -19,28 +57,82 @@ export default tseslint.config(
       ],
     },
   },
+  // ---- The layers, enforced (src/lint-rules.test.ts proves each rule fires) --------------------------------
+  // Options of one rule do not merge across config objects (the last matching object wins), so each concern
+  // uses its own rule: no-restricted-imports (cipher and key ring), @typescript-eslint/no-restricted-imports
+  // (kernel internals) and no-restricted-syntax (store.db, and src/ importing test/ or bench/).
   {
-    // The one invariant: only the gate kernel, its sealing extensions (src/*/sealing) and the key ring may touch
-    // the cipher or the sealed-row SQL.
+    // Only the gate kernel, its sealing extensions (src/*/sealing) and the key ring seal, open or hold keys.
     files: ['src/**/*.ts'],
-    ignores: ['src/gate/**', 'src/*/sealing/**', 'src/keys/**', 'src/crypto/**', 'src/app.ts'],
+    ignores: [...KEY_LAYER, ...TESTS],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              group: ['**/crypto/aead*', '**/keys/keyring*'],
-              message: 'Only src/gate may seal or open personal data.',
+              group: ['**/crypto/*', '!**/crypto/random*', '!**/crypto/signing*', '!**/crypto/keyed-hash*'],
+              message:
+                'Only the gate kernel, its sealing extensions and the key ring use the crypto modules.',
             },
             {
-              group: ['**/gate/sealed-*'],
+              // Random tokens (staff tokens), checking a published signature and a hash's size need no key.
+              group: ['**/crypto/random*', '**/crypto/signing*', '**/crypto/keyed-hash*'],
+              allowImportNames: ['randomToken', 'verifyEd25519', 'KEYED_HASH_BYTES'],
+              message:
+                'Outside the key layer only randomToken, verifyEd25519 and KEYED_HASH_BYTES may be imported.',
+            },
+            {
+              group: ['**/keys/keyring*', '**/keys/data-key.repository*'],
+              message: 'Only the gate kernel and its sealing extensions use the key ring.',
+            },
+            {
+              // The sealed view names ciphertext columns: it is the kernel's and the key ring's (see PlainDatabase).
+              group: ['**/store/store*'],
+              importNames: ['sealedView', 'KernelTx', 'KernelDb'],
+              message:
+                'The sealed view of the database is for the gate kernel, its sealing extensions and the key ring.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // kernelOf, the sealed-table specs and the field cipher belong to the kernel and its sealing extensions.
+    files: ['src/**/*.ts'],
+    ignores: KERNEL,
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/gate/gate-kernel*'],
+              message:
+                'kernelOf is for the sealing extensions (src/*/sealing); services use the GateSession.',
+            },
+            {
+              group: ['**/gate/sealed-*', '**/gate/field-sealing*', '**/gate/access-decisions*'],
               message: 'Personal-data tables are reached only through the gate.',
             },
           ],
         },
       ],
     },
+  },
+  {
+    // src/ is the product: it never imports the test support or the benchmarks.
+    files: ['src/**/*.ts'],
+    ignores: [...TESTS, ...PENDING_TEST_IMPORTS],
+    rules: { 'no-restricted-syntax': ['error', NO_TEST_IMPORTS] },
+  },
+  {
+    // store.db (the database outside any gate transaction) belongs to the store layer and the few parts that
+    // own a table of their own; routes, services and commands get a service or a session instead.
+    files: ['src/**/*.ts'],
+    ignores: [...TESTS, ...PENDING_TEST_IMPORTS, ...STORE_DB_OWNERS],
+    rules: { 'no-restricted-syntax': ['error', NO_TEST_IMPORTS, ...NO_STORE_DB] },
   },
   {
     // Migrations are frozen in time and typed against Kysely<any> on purpose (Kysely's own convention).
@@ -52,6 +144,9 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/require-await': 'off' },
   },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
-  { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
   prettier,
 );

@@ -3,7 +3,7 @@
  * how it is masked and which blind index makes it searchable. Only the gate imports this file (lint-enforced).
  */
 import type { FieldKind } from '../validation/masking.ts';
-import type { Database } from '../store/database.ts';
+import type { Database, PlainDatabase } from '../store/database.ts';
 
 export interface SealedFieldSpec {
   /** The ciphertext column. */
@@ -27,14 +27,33 @@ export interface SealedTableSpec {
   fields: Record<string, SealedFieldSpec>;
 }
 
-const text = (column: string, category: string, maskAs: FieldKind, index?: string): SealedFieldSpec => ({
+/** The blind-index column beside a ciphertext column (`tax_id_ct` → `tax_id_bidx`). */
+type IndexColumn<C extends string> = C extends `${infer B}_ct` ? `${B}_bidx` : never;
+
+/** A field spec that keeps its column names as literal types. */
+type SealedField<C extends string, I extends string> = Omit<SealedFieldSpec, 'column' | 'index'> & {
+  column: C;
+  index?: { column: I; kind: string };
+};
+
+// Generic in the column name, so that the compile-time check at the end of this file sees each literal column.
+const text = <C extends string>(
+  column: C,
+  category: string,
+  maskAs: FieldKind,
+  index?: string,
+): SealedField<C, IndexColumn<C>> => ({
   column,
   category,
   encoding: 'text',
   maskAs,
-  ...(index ? { index: { column: column.replace(/_ct$/, '_bidx'), kind: index } } : {}),
+  ...(index ? { index: { column: column.replace(/_ct$/, '_bidx') as IndexColumn<C>, kind: index } } : {}),
 });
-const json = (column: string, category: string, maskAs: FieldKind | 'json' = 'json'): SealedFieldSpec => ({
+const json = <C extends string>(
+  column: C,
+  category: string,
+  maskAs: FieldKind | 'json' = 'json',
+): SealedField<C, never> => ({
   column,
   category,
   encoding: 'json',
@@ -118,3 +137,22 @@ export const SEALED_TABLES = {
 export type SealedTableName = keyof typeof SEALED_TABLES;
 /** The sealed field names of one table view. */
 export type SealedFieldOf<T extends SealedTableName> = keyof (typeof SEALED_TABLES)[T]['fields'] & string;
+
+/** The ciphertext and blind-index columns one table view seals. */
+type SealedColumnsOf<S> = S extends { fields: infer F }
+  ? {
+      [K in keyof F]: F[K] extends { column: infer C } ? C | IndexColumnOf<F[K]> : never;
+    }[keyof F]
+  : never;
+type IndexColumnOf<F> = F extends { index?: { column: infer I } } ? I : never;
+
+/** Sealed columns that the services' view (PlainDatabase) would still show; must be none. */
+type PlainLeaks = {
+  [N in SealedTableName]: Extract<
+    SealedColumnsOf<(typeof SEALED_TABLES)[N]>,
+    keyof PlainDatabase[(typeof SEALED_TABLES)[N]['table']]
+  >;
+}[SealedTableName];
+
+/** Compile-time proof that no column sealed above is nameable through a service's transaction. */
+export const NO_SEALED_COLUMN_IS_PLAIN: [PlainLeaks] extends [never] ? true : PlainLeaks = true;

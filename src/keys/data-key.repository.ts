@@ -1,4 +1,4 @@
-import type { Db, Tx } from '../store/store.ts';
+import type { KernelDb as Db, KernelTx as Tx } from '../store/store.ts';
 
 /** SQL for wrapped data keys and system key material; the rows only ever hold wrapped keys. */
 export class DataKeyRepository {

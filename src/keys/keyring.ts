@@ -13,7 +13,7 @@ import { hmacSha256 } from '../crypto/hmac.ts';
 import { createKeyedHasher, type KeyedHasher } from '../crypto/keyed-hash.ts';
 import { randomBytes } from '../crypto/random.ts';
 import { generateSigningKey, signEd25519 } from '../crypto/signing.ts';
-import type { Db, Store, Tx } from '../store/store.ts';
+import { sealedView, type KernelTx, type Store, type Tx } from '../store/store.ts';
 import { DataKeyRepository } from './data-key.repository.ts';
 import { shredMessage } from './shred-message.ts';
 import { unwrapKey, wrapKey, type KeyProvider } from './key-provider.ts';
@@ -54,7 +54,8 @@ export class Keyring {
 
   /** Creates the system keys on first start, then unwraps them into memory. */
   async load(store: Store): Promise<void> {
-    await store.transaction(async (tx) => {
+    await store.transaction(async (view) => {
+      const tx = sealedView(view);
       const kekVersion = this.provider.currentVersion();
       const kek = this.provider.getKek(kekVersion);
       const createdAt = this.now().toISOString();
@@ -74,8 +75,8 @@ export class Keyring {
         await this.repo.insertMaterial(tx, { id: SIGNING, wrapped, kekVersion, publicKey, createdAt });
       }
     });
-    const root = await this.repo.material(store.db, BLIND_INDEX_ROOT);
-    const signing = await this.repo.material(store.db, SIGNING);
+    const root = await this.repo.material(sealedView(store.db), BLIND_INDEX_ROOT);
+    const signing = await this.repo.material(sealedView(store.db), SIGNING);
     if (!root || !signing?.publicKey) throw new SigiloError('NOT_INITIALISED', 'system keys are missing');
     this.indexRoot = this.unwrapMaterial(BLIND_INDEX_ROOT, root);
     this.signingSeed = this.unwrapMaterial(SIGNING, signing);
@@ -131,7 +132,8 @@ export class Keyring {
   }
 
   /** The subject's current data key, created (version 1) on first use. */
-  async currentDataKey(tx: Tx, subjectId: string): Promise<DataKey> {
+  async currentDataKey(view: Tx | KernelTx, subjectId: string): Promise<DataKey> {
+    const tx = sealedView(view);
     const row = await this.repo.current(tx, subjectId);
     if (row) return { version: row.version, key: this.unwrapDek(subjectId, row.version, row) };
     const shredded = await tx
@@ -158,7 +160,8 @@ export class Keyring {
    * A specific version of the subject's data key: SUBJECT_SHREDDED when the subject was shredded,
    * INTEGRITY_ERROR when the version never existed (a ciphertext whose version bytes were altered).
    */
-  async dataKey(db: Tx | Db, subjectId: string, version: number): Promise<Buffer> {
+  async dataKey(view: Tx | KernelTx, subjectId: string, version: number): Promise<Buffer> {
+    const db = sealedView(view);
     const row = await this.repo.get(db, subjectId, version);
     if (!row) {
       const subject = await db
@@ -200,7 +203,8 @@ export class Keyring {
    * (re-applied after a backup restore). Every ciphertext under those keys becomes unreadable, backups included
    * once the ledger is replayed.
    */
-  async shred(tx: Tx, subjectId: string, reason: string): Promise<number> {
+  async shred(view: Tx | KernelTx, subjectId: string, reason: string): Promise<number> {
+    const tx = sealedView(view);
     const destroyed = await this.repo.destroyAll(tx, subjectId);
     for (const k of this.cache.keys()) if (k.startsWith(`${subjectId}#`)) this.cache.delete(k);
     const at = this.now().toISOString();
@@ -229,7 +233,8 @@ export class Keyring {
     const kek = this.provider.getKek(newVersion);
     let rewrapped = 0;
     for (;;) {
-      const n = await store.transaction(async (tx) => {
+      const n = await store.transaction(async (view) => {
+        const tx = sealedView(view);
         const batch = await this.repo.wrappedByOtherThan(tx, newVersion, batchSize);
         for (const row of batch) {
           const key = unwrapKey(
@@ -245,7 +250,8 @@ export class Keyring {
       rewrapped += n;
       if (n === 0) break;
     }
-    await store.transaction(async (tx) => {
+    await store.transaction(async (view) => {
+      const tx = sealedView(view);
       for (const m of await this.repo.allMaterial(tx)) {
         if (m.kekVersion === newVersion) continue;
         const raw = this.unwrapMaterial(m.id, m);
@@ -260,7 +266,7 @@ export class Keyring {
     this.cache.clear();
     const retired: number[] = [];
     if (this.provider.kind !== 'env') {
-      const stillUsed = new Set(await this.repo.kekVersionsInUse(store.db));
+      const stillUsed = new Set(await this.repo.kekVersionsInUse(sealedView(store.db)));
       for (const v of this.provider.versions()) {
         if (v !== newVersion && !stillUsed.has(v)) {
           await this.provider.retireVersion(v);

@@ -31,7 +31,7 @@ async function buildTestApp(sigilo: Sigilo): Promise<FastifyInstance> {
     if (typeof role === 'string')
       request.principal = { actor: `test:${role}`, role, via: 'token', expiresAt: null };
   });
-  await app.register(recordingsRoutes, { prefix: '/v1', sigilo });
+  await app.register(recordingsRoutes, { prefix: '/v1', services: sigilo.services });
   return app;
 }
 

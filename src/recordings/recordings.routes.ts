@@ -5,9 +5,8 @@
  */
 import type { Readable } from 'node:stream';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Sigilo } from '../app.ts';
 import { SigiloError } from '../errors.ts';
-import type { RecordingView } from './recording.service.ts';
+import type { RecordingService, RecordingView } from './recording.service.ts';
 import {
   Id,
   NoContent,
@@ -52,9 +51,12 @@ type RawParser = (
 ) => void;
 const passThrough: RawParser = (_request, payload, done) => done(null, payload);
 
-/** The recording routes; `deps` may be the HTTP layer's RouteDeps (only `sigilo` is used). */
-export const recordingsRoutes: FastifyPluginAsyncTypebox<{ sigilo: Sigilo }> = (app, deps) => {
-  const recordings = deps.sigilo.services.recordings;
+/** The recording routes; `deps` may be the HTTP layer's RouteDeps (only the recording service is used). */
+export const recordingsRoutes: FastifyPluginAsyncTypebox<{ services: { recordings: RecordingService } }> = (
+  app,
+  deps,
+) => {
+  const recordings = deps.services.recordings;
 
   // Encapsulated in this plugin: on other routes these media types stay unsupported (415).
   app.addContentTypeParser('application/octet-stream', passThrough);

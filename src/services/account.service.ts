@@ -1,5 +1,6 @@
 import { SigiloError } from '../errors.ts';
 import type { GateSession } from '../gate/gate.ts';
+import { requireText } from '../validation/input.ts';
 import { normaliseTaxId } from '../validation/tax-id.ts';
 import { provenanceOf, type Provenance, type Source } from './provenance.ts';
 
@@ -88,16 +89,4 @@ function toView(row: {
     createdAt: row.plain.created_at as string,
     provenance: provenanceOf(row.plain),
   };
-}
-
-/** A required, trimmed, bounded text field. */
-export function requireText(value: unknown, path: string, max = 300): string {
-  if (typeof value !== 'string' || value.trim().length === 0 || value.length > max) {
-    throw new SigiloError(
-      'VALIDATION_FAILED',
-      `${path} must be a non-empty text of at most ${max} characters`,
-      { path },
-    );
-  }
-  return value.trim();
 }

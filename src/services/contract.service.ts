@@ -1,6 +1,6 @@
 import { SigiloError } from '../errors.ts';
 import type { GateSession } from '../gate/gate.ts';
-import { requireText } from './account.service.ts';
+import { requireText } from '../validation/input.ts';
 import { provenanceOf, type Provenance, type Source } from './provenance.ts';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -34,7 +34,7 @@ export interface ContractEventView {
 export class ContractService {
   /** Signs a new contract for an account; returns its id. */
   async create(s: GateSession, input: NewContract, source: Source = 'contracting'): Promise<string> {
-    const product = requireText(input.product, 'contract.product', 120);
+    const product = requireText(input.product, 'contract.product', { maxLength: 120 });
     const startedOn = requireDate(input.startedOn, 'contract.startedOn');
     const account = await s.tx
       .selectFrom('accounts')

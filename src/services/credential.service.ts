@@ -1,6 +1,6 @@
 import { SigiloError } from '../errors.ts';
 import type { GateSession } from '../gate/gate.ts';
-import { requireText } from './account.service.ts';
+import { requireText } from '../validation/input.ts';
 import type { Source } from './provenance.ts';
 
 const MIN_PASSWORD = 12;
@@ -56,8 +56,8 @@ export class CredentialService {
     secret: string,
     source: Source = 'staff',
   ): Promise<string> {
-    const l = requireText(label, 'credential.label', 100);
-    const value = requireText(secret, 'credential.secret', 4096);
+    const l = requireText(label, 'credential.label', { maxLength: 100 });
+    const value = requireText(secret, 'credential.secret', { maxLength: 4096 });
     await assertPerson(s, personId);
     return s.insert('provisioningSecrets', {
       subjectId: personId,

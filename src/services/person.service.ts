@@ -5,7 +5,7 @@ import { normaliseEmail } from '../validation/email.ts';
 import { normaliseIp } from '../validation/ip.ts';
 import { normalisePhone } from '../validation/phone.ts';
 import { normaliseTaxId } from '../validation/tax-id.ts';
-import { requireText } from './account.service.ts';
+import { requireText } from '../validation/input.ts';
 import { provenanceOf, type Provenance, type Source } from './provenance.ts';
 
 export type ContactKind = 'phone' | 'email' | 'ip';

@@ -1,7 +1,7 @@
 import { SigiloError } from '../errors.ts';
 import type { GateSession } from '../gate/gate.ts';
 import type { FreeTextGuard, GuardVerdict } from '../guard/free-text.guard.ts';
-import { requireText } from './account.service.ts';
+import { requireText } from '../validation/input.ts';
 import { provenanceOf, type Provenance, type Source } from './provenance.ts';
 
 export const CHANNELS = ['phone', 'email', 'portal', 'chat'] as const;
@@ -68,7 +68,7 @@ export class TicketService {
   async open(s: GateSession, input: NewTicket, source: Source = 'support_contact'): Promise<string> {
     const title = this.guard.check(
       TICKET_TITLE_FIELD,
-      requireText(input.title, 'ticket.title', 200),
+      requireText(input.title, 'ticket.title', { maxLength: 200 }),
       'ticket.title',
     );
     // Checked before anything is written: a rejected message must not leave a ticket behind.
@@ -77,7 +77,7 @@ export class TicketService {
         ? undefined
         : this.guard.check(
             TICKET_MESSAGE_FIELD,
-            requireText(input.message, 'ticket.message', 20_000),
+            requireText(input.message, 'ticket.message', { maxLength: 20_000 }),
             'ticket.message',
           );
     if (!CHANNELS.includes(input.channel)) {
@@ -137,7 +137,7 @@ export class TicketService {
   ): Promise<string> {
     const verdict = this.guard.check(
       TICKET_MESSAGE_FIELD,
-      requireText(body, 'message.body', 20_000),
+      requireText(body, 'message.body', { maxLength: 20_000 }),
       'message.body',
     );
     const t = await this.plain(s, ticketId);

@@ -6,7 +6,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
-import type { Tx } from './store.ts';
+import type { KernelTx } from './store.ts';
 
 export type BulkColumnType = 'text' | 'bytea' | 'integer';
 
@@ -14,7 +14,7 @@ export type BulkColumnType = 'text' | 'bytea' | 'integer';
 export interface BulkInsert {
   /** Inserts every row. */
   insert(
-    tx: Tx,
+    tx: KernelTx,
     table: string,
     columns: readonly (readonly [string, BulkColumnType])[],
     rows: unknown[][],

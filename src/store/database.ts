@@ -68,3 +68,19 @@ export interface Database {
   retention_orphans: RetentionOrphanTable;
   deletion_certificates: DeletionCertificateTable;
 }
+
+/**
+ * Columns that hold sealed material: ciphertext (`*_ct`), blind indexes (`*_bidx`), wrapped keys and the telecom
+ * segments' keyed hashes. Only the gate kernel, its sealing extensions and the key ring may name them.
+ */
+export type SealedColumn = `${string}_ct` | `${string}_bidx` | 'wrapped' | 'record_keys' | 'term_filter';
+
+/** A table as services see it: its plain columns only. */
+export type PlainTable<T> = { [K in keyof T as K extends SealedColumn ? never : K]: T[K] };
+
+/**
+ * Every table with its sealed columns left out: the schema of the transaction services get (`Tx`), so naming a
+ * ciphertext, blind-index or wrapped-key column outside the kernel does not type-check. src/gate/sealed-tables.ts
+ * checks at compile time that every column its specs seal is left out here.
+ */
+export type PlainDatabase = { [T in keyof Database]: PlainTable<Database[T]> };

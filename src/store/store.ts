@@ -17,12 +17,28 @@ import pg from 'pg';
 import { SigiloError } from '../errors.ts';
 import { ensurePrivateFile, PRIVATE_DIR_MODE } from '../config/private-files.ts';
 import { postgresBulkInsert, sqliteBulkInsert, type BulkInsert } from './bulk-insert.ts';
-import type { Database } from './database.ts';
+import type { Database, PlainDatabase } from './database.ts';
 import { migrationProvider } from './migrations/index.ts';
 
 export type StoreDialect = 'sqlite' | 'postgres';
-export type Db = Kysely<Database>;
-export type Tx = Transaction<Database>;
+/** The database as services and repositories see it: plain columns only (see PlainDatabase). */
+export type Db = Kysely<PlainDatabase>;
+/** The database with the sealed columns in view (kernel, sealing extensions, key ring, store). */
+export type KernelDb = Kysely<Database>;
+/** A transaction as services, repositories and jobs see it: plain columns only (see PlainDatabase). */
+export type Tx = Transaction<PlainDatabase>;
+/** The same transaction with the sealed columns in view: the gate kernel, its sealing extensions and the key ring. */
+export type KernelTx = Transaction<Database>;
+
+/**
+ * The sealed view of a transaction (the same object, typed with every column). Lint allows it only in the gate
+ * kernel, the sealing extensions (src/<capability>/sealing), the key ring and the store.
+ */
+export function sealedView(db: Tx | KernelTx): KernelTx;
+export function sealedView(db: Db | KernelDb): KernelDb;
+export function sealedView(db: Tx | KernelTx | Db | KernelDb): KernelTx | KernelDb {
+  return db as unknown as KernelTx | KernelDb;
+}
 
 /** The database behind Sigilo: SQLite (embedded default) or PostgreSQL, behind one Kysely instance. */
 export interface Store {
@@ -48,12 +64,13 @@ export interface PostgresOptions {
 // int8 (bigint) comes back as a JS number: sequence numbers and epoch-ms stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-function makeStore(db: Db, dialect: StoreDialect, bulk: BulkInsert): Store {
+function makeStore(db: KernelDb, dialect: StoreDialect, bulk: BulkInsert): Store {
   return {
-    db,
+    // One object, two views: services are handed the plain one; sealedView gives the kernel its columns back.
+    db: db as unknown as Db,
     dialect,
     bulk,
-    transaction: (work) => db.transaction().execute(work),
+    transaction: (work) => db.transaction().execute((tx) => work(tx as unknown as Tx)),
     close: () => db.destroy(),
   };
 }

@@ -6,7 +6,7 @@ const CEP_SHAPE = /^\d{2}\.?\d{3}-?\d{3}$/;
 
 /** Returns the 8 digits of a CEP, or throws INVALID_CEP. */
 export function normaliseCep(input: string, path: string): string {
-  const text = requireText(input, 'INVALID_CEP', path, 16).trim();
+  const text = requireText(input, path, { maxLength: 16, code: 'INVALID_CEP', allowBlank: true });
   if (!CEP_SHAPE.test(text)) {
     throw new SigiloError('INVALID_CEP', 'A CEP must have 8 digits', { path, reason: 'format' });
   }

@@ -17,8 +17,7 @@ function cnpjCheckDigit(chars: string, weights: readonly number[]): number {
 
 /** Returns the 14 upper-case characters of a valid CNPJ (numeric or alphanumeric), or throws INVALID_CNPJ. */
 export function normaliseCnpj(input: string, path: string): string {
-  const value = requireText(input, 'INVALID_CNPJ', path, 40)
-    .trim()
+  const value = requireText(input, path, { maxLength: 40, code: 'INVALID_CNPJ', allowBlank: true })
     .replace(CNPJ_SEPARATORS, '')
     .toUpperCase();
   if (!CNPJ_SHAPE.test(value)) {

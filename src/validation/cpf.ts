@@ -15,7 +15,10 @@ function cpfCheckDigit(digits: string): number {
 
 /** Returns the 11 digits of a valid CPF, or throws INVALID_CPF naming `path`. */
 export function normaliseCpf(input: string, path: string): string {
-  const digits = requireText(input, 'INVALID_CPF', path, 32).trim().replace(CPF_SEPARATORS, '');
+  const digits = requireText(input, path, { maxLength: 32, code: 'INVALID_CPF', allowBlank: true }).replace(
+    CPF_SEPARATORS,
+    '',
+  );
   if (!ELEVEN_DIGITS.test(digits)) {
     throw new SigiloError('INVALID_CPF', 'A CPF must have 11 digits', { path, reason: 'format' });
   }

@@ -7,7 +7,7 @@ import { requireText } from './input.ts';
  * an IPv4-mapped IPv6 address as its IPv4. Throws INVALID_IP for anything else, including zone ids and CIDR.
  */
 export function normaliseIp(input: string, path: string): string {
-  const text = requireText(input, 'INVALID_IP', path, 64).trim();
+  const text = requireText(input, path, { maxLength: 64, code: 'INVALID_IP', allowBlank: true });
   // Only the four-part decimal form: ipaddr also reads "127.1", hex and octal ("010.0.0.1" = 8.0.0.1).
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text).toString();
   // A zone id names an interface of one host; it is not part of an address someone can be traced by.

@@ -8,7 +8,7 @@ import { requireText } from './input.ts';
  * so it accepts area code 20 (unassigned) and an 8-digit mobile without the leading 9.
  */
 export function parsePhone(input: string, path: string, defaultCountry: CountryCode = 'BR'): PhoneNumber {
-  const text = requireText(input, 'INVALID_PHONE', path, 64);
+  const text = requireText(input, path, { maxLength: 64, code: 'INVALID_PHONE', allowBlank: true });
   let phone: PhoneNumber;
   try {
     // extract: false refuses surrounding text ("tel: …") instead of silently picking a number out of it.

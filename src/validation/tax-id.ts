@@ -11,7 +11,10 @@ export interface TaxId {
 
 /** Reads a CPF or a CNPJ, chosen by length once separators are removed; throws INVALID_TAX_ID, INVALID_CPF or INVALID_CNPJ. */
 export function normaliseTaxId(input: string, path: string): TaxId {
-  const bare = requireText(input, 'INVALID_TAX_ID', path, 40).trim().replace(/[./-]/g, '');
+  const bare = requireText(input, path, { maxLength: 40, code: 'INVALID_TAX_ID', allowBlank: true }).replace(
+    /[./-]/g,
+    '',
+  );
   // Spaces or symbols mean it is not a document at all, whatever its length.
   const looksLikeDocument = /^[0-9A-Za-z]+$/.test(bare);
   if (looksLikeDocument && bare.length === 11) return { kind: 'cpf', value: normaliseCpf(input, path) };

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sealedView } from '../../src/store/store.ts';
 import { createTestSigilo } from '../support/sigilo.ts';
 import { DIALECTS } from '../support/stores.ts';
 import { makeAccount, syntheticAsterisk } from '../support/telecom.ts';
@@ -84,7 +85,10 @@ describe.each(DIALECTS)('import killed with SIGKILL on %s', (dialect) => {
       expect(report.duplicates).toBe(countAfterKill);
       expect(await stored(t)).toBe(RECORDS);
       // Every stored record's natural key is in its segment, once.
-      const blobs = await t.sigilo.store.db.selectFrom('telecom_segments').select('record_keys').execute();
+      const blobs = await sealedView(t.sigilo.store.db)
+        .selectFrom('telecom_segments')
+        .select('record_keys')
+        .execute();
       const keys = new Set<string>();
       for (const { record_keys: b } of blobs)
         for (let o = 1; o < b!.length; o += 16) keys.add(b!.subarray(o, o + 16).toString('hex'));

@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Sigilo } from '../../src/app.ts';
 import { sealField } from '../../src/gate/sealed-field.cipher.ts';
+import { sealedView } from '../../src/store/store.ts';
 import {
   deleteTelecomSegments,
   storeTelecomRecords,
@@ -156,20 +157,19 @@ describe.each(DIALECTS)('telecom natural keys on %s', (dialect) => {
     await ingest(t.sigilo, account, cdrs);
     const callee = storableCdr(cdrs[10]!).encoded[CDR_FIELDS.callee] as string;
     const search = () => searchNumber(t.sigilo, callee);
-    const stored = await t.sigilo.store.db
-      .selectFrom('telecom_segments')
-      .select(['id', 'term_filter'])
-      .execute();
+    // The test plays someone with database access: it sees and edits the sealed columns.
+    const db = sealedView(t.sigilo.store.db);
+    const stored = await db.selectFrom('telecom_segments').select(['id', 'term_filter']).execute();
     // A filter that holds nothing would hide the records from a search (the filter is consulted): the segment's
     // MAC covers it, so the edit is an integrity error rather than an empty answer (issue 13 §5)...
-    await t.sigilo.store.db
+    await db
       .updateTable('telecom_segments')
       .set({ term_filter: buildTermFilter(new Uint8Array(0), 0) })
       .execute();
     await expect(search()).rejects.toMatchObject({ code: 'INTEGRITY_ERROR' });
     // ...and the filter ingestion built, from the keyed hashes of the records' terms, finds them.
     for (const seg of stored)
-      await t.sigilo.store.db
+      await db
         .updateTable('telecom_segments')
         .set({ term_filter: seg.term_filter })
         .where('id', '=', seg.id)
@@ -209,7 +209,7 @@ describe.each(DIALECTS)('telecom natural keys on %s', (dialect) => {
         Buffer.from(JSON.stringify([legacyEncoding])),
       );
       const at = new Date(rec.at).toISOString();
-      await tx
+      await sealedView(tx)
         .insertInto('telecom_segments')
         .values({
           id,

@@ -1,20 +1,20 @@
 /**
  * The one way a route reaches personal data: build the access context from the authenticated principal and
- * the purpose headers, and run the service inside `sigilo.gate.run`. The gate decides, masks and logs; a
+ * the purpose headers, and run the service inside `gate.run`. The gate decides, masks and logs; a
  * missing purpose is passed on as null so the gate refuses it and writes the attempt to the access log.
  */
 import type { FastifyRequest } from 'fastify';
-import type { Sigilo } from '../../app.ts';
 import { SigiloError, isSigiloError } from '../../errors.ts';
 import type { AccessContext } from '../../gate/access-context.ts';
 import type { GateSession } from '../../gate/gate.ts';
 import { classesOf, scanText } from '../../guard/guard.ts';
 import type { StaffTokenService } from '../../tokens/staff-token.service.ts';
 import type { HttpMetrics } from '../metrics.ts';
+import type { RouteServices } from '../route-services.ts';
 
-/** What every route plugin receives. */
+/** What every route plugin receives: the services it may call, never the store, key ring or keys. */
 export interface RouteDeps {
-  sigilo: Sigilo;
+  services: RouteServices;
   tokens: StaffTokenService;
   metrics: HttpMetrics;
 }
@@ -36,7 +36,7 @@ export function accessContextOf(request: FastifyRequest): AccessContext {
 
 /** Runs `work` through the gate for this request and counts the outcome. */
 export async function gated<T>(
-  deps: RouteDeps,
+  deps: Pick<RouteDeps, 'services' | 'metrics'>,
   request: FastifyRequest,
   work: (session: GateSession) => Promise<T>,
 ): Promise<T> {
@@ -44,7 +44,7 @@ export async function gated<T>(
   // The justification is written to the access log, which is never edited: it can only be refused, not redacted.
   if (context.justification) guardJustification(context.justification);
   try {
-    const result = await deps.sigilo.gate.run(context, work);
+    const result = await deps.services.gate.run(context, work);
     deps.metrics.gateDecisions.inc({ outcome: 'allowed' });
     return result;
   } catch (err) {

@@ -16,7 +16,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { SigiloError, isSigiloError } from '../../errors.ts';
 import type { Operation } from '../../policy/policy.evaluate.ts';
 import type { RecordingRow } from '../../store/tables/recording.table.ts';
-import { kernelOf, type CategoryDecision, type GateKernel, type GateSession } from '../../gate/gate.ts';
+import { kernelOf, type CategoryDecision, type GateKernel } from '../../gate/gate-kernel.ts';
+import type { GateSession } from '../../gate/gate.ts';
 import {
   RECORDING_CHUNK_BYTES,
   RecordingOpener,

@@ -5,12 +5,14 @@
 import { readFile } from 'node:fs/promises';
 import { IANAZone } from 'luxon';
 import YAML from 'yaml';
-import { z } from 'zod';
+import { Type, type Static } from 'typebox';
+import { Compile } from 'typebox/compile';
+import type { TLocalizedValidationError } from 'typebox/error';
 import { SigiloError } from '../../errors.ts';
 
 /** A column by header name, or by 0-based position (a number, or a string of digits when there is no header). */
-const columnRef = z.union([z.string().min(1), z.number().int().nonnegative()]);
-export type ColumnRef = z.infer<typeof columnRef>;
+const ColumnRef = Type.Union([Type.String({ minLength: 1 }), Type.Integer({ minimum: 0 })]);
+export type ColumnRef = Static<typeof ColumnRef>;
 
 export const GENERIC_FIELDS = [
   'startedAt',
@@ -34,61 +36,45 @@ export const GENERIC_FIELDS = [
 ] as const;
 export type GenericField = (typeof GENERIC_FIELDS)[number];
 
-export const genericMappingSchema = z
-  .object({
+export const GenericMappingSchema = Type.Object(
+  {
     /** One character; default ','. */
-    delimiter: z
-      .string()
-      .length(1, 'must be exactly one character')
-      .refine((d) => d !== '"' && d !== '\n' && d !== '\r', 'cannot be a quote or a line break')
-      .optional(),
+    delimiter: Type.Optional(Type.String()),
     /** Whether the first line names the columns. */
-    header: z.boolean(),
+    header: Type.Boolean(),
     /** IANA zone of times written without an offset; default the reader's timezone option. */
-    timezone: z
-      .string()
-      .refine((name) => IANAZone.isValidZone(name), 'not a valid IANA time zone name')
-      .optional(),
+    timezone: Type.Optional(Type.String()),
     /** 'iso' (default), 'epoch' (seconds), 'epoch_ms', or a luxon format string such as 'dd/MM/yyyy HH:mm:ss'. */
-    timeFormat: z.string().min(1).optional(),
-    columns: z
-      .object({
-        startedAt: columnRef,
-        endedAt: columnRef,
-        caller: columnRef,
-        callee: columnRef,
-        answeredAt: columnRef.optional(),
-        durationSec: columnRef.optional(),
-        billSec: columnRef.optional(),
-        disposition: columnRef.optional(),
-        platformId: columnRef.optional(),
-        linkedId: columnRef.optional(),
-        callerName: columnRef.optional(),
-        context: columnRef.optional(),
-        channel: columnRef.optional(),
-        dstChannel: columnRef.optional(),
-        accountCode: columnRef.optional(),
-        username: columnRef.optional(),
-        sourceIp: columnRef.optional(),
-        direction: columnRef.optional(),
-      })
-      .strict(),
-  })
-  .strict()
-  .superRefine((mapping, ctx) => {
-    if (mapping.header) return;
-    for (const [field, ref] of Object.entries(mapping.columns)) {
-      if (typeof ref === 'string' && !/^\d+$/.test(ref)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['columns', field],
-          message: 'without a header, columns are given by 0-based position',
-        });
-      }
-    }
-  });
+    timeFormat: Type.Optional(Type.String({ minLength: 1 })),
+    columns: Type.Object(
+      {
+        startedAt: ColumnRef,
+        endedAt: ColumnRef,
+        caller: ColumnRef,
+        callee: ColumnRef,
+        answeredAt: Type.Optional(ColumnRef),
+        durationSec: Type.Optional(ColumnRef),
+        billSec: Type.Optional(ColumnRef),
+        disposition: Type.Optional(ColumnRef),
+        platformId: Type.Optional(ColumnRef),
+        linkedId: Type.Optional(ColumnRef),
+        callerName: Type.Optional(ColumnRef),
+        context: Type.Optional(ColumnRef),
+        channel: Type.Optional(ColumnRef),
+        dstChannel: Type.Optional(ColumnRef),
+        accountCode: Type.Optional(ColumnRef),
+        username: Type.Optional(ColumnRef),
+        sourceIp: Type.Optional(ColumnRef),
+        direction: Type.Optional(ColumnRef),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
 
-export type GenericCsvMapping = z.infer<typeof genericMappingSchema>;
+export type GenericCsvMapping = Static<typeof GenericMappingSchema>;
+const mappingValidator = Compile(GenericMappingSchema);
 
 interface MappingIssue {
   path: string;
@@ -107,12 +93,65 @@ function invalid(source: string, issues: MappingIssue[], cause?: unknown): Sigil
 
 /** Validates an already parsed mapping; `source` names it in errors (a file path, or 'mapping'). */
 export function parseGenericMapping(value: unknown, source = 'mapping'): GenericCsvMapping {
-  const result = genericMappingSchema.safeParse(value);
-  if (result.success) return result.data;
-  throw invalid(
-    source,
-    result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
-  );
+  const issues = [...shapeIssues(mappingValidator.Errors(value)), ...valueIssues(value)];
+  if (issues.length === 0 && mappingValidator.Check(value)) {
+    const positional = value.header ? [] : positionalIssues(value);
+    if (positional.length === 0) return value;
+    throw invalid(source, positional);
+  }
+  throw invalid(source, issues);
+}
+
+/** The schema's errors as `{ path, message }`, one per problem (never quoting the value). */
+function shapeIssues(errors: readonly TLocalizedValidationError[]): MappingIssue[] {
+  const out = new Map<string, MappingIssue>();
+  const add = (path: string, message: string): void => {
+    out.set(`${path}\u0000${message}`, { path, message });
+  };
+  for (const e of errors) {
+    const path = e.instancePath.slice(1).split('/').join('.');
+    const params = e.params as { requiredProperties?: string[]; additionalProperties?: unknown[] };
+    // `additionalProperties: false` also fails each unknown key on its own, and a union reports each branch:
+    // both are reported once, by the parent error.
+    if (e.keyword === 'boolean' || e.schemaPath.includes('/anyOf/')) continue;
+    if (e.keyword === 'required') {
+      for (const p of params.requiredProperties ?? []) add(path ? `${path}.${p}` : p, 'is required');
+    } else if (e.keyword === 'additionalProperties') {
+      // The path names the object; the key itself is the caller's text and is not repeated.
+      const n = params.additionalProperties?.length ?? 1;
+      add(path, n === 1 ? 'has an unrecognized key' : `has ${n} unrecognized keys`);
+    } else if (e.keyword === 'anyOf') {
+      add(path, 'must be a column name or a 0-based position');
+    } else {
+      add(path, e.message);
+    }
+  }
+  return [...out.values()];
+}
+
+/** Rules on values the schema cannot say: the delimiter's character and the time zone's name. */
+function valueIssues(value: unknown): MappingIssue[] {
+  if (typeof value !== 'object' || value === null) return [];
+  const { delimiter, timezone } = value as { delimiter?: unknown; timezone?: unknown };
+  const issues: MappingIssue[] = [];
+  if (typeof delimiter === 'string') {
+    if (delimiter.length !== 1) issues.push({ path: 'delimiter', message: 'must be exactly one character' });
+    else if (delimiter === '"' || delimiter === '\n' || delimiter === '\r')
+      issues.push({ path: 'delimiter', message: 'cannot be a quote or a line break' });
+  }
+  if (typeof timezone === 'string' && !IANAZone.isValidZone(timezone))
+    issues.push({ path: 'timezone', message: 'not a valid IANA time zone name' });
+  return issues;
+}
+
+/** Without a header, every column must be a 0-based position. */
+function positionalIssues(mapping: GenericCsvMapping): MappingIssue[] {
+  return Object.entries(mapping.columns)
+    .filter(([, ref]) => typeof ref === 'string' && !/^\d+$/.test(ref))
+    .map(([field]) => ({
+      path: `columns.${field}`,
+      message: 'without a header, columns are given by 0-based position',
+    }));
 }
 
 /** Reads and validates a mapping file (YAML or JSON; YAML 1.2 reads JSON too). */

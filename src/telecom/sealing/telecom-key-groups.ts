@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Keyring } from '../../keys/keyring.ts';
 import { KeySet } from '../records/key-set.ts';
-import type { GateKernel } from '../../gate/gate.ts';
+import type { GateKernel } from '../../gate/gate-kernel.ts';
 import { RECORD_KEY_BYTES } from './telecom-prepare.ts';
 import { checkHeader, checkLegacy, openForCheck } from './telecom-segment-check.ts';
 import { SEGMENT_HEADER_COLUMNS, SegmentMac } from './telecom-segment-mac.ts';

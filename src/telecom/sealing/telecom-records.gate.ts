@@ -22,7 +22,7 @@ import {
   type Term,
 } from '../records/telecom-record.ts';
 import type { GateSession } from '../../gate/gate.ts';
-import { kernelOf, type CategoryDecision, type GateKernel } from '../../gate/gate.ts';
+import { kernelOf, type CategoryDecision, type GateKernel } from '../../gate/gate-kernel.ts';
 import { openField, sealedKeyVersion, sealField } from '../../gate/sealed-field.cipher.ts';
 import { KeySet } from '../records/key-set.ts';
 import { mayHoldTerm } from '../records/term-filter.ts';

@@ -5,7 +5,7 @@
  * failure is an INTEGRITY_ERROR naming the segment, logged by the gate kernel (`fail`).
  */
 import { SigiloError } from '../../errors.ts';
-import type { GateKernel } from '../../gate/gate.ts';
+import type { GateKernel } from '../../gate/gate-kernel.ts';
 import { openField, sealedKeyVersion } from '../../gate/sealed-field.cipher.ts';
 import {
   KIND_CATEGORY,

@@ -6,7 +6,7 @@ import { gated, type RouteDeps } from '../gated.ts';
 import { Account, AccountList, AccountLookupBody, AccountParams, NewAccountBody } from './accounts.schema.ts';
 
 export const accountRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, done) => {
-  const { accounts } = deps.sigilo.services;
+  const { accounts } = deps.services;
 
   app.post(
     '/accounts',

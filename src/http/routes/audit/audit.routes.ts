@@ -11,7 +11,7 @@ import { AuditLogPage, AuditLogQuery, VerifyReport } from './audit.schema.ts';
 
 const AUDITOR = { roles: ['auditor'] } as const;
 
-export const auditRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { sigilo }, done) => {
+export const auditRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { services }, done) => {
   app.get(
     '/audit/log',
     {
@@ -25,10 +25,10 @@ export const auditRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { sigi
     },
     async (request) => {
       const { afterSeq = 0, limit = 100, subjectId } = request.query;
-      const { repo } = sigilo.accessLog;
+      const { auditLog } = services;
       const entries = subjectId
-        ? await repo.forSubject(sigilo.store.db, subjectId, limit)
-        : await repo.page(sigilo.store.db, afterSeq, limit);
+        ? await auditLog.forSubject(subjectId, limit)
+        : await auditLog.page(afterSeq, limit);
       const last = entries.at(-1);
       return {
         entries: entries.map(present),
@@ -47,7 +47,7 @@ export const auditRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { sigi
         response: responses({ 200: VerifyReport }),
       },
     },
-    () => sigilo.accessLog.verify(),
+    () => services.auditLog.verify(),
   );
 
   done();

@@ -14,7 +14,7 @@ import {
 } from './contracts.schema.ts';
 
 export const contractRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, done) => {
-  const { contracts } = deps.sigilo.services;
+  const { contracts } = deps.services;
 
   app.post(
     '/contracts',

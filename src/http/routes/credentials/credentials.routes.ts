@@ -16,7 +16,7 @@ import {
 } from './credentials.schema.ts';
 
 export const credentialRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, done) => {
-  const { credentials } = deps.sigilo.services;
+  const { credentials } = deps.services;
 
   app.put(
     '/people/:personId/portal-password',

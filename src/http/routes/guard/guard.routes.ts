@@ -15,7 +15,7 @@ const DECISIONS = {
 } as const;
 
 export const guardRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, done) => {
-  const quarantine = deps.sigilo.services.guardQuarantine;
+  const quarantine = deps.services.guardQuarantine;
 
   app.get(
     '/guard/quarantine',

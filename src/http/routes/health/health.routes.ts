@@ -1,6 +1,5 @@
 /** Liveness, readiness (the database answers) and Prometheus metrics: no credentials, no personal data. */
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import { sql } from 'kysely';
 import { SigiloError } from '../../../errors.ts';
 import { responses } from '../common.schema.ts';
 import type { RouteDeps } from '../gated.ts';
@@ -30,7 +29,7 @@ export const healthRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps,
     },
     async () => {
       try {
-        await sql`select 1`.execute(deps.sigilo.store.db);
+        await deps.services.ready();
       } catch {
         throw new SigiloError('NOT_READY', 'the database is not reachable');
       }

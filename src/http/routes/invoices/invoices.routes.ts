@@ -5,7 +5,7 @@ import { gated, type RouteDeps } from '../gated.ts';
 import { AccountParams, InvoiceList, InvoiceParams, NewInvoiceBody, PaymentBody } from './invoices.schema.ts';
 
 export const invoiceRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, done) => {
-  const { invoices } = deps.sigilo.services;
+  const { invoices } = deps.services;
 
   app.post(
     '/invoices',

@@ -18,7 +18,7 @@ import {
 } from './people.schema.ts';
 
 export const peopleRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, done) => {
-  const { people } = deps.sigilo.services;
+  const { people } = deps.services;
 
   app.post(
     '/people',

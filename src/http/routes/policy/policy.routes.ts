@@ -3,11 +3,11 @@ import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-
 import { diffPolicies, isLoosening } from '../../../policy/policy.diff.ts';
 import { describeChangesPt } from '../../../policy/policy.diff-text.ts';
 import { renderPolicyHtml, renderPolicyMarkdown } from '../../../policy/policy.render.ts';
-import type { Sigilo } from '../../../app.ts';
 import { parsePolicy } from '../../../policy/policy.loader.ts';
 import type { Policy } from '../../../policy/policy.schema.ts';
 import { responses, StringEnum } from '../common.schema.ts';
 import type { RouteDeps } from '../gated.ts';
+import type { RouteServices } from '../../route-services.ts';
 
 const PolicyDocument = Type.Object({
   version: Type.Integer(),
@@ -53,19 +53,19 @@ const PublicPolicy = Type.Object({
 });
 
 /** Every published version's number, effective date and summary, newest first. */
-async function history(sigilo: Sigilo) {
-  const policy = sigilo.policies.policy();
-  const versions = await sigilo.policies.list();
+async function history(policies: RouteServices['policies']) {
+  const policy = policies.policy();
+  const versions = await policies.list();
   const out = await Promise.all(
     versions.map(async (v) => {
-      const p = v.version === policy.version ? policy : await sigilo.policies.version(v.version);
+      const p = v.version === policy.version ? policy : await policies.version(v.version);
       return { version: p.version, effectiveDate: p.effectiveDate, summary: p.summary };
     }),
   );
   return out.sort((x, y) => y.version - x.version);
 }
 
-export const policyRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { sigilo }, done) => {
+export const policyRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { services }, done) => {
   app.get(
     '/policy',
     {
@@ -76,7 +76,7 @@ export const policyRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { sig
       },
     },
     () => {
-      const policy = sigilo.policies.policy();
+      const policy = services.policies.policy();
       return { version: policy.version, effectiveDate: policy.effectiveDate, document: policy };
     },
   );
@@ -97,8 +97,8 @@ export const policyRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { sig
       },
     },
     async (request, reply) => {
-      const policy = sigilo.policies.policy();
-      const summaries = await history(sigilo);
+      const policy = services.policies.policy();
+      const summaries = await history(services.policies);
       if (request.query.format === 'html') {
         return reply.type('text/html; charset=utf-8').send(renderPolicyHtml(policy, { history: summaries }));
       }
@@ -121,8 +121,8 @@ export const policyRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { sig
       },
     },
     async () => {
-      const policy = sigilo.policies.policy();
-      const summaries = await history(sigilo);
+      const policy = services.policies.policy();
+      const summaries = await history(services.policies);
       return {
         version: policy.version,
         effectiveDate: policy.effectiveDate,
@@ -142,7 +142,7 @@ export const policyRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { sig
         response: responses({ 200: Type.Object({ versions: Type.Array(VersionSummary) }) }),
       },
     },
-    async () => ({ versions: await history(sigilo) }),
+    async () => ({ versions: await history(services.policies) }),
   );
 
   app.post(
@@ -165,8 +165,11 @@ export const policyRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { sig
       },
     },
     async (request, reply) => {
-      const before = sigilo.policies.policy();
-      const result = await sigilo.policies.propose(request.body.document as Policy, request.principal!.actor);
+      const before = services.policies.policy();
+      const result = await services.policies.propose(
+        request.body.document as Policy,
+        request.principal!.actor,
+      );
       const proposed = parsePolicy(request.body.document);
       return reply
         .code(result.status === 'published' ? 201 : 202)
@@ -186,7 +189,7 @@ export const policyRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { sig
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await sigilo.policies.approve(request.params.version, request.principal!.actor)),
+      reply.code(201).send(await services.policies.approve(request.params.version, request.principal!.actor)),
   );
 
   app.get(
@@ -201,7 +204,7 @@ export const policyRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { sig
     },
     async (request) => {
       const { a, b } = request.params;
-      const [from, to] = await Promise.all([sigilo.policies.version(a), sigilo.policies.version(b)]);
+      const [from, to] = await Promise.all([services.policies.version(a), services.policies.version(b)]);
       return {
         from: a,
         to: b,

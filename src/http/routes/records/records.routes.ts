@@ -5,10 +5,7 @@
 import { Readable } from 'node:stream';
 import { TypeBoxValidatorCompiler, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { SigiloError } from '../../../errors.ts';
-import {
-  assertMayManageAttributionRules,
-  attributionRuleView,
-} from '../../../telecom/attribution/attribution.ts';
+import { assertMayManageAttributionRules } from '../../../telecom/attribution/attribution.ts';
 import { utf8Lines } from '../../body-parsers.ts';
 import { accessContextOf, gated, type RouteDeps } from '../gated.ts';
 import { Created, NoContent, PurposeHeaders, responses } from '../common.schema.ts';
@@ -34,7 +31,7 @@ const MAX_RECORDS = 100_000;
 const NDJSON_BODY_LIMIT = 256 * 1024 * 1024;
 
 export const recordsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, done) => {
-  const { telecomIngest, telecomQuery, attributionRules } = deps.sigilo.services;
+  const { telecomIngest, telecomQuery, attributionRules } = deps.services;
 
   // NDJSON is streamed to the ingester line by line, never buffered whole.
   app.addContentTypeParser('application/x-ndjson', { bodyLimit: NDJSON_BODY_LIMIT }, (_req, payload, next) =>
@@ -130,7 +127,7 @@ export const recordsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
       // The export is read in one short gate transaction and then sent; holding the transaction (SQLite has one
       // connection) while a slow client downloads would stall every other request.
       const lines: string[] = [];
-      await deps.sigilo.gate.run(ctx, async (s) => {
+      await deps.services.gate.run(ctx, async (s) => {
         for await (const line of telecomQuery.exportAccount(
           s,
           request.params.kind,
@@ -205,8 +202,7 @@ export const recordsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
     },
     async (request) => {
       assertMayManageAttributionRules(request.principal?.role);
-      const rules = await attributionRules.list(deps.sigilo.store.db);
-      return { rules: rules.map(attributionRuleView) };
+      return { rules: await attributionRules.list() };
     },
   );
 
@@ -223,13 +219,7 @@ export const recordsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
     async (request, reply) => {
       assertMayManageAttributionRules(request.principal?.role);
       const { kind, pattern, accountId } = request.body;
-      const id = await attributionRules.add(
-        deps.sigilo.store.db,
-        kind,
-        pattern,
-        accountId,
-        deps.sigilo.now(),
-      );
+      const id = await attributionRules.add(kind, pattern, accountId);
       request.log.info({ event: 'attribution_rule.created', ruleId: id, kind }, 'attribution rule created');
       return reply.code(201).send({ id });
     },
@@ -247,7 +237,7 @@ export const recordsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
     },
     async (request, reply) => {
       assertMayManageAttributionRules(request.principal?.role);
-      if (!(await attributionRules.remove(deps.sigilo.store.db, request.params.ruleId))) {
+      if (!(await attributionRules.remove(request.params.ruleId))) {
         throw new SigiloError('NOT_FOUND', 'attribution rule not found', { resource: 'attribution_rule' });
       }
       return reply.code(204).send(null);

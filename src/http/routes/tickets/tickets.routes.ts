@@ -13,7 +13,7 @@ import {
 } from './tickets.schema.ts';
 
 export const ticketRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, done) => {
-  const { tickets } = deps.sigilo.services;
+  const { tickets } = deps.services;
 
   app.post(
     '/tickets',

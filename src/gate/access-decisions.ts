@@ -1,0 +1,144 @@
+/**
+ * Policy decisions and their access-log entries for one session: every gated call asks `authorize` for the
+ * categories it touches, then records the access with `allowed` (appended in the session's transaction by `flush`)
+ * or `fail` (kept apart, so Gate.run can log it after the caller's work is rolled back).
+ */
+import type { AccessLogEntry } from '../access-log/access-log.entry.ts';
+import type { AccessLogWriter } from '../access-log/access-log.writer.ts';
+import { SigiloError, type ErrorCode } from '../errors.ts';
+import { evaluate, recordablePurpose, type Operation } from '../policy/policy.evaluate.ts';
+import type { Policy } from '../policy/policy.schema.ts';
+import type { Tx } from '../store/store.ts';
+import type { AccessContext } from './access-context.ts';
+import type { CategoryDecision } from './gate-kernel.ts';
+
+const JUSTIFICATION_MAX = 500;
+
+/** One session's policy decisions and access-log entries. */
+export class AccessDecisions {
+  private readonly entries: AccessLogEntry[] = [];
+  /** Pending entries by subject, operation and reason (merged, see `allowed`). */
+  private readonly pending = new Map<string, AccessLogEntry>();
+
+  constructor(
+    private readonly policy: Policy,
+    private readonly ctx: AccessContext,
+    private readonly now: () => Date,
+    /** Entries of denied or failed accesses, logged by Gate.run in a transaction of their own. */
+    private readonly failures: AccessLogEntry[],
+  ) {}
+
+  /** Whether the policy lets this context use `operation` on `category` (no access happens, nothing is logged). */
+  may(category: string, operation: Operation): boolean {
+    if (!this.ctx.purpose) return false;
+    return evaluate(this.policy, { role: this.ctx.role, purpose: this.ctx.purpose, category, operation })
+      .allowed;
+  }
+
+  /** Evaluates every category; on the first refusal logs a denied entry and throws its code. */
+  authorize(
+    categories: string[],
+    operation: Operation,
+    subjectId: string | null,
+    logOperation: string,
+  ): Map<string, CategoryDecision> {
+    const { ctx } = this;
+    if (!ctx.purpose) {
+      this.fail(logOperation, subjectId, categories, 'denied', 'PURPOSE_REQUIRED', 'no purpose stated');
+    }
+    const decisions = new Map<string, CategoryDecision>();
+    for (const category of categories) {
+      const d = evaluate(this.policy, {
+        role: ctx.role,
+        purpose: ctx.purpose,
+        category,
+        operation,
+      });
+      if (!d.allowed) {
+        this.fail(logOperation, subjectId, categories, 'denied', d.code, d.reason, { category, operation });
+      }
+      decisions.set(category, { masking: d.masking, legalBasis: d.legalBasis });
+    }
+    return decisions;
+  }
+
+  /** Records a failed access (logged even after rollback) and throws its code. */
+  fail(
+    operation: string,
+    subjectId: string | null,
+    categories: string[],
+    outcome: 'denied' | 'error',
+    code: ErrorCode,
+    reason: string,
+    details: Record<string, unknown> = {},
+  ): never {
+    this.failures.push(this.entry(operation, subjectId, categories, outcome, `${code}: ${reason}`, null));
+    throw new SigiloError(code, outcome === 'denied' ? `access denied: ${reason}` : reason, {
+      role: this.ctx.role,
+      purpose: this.recordedPurpose,
+      ...details,
+    });
+  }
+
+  /** Records an allowed access, appended in the session's transaction by `flush`. */
+  allowed(
+    operation: string,
+    subjectId: string | null,
+    decisions: Map<string, CategoryDecision>,
+    reason: string | null = null,
+  ): void {
+    // One entry per subject and operation per transaction: reading a person's name, phones and addresses is one
+    // access with several categories, not five entries (the log stays readable and the hot path short).
+    const key = `${subjectId ?? ''}\u0000${operation}\u0000${reason ?? ''}`;
+    const same = this.pending.get(key);
+    if (same) {
+      same.categories = [...new Set([...same.categories, ...decisions.keys()])].sort();
+      const bases = new Set([
+        ...(same.legalBasis?.split('; ') ?? []),
+        ...[...decisions.values()].map((d) => d.legalBasis),
+      ]);
+      same.legalBasis = [...bases].join('; ') || null;
+      return;
+    }
+    const legalBasis = [...new Set([...decisions.values()].map((d) => d.legalBasis))].join('; ') || null;
+    const entry = this.entry(operation, subjectId, [...decisions.keys()], 'allowed', reason, legalBasis);
+    this.pending.set(key, entry);
+    this.entries.push(entry);
+  }
+
+  /** Appends the allowed entries recorded so far in `tx` (Gate.run calls it just before commit). */
+  async flush(tx: Tx, accessLog: AccessLogWriter): Promise<void> {
+    this.pending.clear();
+    await accessLog.append(tx, this.entries.splice(0));
+  }
+
+  /** The purpose as the log and error details may hold it: a declared id, or a marker with its length. */
+  private get recordedPurpose(): string | null {
+    return this.ctx.purpose === null ? null : recordablePurpose(this.policy, this.ctx.purpose);
+  }
+
+  private entry(
+    operation: string,
+    subjectId: string | null,
+    categories: string[],
+    outcome: AccessLogEntry['outcome'],
+    reason: string | null,
+    legalBasis: string | null,
+  ): AccessLogEntry {
+    return {
+      at: this.now().toISOString(),
+      actor: this.ctx.actor,
+      role: this.ctx.role,
+      purpose: this.recordedPurpose,
+      legalBasis,
+      subjectId,
+      categories: [...new Set(categories)].sort(),
+      operation,
+      outcome,
+      reason,
+      requestId: this.ctx.requestId,
+      policyVersion: this.policy.version,
+      justification: this.ctx.justification?.slice(0, JUSTIFICATION_MAX) ?? null,
+    };
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * What the HTTP routes may use, narrowed from the whole Sigilo: the gate's door (`run`), the services, the policy
+ * in force, the audit reads and a readiness probe. Never the store, the key ring or the key provider: a route
+ * that needs data calls a service, and every service call on personal data runs inside `gated`.
+ */
+import { sql } from 'kysely';
+import type { Sigilo } from '../app.ts';
+import type { ChainedEntry } from '../access-log/access-log.entry.ts';
+import type { VerifyReport } from '../access-log/access-log.verify.ts';
+import type { Gate } from '../gate/gate.ts';
+import type { PolicyPublication } from '../publication/policy-publication.service.ts';
+import {
+  attributionRuleView,
+  type AttributionRuleView,
+  type RuleKind,
+} from '../telecom/attribution/attribution.ts';
+
+/** The attribution-rule table as routes manage it (bound to the store by the composition root). */
+export interface AttributionRules {
+  list(): Promise<AttributionRuleView[]>;
+  add(kind: RuleKind, pattern: string, accountId: string): Promise<string>;
+  remove(id: string): Promise<boolean>;
+}
+
+/** Reads of the hash-chained access log for the auditor. */
+export interface AuditLog {
+  page(afterSeq: number, limit: number): Promise<ChainedEntry[]>;
+  forSubject(subjectId: string, limit: number): Promise<ChainedEntry[]>;
+  verify(): Promise<VerifyReport>;
+}
+
+/** Everything a route plugin may call. */
+export interface RouteServices {
+  /** One gated transaction per request (through `gated`). */
+  readonly gate: Pick<Gate, 'run'>;
+  readonly accounts: Sigilo['services']['accounts'];
+  readonly people: Sigilo['services']['people'];
+  readonly contracts: Sigilo['services']['contracts'];
+  readonly invoices: Sigilo['services']['invoices'];
+  readonly tickets: Sigilo['services']['tickets'];
+  readonly guardQuarantine: Sigilo['services']['guardQuarantine'];
+  readonly credentials: Sigilo['services']['credentials'];
+  readonly telecomIngest: Sigilo['services']['telecomIngest'];
+  readonly telecomQuery: Sigilo['services']['telecomQuery'];
+  readonly recordings: Sigilo['services']['recordings'];
+  readonly attributionRules: AttributionRules;
+  readonly policies: Pick<PolicyPublication, 'policy' | 'list' | 'version' | 'propose' | 'approve'>;
+  readonly auditLog: AuditLog;
+  /** Resolves when the database answers a trivial query. */
+  ready(): Promise<void>;
+}
+
+/** Narrows a Sigilo to what the routes may use (the one place in src/http that sees the store). */
+export function routeServicesOf(sigilo: Sigilo): RouteServices {
+  const { services, store, accessLog } = sigilo;
+  const rules = services.attributionRules;
+  return {
+    gate: sigilo.gate,
+    accounts: services.accounts,
+    people: services.people,
+    contracts: services.contracts,
+    invoices: services.invoices,
+    tickets: services.tickets,
+    guardQuarantine: services.guardQuarantine,
+    credentials: services.credentials,
+    telecomIngest: services.telecomIngest,
+    telecomQuery: services.telecomQuery,
+    recordings: services.recordings,
+    attributionRules: {
+      list: async () => (await rules.list(store.db)).map(attributionRuleView),
+      add: (kind, pattern, accountId) => rules.add(store.db, kind, pattern, accountId, sigilo.now()),
+      remove: (id) => rules.remove(store.db, id),
+    },
+    policies: sigilo.policies,
+    auditLog: {
+      page: (afterSeq, limit) => accessLog.repo.page(store.db, afterSeq, limit),
+      forSubject: (subjectId, limit) => accessLog.repo.forSubject(store.db, subjectId, limit),
+      verify: () => accessLog.verify(),
+    },
+    ready: async () => {
+      await sql`select 1`.execute(store.db);
+    },
+  };
+}
