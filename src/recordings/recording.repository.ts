@@ -3,6 +3,8 @@
  * reads or releases audio and changes nothing: creating, completing and deleting recordings is the gate's job
  * (src/gate/recordings.gate.ts), so that every change is authorized and logged.
  */
+import type { AnchorRange } from '../retention/targets/anchored-scan.ts';
+import { anchorPage, presentIn } from '../retention/targets/target-queries.ts';
 import type { Db, Tx } from '../store/store.ts';
 
 /** A recording as a retention sweep sees it: ids, owners and the instant retention counts from. */
@@ -45,27 +47,13 @@ export async function abandonedUploadIds(db: Tx | Db, before: string, limit: num
 }
 
 /** Complete recordings in (recorded_at, id) order within a range, for the retention engine's keyset scans. */
-export async function recordingsByAnchor(
-  db: Tx | Db,
-  range: { max?: string; min?: string; after: [string, string] | null; limit: number },
-): Promise<RecordingAnchorRow[]> {
-  let q = db
+export async function recordingsByAnchor(db: Tx | Db, range: AnchorRange): Promise<RecordingAnchorRow[]> {
+  const q = db
     .selectFrom('recordings as r')
     .innerJoin('tickets as t', 't.id', 'r.ticket_id')
     .select(['r.id', 'r.recorded_at', 'r.account_id', 'r.subject_id', 't.person_id'])
     .where('r.status', '=', 'complete');
-  if (range.max !== undefined) q = q.where('r.recorded_at', '<=', range.max);
-  if (range.min !== undefined) q = q.where('r.recorded_at', '>=', range.min);
-  if (range.after) {
-    const [anchor, id] = range.after;
-    q = q.where((eb) =>
-      eb.or([
-        eb('r.recorded_at', '>', anchor),
-        eb.and([eb('r.recorded_at', '=', anchor), eb('r.id', '>', id)]),
-      ]),
-    );
-  }
-  const rows = await q.orderBy('r.recorded_at').orderBy('r.id').limit(range.limit).execute();
+  const rows = await anchorPage(q, 'r.recorded_at', 'r.id', range).execute();
   return rows.map((r) => ({
     id: r.id,
     anchor: r.recorded_at,
@@ -75,44 +63,12 @@ export async function recordingsByAnchor(
   }));
 }
 
-/** Of `subjectIds`, the accounts and subjects some recording (complete or not) still refers to. */
-export async function subjectsWithRecordings(
-  db: Tx | Db,
-  subjectIds: readonly string[],
-): Promise<Set<string>> {
-  const out = new Set<string>();
-  for (const ids of inChunks(subjectIds)) {
-    const rows = await db
-      .selectFrom('recordings')
-      .select(['account_id', 'subject_id'])
-      .where((eb) => eb.or([eb('account_id', 'in', ids), eb('subject_id', 'in', ids)]))
-      .execute();
-    for (const r of rows) {
-      out.add(r.account_id);
-      out.add(r.subject_id);
-    }
-  }
-  return out;
+/** Of `subjectIds`, those some recording (complete or not) still refers to, as its account or its subject. */
+export function subjectsWithRecordings(db: Tx | Db, subjectIds: readonly string[]): Promise<Set<string>> {
+  return presentIn(db, 'recordings', ['account_id', 'subject_id'], subjectIds);
 }
 
 /** Of `ticketIds`, those that still have a recording (complete or not): the ticket must outlive them. */
-export async function ticketsWithRecordings(db: Tx | Db, ticketIds: readonly string[]): Promise<Set<string>> {
-  const out = new Set<string>();
-  for (const ids of inChunks(ticketIds)) {
-    const rows = await db
-      .selectFrom('recordings')
-      .select('ticket_id')
-      .distinct()
-      .where('ticket_id', 'in', ids)
-      .execute();
-    for (const r of rows) out.add(r.ticket_id);
-  }
-  return out;
-}
-
-/** Lists cut to stay under every dialect's bound-parameter limit. */
-function inChunks<T>(list: readonly T[], size = 500): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
-  return out;
+export function ticketsWithRecordings(db: Tx | Db, ticketIds: readonly string[]): Promise<Set<string>> {
+  return presentIn(db, 'recordings', ['ticket_id'], ticketIds);
 }

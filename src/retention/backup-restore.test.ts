@@ -7,7 +7,7 @@ import { isSigiloError } from '../errors.ts';
 import { createTestSigilo, ctx, SAMPLE } from '../../test/support/sigilo.ts';
 import { DIALECTS } from '../../test/support/stores.ts';
 import { backupPostgres, backupSqlite, restorePostgres, restoreSqlite } from './backup.ts';
-import { buildCustomer } from './retention.fixture.ts';
+import { buildCustomer } from '../../test/retention/retention.fixture.ts';
 import { SHRED_JOURNAL_FILE } from './shred-journal.ts';
 
 const CONTRACT_GOES = '2032-07-01T03:00:00.000Z';

@@ -12,7 +12,7 @@ import {
   type DeletionCertificate,
   type Signer,
 } from './deletion-certificate.ts';
-import { buildCustomer } from './retention.fixture.ts';
+import { buildCustomer } from '../../test/retention/retention.fixture.ts';
 
 function signer(): Signer {
   const { seed, publicKey } = generateSigningKey();
@@ -114,6 +114,22 @@ describe('deletion certificates', () => {
     expect(text).toContain('Decreto 11.034/2022');
     expect(text).toContain('08/01/2027 a 10/01/2027');
     expect(text).toContain('sigilo retention verify cert-1');
+    expect(text).toContain('6 registros de 1 titular');
+  });
+
+  it('agree the summary with a single record', () => {
+    const b = body();
+    const entry = { ...b.entries[0]!, counts: { ...b.entries[0]!.counts, records: 1, subjects: 1 } };
+    const { summaryPt: _s, ...partial } = {
+      ...b,
+      entries: [entry],
+      totals: { items: 1, records: 1, shreddedSubjects: 1 },
+    };
+    const text = summaryPt(partial, 'America/Sao_Paulo');
+    expect(text).toContain('Foi eliminado 1 registro ao fim dos prazos de conservação');
+    expect(text).toContain('1 registro de 1 titular');
+    expect(text).toContain('As chaves de criptografia de 1 titular foram destruídas');
+    expect(text).not.toContain('Foram eliminados 1');
   });
 
   it('stored by a sweep, verify; edited in the database, do not', async () => {

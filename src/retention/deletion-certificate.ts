@@ -6,6 +6,7 @@
  */
 import { hash } from 'node:crypto';
 import { verifyEd25519 } from '../crypto/signing.ts';
+import { countPt, pluralPt } from '../i18n/pt-br.ts';
 import type { RetentionRule } from '../policy/policy.schema.ts';
 
 /** Domain separation: a certificate signature can never be replayed as an access-log checkpoint or a shred. */
@@ -166,9 +167,6 @@ function datePt(isoInstant: string, zone: string): string {
   );
 }
 
-const plural = (n: number, one: string, many: string): string =>
-  `${n.toLocaleString('pt-BR')} ${n === 1 ? one : many}`;
-
 /** The readable Portuguese summary embedded (and signed) in the certificate. */
 export function summaryPt(body: Omit<CertificateBody, 'summaryPt'>, zone: string): string {
   const lines = [
@@ -176,20 +174,24 @@ export function summaryPt(body: Omit<CertificateBody, 'summaryPt'>, zone: string
     `Varredura de retenção ${body.runId}, iniciada em ${dateTimePt(body.sweep.startedAt, zone)} e ` +
       `${RUN_STATUS_PT[body.runStatus]} em ${dateTimePt(body.sweep.finishedAt, zone)}, sob a versão ` +
       `${body.policyVersion} da política de privacidade.`,
-    `Foram eliminados ${plural(body.totals.records, 'registro', 'registros')} ao fim dos prazos de conservação:`,
+    pluralPt(body.totals.records, {
+      one: 'Foi eliminado # registro ao fim dos prazos de conservação:',
+      other: 'Foram eliminados # registros ao fim dos prazos de conservação:',
+      zero: 'Nenhum registro foi eliminado ao fim dos prazos de conservação:',
+    }),
   ];
   for (const e of body.entries) {
     const source = e.verified ? e.source : `${e.source} (fonte não verificada)`;
     lines.push(
-      `- ${e.categoryLabel} (${e.description}): ${plural(e.counts.records, 'registro', 'registros')} de ` +
-        `${plural(e.counts.subjects, 'titular', 'titulares')}, referentes ao período de ` +
+      `- ${e.categoryLabel} (${e.description}): ${countPt(e.counts.records, 'registro', 'registros')} de ` +
+        `${countPt(e.counts.subjects, 'titular', 'titulares')}, referentes ao período de ` +
         `${datePt(e.timeRange.from, zone)} a ${datePt(e.timeRange.to, zone)}; regra: ${e.ruleText}; ` +
         `fundamento: ${source}.`,
     );
   }
   if (body.totals.shreddedSubjects > 0) {
     lines.push(
-      `As chaves de criptografia de ${plural(body.totals.shreddedSubjects, 'titular', 'titulares')} foram ` +
+      `As chaves de criptografia de ${countPt(body.totals.shreddedSubjects, 'titular', 'titulares')} foram ` +
         `destruídas (eliminação criptográfica): nenhum dado cifrado com elas pode mais ser lido, inclusive em cópias de segurança.`,
     );
   }

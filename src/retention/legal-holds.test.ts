@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isSigiloError, type ErrorCode } from '../errors.ts';
 import { createTestSigilo, ctx } from '../../test/support/sigilo.ts';
 import { DIALECTS } from '../../test/support/stores.ts';
-import { before, buildCustomer, countRows } from './retention.fixture.ts';
+import { before, buildCustomer, countRows } from '../../test/retention/retention.fixture.ts';
 
 const CONTRACT_GOES = '2032-07-01T03:00:00.000Z';
 const code = (c: ErrorCode) => (e: unknown) => isSigiloError(e, c);

@@ -7,20 +7,29 @@
  */
 import { DateTime } from 'luxon';
 import { v7 as uuidv7 } from 'uuid';
-import { z } from 'zod';
 import { SigiloError } from '../errors.ts';
 import type { AccessContext } from '../gate/access-context.ts';
 import type { Policy } from '../policy/policy.schema.ts';
 import type { Db, Store, Tx } from '../store/store.ts';
 import type { LegalHoldRow } from '../store/tables/retention.table.ts';
+import {
+  checkHoldInput,
+  CourtRequestBody,
+  ExtendHoldBody,
+  NewHoldBody,
+  ReleaseHoldBody,
+  type CourtRequest,
+  type ExtendHold,
+  type HoldKind,
+  type NewHold,
+  type ReleaseHold,
+} from './legal-hold.schema.ts';
 import type { RetentionClock } from './retention-clock.ts';
 import type { RetentionItem } from './retention-target.ts';
 
 /** Days after the authority's request within which the court request must be filed (Marco Civil Art. 13 §3). */
 export const MARCO_CIVIL_PRESERVATION_DAYS = 60;
 
-export const HOLD_KINDS = ['preservation', 'litigation', 'other'] as const;
-export type HoldKind = (typeof HOLD_KINDS)[number];
 export type HoldStatus = 'active' | 'released' | 'expired';
 
 /** Roles that may create, extend and release holds; roles that may read them. */
@@ -54,38 +63,6 @@ export interface HoldEvent {
   actor: string;
   details: Record<string, unknown>;
 }
-
-// A date `YYYY-MM-DD` or an ISO-8601 instant with an offset.
-const instant = z
-  .string()
-  .regex(
-    /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/,
-    'must be YYYY-MM-DD or an ISO-8601 instant',
-  )
-  .refine((v) => DateTime.fromISO(v).isValid, 'must be a real date');
-const ref = z.string().trim().min(1).max(200);
-
-export const newHoldSchema = z.strictObject({
-  kind: z.enum(HOLD_KINDS),
-  scope: z.strictObject({ kind: z.enum(['account', 'person']), id: z.string().min(1).max(100) }),
-  categories: z.array(z.string().min(1).max(64)).min(1).max(50),
-  window: z.strictObject({ from: instant.optional(), to: instant.optional() }).optional(),
-  reason: z.string().trim().min(1).max(500),
-  authorityRequestRef: ref.optional(),
-  courtRequestRef: ref.optional(),
-  /** When the authority made the request (the 60 days count from here); default now. */
-  requestedAt: instant.optional(),
-  /** Optional end (for preservation: at most 60 days after the request unless a court request is registered). */
-  expiresAt: instant.optional(),
-});
-export type NewHold = z.input<typeof newHoldSchema>;
-
-export const extendHoldSchema = z.strictObject({
-  expiresAt: instant,
-  reason: z.string().trim().min(1).max(500),
-});
-export const courtRequestSchema = z.strictObject({ ref, expiresAt: instant.optional() });
-export const releaseHoldSchema = z.strictObject({ reason: z.string().trim().min(1).max(500) });
 
 /** An active hold in the form the sweep checks items against. */
 export interface ActiveHold {
@@ -125,18 +102,6 @@ export function holdOverlapsPeriod(
   if (hold.from !== null && to <= hold.from) return false;
   if (hold.to !== null && from > hold.to) return false;
   return true;
-}
-
-function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const r = schema.safeParse(input);
-  if (!r.success) {
-    const first = r.error.issues[0];
-    throw new SigiloError('VALIDATION_FAILED', `hold: ${first?.message ?? 'invalid input'}`, {
-      path: first ? `hold.${first.path.join('.')}` : 'hold',
-      issues: r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    });
-  }
-  return r.data;
 }
 
 /** Creates, changes and reads legal holds; the sweep asks it which holds are active. */
@@ -179,7 +144,7 @@ export class LegalHoldService {
   /** Creates a hold; `db` lets an authority-request workflow create it in its own transaction. */
   async create(ctx: AccessContext, input: NewHold, db?: Tx): Promise<LegalHold> {
     this.assertRole(ctx, HOLD_WRITE_ROLES, 'create');
-    const h = parseOrThrow(newHoldSchema, input);
+    const h = checkHoldInput(NewHoldBody, input);
     const policy = this.deps.policy();
     const declared = new Set(policy.categories.map((c) => c.id));
     const categories = [...new Set(h.categories)].sort();
@@ -275,9 +240,9 @@ export class LegalHoldService {
   }
 
   /** Moves the end of an active hold later. */
-  async extend(ctx: AccessContext, id: string, input: z.input<typeof extendHoldSchema>): Promise<LegalHold> {
+  async extend(ctx: AccessContext, id: string, input: ExtendHold): Promise<LegalHold> {
     this.assertRole(ctx, HOLD_WRITE_ROLES, 'extend');
-    const e = parseOrThrow(extendHoldSchema, input);
+    const e = checkHoldInput(ExtendHoldBody, input);
     const until = this.instant(e.expiresAt, true);
     return this.inTx(undefined, async (tx) => {
       const hold = await this.loadActive(tx, id);
@@ -309,13 +274,9 @@ export class LegalHoldService {
   }
 
   /** Registers the court request of a preservation hold: it no longer lapses after 60 days. */
-  async registerCourtRequest(
-    ctx: AccessContext,
-    id: string,
-    input: z.input<typeof courtRequestSchema>,
-  ): Promise<LegalHold> {
+  async registerCourtRequest(ctx: AccessContext, id: string, input: CourtRequest): Promise<LegalHold> {
     this.assertRole(ctx, HOLD_WRITE_ROLES, 'change');
-    const c = parseOrThrow(courtRequestSchema, input);
+    const c = checkHoldInput(CourtRequestBody, input);
     const expiresAt = c.expiresAt ? this.instant(c.expiresAt, true) : null;
     if (expiresAt !== null && expiresAt <= this.deps.clock.nowIso()) {
       throw new SigiloError('VALIDATION_FAILED', 'expiresAt is not in the future', {
@@ -335,13 +296,9 @@ export class LegalHoldService {
   }
 
   /** Releases an active hold: what it kept becomes deletable at the next sweep. */
-  async release(
-    ctx: AccessContext,
-    id: string,
-    input: z.input<typeof releaseHoldSchema>,
-  ): Promise<LegalHold> {
+  async release(ctx: AccessContext, id: string, input: ReleaseHold): Promise<LegalHold> {
     this.assertRole(ctx, HOLD_WRITE_ROLES, 'release');
-    const r = parseOrThrow(releaseHoldSchema, input);
+    const r = checkHoldInput(ReleaseHoldBody, input);
     return this.inTx(undefined, async (tx) => {
       await this.loadActive(tx, id);
       const now = this.deps.clock.nowIso();

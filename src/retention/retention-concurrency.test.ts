@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Sigilo } from '../app.ts';
 import { createTestSigilo, ctx, type TestClock } from '../../test/support/sigilo.ts';
 import { DIALECTS } from '../../test/support/stores.ts';
-import { buildCustomer, countRows, type Customer } from './retention.fixture.ts';
+import { buildCustomer, countRows, type Customer } from '../../test/retention/retention.fixture.ts';
 import type { RetentionTarget } from './retention-target.ts';
 
 const CONTRACT_GOES = '2032-07-01T03:00:00.000Z';

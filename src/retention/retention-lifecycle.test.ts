@@ -3,7 +3,7 @@ import { isSigiloError } from '../errors.ts';
 import { createTestSigilo, ctx } from '../../test/support/sigilo.ts';
 import { DIALECTS } from '../../test/support/stores.ts';
 import { digestIds } from './deletion-certificate.ts';
-import { before, buildCustomer, countRows, DAY_MS } from './retention.fixture.ts';
+import { before, buildCustomer, countRows, DAY_MS } from '../../test/retention/retention.fixture.ts';
 
 // Periods count in Brasília time (UTC−3): a contract whose last day is 30 June 2027 ends at 03:00Z on 1 July.
 const CREDENTIALS_GO = '2027-07-01T03:00:00.000Z'; // contract end: secrets destroyed

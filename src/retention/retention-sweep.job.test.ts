@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SweepReport } from './retention-engine.ts';
+import type { SweepReport } from './retention-sweep.ts';
 import { RetentionScheduler } from './retention-sweep.job.ts';
 
 function fakeEngine(behaviour: () => Promise<void> = () => Promise.resolve()) {

@@ -4,7 +4,8 @@
  * through `onError` without personal data (targets only ever throw coded SigiloErrors or database errors).
  * Several instances may all run this: the engine's per-target locks make each batch happen exactly once.
  */
-import type { RetentionEngine, SweepOptions, SweepReport } from './retention-engine.ts';
+import type { RetentionEngine } from './retention-engine.ts';
+import type { SweepOptions, SweepReport } from './retention-sweep.ts';
 
 export interface ScheduleOptions {
   /** Time between sweeps. Default one hour. */

@@ -26,7 +26,10 @@ export interface RetentionItem {
   to: string;
   /** When its retention ended (ISO instant, `<= now`). */
   expiresAt: string;
-  /** How many stored records it stands for (a segment of 2,000 CDRs is one item, 2,000 records). Default 1. */
+  /**
+   * How many stored records it stands for (a segment of 2,000 CDRs is one item, 2,000 records; in a preview, a
+   * ticket with its messages). Default 1.
+   */
   records?: number;
 }
 

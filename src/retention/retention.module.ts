@@ -4,7 +4,6 @@
  * their targets in with `sigilo.retention.registry.register(...)` before the first sweep.
  */
 import path from 'node:path';
-import { v7 as uuidv7 } from 'uuid';
 import type { AccessContext } from '../gate/access-context.ts';
 import type { Gate } from '../gate/gate.ts';
 import type { Policy } from '../policy/policy.schema.ts';
@@ -13,13 +12,11 @@ import { assertRetentionRole, CertificateService, RETENTION_READ_ROLES } from '.
 import type { Signer } from './deletion-certificate.ts';
 import { LegalHoldService } from './legal-holds.ts';
 import { DEFAULT_RETENTION_ZONE, RetentionClock } from './retention-clock.ts';
-import {
-  RetentionEngine,
-  retentionSystemContext,
-  type PreviewReport,
-  type SweepOptions,
-  type SweepReport,
-} from './retention-engine.ts';
+import { RetentionEngine } from './retention-engine.ts';
+import { retentionSystemContext } from './retention-policy.ts';
+import type { PreviewReport } from './retention-preview.ts';
+import { RetentionRunRepository } from './retention-run.repository.ts';
+import type { SweepOptions, SweepReport } from './retention-sweep.ts';
 import { RetentionScheduler, type ScheduleOptions } from './retention-sweep.job.ts';
 import { RetentionRegistry } from './retention-target.ts';
 import { SHRED_JOURNAL_FILE, ShredJournal } from './shred-journal.ts';
@@ -95,14 +92,9 @@ export function createRetention(deps: RetentionDeps): RetentionModule {
     publicKey: () => deps.signer.signingPublicKey,
   });
   const e = engine;
-  const enqueue = async (subjectId: string): Promise<void> => {
-    const token = uuidv7();
-    await deps.store.db
-      .insertInto('retention_orphans')
-      .values({ subject_id: subjectId, token, enqueued_at: clock.nowIso() })
-      .onConflict((oc) => oc.column('subject_id').doUpdateSet({ token }))
-      .execute();
-  };
+  const runs = new RetentionRunRepository();
+  const enqueue = (subjectId: string): Promise<void> =>
+    runs.enqueueOrphans(deps.store.db, [subjectId], clock.nowIso());
   return {
     registry,
     engine: e,

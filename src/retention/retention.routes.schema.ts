@@ -1,7 +1,7 @@
 /** TypeBox schemas of the retention and legal-hold routes (responses hold ids, dates and counts, no personal data). */
 import { Type } from '@fastify/type-provider-typebox';
 import { StringEnum, Timestamp } from '../http/routes/common.schema.ts';
-import { HOLD_KINDS } from './legal-holds.ts';
+import { HOLD_KINDS, HOLD_SCOPE_KINDS } from './legal-hold.schema.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -77,20 +77,10 @@ export const CertificateListQuery = Type.Object({
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
-const DateOrInstant = Type.String({
-  maxLength: 40,
-  description: 'A date YYYY-MM-DD (Brasília) or an ISO-8601 instant.',
-});
-const Reason = Type.String({
-  minLength: 1,
-  maxLength: 500,
-  description: 'Why, without personal data (refer to people by their ids, to requests by their reference).',
-});
-
 export const HoldSchema = Type.Object({
   id: Type.String(),
   kind: StringEnum(HOLD_KINDS),
-  scope: Type.Object({ kind: StringEnum(['account', 'person'] as const), id: Type.String() }),
+  scope: Type.Object({ kind: StringEnum(HOLD_SCOPE_KINDS), id: Type.String() }),
   categories: Type.Array(Type.String()),
   window: Type.Object({ from: Nullable(Timestamp), to: Nullable(Timestamp) }),
   reason: Type.String(),
@@ -124,39 +114,3 @@ export const HoldListQuery = Type.Object({
   scopeId: Type.Optional(Type.String({ maxLength: 100 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
 });
-
-export const NewHoldBody = Type.Object(
-  {
-    kind: StringEnum(HOLD_KINDS, {
-      description:
-        'preservation: a Marco Civil preservation request (lapses after 60 days without a court request).',
-    }),
-    scope: Type.Object({
-      kind: StringEnum(['account', 'person'] as const),
-      id: Type.String({ maxLength: 100 }),
-    }),
-    categories: Type.Array(Type.String({ maxLength: 64 }), { minItems: 1, maxItems: 50 }),
-    window: Type.Optional(
-      Type.Object(
-        { from: Type.Optional(DateOrInstant), to: Type.Optional(DateOrInstant) },
-        { additionalProperties: false },
-      ),
-    ),
-    reason: Reason,
-    authorityRequestRef: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    courtRequestRef: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    requestedAt: Type.Optional(DateOrInstant),
-    expiresAt: Type.Optional(DateOrInstant),
-  },
-  { additionalProperties: false },
-);
-
-export const ExtendHoldBody = Type.Object(
-  { expiresAt: DateOrInstant, reason: Reason },
-  { additionalProperties: false },
-);
-export const CourtRequestBody = Type.Object(
-  { ref: Type.String({ minLength: 1, maxLength: 200 }), expiresAt: Type.Optional(DateOrInstant) },
-  { additionalProperties: false },
-);
-export const ReleaseHoldBody = Type.Object({ reason: Reason }, { additionalProperties: false });

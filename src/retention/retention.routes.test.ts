@@ -9,7 +9,7 @@ import { createMetrics } from '../http/metrics.ts';
 import { StaffTokenService } from '../tokens/staff-token.service.ts';
 import { createTestSigilo, type TestClock } from '../../test/support/sigilo.ts';
 import { DIALECTS } from '../../test/support/stores.ts';
-import { buildCustomer, type Customer } from './retention.fixture.ts';
+import { buildCustomer, type Customer } from '../../test/retention/retention.fixture.ts';
 import { retentionRoutes } from './retention.routes.ts';
 
 /** The plugin mounted under /v1 behind the real authentication hook and error handler. */

@@ -19,17 +19,14 @@ import {
   CertificateListQuery,
   CertificateSchema,
   CertificateSummarySchema,
-  CourtRequestBody,
-  ExtendHoldBody,
   HoldListQuery,
   HoldSchema,
   HoldWithHistorySchema,
   IdParams,
-  NewHoldBody,
   PreviewSchema,
-  ReleaseHoldBody,
   VerifySchema,
 } from './retention.routes.schema.ts';
+import { CourtRequestBody, ExtendHoldBody, NewHoldBody, ReleaseHoldBody } from './legal-hold.schema.ts';
 import { Type } from '@fastify/type-provider-typebox';
 
 /** Registers the retention and legal-hold routes; deps need only `sigilo` (RouteDeps fits). */

@@ -17,12 +17,8 @@ import type {
   ScanQuery,
   ScanResult,
 } from '../retention/retention-target.ts';
-import {
-  anchoredNextExpiry,
-  anchoredScan,
-  chunks,
-  type AnchoredFetch,
-} from '../retention/targets/anchored-scan.ts';
+import { anchoredNextExpiry, anchoredScan, type AnchoredFetch } from '../retention/targets/anchored-scan.ts';
+import { anchorPage, chunks, presentIn } from '../retention/targets/target-queries.ts';
 import type { GateSession } from '../gate/gate.ts';
 import { deleteTelecomDay, deleteTelecomSegments } from './sealing/telecom-records.gate.ts';
 import type { RetentionRule } from '../policy/policy.schema.ts';
@@ -89,13 +85,9 @@ export class TelecomRetentionTarget implements RetentionTarget {
         .select(['id', 'last_at as anchor', 'account_id', 'subject_id', 'first_at', 'record_count'])
         .where('kind', '=', this.kind);
       // A segment's day is the UTC day of all its records: bounding it lets the (kind, day) index do the work.
-      if (r.max !== undefined) q = q.where('day', '<=', r.max.slice(0, 10)).where('last_at', '<=', r.max);
-      if (r.min !== undefined) q = q.where('day', '>=', r.min.slice(0, 10)).where('last_at', '>=', r.min);
-      if (r.after) {
-        const [a, id] = r.after;
-        q = q.where((eb) => eb(eb.refTuple('last_at', 'id'), '>', eb.tuple(a, id)));
-      }
-      return q.orderBy('last_at').orderBy('id').limit(r.limit).execute();
+      if (r.max !== undefined) q = q.where('day', '<=', r.max.slice(0, 10));
+      if (r.min !== undefined) q = q.where('day', '>=', r.min.slice(0, 10));
+      return anchorPage(q, 'last_at', 'id', r).execute();
     };
   }
 
@@ -124,19 +116,8 @@ export class TelecomRetentionTarget implements RetentionTarget {
     return { records: r.records, subjects: r.subjects };
   }
 
-  async references(db: Tx, subjectIds: readonly string[]): Promise<Set<string>> {
-    const out = new Set<string>();
-    for (const ids of chunks(subjectIds)) {
-      const rows = await db
-        .selectFrom('telecom_segments')
-        .select('account_id')
-        .distinct()
-        .where('account_id', 'in', ids)
-        .where('kind', '=', this.kind)
-        .execute();
-      for (const r of rows) out.add(r.account_id);
-    }
-    return out;
+  references(db: Tx, subjectIds: readonly string[]): Promise<Set<string>> {
+    return presentIn(db, 'telecom_segments', ['account_id'], subjectIds, { column: 'kind', in: [this.kind] });
   }
 
   /** UTC days holding segments of this kind whose end is at most `endsBy`, oldest first. */

@@ -2,10 +2,19 @@
  * `sigilo holds`: list, show, create, extend, register a court request for and release legal holds. Changes need
  * `--actor <id>` (a staff id, never a name), recorded in the hold's history; the CLI acts in the legal role.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { SigiloError } from '../../errors.ts';
 import type { AccessContext } from '../../gate/access-context.ts';
-import type { HoldStatus, LegalHold, NewHold } from '../../retention/legal-holds.ts';
+import {
+  checkHoldInput,
+  CourtRequestBody,
+  ExtendHoldBody,
+  HOLD_KINDS,
+  NewHoldBody,
+  ReleaseHoldBody,
+  type NewHold,
+} from '../../retention/legal-hold.schema.ts';
+import type { HoldEvent, HoldStatus, LegalHold } from '../../retention/legal-holds.ts';
 import type { WithSigilo } from './retention.command.ts';
 
 function legal(actor: string | undefined): AccessContext {
@@ -13,13 +22,29 @@ function legal(actor: string | undefined): AccessContext {
   return { actor, role: 'legal', purpose: null, requestId: `cli-${Date.now()}`, justification: null };
 }
 
+const STATUS_PT: Record<HoldStatus, string> = { active: 'ativo', released: 'liberado', expired: 'expirado' };
+const KIND_PT: Record<LegalHold['kind'], string> = {
+  preservation: 'preservação',
+  litigation: 'litígio',
+  other: 'outro',
+};
+const SCOPE_PT: Record<LegalHold['scope']['kind'], string> = { account: 'conta', person: 'pessoa' };
+const EVENT_PT: Record<HoldEvent['kind'], string> = {
+  created: 'criado',
+  extended: 'prorrogado',
+  court_request: 'ordem judicial',
+  released: 'liberado',
+};
+
+/** One hold on one line, for staff (pt-BR; ids, categories and instants as they are). */
 function describeHold(h: LegalHold): string {
   const window =
-    h.window.from || h.window.to ? ` window ${h.window.from ?? '…'} → ${h.window.to ?? '…'}` : '';
+    h.window.from || h.window.to ? `  janela ${h.window.from ?? '…'} → ${h.window.to ?? '…'}` : '';
   return (
-    `${h.id}  ${h.status.padEnd(8)}  ${h.kind.padEnd(12)}  ${h.scope.kind}:${h.scope.id}  ` +
-    `[${h.categories.join(', ')}]${window}  until ${h.expiresAt ?? 'released'}` +
-    `${h.authorityRequestRef ? `  req ${h.authorityRequestRef}` : ''}${h.courtRequestRef ? `  court ${h.courtRequestRef}` : ''}`
+    `${h.id}  ${STATUS_PT[h.status].padEnd(8)}  ${KIND_PT[h.kind].padEnd(11)}  ${SCOPE_PT[h.scope.kind]}:${h.scope.id}  ` +
+    `[${h.categories.join(', ')}]${window}  até ${h.expiresAt ?? 'ser liberado'}` +
+    `${h.authorityRequestRef ? `  requisição ${h.authorityRequestRef}` : ''}` +
+    `${h.courtRequestRef ? `  processo ${h.courtRequestRef}` : ''}`
   );
 }
 
@@ -64,7 +89,7 @@ export function registerHoldsCommands(
           },
         );
         if (opts.json) return void out.write(`${JSON.stringify(list)}\n`);
-        if (list.length === 0) out.write('No holds.\n');
+        if (list.length === 0) out.write('Nenhum bloqueio legal.\n');
         for (const h of list) print(h);
       });
     });
@@ -86,9 +111,11 @@ export function registerHoldsCommands(
         const history = await sigilo.retention.holds.history(ctx, id);
         if (opts.json) return void out.write(`${JSON.stringify({ hold, history })}\n`);
         print(hold);
-        out.write(`  reason: ${hold.reason}\n`);
+        out.write(`  motivo: ${hold.reason}\n`);
         for (const e of history)
-          out.write(`  ${e.at}  ${e.kind.padEnd(13)}  by ${e.actor}  ${JSON.stringify(e.details)}\n`);
+          out.write(
+            `  ${e.at}  ${EVENT_PT[e.kind].padEnd(14)}  por ${e.actor}  ${JSON.stringify(e.details)}\n`,
+          );
       });
     });
 
@@ -98,7 +125,7 @@ export function registerHoldsCommands(
       'Create a hold (preservation: a Marco Civil request, lapses after 60 days without a court request)',
     )
     .requiredOption('--actor <id>', 'your staff id')
-    .requiredOption('--kind <kind>', 'preservation, litigation or other')
+    .addOption(new Option('--kind <kind>', 'what the hold is for').choices(HOLD_KINDS).makeOptionMandatory())
     .requiredOption('--scope <scope>', 'account:<id> or person:<id>')
     .requiredOption(
       '--categories <list>',
@@ -127,8 +154,9 @@ export function registerHoldsCommands(
         expires?: string;
         json?: boolean;
       }) => {
-        const input: NewHold = {
-          kind: opts.kind as NewHold['kind'],
+        // Checked with the routes' own schema before the store is opened: a bad date costs nothing.
+        const input: NewHold = checkHoldInput(NewHoldBody, {
+          kind: opts.kind,
           scope: parseScope(opts.scope),
           categories: opts.categories
             .split(',')
@@ -142,7 +170,7 @@ export function registerHoldsCommands(
           ...(opts.courtRef ? { courtRequestRef: opts.courtRef } : {}),
           ...(opts.requestedAt ? { requestedAt: opts.requestedAt } : {}),
           ...(opts.expires ? { expiresAt: opts.expires } : {}),
-        };
+        });
         await withSigilo(async (sigilo) =>
           print(await sigilo.retention.holds.create(legal(opts.actor), input), opts.json),
         );
@@ -158,14 +186,9 @@ export function registerHoldsCommands(
     .requiredOption('--reason <text>', 'why')
     .option('--json', 'print as JSON')
     .action(async (id: string, opts: { actor: string; until: string; reason: string; json?: boolean }) => {
+      const input = checkHoldInput(ExtendHoldBody, { expiresAt: opts.until, reason: opts.reason });
       await withSigilo(async (sigilo) =>
-        print(
-          await sigilo.retention.holds.extend(legal(opts.actor), id, {
-            expiresAt: opts.until,
-            reason: opts.reason,
-          }),
-          opts.json,
-        ),
+        print(await sigilo.retention.holds.extend(legal(opts.actor), id, input), opts.json),
       );
     });
 
@@ -178,14 +201,12 @@ export function registerHoldsCommands(
     .option('--expires <date>', 'end set by the court, if any')
     .option('--json', 'print as JSON')
     .action(async (id: string, opts: { actor: string; ref: string; expires?: string; json?: boolean }) => {
+      const input = checkHoldInput(CourtRequestBody, {
+        ref: opts.ref,
+        ...(opts.expires ? { expiresAt: opts.expires } : {}),
+      });
       await withSigilo(async (sigilo) =>
-        print(
-          await sigilo.retention.holds.registerCourtRequest(legal(opts.actor), id, {
-            ref: opts.ref,
-            ...(opts.expires ? { expiresAt: opts.expires } : {}),
-          }),
-          opts.json,
-        ),
+        print(await sigilo.retention.holds.registerCourtRequest(legal(opts.actor), id, input), opts.json),
       );
     });
 
@@ -197,11 +218,9 @@ export function registerHoldsCommands(
     .requiredOption('--reason <text>', 'why')
     .option('--json', 'print as JSON')
     .action(async (id: string, opts: { actor: string; reason: string; json?: boolean }) => {
+      const input = checkHoldInput(ReleaseHoldBody, { reason: opts.reason });
       await withSigilo(async (sigilo) =>
-        print(
-          await sigilo.retention.holds.release(legal(opts.actor), id, { reason: opts.reason }),
-          opts.json,
-        ),
+        print(await sigilo.retention.holds.release(legal(opts.actor), id, input), opts.json),
       );
     });
 

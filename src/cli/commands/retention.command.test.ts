@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Sigilo } from '../../app.ts';
-import { buildCustomer } from '../../retention/retention.fixture.ts';
+import { buildCustomer } from '../../../test/retention/retention.fixture.ts';
 import { createTestSigilo } from '../../../test/support/sigilo.ts';
 import { registerHoldsCommands } from './holds.command.ts';
 import { registerRetentionCommands } from './retention.command.ts';
@@ -54,8 +54,9 @@ describe('sigilo retention and sigilo holds', () => {
 
     const dry = await cli('retention', 'run', '--dry-run');
     expect(dry).toContain('core.tickets — Chamados de suporte');
-    expect(dry).toContain('would delete: 1 items (1 records)');
-    expect(dry).toContain('next expiry: 2032-07-01T03:00:00.000Z');
+    expect(dry).toContain('seria eliminado 1 item (1 registro)');
+    expect(dry).toContain('próximo vencimento: 1 de julho de 2032 às 00:00');
+    expect(dry).not.toMatch(/\b(items|records|would delete)\b/);
 
     const hold = JSON.parse(
       await cli(
@@ -88,21 +89,23 @@ describe('sigilo retention and sigilo holds', () => {
 
     const file = path.join(t.dir, 'cert.json');
     fs.writeFileSync(file, await cli('retention', 'certificate', swept.certificateId, '--json'));
-    expect(await cli('retention', 'verify', file)).toContain('Certificate verifies');
+    expect(await cli('retention', 'verify', file)).toContain('Certificado válido');
     const tampered = fs.readFileSync(file, 'utf8').replace(/"records\\":(\d)/, '"records\\":9$1');
     fs.writeFileSync(file, tampered);
-    expect(await cli('retention', 'verify', file)).toContain('INVALID');
+    expect(await cli('retention', 'verify', file)).toContain('Certificado INVÁLIDO');
     expect(process.exitCode).toBe(1);
     process.exitCode = undefined;
 
     const backup = path.join(t.dir, 'backup.db');
-    expect(await cli('retention', 'backup', backup)).toContain('Backup written');
+    expect(await cli('retention', 'backup', backup)).toContain('Cópia de segurança gravada');
     await cli('holds', 'release', hold.id, '--actor', 'legal-9', '--reason', 'Encerrado');
     t.clock.set('2033-01-01T00:00:00.000Z');
     const final = JSON.parse(await cli('retention', 'run', '--json')) as {
       totals: { shreddedSubjects: number };
     };
     expect(final.totals.shreddedSubjects).toBe(3);
-    expect(await cli('retention', 'restore', backup, '--yes')).toContain('3 subjects shredded again');
+    expect(await cli('retention', 'restore', backup, '--yes')).toContain(
+      'as chaves de 3 titulares foram destruídas de novo',
+    );
   });
 });

@@ -17,7 +17,13 @@ import {
   syncLedgerToJournal,
 } from '../../retention/backup.ts';
 import type { DeletionCertificate } from '../../retention/deletion-certificate.ts';
-import type { PreviewReport, SweepReport } from '../../retention/retention-engine.ts';
+import {
+  certificateLinePt,
+  previewTextPt,
+  sweepTextPt,
+  verifyTextPt,
+} from '../../retention/retention-text.ts';
+import { countPt, pluralPt } from '../../i18n/pt-br.ts';
 import { openPostgresStore } from '../../store/store.ts';
 
 export type WithSigilo = <T>(work: (s: Sigilo) => Promise<T>) => Promise<T>;
@@ -31,49 +37,6 @@ export interface RetentionCliOptions {
 /** The context of an operator at the console reading retention data (no personal data is involved). */
 function operator(role = 'dpo'): AccessContext {
   return { actor: 'cli', role, purpose: null, requestId: `cli-${Date.now()}`, justification: null };
-}
-
-function day(iso: string | null): string {
-  return iso ? iso.slice(0, 10) : '—';
-}
-
-function printPreview(out: NodeJS.WritableStream, p: PreviewReport): void {
-  out.write(
-    `Retention dry run at ${p.generatedAt} (policy v${p.policyVersion}, ${p.activeHolds} active holds)\n`,
-  );
-  for (const t of p.targets) {
-    const rule = t.ruleText
-      ? `${t.ruleText}${t.verified === false ? ' [fonte não verificada]' : ''}`
-      : 'no rule';
-    out.write(`\n${t.target} — ${t.categoryLabel}: ${t.description}\n  rule: ${rule}\n`);
-    if (t.source) out.write(`  source: ${t.source}\n`);
-    if (t.skipped) {
-      out.write(`  skipped: ${t.skipped}\n`);
-      continue;
-    }
-    out.write(
-      `  would delete: ${t.due.items}${t.capped ? '+' : ''} items (${t.due.records} records)` +
-        (t.due.items ? `, records of ${day(t.due.from)} to ${day(t.due.to)}` : '') +
-        `\n  kept by legal holds: ${t.held}\n  next expiry: ${t.nextExpiry ?? '—'}\n`,
-    );
-  }
-  out.write(`\n${p.note}\n`);
-}
-
-function printSweep(out: NodeJS.WritableStream, r: SweepReport): void {
-  out.write(
-    `Sweep ${r.runId} ${r.status}: ${r.totals.records} records deleted (${r.totals.items} items), ` +
-      `${r.totals.held} kept by holds, ${r.totals.shreddedSubjects} subjects crypto-shredded` +
-      `${r.incomplete ? ' — stopped at the limit, run again to continue' : ''}.\n`,
-  );
-  for (const t of r.targets) {
-    if (t.items || t.held || t.skipped) {
-      out.write(
-        `  ${t.target}: ${t.records} records, ${t.held} held${t.skipped ? `, skipped (${t.skipped})` : ''}\n`,
-      );
-    }
-  }
-  out.write(r.certificateId ? `Certificate: ${r.certificateId}\n` : 'Nothing deleted, no certificate.\n');
 }
 
 /** Registers `sigilo retention ...`; `withSigilo` opens and closes an initialised Sigilo around the work. */
@@ -99,12 +62,12 @@ export function registerRetentionCommands(
       if (opts.dryRun) {
         const p = await sigilo.retention.preview(operator());
         if (opts.json) out.write(`${JSON.stringify(p)}\n`);
-        else printPreview(out, p);
+        else out.write(previewTextPt(p, sigilo.retention.clock.zone));
         return;
       }
       const showBar = opts.progress !== false && !opts.json && Boolean((out as { isTTY?: boolean }).isTTY);
       const bar = new SingleBar({
-        format: ' {bar} {value}/{total} records | {target}',
+        format: ' {bar} {value}/{total} registros | {target}',
         stream: out,
         hideCursor: true,
       });
@@ -135,7 +98,7 @@ export function registerRetentionCommands(
         });
         if (showBar) bar.stop();
         if (opts.json) out.write(`${JSON.stringify(report)}\n`);
-        else printSweep(out, report);
+        else out.write(sweepTextPt(report));
       } finally {
         if (showBar) bar.stop();
       }
@@ -170,13 +133,8 @@ export function registerRetentionCommands(
           ...(opts.limit ? { limit: Number(opts.limit) } : {}),
         });
         if (opts.json) return void out.write(`${JSON.stringify(list)}\n`);
-        if (list.length === 0) out.write('No deletion certificates yet.\n');
-        for (const c of list) {
-          out.write(
-            `${c.id}  ${c.issuedAt}  ${c.runStatus.padEnd(11)}  ${String(c.totals.records).padStart(9)} records  ` +
-              `${c.categories.join(', ')}\n`,
-          );
-        }
+        if (list.length === 0) out.write('Nenhum certificado de eliminação emitido ainda.\n');
+        for (const c of list) out.write(`${certificateLinePt(c)}\n`);
       });
     });
 
@@ -206,12 +164,7 @@ export function registerRetentionCommands(
           : idOrFile;
         const result = await sigilo.retention.certificates.verify(operator('auditor'), arg);
         if (opts.json) out.write(`${JSON.stringify(result)}\n`);
-        else
-          out.write(
-            result.ok
-              ? 'Certificate verifies: signed by this Sigilo, unaltered.\n'
-              : `INVALID: ${result.problem}\n`,
-          );
+        else out.write(`${verifyTextPt(result)}\n`);
         if (!result.ok) process.exitCode = 1;
       });
     });
@@ -223,7 +176,12 @@ export function registerRetentionCommands(
     .action(async () => {
       await withSigilo(async (sigilo) => {
         const n = await sigilo.retention.journal.sync();
-        out.write(`${n} new shred entries journalled in ${sigilo.retention.journal.file}\n`);
+        const entries = pluralPt(n, {
+          one: '# nova eliminação criptográfica registrada',
+          other: '# novas eliminações criptográficas registradas',
+          zero: 'Nenhuma eliminação criptográfica nova',
+        });
+        out.write(`${entries} no diário ${sigilo.retention.journal.file}\n`);
       });
     });
   ledger
@@ -237,8 +195,10 @@ export function registerRetentionCommands(
         const r = await sigilo.retention.journal.reconcile();
         if (opts.json) return void out.write(`${JSON.stringify(r)}\n`);
         out.write(
-          `${r.journalled} journalled shreds; ${r.reshredded.length} re-applied; ${r.rejected} lines rejected ` +
-            `(bad signature or torn).\n`,
+          `${countPt(r.journalled, 'eliminação criptográfica no diário', 'eliminações criptográficas no diário')}; ` +
+            `${pluralPt(r.reshredded.length, { one: '# reaplicada', other: '# reaplicadas' })}; ` +
+            `${pluralPt(r.rejected, { one: '# linha rejeitada', other: '# linhas rejeitadas' })} ` +
+            `(assinatura inválida ou linha incompleta).\n`,
         );
         if (r.rejected > 0) process.exitCode = 1;
       });
@@ -258,7 +218,8 @@ export function registerRetentionCommands(
         else await backupPostgres({ url: config.store.url, file });
       });
       out.write(
-        `Backup written to ${file}. The shred journal is not in it by design; keep the data directory.\n`,
+        `Cópia de segurança gravada em ${file}. O diário de eliminações criptográficas fica fora dela, de ` +
+          `propósito: guarde também o diretório de dados.\n`,
       );
     });
 
@@ -283,9 +244,15 @@ export function registerRetentionCommands(
       }
       await withSigilo((sigilo) => {
         const r = sigilo.retention.journal.lastReconcile;
+        const again = r?.reshredded.length ?? 0;
         out.write(
-          `Restored from ${file}. Shred journal re-applied: ${r?.reshredded.length ?? 0} subjects shredded again` +
-            `${r?.rejected ? `; ${r.rejected} journal lines rejected` : ''}.\n`,
+          `Restaurado de ${file}. Diário de eliminações reaplicado: ` +
+            pluralPt(again, {
+              one: 'as chaves de # titular foram destruídas de novo',
+              other: 'as chaves de # titulares foram destruídas de novo',
+              zero: 'nenhum titular precisou ser eliminado de novo',
+            }) +
+            `${r?.rejected ? `; ${pluralPt(r.rejected, { one: '# linha do diário rejeitada', other: '# linhas do diário rejeitadas' })}` : ''}.\n`,
         );
         return Promise.resolve();
       });

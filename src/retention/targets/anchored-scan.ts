@@ -124,10 +124,3 @@ export async function anchoredNextExpiry<R extends { id: string; anchor: string 
     after = [last.anchor, last.id];
   }
 }
-
-/** Splits a list into chunks that stay under every dialect's bound-parameter limit. */
-export function chunks<T>(list: readonly T[], size = 500): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
-  return out;
-}

@@ -14,13 +14,8 @@ import type {
   ScanQuery,
   ScanResult,
 } from '../retention-target.ts';
-import {
-  anchoredNextExpiry,
-  anchoredScan,
-  chunks,
-  type AnchoredFetch,
-  type AnchorType,
-} from './anchored-scan.ts';
+import { anchoredNextExpiry, anchoredScan, type AnchoredFetch, type AnchorType } from './anchored-scan.ts';
+import { anchorPage, chunks, countChildRecords, presentIn } from './target-queries.ts';
 
 function anchorType(rule: RetentionRule): AnchorType {
   return rule.kind === 'after' && rule.anchor === 'record_created' ? 'instant' : 'end_date';
@@ -30,23 +25,13 @@ function supportsContractRule(rule: RetentionRule): boolean {
   return rule.kind === 'after' && (rule.anchor === 'contract_end' || rule.anchor === 'record_created');
 }
 
-async function referencedAccounts(
+function referencedAccounts(
   db: Tx,
   table: 'contracts' | 'invoices',
   subjectIds: readonly string[],
 ): Promise<Set<string>> {
   // Contracts and invoices are sealed under their account's subject, so the account column is the reference.
-  const out = new Set<string>();
-  for (const ids of chunks(subjectIds)) {
-    const rows = await db
-      .selectFrom(table)
-      .select('account_id')
-      .distinct()
-      .where('account_id', 'in', ids)
-      .execute();
-    for (const r of rows) out.add(r.account_id);
-  }
-  return out;
+  return presentIn(db, table, ['account_id'], subjectIds);
 }
 
 interface ContractRow {
@@ -85,14 +70,7 @@ export class ContractTarget implements RetentionTarget {
           ),
         );
       }
-      if (r.max !== undefined) q = q.where(col, '<=', r.max);
-      if (r.min !== undefined) q = q.where(col, '>=', r.min);
-      if (r.after) {
-        const [a, id] = r.after;
-        // Row-value comparison: both engines turn it into one index range.
-        q = q.where((eb) => eb(eb.refTuple(col, 'c.id'), '>', eb.tuple(a, id)));
-      }
-      const rows = await q.orderBy(col).orderBy('c.id').limit(r.limit).execute();
+      const rows = await anchorPage(q, col, 'c.id', r).execute();
       return rows.map((row) => ({
         ...row,
         anchor: col === 'c.ended_on' ? (row.ended_on ?? '') : row.created_at,
@@ -100,8 +78,8 @@ export class ContractTarget implements RetentionTarget {
     };
   }
 
-  scan(q: ScanQuery): Promise<ScanResult> {
-    return anchoredScan(q, anchorType(q.rule), this.fetch(q.db, q.rule, true), (row) => ({
+  async scan(q: ScanQuery): Promise<ScanResult> {
+    const page = await anchoredScan(q, anchorType(q.rule), this.fetch(q.db, q.rule, true), (row) => ({
       id: row.id,
       subjectId: row.subject_id,
       accounts: [row.account_id],
@@ -109,6 +87,8 @@ export class ContractTarget implements RetentionTarget {
       from: q.clock.dayStart(row.started_on),
       to: q.clock.contractEnd(row.ended_on ?? row.started_on),
     }));
+    if (q.dryRun) await countChildRecords(q.db, page.items, 'contract_events', 'contract_id');
+    return page;
   }
 
   nextExpiry(q: Omit<ScanQuery, 'after' | 'limit' | 'dryRun'>): Promise<string | null> {
@@ -158,14 +138,7 @@ export class InvoiceTarget implements RetentionTarget {
         .innerJoin('contracts as c', 'c.id', 'i.contract_id')
         .select(['i.id', 'i.account_id', 'i.subject_id', 'i.issued_on', 'i.created_at', 'c.ended_on']);
       if (byContractEnd) q = q.where('c.status', '=', 'terminated').where('c.ended_on', 'is not', null);
-      if (r.max !== undefined) q = q.where(col, '<=', r.max);
-      if (r.min !== undefined) q = q.where(col, '>=', r.min);
-      if (r.after) {
-        const [a, id] = r.after;
-        // Row-value comparison: both engines turn it into one index range.
-        q = q.where((eb) => eb(eb.refTuple(col, 'i.id'), '>', eb.tuple(a, id)));
-      }
-      const rows = await q.orderBy(col).orderBy('i.id').limit(r.limit).execute();
+      const rows = await anchorPage(q, col, 'i.id', r).execute();
       return rows.map((row) => ({ ...row, anchor: byContractEnd ? (row.ended_on ?? '') : row.created_at }));
     };
   }

@@ -15,7 +15,7 @@ import type {
   ScanQuery,
   ScanResult,
 } from '../retention-target.ts';
-import { chunks } from './anchored-scan.ts';
+import { chunks, presentIn } from './target-queries.ts';
 
 type CredentialView = 'portalPasswords' | 'mfaSecrets' | 'provisioningSecrets';
 type CredentialKind = CredentialTable['kind'];
@@ -182,20 +182,9 @@ export class CredentialTarget implements RetentionTarget {
     return { records, subjects: [...new Set(items.flatMap((i) => i.people))] };
   }
 
-  async references(db: Tx, subjectIds: readonly string[]): Promise<Set<string>> {
+  references(db: Tx, subjectIds: readonly string[]): Promise<Set<string>> {
     // A credential is sealed under its person's subject: the person column is the reference.
-    const out = new Set<string>();
-    for (const ids of chunks(subjectIds)) {
-      const rows = await db
-        .selectFrom('credentials')
-        .select('person_id')
-        .distinct()
-        .where('person_id', 'in', ids)
-        .where('kind', 'in', [...this.kinds])
-        .execute();
-      for (const r of rows) out.add(r.person_id);
-    }
-    return out;
+    return presentIn(db, 'credentials', ['person_id'], subjectIds, { column: 'kind', in: this.kinds });
   }
 }
 

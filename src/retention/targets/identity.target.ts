@@ -18,7 +18,7 @@ import type {
   ScanQuery,
   ScanResult,
 } from '../retention-target.ts';
-import { chunks } from './anchored-scan.ts';
+import { chunks, presentIn } from './target-queries.ts';
 
 /** The categories the identity sweep removes; a hold on any of them keeps the subject's identity. */
 export const IDENTITY_CATEGORIES = [
@@ -164,18 +164,8 @@ export class IdentityTarget implements RetentionTarget {
     return { records, subjects: [...linkedPeople].sort(), shredded };
   }
 
-  async references(db: Tx, subjectIds: readonly string[]): Promise<Set<string>> {
+  references(db: Tx, subjectIds: readonly string[]): Promise<Set<string>> {
     // A person linked to an account that still exists stays (the link is removed with the account).
-    const out = new Set<string>();
-    for (const ids of chunks(subjectIds)) {
-      const rows = await db
-        .selectFrom('account_people')
-        .select('person_id')
-        .distinct()
-        .where('person_id', 'in', ids)
-        .execute();
-      for (const r of rows) out.add(r.person_id);
-    }
-    return out;
+    return presentIn(db, 'account_people', ['person_id'], subjectIds);
   }
 }

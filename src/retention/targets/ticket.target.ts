@@ -14,7 +14,8 @@ import type {
   ScanQuery,
   ScanResult,
 } from '../retention-target.ts';
-import { anchoredNextExpiry, anchoredScan, chunks, type AnchoredFetch } from './anchored-scan.ts';
+import { anchoredNextExpiry, anchoredScan, type AnchoredFetch } from './anchored-scan.ts';
+import { anchorPage, chunks, countChildRecords, presentIn } from './target-queries.ts';
 
 interface TicketRow {
   id: string;
@@ -45,21 +46,14 @@ export class TicketTarget implements RetentionTarget {
         .selectFrom('tickets')
         .select(['id', 'account_id', 'person_id', 'subject_id', 'opened_at', 'resolved_at', 'created_at']);
       if (byResolution) q = q.where('status', '=', 'resolved').where('resolved_at', 'is not', null);
-      if (r.max !== undefined) q = q.where(col, '<=', r.max);
-      if (r.min !== undefined) q = q.where(col, '>=', r.min);
-      if (r.after) {
-        const [a, id] = r.after;
-        // Row-value comparison: both engines turn it into one index range.
-        q = q.where((eb) => eb(eb.refTuple(col, 'id'), '>', eb.tuple(a, id)));
-      }
-      const rows = await q.orderBy(col).orderBy('id').limit(r.limit).execute();
+      const rows = await anchorPage(q, col, 'id', r).execute();
       return rows.map((row) => ({ ...row, anchor: byResolution ? (row.resolved_at ?? '') : row.created_at }));
     };
   }
 
-  scan(q: ScanQuery): Promise<ScanResult> {
+  async scan(q: ScanQuery): Promise<ScanResult> {
     const now = q.clock.nowIso();
-    return anchoredScan(q, 'instant', this.fetch(q.db, q.rule), (row) => ({
+    const page = await anchoredScan(q, 'instant', this.fetch(q.db, q.rule), (row) => ({
       id: row.id,
       subjectId: row.subject_id,
       accounts: [row.account_id],
@@ -67,6 +61,8 @@ export class TicketTarget implements RetentionTarget {
       from: row.opened_at,
       to: row.resolved_at ?? now,
     }));
+    if (q.dryRun) await countChildRecords(q.db, page.items, 'ticket_messages', 'ticket_id');
+    return page;
   }
 
   nextExpiry(q: Omit<ScanQuery, 'after' | 'limit' | 'dryRun'>): Promise<string | null> {
@@ -85,25 +81,8 @@ export class TicketTarget implements RetentionTarget {
     };
   }
 
-  async references(db: Tx, subjectIds: readonly string[]): Promise<Set<string>> {
+  references(db: Tx, subjectIds: readonly string[]): Promise<Set<string>> {
     // A ticket's subject is its person, else its account (TicketService), so these two columns cover it.
-    const out = new Set<string>();
-    for (const ids of chunks(subjectIds)) {
-      const byAccount = await db
-        .selectFrom('tickets')
-        .select('account_id')
-        .distinct()
-        .where('account_id', 'in', ids)
-        .execute();
-      for (const t of byAccount) out.add(t.account_id);
-      const byPerson = await db
-        .selectFrom('tickets')
-        .select('person_id')
-        .distinct()
-        .where('person_id', 'in', ids)
-        .execute();
-      for (const t of byPerson) if (t.person_id) out.add(t.person_id);
-    }
-    return out;
+    return presentIn(db, 'tickets', ['account_id', 'person_id'], subjectIds);
   }
 }

@@ -3,8 +3,10 @@
  * contact data, credentials, a contract with an invoice and history, a resolved ticket), and row counts that show
  * what a sweep left. Used only by `*.test.ts` files.
  */
-import type { Sigilo } from '../app.ts';
-import { ctx, SAMPLE, type TestClock } from '../../test/support/sigilo.ts';
+import { sql } from 'kysely';
+import type { Sigilo } from '../../src/app.ts';
+import type { Database } from '../../src/store/database.ts';
+import { ctx, SAMPLE, type TestClock } from '../support/sigilo.ts';
 
 export interface Customer {
   accountId: string;
@@ -83,87 +85,24 @@ export async function buildCustomer(
 
 /** How many rows of each kind exist for the customer (plain columns only, no personal data is read). */
 export async function countRows(sigilo: Sigilo, c: Customer): Promise<Record<string, number>> {
-  const db = sigilo.store.db;
   const people = [c.ownerId, c.contactId];
-  const n = async (q: Promise<{ n: number | string | bigint }>): Promise<number> => Number((await q).n);
+  const count = async (table: keyof Database, column: string, ids: readonly string[]): Promise<number> => {
+    const { rows } = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)}
+      where ${sql.ref(column)} in (${sql.join([...ids])})`.execute(sigilo.store.db);
+    return Number(rows[0]?.n ?? 0);
+  };
   return {
-    credentials: await n(
-      db
-        .selectFrom('credentials')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('person_id', 'in', people)
-        .executeTakeFirstOrThrow(),
-    ),
-    tickets: await n(
-      db
-        .selectFrom('tickets')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('account_id', '=', c.accountId)
-        .executeTakeFirstOrThrow(),
-    ),
-    ticketMessages: await n(
-      db
-        .selectFrom('ticket_messages')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('ticket_id', '=', c.ticketId)
-        .executeTakeFirstOrThrow(),
-    ),
-    contracts: await n(
-      db
-        .selectFrom('contracts')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('account_id', '=', c.accountId)
-        .executeTakeFirstOrThrow(),
-    ),
-    contractEvents: await n(
-      db
-        .selectFrom('contract_events')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('contract_id', '=', c.contractId)
-        .executeTakeFirstOrThrow(),
-    ),
-    invoices: await n(
-      db
-        .selectFrom('invoices')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('account_id', '=', c.accountId)
-        .executeTakeFirstOrThrow(),
-    ),
-    accounts: await n(
-      db
-        .selectFrom('accounts')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('id', '=', c.accountId)
-        .executeTakeFirstOrThrow(),
-    ),
-    people: await n(
-      db
-        .selectFrom('people')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('id', 'in', people)
-        .executeTakeFirstOrThrow(),
-    ),
-    contactPoints: await n(
-      db
-        .selectFrom('contact_points')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('person_id', 'in', people)
-        .executeTakeFirstOrThrow(),
-    ),
-    addresses: await n(
-      db
-        .selectFrom('addresses')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('owner_id', 'in', [...people, c.accountId])
-        .executeTakeFirstOrThrow(),
-    ),
-    dataKeys: await n(
-      db
-        .selectFrom('data_keys')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('subject_id', 'in', [...people, c.accountId])
-        .executeTakeFirstOrThrow(),
-    ),
+    credentials: await count('credentials', 'person_id', people),
+    tickets: await count('tickets', 'account_id', [c.accountId]),
+    ticketMessages: await count('ticket_messages', 'ticket_id', [c.ticketId]),
+    contracts: await count('contracts', 'account_id', [c.accountId]),
+    contractEvents: await count('contract_events', 'contract_id', [c.contractId]),
+    invoices: await count('invoices', 'account_id', [c.accountId]),
+    accounts: await count('accounts', 'id', [c.accountId]),
+    people: await count('people', 'id', people),
+    contactPoints: await count('contact_points', 'person_id', people),
+    addresses: await count('addresses', 'owner_id', [...people, c.accountId]),
+    dataKeys: await count('data_keys', 'subject_id', [...people, c.accountId]),
   };
 }
 
