@@ -1,14 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  buildGuardSet,
-  GUARD_SET,
-  GUARD_TEMPLATES,
-  toJsonLines,
-} from '../../test/fixtures/guard/build-guard-set.ts';
-import { scanText } from './guard.ts';
-import { IDENTIFIER_CLASSES, SENSITIVE_CLASSES } from './guard-classes.ts';
-import { evaluateGuard, loadGuardSet, missedTargets } from './guard.evaluate.ts';
+import { buildGuardSet, GUARD_SET, GUARD_TEMPLATES, toJsonLines } from '../fixtures/guard/build-guard-set.ts';
+import { scanText } from '../../src/guard/guard.ts';
+import { IDENTIFIER_CLASSES, SENSITIVE_CLASSES } from '../../src/guard/guard-classes.ts';
+import { evaluateGuard, loadGuardSet, missedTargets } from '../../src/guard/guard.evaluate.ts';
 
 const examples = loadGuardSet(GUARD_SET);
 const clean = examples.filter((e) => !e.noisy);
