@@ -38,6 +38,7 @@ const extras: [string, string[]][] = [
   ['./http.bench.ts', ['P3', 'P3-p99']],
   ['./authority.bench.ts', ['A1', 'A2']],
   ['./subject-export.bench.ts', ['P4', 'P4-rss']],
+  ['./guard.bench.ts', ['G1', 'G1-wall']],
 ];
 for (const [extra, ids] of extras) {
   if (fs.existsSync(path.join(import.meta.dirname, extra))) {

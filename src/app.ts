@@ -13,6 +13,8 @@ import type { SigiloConfig } from './config/config.ts';
 import { verifyEd25519 } from './crypto/signing.ts';
 import { SigiloError } from './errors.ts';
 import { Gate } from './gate/gate.ts';
+import { FreeTextGuard } from './guard/free-text.guard.ts';
+import { QuarantineService } from './guard/quarantine.service.ts';
 import { EnvKeyProvider } from './keys/env.provider.ts';
 import type { KeyProvider } from './keys/key-provider.ts';
 import { Keyring } from './keys/keyring.ts';
@@ -65,6 +67,7 @@ export interface Sigilo {
     readonly contracts: ContractService;
     readonly invoices: InvoiceService;
     readonly tickets: TicketService;
+    readonly guardQuarantine: QuarantineService;
     readonly credentials: CredentialService;
     readonly telecomIngest: RecordIngestService;
     readonly recordings: RecordingService;
@@ -257,7 +260,8 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
         people,
         contracts: new ContractService(),
         invoices: new InvoiceService(),
-        tickets: new TicketService(now),
+        tickets: new TicketService(new FreeTextGuard(() => policies.policy()), now),
+        guardQuarantine: new QuarantineService(),
         credentials: new CredentialService(),
         telecomIngest,
         recordings: new RecordingService({ gate, blobs, maxBytes: config.recordings.maxBytes, now }),

@@ -25,6 +25,11 @@ export const ERROR_CODES = {
     status: 400,
     meaning: 'The data category is not declared in the published policy.',
   },
+  SENSITIVE_DATA_DETECTED: {
+    status: 422,
+    meaning:
+      'A free-text field contains personal or sensitive data the policy rejects there; details name the field and the classes, never the text.',
+  },
 
   // Policy
   POLICY_INVALID: {
@@ -36,6 +41,11 @@ export const ERROR_CODES = {
     meaning: 'The policy declares a sensitive category (LGPD Art. 11), which Sigilo refuses to store.',
   },
   POLICY_NOT_FOUND: { status: 404, meaning: 'No policy version with that number exists.' },
+  SECOND_APPROVAL_REQUIRED: {
+    status: 403,
+    meaning:
+      'A policy version that loosens protection must be approved by a DPO other than the one who proposed it.',
+  },
 
   // Access and purpose
   UNAUTHENTICATED: { status: 401, meaning: 'No valid credentials were presented.' },

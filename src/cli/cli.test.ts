@@ -4,6 +4,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { Capture, cli, installation, modeOf, TOKEN, waitFor, walk } from '../../test/support/cli.ts';
 import { ctx as accessCtx, SAMPLE } from '../../test/support/sigilo.ts';
 import { DIALECTS } from '../../test/support/stores.ts';
@@ -129,6 +130,31 @@ describe.each(DIALECTS)('sigilo CLI on %s', (dialect) => {
     const html = await cli(inst.env, 'policy', 'render', '--format', 'html');
     expect(html.out).toMatch(/<h1/);
     expect(html.out).toContain('dados sensíveis');
+  });
+
+  it('policy publish holds a loosening version for a second DPO; approve and diff', async () => {
+    const doc = YAML.parse(fs.readFileSync('src/policy/default-policy.yaml', 'utf8')) as {
+      version: number;
+      retention: { category: string; rule: unknown }[];
+    };
+    doc.version = 2;
+    doc.retention.find((r) => r.category === 'support_recording')!.rule = {
+      kind: 'after',
+      anchor: 'record_created',
+      period: 'P4Y',
+    };
+    const file = path.join(inst.dir, 'policy-v2.yaml');
+    fs.writeFileSync(file, YAML.stringify(doc));
+    const proposed = await cli(inst.env, 'policy', 'publish', file, '--by', 'dpo-ana');
+    expect(proposed.out).toContain('waiting for a second DPO: version 2');
+    expect(proposed.out).toContain('segundo encarregado');
+    const self = await cli(inst.env, 'policy', 'approve', '2', '--by', 'dpo-ana');
+    expect(self.code).toBe(1);
+    expect(self.err).toContain('SECOND_APPROVAL_REQUIRED');
+    const approved = await cli(inst.env, 'policy', 'approve', '2', '--by', 'dpo-bruno');
+    expect(approved.out).toContain('published version 2');
+    const diff = await cli(inst.env, 'policy', 'diff', '1', '2');
+    expect(diff.out).toMatch(/Retenção de Gravações dos atendimentos: .+ para 4 anos/);
   });
 });
 

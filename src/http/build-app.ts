@@ -44,6 +44,7 @@ import { contractRoutes } from './routes/contracts/contracts.routes.ts';
 import { credentialRoutes } from './routes/credentials/credentials.routes.ts';
 import { routeServicesOf } from './route-services.ts';
 import type { RouteDeps } from './routes/gated.ts';
+import { guardRoutes } from './routes/guard/guard.routes.ts';
 import { healthRoutes } from './routes/health/health.routes.ts';
 import { invoiceRoutes } from './routes/invoices/invoices.routes.ts';
 import { peopleRoutes } from './routes/people/people.routes.ts';
@@ -226,6 +227,7 @@ export async function buildApp(
         contractRoutes,
         invoiceRoutes,
         ticketRoutes,
+        guardRoutes,
         credentialRoutes,
         recordsRoutes,
         recordingsRoutes,

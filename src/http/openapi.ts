@@ -43,6 +43,7 @@ export const OPENAPI_DOCUMENT = {
     { name: 'contracts', description: 'Contracts and their history.' },
     { name: 'invoices', description: 'Invoices with due and paid dates.' },
     { name: 'tickets', description: 'Support tickets and their messages.' },
+    { name: 'guard', description: 'Free text held by the sensitive-data guard for DPO review.' },
     { name: 'credentials', description: 'Portal passwords (hash only) and provisioning secrets.' },
     { name: 'records', description: 'Telecom records: CDRs, connection and access records, traffic usage.' },
     { name: 'recordings', description: 'Support-call recordings, streamed and sealed.' },

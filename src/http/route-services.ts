@@ -41,13 +41,14 @@ export interface RouteServices {
   readonly contracts: Sigilo['services']['contracts'];
   readonly invoices: Sigilo['services']['invoices'];
   readonly tickets: Sigilo['services']['tickets'];
+  readonly guardQuarantine: Sigilo['services']['guardQuarantine'];
   readonly credentials: Sigilo['services']['credentials'];
   readonly telecomIngest: Sigilo['services']['telecomIngest'];
   readonly telecomQuery: Sigilo['services']['telecomQuery'];
   readonly recordings: Sigilo['services']['recordings'];
   readonly authorityRequests: Sigilo['services']['authorityRequests'];
   readonly attributionRules: AttributionRules;
-  readonly policies: Pick<PolicyPublication, 'policy' | 'list' | 'version'>;
+  readonly policies: Pick<PolicyPublication, 'policy' | 'list' | 'version' | 'propose' | 'approve'>;
   readonly auditLog: AuditLog;
   readonly subjectRequests: Sigilo['services']['subjectRequests'];
   readonly subjectAnswers: Sigilo['services']['subjectAnswers'];
@@ -68,6 +69,7 @@ export function routeServicesOf(sigilo: Sigilo): RouteServices {
     contracts: services.contracts,
     invoices: services.invoices,
     tickets: services.tickets,
+    guardQuarantine: services.guardQuarantine,
     credentials: services.credentials,
     telecomIngest: services.telecomIngest,
     telecomQuery: services.telecomQuery,

@@ -135,6 +135,10 @@ describe('isLoosening', () => {
       'a role that becomes easier to obtain',
       (doc) => void (doc.roles.find((r) => r.id === 'legal')!.issuance = 'dpo_approval'),
     ],
+    [
+      'a class override that keeps more',
+      (doc) => void (doc.detectors.classes['ticket.subject'] = { health: 'quarantine' }),
+    ],
   ])('is true for %s', (_name, change) => {
     expect(isLoosening(seed, edited(change))).toBe(true);
   });
@@ -167,6 +171,10 @@ describe('isLoosening', () => {
       (doc) => void (retentionOf(doc, 'contract').rule = { kind: 'until_contract_end' }),
     ],
     ['a stricter detector', (doc) => void (doc.detectors.fields['note.body'] = 'reject')],
+    [
+      'a stricter class override',
+      (doc) => void (doc.detectors.classes['ticket_message.body'] = { cpf: 'reject' }),
+    ],
   ])('is false for %s', (_name, change) => {
     expect(isLoosening(seed, edited(change))).toBe(false);
   });

@@ -1,7 +1,8 @@
 /** Differences between two policy versions, and whether the newer one loosens access or retention. */
 import { DateTime } from 'luxon';
 import { isDeepStrictEqual } from 'node:util';
-import { MASKING_RANK, effectiveGrants } from './policy.evaluate.ts';
+import { GUARD_CLASSES } from '../guard/guard-classes.ts';
+import { MASKING_RANK, detectorAction, effectiveGrants } from './policy.evaluate.ts';
 import { DETECTOR_ACTIONS, parsePeriod } from './policy.schema.ts';
 import type { DetectorAction, Masking, Policy, RetentionRule, RoleIssuance } from './policy.schema.ts';
 
@@ -121,8 +122,12 @@ export function isLoosening(a: Policy, b: Policy): boolean {
   const oldIssuance = new Map(a.roles.map((r) => [r.id, ISSUANCE_RANK[r.issuance]]));
   if (b.roles.some((r) => ISSUANCE_RANK[r.issuance] < (oldIssuance.get(r.id) ?? Infinity))) return true;
 
-  return Object.entries(a.detectors.fields).some(([field, action]) => {
-    const now = b.detectors.fields[field];
-    return now === undefined || DETECTOR_RANK[now] > DETECTOR_RANK[action];
-  });
+  // Per field and class: a class override that lets more through than before loosens as much as a field does.
+  return Object.keys(a.detectors.fields).some((field) =>
+    GUARD_CLASSES.some((cls) => {
+      const was = detectorAction(a, field, cls);
+      const now = detectorAction(b, field, cls);
+      return was !== undefined && (now === undefined || DETECTOR_RANK[now] > DETECTOR_RANK[was]);
+    }),
+  );
 }

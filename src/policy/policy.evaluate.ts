@@ -2,7 +2,8 @@
  * Pure policy decisions. `evaluate` runs on every personal-data access, so each policy object gets a one-time
  * index (cached in a WeakMap) and a decision is a few Map/Set lookups.
  */
-import type { Masking, Operation, Policy, Retention, RoleIssuance } from './policy.schema.ts';
+import type { GuardClass } from '../guard/guard-classes.ts';
+import type { DetectorAction, Masking, Operation, Policy, Retention, RoleIssuance } from './policy.schema.ts';
 
 export type { Operation } from './policy.schema.ts';
 
@@ -185,4 +186,9 @@ export function covers(policy: Policy, holder: string, role: string): boolean {
     if (!held || MASKING_RANK[held.masking] > MASKING_RANK[decision.masking]) return false;
   }
   return true;
+}
+
+/** The action the policy sets for `cls` found in `field` (its class override, else the field's); undefined when the field is not guarded. */
+export function detectorAction(policy: Policy, field: string, cls: GuardClass): DetectorAction | undefined {
+  return policy.detectors.classes[field]?.[cls] ?? policy.detectors.fields[field];
 }

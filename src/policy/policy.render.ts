@@ -138,7 +138,12 @@ function buildDocument(policy: Policy, options: RenderOptions): Block[] {
     },
     { kind: 'paragraph', content: [SENSITIVE_DATA_SENTENCE] },
   );
-  const actions = [...new Set(Object.values(policy.detectors.fields))];
+  const actions = [
+    ...new Set([
+      ...Object.values(policy.detectors.fields),
+      ...Object.values(policy.detectors.classes).flatMap((byClass) => Object.values(byClass)),
+    ]),
+  ];
   if (actions.length > 0) {
     blocks.push({
       kind: 'paragraph',

@@ -4,6 +4,7 @@
  */
 import { Duration } from 'luxon';
 import { z } from 'zod';
+import { GUARD_CLASSES } from '../guard/guard-classes.ts';
 
 /** Marks the issue that turns into POLICY_SENSITIVE_CATEGORY instead of POLICY_INVALID. */
 export const SENSITIVE_CATEGORY_ISSUE = 'sigilo.sensitive_category';
@@ -116,11 +117,17 @@ export const retentionSchema = z.strictObject({
   note: ptText.optional(),
 });
 
+const detectorField = z.string().regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/, 'must be table.column');
+
+/**
+ * What the sensitive-data guard does with a free-text field: `fields` sets the action for anything found,
+ * `classes` overrides it for single classes of a field (e.g. redact a phone, quarantine health).
+ */
 export const detectorsSchema = z.strictObject({
-  fields: z.record(
-    z.string().regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/, 'must be table.column'),
-    z.enum(DETECTOR_ACTIONS),
-  ),
+  fields: z.record(detectorField, z.enum(DETECTOR_ACTIONS)),
+  classes: z
+    .record(detectorField, z.partialRecord(z.enum(GUARD_CLASSES), z.enum(DETECTOR_ACTIONS)))
+    .default({}),
 });
 
 export const policySchema = z
@@ -200,11 +207,16 @@ export const policySchema = z
       if (!fields.has(field))
         issue(['detectors', 'fields', field], `field '${field}' is not declared by any category`);
     }
+    for (const field of Object.keys(policy.detectors.classes)) {
+      if (!(field in policy.detectors.fields))
+        issue(['detectors', 'classes', field], `field '${field}' has no action in detectors.fields`);
+    }
   });
 
 export type Operation = (typeof OPERATIONS)[number];
 export type Masking = (typeof MASKINGS)[number];
 export type DetectorAction = (typeof DETECTOR_ACTIONS)[number];
+export type Detectors = z.infer<typeof detectorsSchema>;
 export type RetentionRule = z.infer<typeof retentionRuleSchema>;
 export type Category = z.infer<typeof categorySchema>;
 export type Purpose = z.infer<typeof purposeSchema>;

@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import { SigiloError } from '../errors.ts';
+import { isLoosening } from '../policy/policy.diff.ts';
 import { parsePolicy } from '../policy/policy.loader.ts';
 import type { Policy } from '../policy/policy.schema.ts';
 import type { SecurityEventLog } from '../access-log/security-events.ts';
@@ -78,6 +79,83 @@ export class PolicyPublication {
     this.audit?.committed(logged);
     this.current = policy;
     return { version: policy.version };
+  }
+
+  /**
+   * A DPO proposes `input` as the next version. One that does not loosen protection is published at once; one
+   * that loosens it (a new grant or purpose use, lower masking, longer retention, weaker detection) waits for a
+   * second DPO's `approve`. A newer proposal of the same version replaces a pending one.
+   */
+  async propose(
+    input: Policy,
+    proposedBy: string,
+  ): Promise<{ version: number; status: 'published' | 'pending_approval'; loosening: boolean }> {
+    const policy = parsePolicy(input);
+    const loosening = isLoosening(this.policy(), policy);
+    if (!loosening) {
+      await this.publish(policy, proposedBy);
+      return { version: policy.version, status: 'published', loosening };
+    }
+    await this.store.transaction(async (tx) => {
+      const latest = await this.repo.latest(tx);
+      const expected = (latest?.version ?? 0) + 1;
+      if (policy.version !== expected) {
+        throw new SigiloError('CONFLICT', `policy version must be ${expected}`, {
+          expected,
+          got: policy.version,
+        });
+      }
+      await tx
+        .deleteFrom('policy_proposals')
+        .where('version', '=', policy.version)
+        .where('status', '=', 'pending')
+        .execute();
+      await tx
+        .insertInto('policy_proposals')
+        .values({
+          version: policy.version,
+          document: JSON.stringify(policy),
+          proposed_by: proposedBy,
+          proposed_at: this.now().toISOString(),
+          status: 'pending',
+          approved_by: null,
+          approved_at: null,
+        })
+        .execute();
+    });
+    return { version: policy.version, status: 'pending_approval', loosening };
+  }
+
+  /** A second DPO approves a pending loosening proposal, which is then published (both names recorded). */
+  async approve(version: number, approvedBy: string): Promise<{ version: number }> {
+    const proposal = await this.store.db
+      .selectFrom('policy_proposals')
+      .selectAll()
+      .where('version', '=', version)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    if (!proposal) {
+      throw new SigiloError('POLICY_NOT_FOUND', `no pending proposal for policy version ${version}`, {
+        version,
+      });
+    }
+    if (proposal.proposed_by === approvedBy) {
+      throw new SigiloError(
+        'SECOND_APPROVAL_REQUIRED',
+        'a loosening version needs the approval of a DPO other than the one who proposed it',
+        { version },
+      );
+    }
+    const published = await this.publish(
+      parsePolicy(JSON.parse(proposal.document)),
+      `${proposal.proposed_by}; approved by ${approvedBy}`,
+    );
+    await this.store.db
+      .updateTable('policy_proposals')
+      .set({ status: 'published', approved_by: approvedBy, approved_at: this.now().toISOString() })
+      .where('version', '=', version)
+      .execute();
+    return published;
   }
 
   /** One stored version, parsed. */

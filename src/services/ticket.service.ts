@@ -1,5 +1,6 @@
 import { SigiloError } from '../errors.ts';
 import type { GateSession } from '../gate/gate.ts';
+import type { FreeTextGuard, GuardVerdict } from '../guard/free-text.guard.ts';
 import { requireText } from '../validation/input.ts';
 import { provenanceOf, type Provenance, type Source } from './provenance.ts';
 
@@ -14,6 +15,13 @@ export interface NewTicket {
   message?: string;
 }
 
+/** The policy names of the guarded ticket fields (detectors.fields in the policy). */
+export const TICKET_TITLE_FIELD = 'ticket.subject';
+export const TICKET_MESSAGE_FIELD = 'ticket_message.body';
+
+/** Shown instead of text the guard holds for DPO review. */
+export const QUARANTINED_TEXT = '[em revisão pelo encarregado de dados]';
+
 export interface TicketView {
   id: string;
   accountId: string;
@@ -23,17 +31,55 @@ export interface TicketView {
   openedAt: string;
   resolvedAt: string | null;
   title?: unknown;
-  messages?: { id: string; author: 'customer' | 'agent'; sentAt: string; body: unknown }[];
+  /** True while the title is held for DPO review (`title` is then a placeholder). */
+  titleQuarantined: boolean;
+  messages?: {
+    id: string;
+    author: 'customer' | 'agent';
+    sentAt: string;
+    body: unknown;
+    quarantined: boolean;
+  }[];
   provenance: Provenance;
 }
 
-/** Support tickets with their messages. A ticket belongs to the person who opened it, else to the account. */
+/** The plain columns that record a guard verdict. */
+function guardColumns(v: GuardVerdict): {
+  guard_status: 'clear' | 'quarantined';
+  guard_classes: string | null;
+} {
+  return v.action === 'quarantine'
+    ? { guard_status: 'quarantined', guard_classes: v.classes.join(',') }
+    : { guard_status: 'clear', guard_classes: null };
+}
+
+/**
+ * Support tickets with their messages. A ticket belongs to the person who opened it, else to the account.
+ * Titles and message bodies pass the sensitive-data guard before they are sealed: the policy rejects, redacts
+ * or holds them for DPO review (a held text is stored sealed and shown as a placeholder until reviewed).
+ */
 export class TicketService {
-  constructor(private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    private readonly guard: FreeTextGuard,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   /** Opens a ticket (and its first message); returns its id. */
   async open(s: GateSession, input: NewTicket, source: Source = 'support_contact'): Promise<string> {
-    const title = requireText(input.title, 'ticket.title', { maxLength: 200 });
+    const title = this.guard.check(
+      TICKET_TITLE_FIELD,
+      requireText(input.title, 'ticket.title', { maxLength: 200 }),
+      'ticket.title',
+    );
+    // Checked before anything is written: a rejected message must not leave a ticket behind.
+    const message =
+      input.message === undefined
+        ? undefined
+        : this.guard.check(
+            TICKET_MESSAGE_FIELD,
+            requireText(input.message, 'ticket.message', { maxLength: 20_000 }),
+            'ticket.message',
+          );
     if (!CHANNELS.includes(input.channel)) {
       throw new SigiloError('VALIDATION_FAILED', `ticket.channel must be one of ${CHANNELS.join(', ')}`, {
         path: 'ticket.channel',
@@ -72,11 +118,12 @@ export class TicketService {
         status: 'open',
         opened_at: at,
         resolved_at: null,
+        ...guardColumns(title),
       },
-      sealed: { title },
+      sealed: { title: title.text },
       source,
     });
-    if (input.message !== undefined) await this.addMessage(s, id, 'customer', input.message, source);
+    if (message) await this.insertMessage(s, id, subjectId, 'customer', message, source);
     return id;
   }
 
@@ -88,12 +135,27 @@ export class TicketService {
     body: string,
     source: Source = 'support_contact',
   ): Promise<string> {
-    const text = requireText(body, 'message.body', { maxLength: 20_000 });
+    const verdict = this.guard.check(
+      TICKET_MESSAGE_FIELD,
+      requireText(body, 'message.body', { maxLength: 20_000 }),
+      'message.body',
+    );
     const t = await this.plain(s, ticketId);
+    return this.insertMessage(s, ticketId, t.subject_id, author, verdict, source);
+  }
+
+  private insertMessage(
+    s: GateSession,
+    ticketId: string,
+    subjectId: string,
+    author: 'customer' | 'agent',
+    verdict: GuardVerdict,
+    source: Source,
+  ): Promise<string> {
     return s.insert('ticketMessages', {
-      subjectId: t.subject_id,
-      plain: { ticket_id: ticketId, author, sent_at: this.now().toISOString() },
-      sealed: { body: text },
+      subjectId,
+      plain: { ticket_id: ticketId, author, sent_at: this.now().toISOString(), ...guardColumns(verdict) },
+      sealed: { body: verdict.text },
       source,
     });
   }
@@ -119,12 +181,16 @@ export class TicketService {
     });
     return {
       ...toView(row),
-      messages: messages.map((m) => ({
-        id: m.id,
-        author: m.plain.author as 'customer' | 'agent',
-        sentAt: m.plain.sent_at as string,
-        body: m.fields.body,
-      })),
+      messages: messages.map((m) => {
+        const quarantined = m.plain.guard_status === 'quarantined';
+        return {
+          id: m.id,
+          author: m.plain.author as 'customer' | 'agent',
+          sentAt: m.plain.sent_at as string,
+          body: quarantined ? QUARANTINED_TEXT : m.fields.body,
+          quarantined,
+        };
+      }),
     };
   }
 
@@ -158,7 +224,10 @@ function toView(row: {
     status: row.plain.status as TicketView['status'],
     openedAt: row.plain.opened_at as string,
     resolvedAt: (row.plain.resolved_at as string | null) ?? null,
-    ...('title' in row.fields ? { title: row.fields.title } : {}),
+    ...('title' in row.fields
+      ? { title: row.plain.guard_status === 'quarantined' ? QUARANTINED_TEXT : row.fields.title }
+      : {}),
+    titleQuarantined: row.plain.guard_status === 'quarantined',
     provenance: provenanceOf(row.plain),
   };
 }

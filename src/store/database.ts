@@ -13,7 +13,7 @@ import type { DataKeyTable } from './tables/data-key.table.ts';
 import type { InvoiceTable } from './tables/invoice.table.ts';
 import type { KeyMaterialTable } from './tables/key-material.table.ts';
 import type { AccountPersonTable, PersonTable } from './tables/person.table.ts';
-import type { PolicyVersionTable } from './tables/policy-version.table.ts';
+import type { PolicyProposalTable, PolicyVersionTable } from './tables/policy-version.table.ts';
 import type { RecordingTable } from './tables/recording.table.ts';
 import type {
   DeletionCertificateTable,
@@ -42,6 +42,7 @@ export interface Database {
   key_material: KeyMaterialTable;
   shred_ledger: ShredLedgerTable;
   policy_versions: PolicyVersionTable;
+  policy_proposals: PolicyProposalTable;
   accounts: AccountTable;
   people: PersonTable;
   account_people: AccountPersonTable;

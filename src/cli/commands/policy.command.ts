@@ -1,7 +1,12 @@
-/** `sigilo policy validate|show|render`: check a policy file, print the policy in force, render its text. */
+/**
+ * `sigilo policy validate|show|render|diff|publish|approve`: check a policy file, print the policy in force, render
+ * its text, compare versions, publish the next one (a loosening one waits for a second DPO).
+ */
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import YAML from 'yaml';
+import { isLoosening } from '../../policy/policy.diff.ts';
+import { describeChangesPt } from '../../policy/policy.diff-text.ts';
 import { loadPolicyFile } from '../../policy/policy.loader.ts';
 import {
   renderPolicyHtml,
@@ -79,6 +84,57 @@ export function registerPolicyCommand(program: Command, ctx: CliContext): void {
         opts.format === 'html' ? renderPolicyHtml(p, { history }) : renderPolicyMarkdown(p, { history });
       if (opts.out) fs.writeFileSync(opts.out, text, { mode: PRIVATE_FILE_MODE });
       else ctx.io.out.write(text.endsWith('\n') ? text : `${text}\n`);
+    });
+
+  policy
+    .command('diff <a> <b>')
+    .description('what changed from published version a to b, in Portuguese (--json: paths too)')
+    .option('--json', 'print JSON')
+    .action(async (a: string, b: string, opts: { json?: boolean }) => {
+      await ctx.withSigilo(async (sigilo) => {
+        const [from, to] = [await published(sigilo, a), await published(sigilo, b)];
+        const text = describeChangesPt(from, to);
+        ctx.print(
+          opts.json
+            ? JSON.stringify({ from: from.version, to: to.version, loosening: isLoosening(from, to), text })
+            : text.length
+              ? text.map((l) => `- ${l}`).join('\n')
+              : 'Nenhuma alteração.',
+        );
+      });
+    });
+
+  policy
+    .command('publish <file>')
+    .description(
+      'publish a policy document as the next version; one that loosens protection waits for approval',
+    )
+    .requiredOption('--by <dpo>', 'who publishes it (recorded with the version)')
+    .option('--json', 'print JSON')
+    .action(async (file: string, opts: { by: string; json?: boolean }) => {
+      const doc = loadPolicyFile(file);
+      await ctx.withSigilo(async (sigilo) => {
+        const before = sigilo.policies.policy();
+        const result = await sigilo.policies.propose(doc, opts.by);
+        const text = describeChangesPt(before, doc);
+        ctx.print(
+          opts.json
+            ? JSON.stringify({ ...result, text })
+            : `${result.status === 'published' ? 'published' : 'waiting for a second DPO:'} version ${result.version}\n` +
+                text.map((l) => `- ${l}`).join('\n'),
+        );
+      });
+    });
+
+  policy
+    .command('approve <version>')
+    .description('approve and publish a pending loosening version (a DPO other than its proposer)')
+    .requiredOption('--by <dpo>', 'the approving DPO')
+    .action(async (version: string, opts: { by: string }) => {
+      await ctx.withSigilo(async (sigilo) => {
+        const result = await sigilo.policies.approve(Number(version), opts.by);
+        ctx.print(`published version ${result.version}`);
+      });
     });
 }
 

@@ -7,6 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import { SigiloError, isSigiloError } from '../../errors.ts';
 import type { AccessContext } from '../../gate/access-context.ts';
 import type { GateSession } from '../../gate/gate.ts';
+import { classesOf, scanText } from '../../guard/guard.ts';
 import type { StaffTokenService } from '../../tokens/staff-token.service.ts';
 import type { HttpMetrics } from '../metrics.ts';
 import type { RouteServices } from '../route-services.ts';
@@ -44,6 +45,8 @@ export async function gated<T>(
   work: (session: GateSession) => Promise<T>,
   ctx: AccessContext = accessContextOf(request),
 ): Promise<T> {
+  // The justification is written to the access log, which is never edited: it can only be refused, not redacted.
+  if (ctx.justification) guardJustification(ctx.justification);
   try {
     const result = await deps.services.gate.run(ctx, work);
     deps.metrics.gateDecisions.inc({ outcome: 'allowed' });
@@ -58,6 +61,17 @@ export async function gated<T>(
       throw new SigiloError('NOT_FOUND', 'not found');
     }
     throw err;
+  }
+}
+
+function guardJustification(text: string): void {
+  const classes = classesOf(scanText(text));
+  if (classes.length > 0) {
+    throw new SigiloError(
+      'SENSITIVE_DATA_DETECTED',
+      `the justification contains personal or sensitive data: ${classes.join(', ')}`,
+      { path: 'headers.sigilo-justification', classes },
+    );
   }
 }
 

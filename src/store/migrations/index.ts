@@ -10,8 +10,10 @@ import * as telecomSegmentMacs from './2026-12-03T1300-telecom-segment-macs.migr
 import * as recordingMacs from './2026-12-03T1310-recording-macs.migration.ts';
 import * as accessLogKeyed from './2026-12-03T1350-access-log-keyed.migration.ts';
 import * as authorityRequests from './2026-12-03T1400-authority-requests.migration.ts';
+import * as guardQuarantine from './2026-12-03T1400-guard-quarantine.migration.ts';
 import * as subjectRequests from './2026-12-03T1400-subject-requests.migration.ts';
 import * as accessLogSecrecy from './2026-12-03T1410-access-log-secrecy.migration.ts';
+import * as policyProposals from './2026-12-03T1410-policy-proposals.migration.ts';
 
 /** All migrations in order; names are timestamps so they sort. Add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -26,8 +28,10 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03T1310-recording-macs': recordingMacs,
   '2026-12-03T1350-access-log-keyed': accessLogKeyed,
   '2026-12-03T1400-authority-requests': authorityRequests,
+  '2026-12-03T1400-guard-quarantine': guardQuarantine,
   '2026-12-03T1400-subject-requests': subjectRequests,
   '2026-12-03T1410-access-log-secrecy': accessLogSecrecy,
+  '2026-12-03T1410-policy-proposals': policyProposals,
 };
 
 /** Hands Kysely's Migrator the statically imported migrations (no file-system scanning, works from any cwd). */

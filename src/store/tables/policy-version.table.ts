@@ -11,3 +11,14 @@ export interface PolicyVersionTable {
 }
 export type PolicyVersionRow = Selectable<PolicyVersionTable>;
 export type NewPolicyVersionRow = Insertable<PolicyVersionTable>;
+
+/** A proposed version that loosens protection, waiting for a second DPO (LGPD: changes are reviewed). */
+export interface PolicyProposalTable {
+  version: number;
+  document: string;
+  proposed_by: string;
+  proposed_at: string;
+  status: 'pending' | 'published' | 'superseded';
+  approved_by: string | null;
+  approved_at: string | null;
+}

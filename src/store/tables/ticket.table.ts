@@ -1,5 +1,8 @@
-import type { Insertable, Selectable } from 'kysely';
+import type { ColumnType, Insertable, Selectable } from 'kysely';
 import type { ProvenanceColumns } from './provenance.ts';
+
+/** `quarantined` while the guard holds the row's free text for DPO review (the text stays sealed). */
+export type GuardStatus = ColumnType<'clear' | 'quarantined', 'clear' | 'quarantined' | undefined>;
 
 /** A support ticket; `resolved_at` stays plain because retention counts from it. */
 export interface TicketTable extends ProvenanceColumns {
@@ -12,6 +15,9 @@ export interface TicketTable extends ProvenanceColumns {
   opened_at: string;
   resolved_at: string | null;
   title_ct: Buffer;
+  guard_status: GuardStatus;
+  /** Comma-separated guard classes found when quarantined (names, never values). */
+  guard_classes: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -26,6 +32,8 @@ export interface TicketMessageTable extends ProvenanceColumns {
   author: 'customer' | 'agent';
   sent_at: string;
   body_ct: Buffer;
+  guard_status: GuardStatus;
+  guard_classes: string | null;
   created_at: string;
 }
 export type TicketMessageRow = Selectable<TicketMessageTable>;

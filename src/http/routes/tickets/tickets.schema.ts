@@ -34,8 +34,21 @@ export const Ticket = Type.Object({
   openedAt: Timestamp,
   resolvedAt: Type.Union([Timestamp, Type.Null()]),
   title: Type.Optional(Type.String()),
+  titleQuarantined: Type.Boolean({
+    description: 'True while the title is held for DPO review; `title` is then a placeholder.',
+  }),
   messages: Type.Optional(
-    Type.Array(Type.Object({ id: Id, author: Author, sentAt: Timestamp, body: Type.String() })),
+    Type.Array(
+      Type.Object({
+        id: Id,
+        author: Author,
+        sentAt: Timestamp,
+        body: Type.String(),
+        quarantined: Type.Boolean({
+          description: 'True while the message is held for DPO review; `body` is then a placeholder.',
+        }),
+      }),
+    ),
   ),
   provenance: Provenance,
 });
