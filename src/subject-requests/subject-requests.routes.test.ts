@@ -110,7 +110,10 @@ describe.each(DIALECTS)('/v1/subject-requests on %s', (dialect) => {
     const portal = await h.app.inject({
       method: 'GET',
       url: `/v1/subject-requests/${id}`,
-      headers: await h.headers('subject_portal', 'subject_request'),
+      headers: {
+        ...(await h.headers('subject_portal', 'subject_request')),
+        'sigilo-subject': await h.subjectAssertion(seed.accountId),
+      },
     });
     expectError(portal, 403, 'ROLE_NOT_ALLOWED');
     const noPurpose = await h.app.inject({

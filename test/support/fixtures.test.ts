@@ -39,7 +39,7 @@ describe('test data', () => {
 
   it('comes with a README in each folder naming its origin, its licence and every file', () => {
     const folders = fs.readdirSync(FIXTURES_DIR, { withFileTypes: true }).filter((d) => d.isDirectory());
-    expect(folders.map((d) => d.name).sort()).toEqual(['cdr', 'crypto', 'identifiers']);
+    expect(folders.map((d) => d.name).sort()).toEqual(['cdr', 'crypto', 'guard', 'identifiers']);
     for (const { name } of folders) {
       const readme = fs.readFileSync(fixturePath(name, 'README.md'), 'utf8');
       expect(readme, `${name}/README.md`).toMatch(/origin/i);

@@ -5,18 +5,18 @@
  * targets it misses. Exits 1 when a target is missed.
  */
 import path from 'node:path';
-import { scanText } from './guard.ts';
+import { scanText } from '../../src/guard/guard.ts';
 import {
   evaluateGuard,
   formatEvaluation,
   loadGuardSet,
   mergeEvaluations,
   missedTargets,
-} from './guard.evaluate.ts';
+} from '../../src/guard/guard.evaluate.ts';
 
 const args = process.argv.slice(2);
 const part = args.find((a) => a.startsWith('--part='))?.slice(7);
-const fixtures = path.join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'guard');
+const fixtures = path.join(import.meta.dirname, '..', 'fixtures', 'guard');
 const file =
   args.find((a) => !a.startsWith('--')) ??
   path.join(fixtures, args.includes('--challenge') ? 'guard-challenge.jsonl' : 'guard-set.jsonl');
