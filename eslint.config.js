@@ -21,11 +21,9 @@ const STORE_DB_OWNERS = [
   'src/cli/preflight.ts',
   'src/cli/commands/init.command.ts',
   'src/cli/commands/attribution.command.ts',
-  // The retention module owns its run, lock and hold tables; it is being split (issue 12) and keeps store.db.
+  // The retention module owns its run, lock and hold tables (retention-run/-lock repositories, legal holds).
   'src/retention/**',
 ];
-/** Moves to test/ with the retention split (issue 12); until then it may import test/ support. */
-const PENDING_TEST_IMPORTS = ['src/retention/retention.fixture.ts'];
 
 const NO_TEST_IMPORTS = {
   selector:
@@ -126,14 +124,14 @@ export default tseslint.config(
   {
     // src/ is the product: it never imports the test support or the benchmarks.
     files: ['src/**/*.ts'],
-    ignores: [...TESTS, ...PENDING_TEST_IMPORTS],
+    ignores: [...TESTS],
     rules: { 'no-restricted-syntax': ['error', NO_TEST_IMPORTS] },
   },
   {
     // store.db (the database outside any gate transaction) belongs to the store layer and the few parts that
     // own a table of their own; routes, services and commands get a service or a session instead.
     files: ['src/**/*.ts'],
-    ignores: [...TESTS, ...PENDING_TEST_IMPORTS, ...STORE_DB_OWNERS],
+    ignores: [...TESTS, ...STORE_DB_OWNERS],
     rules: { 'no-restricted-syntax': ['error', NO_TEST_IMPORTS, ...NO_STORE_DB] },
   },
   {

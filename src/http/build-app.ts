@@ -235,7 +235,7 @@ export async function buildApp(
         await v1.register(routes, deps);
       }
       // The retention routes still take the whole Sigilo (they use only `sigilo.retention`); narrowing them to
-      // the retention module is left to the retention split (issue 12). Registered here to keep the route order.
+      // the retention module is not done yet. Registered here to keep the route order.
       await v1.register(retentionRoutes, { sigilo });
       for (const routes of [
         authorityRequestsRoutes,
