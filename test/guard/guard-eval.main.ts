@@ -1,7 +1,7 @@
 /**
- * `npm run guard:eval [-- --part=dev|holdout] [--challenge] [--errors] [file.jsonl]`: precision, recall and F1 per class of the
+ * `npm run guard:eval [-- --part=dev|holdout] [--challenge|--broad] [--errors] [file.jsonl]`: precision, recall and F1 per class of the
  * guard on the labelled set (default test/fixtures/guard/guard-set.jsonl; `--challenge`: the set written after the
- * detector), clean and noisy parts apart, and the
+ * detector; `--broad`: the wider set of sensitive phrasings), clean and noisy parts apart, and the
  * targets it misses. Exits 1 when a target is missed.
  */
 import path from 'node:path';
@@ -19,7 +19,14 @@ const part = args.find((a) => a.startsWith('--part='))?.slice(7);
 const fixtures = path.join(import.meta.dirname, '..', 'fixtures', 'guard');
 const file =
   args.find((a) => !a.startsWith('--')) ??
-  path.join(fixtures, args.includes('--challenge') ? 'guard-challenge.jsonl' : 'guard-set.jsonl');
+  path.join(
+    fixtures,
+    args.includes('--challenge')
+      ? 'guard-challenge.jsonl'
+      : args.includes('--broad')
+        ? 'guard-broad.jsonl'
+        : 'guard-set.jsonl',
+  );
 
 const examples = loadGuardSet(file).filter((e) => !part || e.part === part);
 const clean = evaluateGuard(
