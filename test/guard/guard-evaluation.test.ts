@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildGuardSet, GUARD_SET, GUARD_TEMPLATES, toJsonLines } from '../fixtures/guard/build-guard-set.ts';
+import {
+  BROAD_SEED,
+  BROAD_SET,
+  BROAD_TEMPLATES,
+  buildGuardSet,
+  GUARD_SET,
+  GUARD_TEMPLATES,
+  toJsonLines,
+} from '../fixtures/guard/build-guard-set.ts';
 import { scanText } from '../../src/guard/guard.ts';
 import { IDENTIFIER_CLASSES, SENSITIVE_CLASSES } from '../../src/guard/guard-classes.ts';
 import { evaluateGuard, loadGuardSet, missedTargets } from '../../src/guard/guard.evaluate.ts';
@@ -55,5 +63,39 @@ describe('the guard on the evaluation set', () => {
       }));
     const missed = missedTargets(evaluateGuard(clean, everything), evaluateGuard(noisy, everything));
     expect(missed.some((m) => m.includes('precision'))).toBe(true);
+  });
+});
+
+describe('the broad set of sensitive phrasings', () => {
+  const broad = loadGuardSet(BROAD_SET);
+
+  it('is the one its templates give with its seed', () => {
+    expect(readFileSync(BROAD_SET, 'utf8')).toBe(
+      toJsonLines(buildGuardSet(readFileSync(BROAD_TEMPLATES, 'utf8'), BROAD_SEED)),
+    );
+  });
+
+  it('labels every sentence of a category section and none of the hard negatives', () => {
+    for (const e of broad) {
+      if ((SENSITIVE_CLASSES as readonly string[]).includes(e.section)) expect(e.spans, e.id).toHaveLength(1);
+      else expect(e.spans, e.id).toEqual([]);
+    }
+    expect(broad.filter((e) => e.spans.length === 0).length).toBeGreaterThanOrEqual(40);
+  });
+
+  it('meets the category targets on its dev part (the part the second round was tuned on)', () => {
+    const dev = broad.filter((e) => e.part === 'dev');
+    expect(
+      missedTargets(
+        evaluateGuard(
+          dev.filter((e) => !e.noisy),
+          scanText,
+        ),
+        evaluateGuard(
+          dev.filter((e) => e.noisy),
+          scanText,
+        ),
+      ),
+    ).toEqual([]);
   });
 });
