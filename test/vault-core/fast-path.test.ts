@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestSigilo, ctx } from '../support/sigilo.ts';
 import { DIALECTS } from '../support/stores.ts';
-import { JOAO, logEntries, MARIA, seedCustomer, type Customer } from '../support/vault.ts';
+import { expectSigiloError, JOAO, logEntries, MARIA, seedCustomer, type Customer } from '../support/vault.ts';
 
 type TestSigilo = Awaited<ReturnType<typeof createTestSigilo>>;
 
@@ -137,5 +137,43 @@ describe.each(DIALECTS)('the interactive fast path on %s', (dialect) => {
       services.people.get(s, maria.personId),
     );
     expect(view.name).toBe(MARIA.personName);
+  });
+  it('a shredded subject is unreadable at once with its key unwrapped in the cache, here and on another instance', async () => {
+    const { gate, services } = t.sigilo;
+    const shredCtx = () => ctx('system', 'legal_obligation');
+    const read = (id: string) => gate.run(ctx('support_agent', 'support'), (s) => services.people.get(s, id));
+    // Shred through this instance, with the key warm and reads under way.
+    const here = await gate.run(ctx('support_agent', 'contracting'), (s) =>
+      services.people.create(s, { name: 'Pessoa Aqui', phones: ['(11) 91111-2222'] }),
+    );
+    expect((await read(here)).name).toBe('Pessoa Aqui');
+    await Promise.all([read(here), gate.run(shredCtx(), (s) => s.shredSubject(here, 'teste'))]);
+    await expectSigiloError(read(here), 'SUBJECT_SHREDDED');
+    // Shred through another process on the same database: this one still holds the unwrapped key.
+    const there = await gate.run(ctx('support_agent', 'contracting'), (s) =>
+      services.people.create(s, { name: 'Pessoa Lá', phones: ['(11) 93333-4444'] }),
+    );
+    expect((await read(there)).name).toBe('Pessoa Lá');
+    const other = await t.reopen();
+    await other.gate.run(shredCtx(), (s) => s.shredSubject(there, 'teste'));
+    await expectSigiloError(read(there), 'SUBJECT_SHREDDED');
+    await expectSigiloError(
+      gate.run(ctx('support_agent', 'support'), (s) =>
+        services.people.findByContact(s, 'phone', '(11) 93333-4444'),
+      ),
+      'SUBJECT_SHREDDED',
+    );
+  });
+
+  it('a master-key rotation evicts every unwrapped key, and every subject stays readable', async () => {
+    const { gate, services, keyring } = t.sigilo;
+    const get = () =>
+      gate.run(ctx('support_agent', 'support'), (s) => services.people.get(s, maria.personId));
+    expect((await get()).name).toBe(MARIA.personName);
+    const cache = (keyring as unknown as { cache: Map<string, unknown> }).cache;
+    expect(cache.has(`${maria.personId}#1`)).toBe(true);
+    await keyring.rotateMasterKey(t.sigilo.store);
+    expect(cache.size).toBe(0);
+    expect((await get()).name).toBe(MARIA.personName);
   });
 });
