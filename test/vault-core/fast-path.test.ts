@@ -176,4 +176,27 @@ describe.each(DIALECTS)('the interactive fast path on %s', (dialect) => {
     expect(cache.size).toBe(0);
     expect((await get()).name).toBe(MARIA.personName);
   });
+  it('findViews reads phones, e-mails and IPs in one statement with the same rows and entries as three finds', async () => {
+    const { gate } = t.sigilo;
+    const views = ['phones', 'emails', 'ipAddresses'] as const;
+    const spec = { where: { person_id: [maria.personId] }, orderBy: 'created_at' };
+    const one = ctx('support_agent', 'support');
+    const together = await gate.run(one, (s) => s.findViews(views, spec));
+    const apart = ctx('support_agent', 'support');
+    const separate = await gate.run(apart, async (s) => {
+      const out = new Map<string, unknown>();
+      for (const v of views) out.set(v, await s.find(v, spec));
+      return out;
+    });
+    expect(together).toEqual(separate);
+    expect(together.get('phones')!.length).toBeGreaterThan(0);
+    const strip = (requestId: string) =>
+      logEntries(t.sigilo).then((all) =>
+        all
+          .filter((e) => e.requestId === requestId)
+          .map((e) => [e.operation, e.subjectId, e.categories, e.reason, e.outcome]),
+      );
+    expect(await strip(one.requestId)).toEqual(await strip(apart.requestId));
+    expect(await strip(one.requestId)).not.toEqual([]);
+  });
 });
