@@ -46,6 +46,8 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchResult[]
     });
     const tokens = new StaffTokenService(sigilo.store, () => sigilo.policies.policy(), sigilo.now, {
       defaultTtlDays: 1,
+      // As the server builds it (SIGILO_TOKEN_CACHE_MS): both the gated route and the baseline use it.
+      cacheMs: config.auth.tokenCacheMs,
       accessLog: sigilo.accessLog.writer,
     });
     const app = await buildApp(sigilo, config, { logger: createLogger('silent'), tokens });

@@ -9,6 +9,9 @@ import {
 import type { AccessLogHeadFile, SignedHead } from './access-log.head-file.ts';
 import type { AccessLogRepository, Checkpoint } from './access-log.repository.ts';
 
+/** At most this many callers share one group commit (bounds the transaction and the wait of the first). */
+const GROUP_MAX = 256;
+
 /** Signs checkpoints and heads; the keyring provides it so the access log never holds key material. */
 export interface CheckpointSigner {
   sign(message: Buffer): Buffer;
@@ -46,6 +49,14 @@ export class AccessLogWriter {
   private readonly headIntervalMs: number;
   private readonly onProblem: (message: string, details: Record<string, unknown>) => void;
   private db: Db | null = null;
+  private store: Store | null = null;
+  /** Entries waiting for the next group commit, each with the caller waiting for it to be durable. */
+  private queue: {
+    entries: AccessLogEntry[];
+    done: (chained: ChainedEntry[]) => void;
+    fail: (err: unknown) => void;
+  }[] = [];
+  private draining = false;
   private pending: { seq: number; hash: Buffer } | null = null;
   private signed: { seq: number; hash: Buffer } | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -76,6 +87,7 @@ export class AccessLogWriter {
    */
   async init(store: Store): Promise<void> {
     this.db = store.db;
+    this.store = store;
     const file = this.headFile?.read() ?? { kind: 'missing' as const };
     if (file.kind === 'valid') {
       this.signed = { seq: file.head.seq, hash: file.head.hash };
@@ -161,6 +173,58 @@ export class AccessLogWriter {
       if (seq > this.epoch) await this.checkpointAt(tx, seq, chained[seq - first.seq]!.hash);
     }
     return chained;
+  }
+
+  /**
+   * Appends `entries` in a transaction of their own, shared with the entries other callers hand in meanwhile
+   * (group commit), and resolves once that transaction has committed: the caller may answer only then. The
+   * entries of one call stay together and in order; the chain order is the commit order. Only for entries that
+   * describe no change of their own (reads, refusals): a change's entries belong in the change's transaction.
+   */
+  appendDurable(entries: AccessLogEntry[]): Promise<ChainedEntry[]> {
+    if (entries.length === 0) return Promise.resolve([]);
+    return new Promise((done, fail) => {
+      this.queue.push({ entries, done, fail });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    const store = this.store;
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) {
+        let batch: typeof this.queue = [];
+        try {
+          if (!store) throw new Error('access-log writer not initialised');
+          const chained = await store.transaction(async (tx) => {
+            // Taken once the transaction holds the connection: whoever queued while it waited joins this commit.
+            batch = this.queue.splice(0, GROUP_MAX);
+            return this.append(
+              tx,
+              batch.flatMap((b) => b.entries),
+            );
+          });
+          this.committed(chained);
+          let at = 0;
+          for (const b of batch) {
+            b.done(chained.slice(at, at + b.entries.length));
+            at += b.entries.length;
+          }
+        } catch (err) {
+          // Nobody of the batch may answer: their entries are not in the log.
+          if (batch.length === 0) batch = this.queue.splice(0, GROUP_MAX);
+          for (const b of batch) b.fail(err);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** Whether a group commit is queued or under way (callers may then join it instead of committing alone). */
+  get busy(): boolean {
+    return this.draining;
   }
 
   /**

@@ -50,6 +50,7 @@ const EnvSchema = z.object({
   SIGILO_AUDIT_HEAD_FILE: z.string().min(1).optional(),
   SIGILO_AUDIT_HEAD_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   SIGILO_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(366).default(30),
+  SIGILO_TOKEN_CACHE_MS: z.coerce.number().int().min(0).max(10_000).default(1000),
   SIGILO_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
   SIGILO_RECORDINGS_STORE: z.enum(['filesystem', 's3']).default('filesystem'),
   SIGILO_RECORDINGS_DIR: z.string().min(1).optional(),
@@ -115,6 +116,8 @@ export interface SigiloConfig {
   readonly auth: {
     /** Validity of a new staff token when none is given. */
     readonly tokenTtlDays: number;
+    /** How long a staff token read from the database is trusted without reading it again (0: every request). */
+    readonly tokenCacheMs: number;
     /** Failed authentications one client address may make per minute before it gets 429. */
     readonly failuresPerMinute: number;
   };
@@ -264,6 +267,7 @@ export function loadConfig(
     },
     auth: {
       tokenTtlDays: e.SIGILO_TOKEN_TTL_DAYS,
+      tokenCacheMs: e.SIGILO_TOKEN_CACHE_MS,
       failuresPerMinute: e.SIGILO_AUTH_FAILURES_PER_MINUTE,
     },
     // One core stays with the thread that prepares and writes; a worker only hashes natural keys (one is plenty).

@@ -139,8 +139,13 @@ export class AccessDecisions {
 
   /** Appends the allowed entries recorded so far in `tx` (Gate.run calls it just before commit). */
   async flush(tx: Tx, accessLog: AccessLogWriter): Promise<ChainedEntry[]> {
+    return accessLog.append(tx, this.take());
+  }
+
+  /** Takes the allowed entries recorded so far (for `flush`, or for the log's group commit). */
+  take(): AccessLogEntry[] {
     this.pending.clear();
-    return accessLog.append(tx, this.entries.splice(0));
+    return this.entries.splice(0);
   }
 
   /** The purpose as the log and error details may hold it: a declared id, or a marker with its length. */

@@ -14,7 +14,16 @@
  * are adapters around it; lint forbids them the cipher, the specs and the kernel.
  */
 import { v7 as uuidv7 } from 'uuid';
-import type { Kysely } from 'kysely';
+import {
+  SelectQueryNode,
+  type Kysely,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RootOperationNode,
+  type UnknownRow,
+} from 'kysely';
 import type { AccessLogEntry, ChainedEntry } from '../access-log/access-log.entry.ts';
 import type { AccessLogWriter } from '../access-log/access-log.writer.ts';
 import { markAccessLogged } from '../access-log/security-events.ts';
@@ -90,8 +99,28 @@ export interface FindSpec<T extends SealedTableName> {
   limit?: number;
 }
 
+/**
+ * Watches the statements of one session's transaction: it stays `readOnly` while every one is a plain SELECT
+ * (no locking clause, no WITH that could hide a change). Raw SQL and anything else count as a change.
+ */
+class ChangeWatch implements KyselyPlugin {
+  readOnly = true;
+
+  transformQuery({ node }: PluginTransformQueryArgs): RootOperationNode {
+    if (!SelectQueryNode.is(node) || node.endModifiers?.length || node.with) this.readOnly = false;
+    return node;
+  }
+
+  transformResult({ result }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return Promise.resolve(result);
+  }
+}
+
 /** Builds sessions; one `run` is one transaction. */
 export class Gate {
+  /** Sessions under way in this process: with more than one, a read-only session joins the log's group commit. */
+  private running = 0;
+
   constructor(private readonly deps: GateDeps) {}
 
   /** The policy version the gate enforces right now. */
@@ -107,25 +136,39 @@ export class Gate {
     const policy = this.deps.policy();
     const failures: AccessLogEntry[] = [];
     const committed: (() => void)[] = [];
+    const log = this.deps.accessLog;
     let logged: ChainedEntry[] = [];
+    let deferred: AccessLogEntry[] | null = null;
+    this.running++;
     try {
-      const out = await this.deps.store.transaction(async (tx) => {
-        const session = new GateSession(this.deps, policy, ctx, tx, failures, committed);
+      const out = await this.deps.store.transaction(async (plain) => {
+        const watch = new ChangeWatch();
+        const tx = plain.withPlugin(watch);
+        const session = new GateSession(this.deps, policy, ctx, tx, failures, committed, () => {
+          watch.readOnly = false;
+        });
         const result = await work(session);
-        logged = await session.flush();
+        // A session that changed nothing has no change for its entries to be atomic with: when others are under
+        // way they join one group commit after this transaction (one commit for many reads). A session that
+        // changed something keeps its entries in its own transaction; a lone one does not wait for company.
+        if (watch.readOnly && (this.running > 1 || log.busy)) deferred = session.takeEntries();
+        else logged = await session.flush();
         return result;
       });
-      // Only now may the signed head outside the database cover these entries.
-      this.deps.accessLog.committed(logged);
+      // The answer waits until its entries are durable: in the transaction above, or in the group commit.
+      if (deferred) await log.appendDurable(deferred);
+      // Only now may the signed head outside the database cover these entries (the group commit tells it itself).
+      else log.committed(logged);
       for (const fn of committed) fn();
       return out;
     } catch (err) {
       if (failures.length > 0) {
-        const chained = await this.deps.store.transaction((tx) => this.deps.accessLog.append(tx, failures));
-        this.deps.accessLog.committed(chained);
+        await log.appendDurable(failures);
         markAccessLogged(err);
       }
       throw err;
+    } finally {
+      this.running--;
     }
   }
 }
@@ -145,6 +188,8 @@ export class GateSession {
     readonly tx: Tx,
     failures: AccessLogEntry[],
     committed: (() => void)[] = [],
+    /** Called when the session writes outside Kysely (bulk insertion): it is then not read-only. */
+    changing: () => void = () => undefined,
   ) {
     const decisions = new AccessDecisions(policy, ctx, deps.now, failures);
     const sealing = new FieldSealing(deps.keyring, tx, decisions);
@@ -157,7 +202,10 @@ export class GateSession {
       policy,
       keyring: deps.keyring,
       now: deps.now,
-      bulk: deps.store.bulk,
+      get bulk() {
+        changing();
+        return deps.store.bulk;
+      },
       dialect: deps.store.dialect,
       afterCommit: (fn) => committed.push(fn),
       authorize: (c, o, s, l) => decisions.authorize(c, o, s, l),
@@ -270,7 +318,74 @@ export class GateSession {
     }
     if (spec.limit) q = q.limit(spec.limit);
     const rows = (await q.execute()) as Record<string, unknown>[];
+    return this.openAndLog<T>(table, fields, decisions, operation, rows, spec.subjectId);
+  }
 
+  /**
+   * Reads several views of one table (phones, e-mails and IP addresses share contact_points) with the same
+   * plain filter in one statement; each view is authorized, opened and logged exactly as its own `find` would
+   * be, in the order given. Acting for one subject, it is those finds one after the other.
+   */
+  async findViews<T extends SealedTableName>(
+    names: readonly T[],
+    spec: Pick<FindSpec<T>, 'where' | 'subjectId' | 'orderBy'> = {},
+  ): Promise<Map<T, OpenedRow<T>[]>> {
+    const out = new Map<T, OpenedRow<T>[]>();
+    const first = names[0];
+    if (first === undefined) return out;
+    const tables = names.map((n): SealedTableSpec => SEALED_TABLES[n]);
+    const discriminator = Object.keys(tables[0]!.fixed ?? {});
+    const shared =
+      discriminator.length === 1 &&
+      tables.every(
+        (t) => t.table === tables[0]!.table && Object.keys(t.fixed ?? {}).join() === discriminator[0],
+      );
+    if (!shared || names.length === 1 || this.decisions.boundSubject() !== null) {
+      for (const n of names) out.set(n, await this.find(n, spec));
+      return out;
+    }
+    const column = discriminator[0]!;
+    const decided = tables.map((table) => {
+      const fields = readableFields(table);
+      const categories = categoriesOf(table, fields);
+      const decisions = this.decisions.authorize(
+        categories.length > 0 ? categories : [table.category],
+        'read',
+        spec.subjectId ?? null,
+        'read',
+      );
+      return { table, fields, decisions };
+    });
+    let q = this.db.selectFrom(tables[0]!.table).selectAll();
+    const where = this.decisions.scoped(spec.where);
+    assertPlainColumns(tables[0]!, Object.keys(where));
+    q = applyWhere({ ...tables[0]!, fixed: {} }, q, where).where(
+      column,
+      'in',
+      tables.map((t) => t.fixed![column]),
+    );
+    if (spec.orderBy) {
+      assertPlainColumns(tables[0]!, [spec.orderBy]);
+      q = q.orderBy(spec.orderBy);
+    }
+    const rows = (await q.execute()) as Record<string, unknown>[];
+    for (const [i, n] of names.entries()) {
+      const d = decided[i]!;
+      const mine = rows.filter((r) => r[column] === d.table.fixed![column]);
+      out.set(n, await this.openAndLog<T>(d.table, d.fields, d.decisions, 'read', mine, spec.subjectId));
+    }
+    return out;
+  }
+
+  /** Opens the requested fields of fetched rows with the policy's masking and records the access per subject. */
+  private async openAndLog<T extends SealedTableName>(
+    table: SealedTableSpec,
+    fields: string[],
+    decisions: Map<string, CategoryDecision>,
+    operation: 'read' | 'search',
+    rows: Record<string, unknown>[],
+    expectedSubject: string | undefined,
+  ): Promise<OpenedRow<T>[]> {
     const out: OpenedRow<T>[] = [];
     for (const raw of rows) {
       const subjectId = raw.subject_id as string;
@@ -295,7 +410,7 @@ export class GateSession {
     }
     const subjects = [...new Set(out.map((r) => r.subjectId))];
     if (subjects.length === 0)
-      this.decisions.allowed(operation, spec.subjectId ?? null, decisions, 'no matching record');
+      this.decisions.allowed(operation, expectedSubject ?? null, decisions, 'no matching record');
     for (const s of subjects) this.decisions.allowed(operation, s, decisions);
     return out;
   }
@@ -434,6 +549,11 @@ export class GateSession {
   /** Appends this session's allowed entries; called by Gate.run just before commit. */
   async flush(): Promise<ChainedEntry[]> {
     return this.decisions.flush(this.tx, this.deps.accessLog);
+  }
+
+  /** Takes this session's allowed entries for a group commit (Gate.run, for a session that changed nothing). */
+  takeEntries(): AccessLogEntry[] {
+    return this.decisions.take();
   }
 
   /** Deleting rows needs `delete` on every category the table holds. */

@@ -163,6 +163,7 @@ export async function buildApp(
     options.tokens ??
     new StaffTokenService(sigilo.store, () => sigilo.policies.policy(), sigilo.now, {
       defaultTtlDays: config.auth.tokenTtlDays,
+      cacheMs: config.auth.tokenCacheMs,
       accessLog: sigilo.accessLog.writer,
       log: appLog,
     });

@@ -243,7 +243,12 @@ export class Keyring {
     const id = `${subjectId}#${version}`;
     const hit = this.cache.get(id);
     // The row is as the database holds it: anything but the cached bytes is unwrapped (and fails) afresh.
-    if (hit && Buffer.isBuffer(row.wrapped) && hit.wrapped.equals(row.wrapped)) return hit.key;
+    if (hit && Buffer.isBuffer(row.wrapped) && hit.wrapped.equals(row.wrapped)) {
+      // Least recently used goes first: the subjects a desk is working on stay unwrapped.
+      this.cache.delete(id);
+      this.cache.set(id, hit);
+      return hit.key;
+    }
     const key = unwrapKey(
       this.provider.getKek(row.kekVersion),
       row.wrapped,

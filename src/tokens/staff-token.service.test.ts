@@ -151,4 +151,51 @@ describe.each(DIALECTS)('staff tokens on %s', (dialect) => {
     ).rejects.toMatchObject({ code: 'ROLE_NOT_ISSUABLE' });
     expect(await entriesOf('r-refused')).toHaveLength(3);
   });
+  describe('the token cache', () => {
+    let ms = 0;
+    const cached = (): StaffTokenService =>
+      new StaffTokenService(sigilo.store, () => sigilo.policies.policy(), clock.now, {
+        defaultTtlDays: 30,
+        accessLog: sigilo.accessLog.writer,
+        cacheMs: 1000,
+        monotonicMs: () => ms,
+      });
+
+    it('a revocation through the same instance is refused at once, warm cache or not', async () => {
+      const here = cached();
+      const { token, info } = await here.create({ role: 'billing', label: 'cache 1', createdBy: 'cli' });
+      expect((await here.authenticate(token)).role).toBe('billing'); // now cached
+      await here.revoke(info.id, 'cli');
+      await expect(here.authenticate(token)).rejects.toMatchObject({ code: 'TOKEN_REVOKED' });
+    });
+
+    it('a revocation on another instance is refused within the cache time, and the checks still run on a hit', async () => {
+      const a = cached();
+      const b = cached();
+      const { token, info } = await a.create({ role: 'billing', label: 'cache 2', createdBy: 'cli' });
+      expect((await a.authenticate(token)).role).toBe('billing');
+      await b.revoke(info.id, 'cli');
+      ms += 999; // within the bound a's cached row still answers (the documented window)
+      expect((await a.authenticate(token)).role).toBe('billing');
+      ms += 2;
+      await expect(a.authenticate(token)).rejects.toMatchObject({ code: 'TOKEN_REVOKED' });
+      // Expiry is checked on every request, cached row or not.
+      const { token: t2 } = await a.create({
+        role: 'billing',
+        label: 'cache 3',
+        createdBy: 'cli',
+        ttlDays: 1,
+      });
+      expect((await a.authenticate(t2)).role).toBe('billing');
+      clock.advanceDays(2);
+      await expect(a.authenticate(t2)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+    });
+
+    it('without a cache time every request reads the token', async () => {
+      const { token, info } = await service.create({ role: 'billing', label: 'cache 4', createdBy: 'cli' });
+      expect((await service.authenticate(token)).role).toBe('billing');
+      await cached().revoke(info.id, 'cli');
+      await expect(service.authenticate(token)).rejects.toMatchObject({ code: 'TOKEN_REVOKED' });
+    });
+  });
 });

@@ -25,6 +25,8 @@ export const APPROVER_ROLE = 'dpo';
 const TOKEN_SHAPE = /^sgl_[A-Za-z0-9_-]{43}$/;
 const LABEL_MAX = 100;
 const DAY_MS = 86_400_000;
+/** Tokens remembered at most (a few per staff member and platform; the oldest goes first). */
+const CACHE_LIMIT = 10_000;
 
 export type TokenStatus = StaffTokenRow['status'];
 
@@ -72,11 +74,23 @@ export interface StaffTokenOptions {
   /** Where issuance, approval, refusal and revocation are recorded. */
   accessLog: Pick<AccessLogWriter, 'append'>;
   log?: AppLog;
+  /**
+   * How long a token row read from the database answers for that token without reading it again (default 0:
+   * every request reads it). A revocation, approval or rejection through this service takes effect at once;
+   * one through another instance or the CLI within this time (SIGILO_TOKEN_CACHE_MS, docs/security.md).
+   */
+  cacheMs?: number;
+  /** Monotonic milliseconds for the cache (tests); the policy clock `now` may stand still or jump. */
+  monotonicMs?: () => number;
 }
 
 /** Creates, lists, approves, revokes and checks staff tokens. */
 export class StaffTokenService {
   private readonly repo = new StaffTokenRepository();
+  // Token rows by token hash, with the monotonic time until which each may be used without a read. Only the row
+  // is cached: every check (revoked, approval, policy, expiry) runs on each request as before.
+  private readonly cache = new Map<string, { row: StaffTokenRow; until: number }>();
+  private generation = 0;
 
   constructor(
     private readonly store: Store,
@@ -163,12 +177,15 @@ export class StaffTokenService {
         ? { actor: revokedBy, role: 'system', requestId: `cli:${uuidv7()}` }
         : revokedBy;
     const at = this.now().toISOString();
+    this.forget(id);
     const row = await this.store.transaction(async (tx) => {
       if (!(await this.repo.revoke(tx, id, at, by.actor))) return undefined;
       const revoked = (await this.repo.byId(tx, id))!;
       await this.record(tx, by, 'token.revoke', 'allowed', `token ${id} role ${revoked.role}`);
       return revoked;
     });
+    // Again after the commit: a request that read the row while the revocation was under way cached it.
+    this.forget(id);
     if (!row) {
       const existing = await this.repo.byId(this.store.db, id);
       if (!existing) throw new SigiloError('NOT_FOUND', 'token not found', { resource: 'token' });
@@ -188,7 +205,7 @@ export class StaffTokenService {
    */
   async authenticate(token: string): Promise<TokenPrincipal> {
     if (!TOKEN_SHAPE.test(token)) throw new SigiloError('UNAUTHENTICATED', 'the bearer token is not valid');
-    const row = await this.repo.byHash(this.store.db, hashToken(token));
+    const row = await this.tokenRow(hashToken(token));
     if (!row) throw new SigiloError('UNAUTHENTICATED', 'the bearer token is not valid');
     if (row.revoked_at !== null) throw new SigiloError('TOKEN_REVOKED', 'the bearer token was revoked');
     if (row.status === 'pending') {
@@ -204,6 +221,30 @@ export class StaffTokenService {
   }
 
   // ---- internals -----------------------------------------------------------------------------------------
+
+  /** The token's row, from the cache while it is fresh; unknown tokens are never cached (a revoked one is). */
+  private async tokenRow(tokenHash: string): Promise<StaffTokenRow | undefined> {
+    const ttl = this.options.cacheMs ?? 0;
+    if (ttl === 0) return this.repo.byHash(this.store.db, tokenHash);
+    const clock = this.options.monotonicMs ?? (() => performance.now());
+    const hit = this.cache.get(tokenHash);
+    if (hit && hit.until > clock()) return hit.row;
+    const generation = this.generation;
+    const row = await this.repo.byHash(this.store.db, tokenHash);
+    this.cache.delete(tokenHash);
+    // A change through this service while the read was under way may be newer than the row read: not cached.
+    if (row && generation === this.generation) {
+      if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value as string);
+      this.cache.set(tokenHash, { row, until: clock() + ttl });
+    }
+    return row;
+  }
+
+  /** Drops a token from the cache before a change to it (revoke, approve, reject). */
+  private forget(id: string): void {
+    this.generation++;
+    for (const [hash, entry] of this.cache) if (entry.row.id === id) this.cache.delete(hash);
+  }
 
   private async insert(
     input: { role: string; label: string; ttlDays?: number },
@@ -298,11 +339,13 @@ export class StaffTokenService {
       decided_at: now.toISOString(),
       ...(decision === 'approve' ? { expires_at: new Date(now.getTime() + lifetime).toISOString() } : {}),
     };
+    this.forget(id);
     const decided = await this.store.transaction(async (tx) => {
       if (!(await this.repo.decide(tx, id, change))) return undefined;
       await this.record(tx, by, operation, 'allowed', `token ${id} role ${row.role}`);
       return (await this.repo.byId(tx, id))!;
     });
+    this.forget(id);
     if (!decided) {
       throw new SigiloError('CONFLICT', 'the token is not awaiting a decision', { resource: 'token' });
     }
