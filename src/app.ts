@@ -197,6 +197,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       keyring,
       accessLog: writer,
       policy: () => policies.policy(),
+      purposesOf: (version) => policies.purposesOf(version),
       now,
     });
     const retention = createRetention({

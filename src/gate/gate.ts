@@ -55,6 +55,8 @@ export interface GateDeps {
   accessLog: AccessLogWriter;
   /** The published policy in force (swapped atomically when a new version is published). */
   policy: () => Policy;
+  /** The purposes each published version declared (LGPD Art. 9 §2; see AccessDecisions.authorizeCollected). */
+  purposesOf?: (version: number) => ReadonlySet<string> | undefined;
   now: () => Date;
 }
 
@@ -146,7 +148,7 @@ export class GateSession {
     failures: AccessLogEntry[],
     committed: (() => void)[] = [],
   ) {
-    const decisions = new AccessDecisions(policy, ctx, deps.now, failures);
+    const decisions = new AccessDecisions(policy, ctx, deps.now, failures, deps.purposesOf);
     const sealing = new FieldSealing(deps.keyring, tx, decisions);
     this.decisions = decisions;
     this.sealing = sealing;
@@ -270,6 +272,11 @@ export class GateSession {
     }
     if (spec.limit) q = q.limit(spec.limit);
     const rows = (await q.execute()) as Record<string, unknown>[];
+    this.decisions.authorizeCollected(
+      rows.map((r) => ({ subjectId: r.subject_id as string, policyVersion: Number(r.policy_version) })),
+      categories.length > 0 ? categories : [table.category],
+      operation,
+    );
 
     const out: OpenedRow<T>[] = [];
     for (const raw of rows) {

@@ -77,6 +77,12 @@ export const purposeSchema = z.strictObject({
    * purpose is excluded whole.
    */
   legalSecrecy: z.boolean().optional(),
+  /**
+   * LGPD Art. 9 §2: data collected under a version that did not declare this purpose may be used for it only when
+   * the version that added it says so — the change applies to existing data and the subjects were informed.
+   * Without it the gate refuses such reads (PURPOSE_NOT_DECLARED_AT_COLLECTION).
+   */
+  appliesToExisting: z.boolean().optional(),
 });
 
 /**
