@@ -180,7 +180,10 @@ export class GateSession {
   }
 
   /** Creates a data subject (the owner of a set of data keys) and returns its id. */
-  async newSubject(kind: 'account' | 'person' | 'authority_request', id: string = uuidv7()): Promise<string> {
+  async newSubject(
+    kind: 'account' | 'person' | 'authority_request' | 'security_incident',
+    id: string = uuidv7(),
+  ): Promise<string> {
     if (this.decisions.boundSubject() !== null) {
       this.decisions.fail(
         'insert',
