@@ -15,6 +15,8 @@ import { SigiloError } from './errors.ts';
 import { Gate } from './gate/gate.ts';
 import { FreeTextGuard } from './guard/free-text.guard.ts';
 import { QuarantineService } from './guard/quarantine.service.ts';
+import { IncidentService } from './incidents/incident.service.ts';
+import { registerIncidentRetention } from './incidents/incidents.retention-target.ts';
 import { EnvKeyProvider } from './keys/env.provider.ts';
 import type { KeyProvider } from './keys/key-provider.ts';
 import { Keyring } from './keys/keyring.ts';
@@ -76,6 +78,8 @@ export interface Sigilo {
     readonly authorityRequests: AuthorityRequestService;
     readonly subjectRequests: SubjectRequestService;
     readonly subjectAnswers: SubjectRequestAnswers;
+    /** The security-incident register (Res. CD/ANPD 15/2024). */
+    readonly incidents: IncidentService;
   };
   /** Retention sweeps, legal holds, deletion certificates and the shred journal (docs/retention.md). */
   readonly retention: RetentionModule;
@@ -197,6 +201,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       keyring,
       accessLog: writer,
       policy: () => policies.policy(),
+      purposesOf: (version) => policies.purposesOf(version),
       now,
     });
     const retention = createRetention({
@@ -212,6 +217,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
     const blobs = options.blobStore ?? (await openBlobStore(config.recordings.store, now));
     registerRecordingRetention(retention.registry, blobs);
     registerTelecomRetention(retention.registry);
+    registerIncidentRetention(retention.registry);
     const requestRepo = new SubjectRequestRepository();
     const subjectRequests = new SubjectRequestService(requestRepo, now);
     const telecomIngest = new RecordIngestService(
@@ -276,6 +282,11 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
           repo: requestRepo,
           accessLog: repo,
           telecom: telecomQuery,
+          policy: () => policies.policy(),
+          now,
+        }),
+        incidents: new IncidentService({
+          guard: new FreeTextGuard(() => policies.policy()),
           policy: () => policies.policy(),
           now,
         }),

@@ -61,6 +61,11 @@ export const ERROR_CODES = {
     status: 403,
     meaning: 'The policy does not allow this role to use this purpose on this data category and operation.',
   },
+  PURPOSE_NOT_DECLARED_AT_COLLECTION: {
+    status: 403,
+    meaning:
+      'The record was collected under a policy version that did not declare this purpose, and the version in force does not apply it to existing data (LGPD Art. 9 §2).',
+  },
   ROLE_NOT_ALLOWED: { status: 403, meaning: 'The role may not use this operation at all.' },
   ROLE_NOT_ISSUABLE: {
     status: 403,

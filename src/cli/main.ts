@@ -13,6 +13,7 @@ import { registerAttributionCommand } from './commands/attribution.command.ts';
 import { registerAuditCommand } from './commands/audit.command.ts';
 import { registerAuthorityCommands } from './commands/authority.command.ts';
 import { registerHoldsCommands } from './commands/holds.command.ts';
+import { registerIncidentsCommands } from './commands/incidents.command.ts';
 import { registerImportCommand } from './commands/import.command.ts';
 import { registerInitCommand } from './commands/init.command.ts';
 import { registerKeysCommand } from './commands/keys.command.ts';
@@ -51,6 +52,7 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<n
   registerHoldsCommands(program, (work) => ctx.withSigilo(work), { out: ctx.io.out });
   registerAuthorityCommands(program, ctx);
   registerVerifyExportCommand(program, ctx);
+  registerIncidentsCommands(program, ctx);
   registerRequestsCommands(program, (work) => ctx.withSigilo(work), { out: ctx.io.out });
   try {
     await program.parseAsync(argv, { from: 'user' });

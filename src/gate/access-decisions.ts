@@ -26,6 +26,8 @@ export class AccessDecisions {
     private readonly now: () => Date,
     /** Entries of denied or failed accesses, logged by Gate.run in a transaction of their own. */
     private readonly failures: AccessLogEntry[],
+    /** The purposes each published version declared (absent: records are not checked against their version). */
+    private readonly purposesOf?: (version: number) => ReadonlySet<string> | undefined,
   ) {}
 
   /** Whether the policy lets this context use `operation` on `category` (no access happens, nothing is logged). */
@@ -73,6 +75,35 @@ export class AccessDecisions {
       decisions.set(category, { masking: d.masking, legalBasis: d.legalBasis });
     }
     return decisions;
+  }
+
+  /**
+   * LGPD Art. 9 §2: a record may be used only for purposes declared by the policy version it was collected under,
+   * unless the version in force marks the purpose `appliesToExisting` (the subjects were told). On the first record
+   * that fails, logs a denied entry and throws PURPOSE_NOT_DECLARED_AT_COLLECTION.
+   */
+  authorizeCollected(
+    records: readonly { subjectId: string; policyVersion: number }[],
+    categories: string[],
+    logOperation: string,
+  ): void {
+    const purpose = this.ctx.purpose;
+    if (!purpose || !this.purposesOf) return;
+    if (this.policy.purposes.some((p) => p.id === purpose && p.appliesToExisting)) return;
+    for (const r of records) {
+      if (r.policyVersion === this.policy.version) continue;
+      // A version never published (a row written outside Sigilo) cannot be judged here; it is not refused.
+      if (this.purposesOf(r.policyVersion)?.has(purpose) ?? true) continue;
+      this.fail(
+        logOperation,
+        r.subjectId,
+        categories,
+        'denied',
+        'PURPOSE_NOT_DECLARED_AT_COLLECTION',
+        `purpose '${purpose}' was not declared by policy version ${r.policyVersion}, under which the record was collected`,
+        { collectedUnder: r.policyVersion },
+      );
+    }
   }
 
   /**

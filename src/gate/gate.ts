@@ -64,6 +64,8 @@ export interface GateDeps {
   accessLog: AccessLogWriter;
   /** The published policy in force (swapped atomically when a new version is published). */
   policy: () => Policy;
+  /** The purposes each published version declared (LGPD Art. 9 §2; see AccessDecisions.authorizeCollected). */
+  purposesOf?: (version: number) => ReadonlySet<string> | undefined;
   now: () => Date;
 }
 
@@ -191,7 +193,7 @@ export class GateSession {
     /** Called when the session writes outside Kysely (bulk insertion): it is then not read-only. */
     changing: () => void = () => undefined,
   ) {
-    const decisions = new AccessDecisions(policy, ctx, deps.now, failures);
+    const decisions = new AccessDecisions(policy, ctx, deps.now, failures, deps.purposesOf);
     const sealing = new FieldSealing(deps.keyring, tx, decisions);
     this.decisions = decisions;
     this.sealing = sealing;
@@ -226,7 +228,10 @@ export class GateSession {
   }
 
   /** Creates a data subject (the owner of a set of data keys) and returns its id. */
-  async newSubject(kind: 'account' | 'person' | 'authority_request', id: string = uuidv7()): Promise<string> {
+  async newSubject(
+    kind: 'account' | 'person' | 'authority_request' | 'security_incident',
+    id: string = uuidv7(),
+  ): Promise<string> {
     if (this.decisions.boundSubject() !== null) {
       this.decisions.fail(
         'insert',
@@ -386,6 +391,12 @@ export class GateSession {
     rows: Record<string, unknown>[],
     expectedSubject: string | undefined,
   ): Promise<OpenedRow<T>[]> {
+    // LGPD Art. 9 §2: each row is read only for purposes the policy version it was collected under declared.
+    this.decisions.authorizeCollected(
+      rows.map((r) => ({ subjectId: r.subject_id as string, policyVersion: Number(r.policy_version) })),
+      [...decisions.keys()],
+      operation,
+    );
     const out: OpenedRow<T>[] = [];
     for (const raw of rows) {
       const subjectId = raw.subject_id as string;

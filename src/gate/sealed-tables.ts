@@ -143,6 +143,17 @@ export const SEALED_TABLES = {
       document: text('document_ct', 'authority_request', 'text'),
     },
   },
+  // A register entry is its own subject (Res. CD/ANPD 15/2024, Art. 10): its free text is sealed under its key.
+  securityIncidents: {
+    table: 'security_incidents',
+    category: 'security_incident',
+    fields: {
+      description: text('description_ct', 'security_incident', 'text'),
+      measures: text('measures_ct', 'security_incident', 'text'),
+      risks: text('risks_ct', 'security_incident', 'text'),
+      delayReason: text('delay_reason_ct', 'security_incident', 'text'),
+    },
+  },
 } as const satisfies Record<string, SealedTableSpec>;
 
 export type SealedTableName = keyof typeof SEALED_TABLES;

@@ -25,6 +25,7 @@ import { retentionRoutes } from '../retention/retention.routes.ts';
 import { subjectRequestRoutes } from '../subject-requests/subject-requests.routes.ts';
 import { recordingsRoutes } from '../recordings/recordings.routes.ts';
 import { authorityRequestsRoutes } from '../authority-requests/authority-requests.routes.ts';
+import { incidentRoutes } from '../incidents/incidents.routes.ts';
 import type { SigiloConfig } from '../config/config.ts';
 import { isSubjectBound, issuanceOf } from '../policy/policy.evaluate.ts';
 import { StaffTokenService, type AppLog } from '../tokens/staff-token.service.ts';
@@ -244,6 +245,7 @@ export async function buildApp(
         auditRoutes,
         tokenRoutes,
         subjectRequestRoutes,
+        incidentRoutes,
       ]) {
         await v1.register(routes, deps);
       }

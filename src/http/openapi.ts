@@ -49,6 +49,7 @@ export const OPENAPI_DOCUMENT = {
     { name: 'recordings', description: 'Support-call recordings, streamed and sealed.' },
     { name: 'policy', description: 'The published privacy policy.' },
     { name: 'audit', description: 'The access log (auditor role).' },
+    { name: 'incidents', description: 'The security-incident register and its communications (DPO role).' },
     { name: 'tokens', description: 'Staff tokens (admin role).' },
     { name: 'session', description: 'Who the presented credential speaks for.' },
     { name: 'operations', description: 'Health, readiness and metrics.' },

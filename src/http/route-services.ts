@@ -52,6 +52,7 @@ export interface RouteServices {
   readonly auditLog: AuditLog;
   readonly subjectRequests: Sigilo['services']['subjectRequests'];
   readonly subjectAnswers: Sigilo['services']['subjectAnswers'];
+  readonly incidents: Sigilo['services']['incidents'];
   /** Writes shreds to the shred journal after their transaction committed (deletion requests). */
   recordShreds(subjectIds: readonly string[]): Promise<void>;
   /** Resolves when the database answers a trivial query. */
@@ -92,6 +93,7 @@ export function routeServicesOf(sigilo: Sigilo): RouteServices {
     },
     subjectRequests: services.subjectRequests,
     subjectAnswers: services.subjectAnswers,
+    incidents: services.incidents,
     recordShreds: (ids) => sigilo.retention.journal.record(ids),
   };
 }

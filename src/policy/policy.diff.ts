@@ -100,7 +100,7 @@ const DETECTOR_RANK = Object.fromEntries(DETECTOR_ACTIONS.map((a, i) => [a, i]))
 
 /**
  * True when `b` gives more than `a`: a new grant or operation, lower masking, longer retention (or a newly
- * retained category), a category no longer personal, a role easier to obtain, or a weaker or removed
+ * retained category), a purpose newly applied to data collected before it, an operator receiving more, a category no longer personal, a role easier to obtain, or a weaker or removed
  * sensitive-data detector.
  */
 export function isLoosening(a: Policy, b: Policy): boolean {
@@ -114,6 +114,19 @@ export function isLoosening(a: Policy, b: Policy): boolean {
 
   const oldRules = new Map(a.retention.map((r) => [r.category, r.rule]));
   if (b.retention.some((r) => retainsLonger(oldRules.get(r.category), r.rule))) return true;
+
+  // A purpose made to apply to data collected before it was declared (LGPD Art. 9 §2).
+  const appliedBefore = new Set(a.purposes.filter((p) => p.appliesToExisting).map((p) => p.id));
+  if (b.purposes.some((p) => p.appliesToExisting && !appliedBefore.has(p.id))) return true;
+
+  // An operator that newly receives a category or a purpose: the data go to one more party.
+  const oldOperators = new Map(a.operators.map((o) => [o.id, o]));
+  for (const op of b.operators) {
+    const old = oldOperators.get(op.id);
+    if (!old || op.country !== old.country) return true;
+    if (op.categories.some((c) => !old.categories.includes(c))) return true;
+    if (op.purposes.some((p) => !old.purposes.includes(p))) return true;
+  }
 
   const wasPersonal = new Set(a.categories.filter((c) => c.personal).map((c) => c.id));
   if (b.categories.some((c) => !c.personal && wasPersonal.has(c.id))) return true;

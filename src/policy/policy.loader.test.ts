@@ -293,7 +293,12 @@ describe('loadDefaultPolicy', () => {
       'ticket_message.body': 'redact',
       'ticket.subject': 'reject',
       'note.body': 'quarantine',
+      'security_incident.description': 'redact',
+      'security_incident.measures': 'redact',
+      'security_incident.risks': 'redact',
+      'security_incident.delay_reason': 'redact',
     });
+    expect(policy.operators).toEqual([]);
   });
 
   it('marks unverified retention sources: call records, traffic data and authority requests', () => {

@@ -77,6 +77,12 @@ export const purposeSchema = z.strictObject({
    * purpose is excluded whole.
    */
   legalSecrecy: z.boolean().optional(),
+  /**
+   * LGPD Art. 9 §2: data collected under a version that did not declare this purpose may be used for it only when
+   * the version that added it says so — the change applies to existing data and the subjects were informed.
+   * Without it the gate refuses such reads (PURPOSE_NOT_DECLARED_AT_COLLECTION).
+   */
+  appliesToExisting: z.boolean().optional(),
 });
 
 /**
@@ -117,6 +123,23 @@ export const retentionSchema = z.strictObject({
   note: ptText.optional(),
 });
 
+/**
+ * An operator (processor, LGPD Art. 5 VII) that processes personal data on the controller's behalf: declared so
+ * that the records of processing (Art. 37) and an incident communication can name it.
+ */
+export const operatorSchema = z.strictObject({
+  id: snakeId,
+  name: text,
+  /** What it does for the controller (hosting, e-mail delivery, payment collection…). */
+  service: ptText,
+  categories: z.array(snakeId).min(1),
+  purposes: z.array(snakeId).min(1),
+  /** ISO 3166-1 alpha-2 country where it processes the data. */
+  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code, like BR'),
+  /** For a country other than BR: the safeguard of the international transfer (LGPD Art. 33). */
+  transferSafeguard: ptText.optional(),
+});
+
 const detectorField = z.string().regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/, 'must be table.column');
 
 /**
@@ -142,6 +165,7 @@ export const policySchema = z
     grants: z.array(grantSchema),
     retention: z.array(retentionSchema),
     detectors: detectorsSchema,
+    operators: z.array(operatorSchema).default([]),
   })
   .superRefine((policy, ctx) => {
     const issue = (path: (string | number)[], message: string): void => {
@@ -185,6 +209,24 @@ export const policySchema = z
       }
     });
 
+    const operators = new Set<string>();
+    policy.operators.forEach((op, i) => {
+      if (operators.has(op.id)) issue(['operators', i, 'id'], `duplicate id '${op.id}'`);
+      operators.add(op.id);
+      op.categories.forEach((id, j) => {
+        if (!categories.has(id)) issue(['operators', i, 'categories', j], `category '${id}' is not declared`);
+      });
+      op.purposes.forEach((id, j) => {
+        if (!purposes.has(id)) issue(['operators', i, 'purposes', j], `purpose '${id}' is not declared`);
+      });
+      if (op.country !== 'BR' && !op.transferSafeguard) {
+        issue(
+          ['operators', i, 'transferSafeguard'],
+          `operator '${op.id}' processes data outside Brazil: state the transfer safeguard (LGPD Art. 33)`,
+        );
+      }
+    });
+
     const ruleCount = new Map<string, number>();
     policy.retention.forEach((entry, i) => {
       if (!categories.has(entry.category)) {
@@ -223,6 +265,7 @@ export type Purpose = z.infer<typeof purposeSchema>;
 export type Role = z.infer<typeof roleSchema>;
 export type RoleIssuance = (typeof ROLE_ISSUANCE)[number];
 export type Grant = z.infer<typeof grantSchema>;
+export type Operator = z.infer<typeof operatorSchema>;
 export type Retention = z.infer<typeof retentionSchema>;
 /** A validated policy (output of the schema: defaults applied). */
 export type Policy = z.infer<typeof policySchema>;

@@ -15,6 +15,8 @@ import { PolicyVersionRepository } from './policy-version.repository.ts';
 export class PolicyPublication {
   private readonly repo = new PolicyVersionRepository();
   private current: Policy | null = null;
+  /** The purposes each published version declared: what a record collected under it may be used for. */
+  private readonly declared = new Map<number, ReadonlySet<string>>();
 
   constructor(
     private readonly store: Store,
@@ -28,7 +30,18 @@ export class PolicyPublication {
     const latest = await this.repo.latest(this.store.db);
     if (!latest) throw new SigiloError('NOT_INITIALISED', 'no policy has been published; run `sigilo init`');
     this.current = parsePolicy(JSON.parse(latest.document));
+    // Older documents are read for their purpose ids only: a later schema need not parse them whole.
+    for (const v of await this.repo.documents(this.store.db)) {
+      const doc = JSON.parse(v.document) as { purposes?: { id?: unknown }[] };
+      const ids = (doc.purposes ?? []).map((p) => p.id).filter((id) => typeof id === 'string');
+      this.declared.set(v.version, new Set(ids));
+    }
     return this.current;
+  }
+
+  /** The purposes version `version` declared; undefined for a version never published. */
+  purposesOf(version: number): ReadonlySet<string> | undefined {
+    return this.declared.get(version);
   }
 
   /** The policy in force. */
@@ -77,6 +90,7 @@ export class PolicyPublication {
       );
     });
     this.audit?.committed(logged);
+    this.declared.set(policy.version, new Set(policy.purposes.map((p) => p.id)));
     this.current = policy;
     return { version: policy.version };
   }

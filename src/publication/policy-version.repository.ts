@@ -45,6 +45,11 @@ export class PolicyVersionRepository {
     }));
   }
 
+  /** Every version's number and document, oldest first. */
+  async documents(db: Db | Tx): Promise<{ version: number; document: string }[]> {
+    return db.selectFrom('policy_versions').select(['version', 'document']).orderBy('version').execute();
+  }
+
   async insert(tx: Tx, v: StoredPolicyVersion): Promise<void> {
     await tx
       .insertInto('policy_versions')

@@ -24,6 +24,7 @@ import type {
   RetentionOrphanTable,
   RetentionRunTable,
 } from './tables/retention.table.ts';
+import type { SecurityIncidentTable } from './tables/security-incident.table.ts';
 import type { ShredLedgerTable } from './tables/shred-ledger.table.ts';
 import type { StaffTokenTable } from './tables/staff-token.table.ts';
 import type { SubjectRequestEventTable, SubjectRequestTable } from './tables/subject-request.table.ts';
@@ -73,6 +74,7 @@ export interface Database {
   authority_request_events: AuthorityRequestEventTable;
   subject_requests: SubjectRequestTable;
   subject_request_events: SubjectRequestEventTable;
+  security_incidents: SecurityIncidentTable;
 }
 
 /**

@@ -88,8 +88,8 @@ export class SubjectRequestRepository {
   /** The kind of a subject, or undefined when it does not exist. */
   async subjectKind(db: Tx | Db, subjectId: string): Promise<'account' | 'person' | undefined> {
     const row = await db.selectFrom('subjects').select('kind').where('id', '=', subjectId).executeTakeFirst();
-    // An authority request's key holder is not a data subject who can make a request.
-    return row?.kind === 'authority_request' ? undefined : row?.kind;
+    // An authority request's or an incident's key holder is not a data subject who can make a request.
+    return row?.kind === 'account' || row?.kind === 'person' ? row.kind : undefined;
   }
 
   /** A contact point's owner and kind (plain columns only; the value stays sealed). */

@@ -1,9 +1,9 @@
 import type { Insertable, Selectable } from 'kysely';
 
-/** A data subject: the owner of one set of data keys (an account, a person, or an authority request's targets). */
+/** A data subject: the owner of one set of data keys (an account, a person, an authority request's targets, or a security incident's register entry). */
 export interface SubjectTable {
   id: string;
-  kind: 'account' | 'person' | 'authority_request';
+  kind: 'account' | 'person' | 'authority_request' | 'security_incident';
   created_at: string;
   shredded_at: string | null;
 }
