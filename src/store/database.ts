@@ -33,6 +33,8 @@ import type {
   AttributionRuleTable,
   TelecomKeyGroupTable,
   TelecomSegmentTable,
+  TelecomTermPostingTable,
+  TelecomUnindexedSegmentTable,
 } from './tables/telecom.table.ts';
 import type { TicketMessageTable, TicketTable } from './tables/ticket.table.ts';
 
@@ -62,6 +64,8 @@ export interface Database {
   staff_tokens: StaffTokenTable;
   telecom_segments: TelecomSegmentTable;
   telecom_key_groups: TelecomKeyGroupTable;
+  telecom_term_postings: TelecomTermPostingTable;
+  telecom_unindexed_segments: TelecomUnindexedSegmentTable;
   attribution_rules: AttributionRuleTable;
   legal_holds: LegalHoldTable;
   legal_hold_events: LegalHoldEventTable;
@@ -81,7 +85,8 @@ export interface Database {
  * Columns that hold sealed material: ciphertext (`*_ct`), blind indexes (`*_bidx`), wrapped keys and the telecom
  * segments' keyed hashes. Only the gate kernel, its sealing extensions and the key ring may name them.
  */
-export type SealedColumn = `${string}_ct` | `${string}_bidx` | 'wrapped' | 'record_keys' | 'term_filter';
+export type SealedColumn =
+  `${string}_ct` | `${string}_bidx` | 'wrapped' | 'record_keys' | 'term_filter' | 'term_postings';
 
 /** A table as services see it: its plain columns only. */
 export type PlainTable<T> = { [K in keyof T as K extends SealedColumn ? never : K]: T[K] };

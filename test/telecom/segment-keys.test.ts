@@ -236,6 +236,11 @@ describe.each(DIALECTS)('telecom natural keys on %s', (dialect) => {
         .insertInto('telecom_key_groups')
         .values({ kind: 'cdr', day, account_id: account, epoch: 'legacy', segments: 1 })
         .execute();
+      // Stored before term postings too: the 2026-12-04T1500 migration lists such segments as unindexed.
+      await tx
+        .insertInto('telecom_unindexed_segments')
+        .values({ segment_id: id, kind: 'cdr', day })
+        .execute();
     });
     expect(await ingest(t.sigilo, account, [cdr!])).toMatchObject({ stored: 0, duplicates: 1 });
     const page = await t.sigilo.gate.run(ctx('dpo', 'subject_request'), (s) =>

@@ -15,6 +15,7 @@ import * as subjectRequests from './2026-12-03T1400-subject-requests.migration.t
 import * as accessLogSecrecy from './2026-12-03T1410-access-log-secrecy.migration.ts';
 import * as policyProposals from './2026-12-03T1410-policy-proposals.migration.ts';
 import * as securityIncidents from './2026-12-04T1500-security-incidents.migration.ts';
+import * as telecomTermPostings from './2026-12-04T1500-telecom-term-postings.migration.ts';
 
 /** All migrations in order; names are timestamps so they sort. Add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03T1410-access-log-secrecy': accessLogSecrecy,
   '2026-12-03T1410-policy-proposals': policyProposals,
   '2026-12-04T1500-security-incidents': securityIncidents,
+  '2026-12-04T1500-telecom-term-postings': telecomTermPostings,
 };
 
 /** Hands Kysely's Migrator the statically imported migrations (no file-system scanning, works from any cwd). */

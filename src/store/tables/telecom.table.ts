@@ -39,6 +39,28 @@ export interface TelecomKeyGroupTable {
   segments: number;
 }
 
+/**
+ * Blind-index term postings of telecom segments, per (kind, UTC day) in blocks split by the leading bits of the
+ * term hash (telecom-postings.ts). Opaque: keyed term hashes and segment ids only.
+ */
+export interface TelecomTermPostingTable {
+  kind: string;
+  /** Heap number of the term-hash prefix: 1 = every term, 2|b = first bit b, 4|bb = first two bits, … */
+  bucket: number;
+  day: string;
+  block: string;
+  level: number;
+  /** Sorted 24-byte entries: 8 bytes of term hash, 16 bytes of segment id. */
+  term_postings: Buffer;
+}
+
+/** Segments stored before term postings existed, searched through their Bloom filters until indexed. */
+export interface TelecomUnindexedSegmentTable {
+  segment_id: string;
+  kind: string;
+  day: string;
+}
+
 /** Maps platform facts (trunk, account code, username, IP range, DID prefix) to the account that owns a record. */
 export interface AttributionRuleTable {
   id: string;

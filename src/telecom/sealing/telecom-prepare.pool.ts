@@ -157,7 +157,13 @@ export class TelecomPreparer {
       // Structured cloning made the worker's Buffers plain Uint8Arrays: Buffers again (no copy), as hashing in
       // this thread gives them. Each segment's hashes are checked against its records where they are used.
       if (res.ok)
-        p.resolve(res.segments.map((h) => ({ keys: asBuffer(h.keys), filter: asBuffer(h.filter) })));
+        p.resolve(
+          res.segments.map((h) => ({
+            keys: asBuffer(h.keys),
+            filter: asBuffer(h.filter),
+            terms: asBuffer(h.terms),
+          })),
+        );
       else p.reject(new Error('keyed hashing failed in a worker thread'));
     });
     const fail = (err: Error): void => {

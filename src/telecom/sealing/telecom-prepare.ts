@@ -54,6 +54,8 @@ export interface PreparedSegment {
   payload: Uint8Array;
   /** Bloom filter of the keyed hashes of the records' terms (a blind index, stored in clear). */
   filter: Uint8Array;
+  /** The segment's distinct term hashes, 16 bytes each (for the term postings; never stored whole). */
+  terms: Uint8Array;
 }
 
 export interface PreparedAccount {
@@ -103,10 +105,14 @@ function dayOf(ms: number): string {
   return name;
 }
 
-/** The keyed hashes of one segment: its records' natural keys (16 bytes each, in order) and its term filter. */
+/**
+ * The keyed hashes of one segment: its records' natural keys (16 bytes each, in order), its term filter and its
+ * distinct term hashes (16 bytes each).
+ */
 export interface SegmentHashes {
   keys: Uint8Array;
   filter: Uint8Array;
+  terms: Uint8Array;
 }
 
 /**
@@ -138,7 +144,11 @@ export function hashSegment(
     visitTerms(kind, r, addTerm);
   });
   if (i !== count) throw new Error('fewer records than the segment counts');
-  return { keys, filter: buildTermFilter(terms, termCount) };
+  return {
+    keys,
+    filter: buildTermFilter(terms, termCount),
+    terms: terms.subarray(0, termCount * TERM_BYTES),
+  };
 }
 
 /** Visits records held in memory. */
@@ -241,7 +251,7 @@ function completeAccounts(draft: Draft, hashes: SegmentHashes[]): PreparedAccoun
     let duplicates = 0;
     const done: PreparedSegment[] = [];
     for (const d of segments) {
-      const { keys, filter } = hashesOf.get(d)!;
+      const { keys, filter, terms } = hashesOf.get(d)!;
       const count = d.encoded.length;
       if (keys.length !== count * RECORD_KEY_BYTES) throw new Error('segment hashes do not match the batch');
       let seen = seenByDay.get(d.day);
@@ -254,7 +264,15 @@ function completeAccounts(draft: Draft, hashes: SegmentHashes[]): PreparedAccoun
           duplicates++;
         }
       }
-      const seg: PreparedSegment = { day: d.day, count, keys, ats: d.ats, payload: d.payload, filter };
+      const seg: PreparedSegment = {
+        day: d.day,
+        count,
+        keys,
+        ats: d.ats,
+        payload: d.payload,
+        filter,
+        terms,
+      };
       if (!keep) done.push(seg);
       else if (keep.some(Boolean)) done.push(keepRecords(seg, keep));
     }
@@ -265,7 +283,8 @@ function completeAccounts(draft: Draft, hashes: SegmentHashes[]): PreparedAccoun
 /**
  * The part of a prepared segment whose records are flagged in `keep` (some were already stored): payload
  * re-encoded, keys and instants of the kept records only. The filter stays: a dropped record is already stored in
- * the same account and day, so its terms only make the filter answer "maybe" where that day holds them anyway.
+ * the same account and day, so its terms only make the filter (and the postings) answer "maybe" where that day holds
+ * them anyway.
  */
 export function keepRecords(seg: PreparedSegment, keep: boolean[]): PreparedSegment {
   const all = decodePayload(Buffer.from(seg.payload.buffer, seg.payload.byteOffset, seg.payload.byteLength));
@@ -285,5 +304,6 @@ export function keepRecords(seg: PreparedSegment, keep: boolean[]): PreparedSegm
     ats: Float64Array.from(ats),
     payload: encodePayload(encoded),
     filter: seg.filter,
+    terms: seg.terms,
   };
 }

@@ -32,7 +32,12 @@ parentPort!.on('message', (req: HashRequest) => {
         return hashSegment(kind, scan.count, scan.each, h);
       });
       res = { id: req.id, ok: true, segments };
-      transfer = segments.flatMap((s) => [s.keys.buffer as ArrayBuffer, s.filter.buffer as ArrayBuffer]);
+      // (`terms` views the start of its own buffer: transferred whole, the view keeps its length.)
+      transfer = segments.flatMap((s) => [
+        s.keys.buffer as ArrayBuffer,
+        s.filter.buffer as ArrayBuffer,
+        s.terms.buffer as ArrayBuffer,
+      ]);
     } catch (err) {
       res = { id: req.id, ok: false, error: err instanceof Error ? err.name : 'hashing failed' };
     }

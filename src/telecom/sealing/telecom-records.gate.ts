@@ -31,6 +31,14 @@ import { checkHeader, checkLegacy, openForCheck, type StoredHeader } from './tel
 import { SEGMENT_HEADER_COLUMNS, SegmentMac, type SegmentHeader } from './telecom-segment-mac.ts';
 import { RecordIds } from './telecom-record-id.ts';
 import {
+  deleteDayPostings,
+  deleteSegmentPostings,
+  postingCandidates,
+  unindexedSegments,
+  writePostings,
+  type SegmentTerms,
+} from './telecom-postings.ts';
+import {
   decodePayload,
   keepRecords,
   prepareAccount,
@@ -68,8 +76,9 @@ export async function storeTelecomRecords(
 /**
  * Stores prepared segments, skipping every record whose natural key is already stored (idempotent: importing the
  * same file twice, or again after a crash, adds nothing). Per record this costs a probe of the key group's
- * in-memory key set; per segment of up to SEGMENT_MAX records, one AES-256-GCM operation and one row. Every
- * account is authorized and logged in this transaction.
+ * in-memory key set; per segment of up to SEGMENT_MAX records, one AES-256-GCM operation and one row; per UTC
+ * day, one block of term postings (telecom-postings.ts). Every account is authorized and logged in this
+ * transaction.
  */
 export async function storePreparedTelecom(
   session: GateSession,
@@ -83,6 +92,7 @@ export async function storePreparedTelecom(
   const mac = await SegmentMac.of(k.keyring);
   let stored = 0;
   let duplicates = 0;
+  const postings: SegmentTerms[] = [];
   const byAccount = new Map<string, PreparedAccount[]>();
   for (const a of accounts) byAccount.set(a.accountId, [...(byAccount.get(a.accountId) ?? []), a]);
 
@@ -122,9 +132,18 @@ export async function storePreparedTelecom(
         duplicates += seg.count - kept;
         if (kept === 0) continue;
         if (kept < seg.count) seg = keepRecords(seg, keep);
-        rows.push(
-          sealSegment(k, dek, mac, { kind, accountId, subjectId, seq: ++seq, seg, source, now, legalBasis }),
-        );
+        const row = sealSegment(k, dek, mac, {
+          kind,
+          accountId,
+          subjectId,
+          seq: ++seq,
+          seg,
+          source,
+          now,
+          legalBasis,
+        });
+        rows.push(row);
+        postings.push({ id: row[0] as string, day, terms: seg.terms });
         addedKeys.push(seg.keys);
         accountStored += kept;
       }
@@ -143,6 +162,7 @@ export async function storePreparedTelecom(
     stored += accountStored;
     k.allowed('ingest', subjectId, decisions, `${accountStored} ${kind} records stored`);
   }
+  await writePostings(k, kind, postings, uuidv7);
   return { stored, duplicates };
 }
 
@@ -374,38 +394,13 @@ export async function* readTelecomRecords(
     }
   };
 
-  let after = { day: '', firstAt: '', id: '' };
-  for (;;) {
-    // Pages of segment headers (no payload) by first instant: a term search tests each segment's Bloom filter
-    // and opens only the segments that may hold every term.
-    let sel = k.tx
-      .selectFrom('telecom_segments')
-      .select(SEGMENT_HEADER_COLUMNS)
-      .where('kind', '=', kind)
-      .where((eb) =>
-        eb.or([
-          eb('day', '>', after.day),
-          eb.and([
-            eb('day', '=', after.day),
-            eb.or([
-              eb('first_at', '>', after.firstAt),
-              eb.and([eb('first_at', '=', after.firstAt), eb('id', '>', after.id)]),
-            ]),
-          ]),
-        ]),
-      );
-    if (q.accountId) sel = sel.where('account_id', '=', q.accountId);
-    if (window.fromDay) sel = sel.where('day', '>=', window.fromDay).where('last_at', '>=', window.fromIso!);
-    if (window.toDay) sel = sel.where('day', '<=', window.toDay).where('first_at', '<=', window.toIso!);
-    const headers = await sel
-      .orderBy('day')
-      .orderBy('first_at')
-      .orderBy('id')
-      .limit(termKeys.length ? 500 : 20)
-      .execute();
-    if (headers.length === 0) break;
-    const last = headers[headers.length - 1]!;
-    after = { day: last.day, firstAt: last.first_at, id: last.id };
+  // A search across accounts finds its candidate segments in the term postings (and among segments stored
+  // before postings existed); a read of one account walks that account's segment headers.
+  const pages =
+    !q.accountId && termKeys.length
+      ? indexedHeaderPages(k, kind, termKeys[0]!, window)
+      : scannedHeaderPages(k, kind, q.accountId, window, termKeys.length ? 500 : 20);
+  for await (const headers of pages) {
     // Nothing in a header is trusted before its MAC is checked (owner, day, time range, filter). A segment
     // stored before MACs existed is always opened and checked against its payload.
     const legacy = new Set<string>();
@@ -443,6 +438,108 @@ export async function* readTelecomRecords(
   }
   yield* release(Infinity);
   if (subjects.size === 0) k.allowed(logOp, q.accountId ?? null, decisions, 'no matching record');
+}
+
+/**
+ * Pages of segment headers (no payload) in read order (day, first instant, id): a term search tests each
+ * segment's Bloom filter and opens only the segments that may hold every term.
+ */
+async function* scannedHeaderPages(
+  k: GateKernel,
+  kind: TelecomKind,
+  accountId: string | undefined,
+  window: ReadWindow,
+  pageSize: number,
+): AsyncGenerator<StoredHeader[]> {
+  let after = { day: '', firstAt: '', id: '' };
+  for (;;) {
+    let sel = k.tx
+      .selectFrom('telecom_segments')
+      .select(SEGMENT_HEADER_COLUMNS)
+      .where('kind', '=', kind)
+      .where((eb) =>
+        eb.or([
+          eb('day', '>', after.day),
+          eb.and([
+            eb('day', '=', after.day),
+            eb.or([
+              eb('first_at', '>', after.firstAt),
+              eb.and([eb('first_at', '=', after.firstAt), eb('id', '>', after.id)]),
+            ]),
+          ]),
+        ]),
+      );
+    if (accountId) sel = sel.where('account_id', '=', accountId);
+    if (window.fromDay) sel = sel.where('day', '>=', window.fromDay).where('last_at', '>=', window.fromIso!);
+    if (window.toDay) sel = sel.where('day', '<=', window.toDay).where('first_at', '<=', window.toIso!);
+    const headers = (await sel
+      .orderBy('day')
+      .orderBy('first_at')
+      .orderBy('id')
+      .limit(pageSize)
+      .execute()) as StoredHeader[];
+    if (headers.length === 0) return;
+    const last = headers[headers.length - 1]!;
+    after = { day: last.day, firstAt: last.first_at, id: last.id };
+    yield headers;
+  }
+}
+
+/** Days a search gathers candidates for at once: bounds the headers held in memory. */
+const INDEXED_DAYS = 31;
+
+/**
+ * The headers of the segments whose postings hold `term` (or that are not indexed yet), in read order, a month of
+ * days at a time. Reads as many header rows as the term has segments, not as the window has.
+ */
+async function* indexedHeaderPages(
+  k: GateKernel,
+  kind: TelecomKind,
+  term: Uint8Array,
+  window: ReadWindow,
+): AsyncGenerator<StoredHeader[]> {
+  const spans: [string | undefined, string | undefined][] = [];
+  if (window.fromDay && window.toDay) {
+    const DAY = 86_400_000;
+    const last = Date.parse(window.toDay);
+    for (let d = Date.parse(window.fromDay); d <= last; d += INDEXED_DAYS * DAY) {
+      const to = Math.min(last, d + (INDEXED_DAYS - 1) * DAY);
+      spans.push([new Date(d).toISOString().slice(0, 10), new Date(to).toISOString().slice(0, 10)]);
+    }
+  } else spans.push([window.fromDay, window.toDay]);
+  for (const [fromDay, toDay] of spans) {
+    const ids = [
+      ...(await postingCandidates(k, kind, term, fromDay, toDay)),
+      ...(await unindexedSegments(k, kind, fromDay, toDay)),
+    ];
+    const headers: StoredHeader[] = [];
+    for (let i = 0; i < ids.length; i += IN_CHUNK) {
+      let sel = k.tx
+        .selectFrom('telecom_segments')
+        .select(SEGMENT_HEADER_COLUMNS)
+        .where('kind', '=', kind)
+        .where('id', 'in', ids.slice(i, i + IN_CHUNK));
+      if (window.fromIso) sel = sel.where('last_at', '>=', window.fromIso);
+      if (window.toIso) sel = sel.where('first_at', '<=', window.toIso);
+      headers.push(...((await sel.execute()) as StoredHeader[]));
+    }
+    headers.sort((a, b) =>
+      a.day !== b.day
+        ? a.day < b.day
+          ? -1
+          : 1
+        : a.first_at !== b.first_at
+          ? a.first_at < b.first_at
+            ? -1
+            : 1
+          : a.id < b.id
+            ? -1
+            : a.id > b.id
+              ? 1
+              : 0,
+    );
+    for (let i = 0; i < headers.length; i += 500) yield headers.slice(i, i + 500);
+  }
 }
 
 /** A query's time bounds: inclusive epoch milliseconds, and the UTC days and segment instants they cover. */
@@ -585,12 +682,14 @@ async function removeSegments(
   wholeDay: string | null,
 ): Promise<TelecomSegmentDeletion> {
   if (wholeDay !== null) {
+    await deleteDayPostings(k, kind, wholeDay);
     await retireKeyGroups(k, kind, wholeDay);
   } else {
     for (let i = 0; i < segs.length; i += IN_CHUNK) {
       const chunk = segs.slice(i, i + IN_CHUNK).map((s) => s.id);
       await k.tx.deleteFrom('telecom_segments').where('id', 'in', chunk).execute();
     }
+    await deleteSegmentPostings(k, kind, segs);
     // In (account, day) order, as importers lock them.
     const accountDays = new Map<string, { accountId: string; day: string }>();
     for (const s of segs)
