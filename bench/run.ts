@@ -39,6 +39,7 @@ const extras: [string, string[]][] = [
   ['./authority.bench.ts', ['A1', 'A2']],
   ['./subject-export.bench.ts', ['P4', 'P4-rss']],
   ['./guard.bench.ts', ['G1', 'G1-wall']],
+  ['./access-log.bench.ts', ['P6', 'P6-pg']],
 ];
 for (const [extra, ids] of extras) {
   if (fs.existsSync(path.join(import.meta.dirname, extra))) {

@@ -1,13 +1,9 @@
 import type { Db } from '../store/store.ts';
 import type { AccessLogHeadFile } from './access-log.head-file.ts';
 import type { AccessLogRepository, Checkpoint } from './access-log.repository.ts';
-import {
-  chainHash,
-  checkpointMessage,
-  checkpointMessageV2,
-  GENESIS_HASH,
-  keyedChainHash,
-} from './access-log.entry.ts';
+import type { ChainedEntry } from './access-log.entry.ts';
+import { checkpointMessage, checkpointMessageV2, GENESIS_HASH } from './access-log.entry.ts';
+import { LinkHasher } from './access-log.link-hasher.ts';
 
 /** Outcome of a verification: the first broken entry is named by its sequence number. */
 export interface VerifyReport {
@@ -31,7 +27,7 @@ export interface VerifyTrust {
   headFile: AccessLogHeadFile | null;
 }
 
-function signatureValid(cp: Checkpoint, trust: VerifyTrust): boolean {
+function signatureHolds(cp: Checkpoint, trust: VerifyTrust): boolean {
   const message =
     cp.every === null || cp.epoch === null
       ? checkpointMessage(cp.seq, cp.hash)
@@ -52,9 +48,16 @@ export async function verifyAccessLog(
   db: Db,
   repo: AccessLogRepository,
   trust: VerifyTrust,
-  pageSize = 5000,
+  pageSize = 10_000,
 ): Promise<VerifyReport> {
   const checkpoints = await repo.checkpoints(db);
+  // Each signature is checked once (Ed25519 verification costs more than hashing a thousand entries).
+  const validity = new Map<Checkpoint, boolean>();
+  const signatureValid = (cp: Checkpoint): boolean => {
+    let v = validity.get(cp);
+    if (v === undefined) validity.set(cp, (v = signatureHolds(cp, trust)));
+    return v;
+  };
   const cpBySeq = new Map(checkpoints.map((c) => [c.seq, c]));
   let expected = 1;
   let prev: Buffer = GENESIS_HASH;
@@ -68,7 +71,7 @@ export async function verifyAccessLog(
 
   // The cadence and epoch: signed with every v2 checkpoint and with the head outside the database; all must agree.
   const head = trust.headFile?.read() ?? { kind: 'missing' as const };
-  const keyed = checkpoints.filter((c) => c.every !== null && signatureValid(c, trust));
+  const keyed = checkpoints.filter((c) => c.every !== null && signatureValid(c));
   const anchor = keyed.at(-1);
   const signed = anchor
     ? { every: anchor.every!, epoch: anchor.epoch! }
@@ -88,7 +91,7 @@ export async function verifyAccessLog(
     return broken(Math.max(epoch, 1), 'the signed head outside the database names another cadence or epoch');
   }
   const epochCp = cpBySeq.get(epoch);
-  if (!epochCp || epochCp.every === null || !signatureValid(epochCp, trust)) {
+  if (!epochCp || epochCp.every === null || !signatureValid(epochCp)) {
     return broken(Math.max(epoch, 1), `the signed checkpoint of the log's epoch (seq ${epoch}) is missing`);
   }
   if (epoch === 0 && !epochCp.hash.equals(GENESIS_HASH)) {
@@ -98,41 +101,49 @@ export async function verifyAccessLog(
     return broken(1, 'the signed head outside the database does not match the empty chain');
   }
 
+  const hasher = new LinkHasher(trust.logKey);
+  // The next page is read while this one is hashed and checked (PostgreSQL answers meanwhile).
+  let next = repo.page(db, 0, pageSize);
   for (;;) {
-    const page = await repo.page(db, expected - 1, pageSize);
+    const page = await next;
     if (page.length === 0) break;
-    for (const e of page) {
-      if (e.seq !== expected) return broken(expected, 'entry is missing (deleted)');
-      if (!e.prevHash.equals(prev))
-        return broken(e.seq, 'entry does not link to the previous entry (reordered, inserted or deleted)');
-      let hash: Buffer;
-      if (e.seq <= epoch) {
-        if (e.keyVersion !== 0) return broken(e.seq, 'entry before the epoch claims a keyed link');
-        hash = chainHash(prev, e.seq, e);
-        if (!hash.equals(e.hash)) return broken(e.seq, 'entry content does not match its hash (edited)');
-      } else {
-        if (e.keyVersion === 0)
-          return broken(e.seq, 'entry after the epoch has no keyed link (re-chained without the log key)');
-        const key = trust.logKey(e.keyVersion);
-        if (!key) return broken(e.seq, `entry names log key version ${e.keyVersion}, which does not exist`);
-        hash = keyedChainHash(key, e.keyVersion, prev, e.seq, e);
-        if (!hash.equals(e.hash))
-          return broken(
-            e.seq,
-            'entry does not match its keyed hash (edited, or re-chained without the log key)',
-          );
+    next = repo.page(db, page.at(-1)!.seq, pageSize);
+    // Every link recomputed from its own stored prev_hash; the sequential walk below only compares.
+    const links = hasher.links(page, epoch);
+    for (let i = 0; i < page.length; i++) {
+      const e = page[i]!;
+      if (e.seq !== expected) {
+        next.catch(() => undefined);
+        return broken(expected, 'entry is missing (deleted)');
       }
+      const problem = entryProblem(e, prev, epoch, links[i] ?? null);
+      if (problem) {
+        next.catch(() => undefined);
+        return broken(e.seq, problem);
+      }
+      const hash = links[i]!;
       const cp = cpBySeq.get(e.seq);
       if (cp) {
-        if (!signatureValid(cp, trust))
-          return broken(e.seq, 'checkpoint signature is not valid under the trusted access-log key');
-        if (!cp.hash.equals(hash))
-          return broken(e.seq, 'entry differs from its signed checkpoint (chain rewritten)');
+        const bad = !signatureValid(cp)
+          ? 'checkpoint signature is not valid under the trusted access-log key'
+          : !cp.hash.equals(hash)
+            ? 'entry differs from its signed checkpoint (chain rewritten)'
+            : null;
+        if (bad) {
+          next.catch(() => undefined);
+          return broken(e.seq, bad);
+        }
       }
-      if (e.seq > epoch && e.seq % every === 0 && (!cp || cp.every === null))
-        return broken(e.seq, `the signed checkpoint due at seq ${e.seq} is missing (deleted)`);
-      if (head.kind === 'valid' && head.head.seq === e.seq && !head.head.hash.equals(hash))
-        return broken(e.seq, 'entry differs from the signed head kept outside the database');
+      const late =
+        e.seq > epoch && e.seq % every === 0 && (!cp || cp.every === null)
+          ? `the signed checkpoint due at seq ${e.seq} is missing (deleted)`
+          : head.kind === 'valid' && head.head.seq === e.seq && !head.head.hash.equals(hash)
+            ? 'entry differs from the signed head kept outside the database'
+            : null;
+      if (late) {
+        next.catch(() => undefined);
+        return broken(e.seq, late);
+      }
       prev = e.hash;
       expected += 1;
       count += 1;
@@ -160,4 +171,19 @@ export async function verifyAccessLog(
     );
   }
   return { ok: true, entries: count, checkpoints: checkpoints.length, firstBroken: null };
+}
+
+/** What is wrong with one entry's link (null: it holds), given the previous entry's hash and its recomputed link. */
+function entryProblem(e: ChainedEntry, prev: Buffer, epoch: number, link: Buffer | null): string | null {
+  if (!e.prevHash.equals(prev))
+    return 'entry does not link to the previous entry (reordered, inserted or deleted)';
+  if (e.seq <= epoch) {
+    if (e.keyVersion !== 0) return 'entry before the epoch claims a keyed link';
+    return link?.equals(e.hash) ? null : 'entry content does not match its hash (edited)';
+  }
+  if (e.keyVersion === 0) return 'entry after the epoch has no keyed link (re-chained without the log key)';
+  if (!link) return `entry names log key version ${e.keyVersion}, which does not exist`;
+  return link.equals(e.hash)
+    ? null
+    : 'entry does not match its keyed hash (edited, or re-chained without the log key)';
 }

@@ -276,6 +276,7 @@ function installRequestHooks(app: SigiloApp, metrics: HttpMetrics): void {
     const labels = { method: request.method, route, status: String(reply.statusCode) };
     metrics.requests.inc(labels);
     metrics.duration.observe(labels, reply.elapsedTime / 1000);
+    if (request.errorCode) metrics.errors.inc({ code: request.errorCode });
     request.log.info(
       {
         method: request.method,

@@ -1,4 +1,4 @@
-/** Prometheus metrics of the HTTP API: requests by route and status, latency, auth failures, gate outcomes. */
+/** Prometheus metrics of the HTTP API: requests by route and status, latency, auth failures, gate outcomes, errors. */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface HttpMetrics {
@@ -7,6 +7,8 @@ export interface HttpMetrics {
   readonly duration: Histogram<'method' | 'route' | 'status'>;
   readonly authFailures: Counter<'reason'>;
   readonly gateDecisions: Counter<'outcome'>;
+  /** Error answers by code: an INTEGRITY_ERROR (tampered data) shows here as it happens. */
+  readonly errors: Counter<'code'>;
 }
 
 /** A fresh registry per app (tests build many apps); process metrics only when asked (the real server). */
@@ -38,6 +40,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): HttpM
       name: 'sigilo_gate_decisions_total',
       help: 'Personal-data operations through the gate by outcome (allowed, denied, error).',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: 'sigilo_errors_total',
+      help: 'Error answers by error code (INTEGRITY_ERROR: stored data failed authentication).',
+      labelNames: ['code'],
       registers: [registry],
     }),
   };

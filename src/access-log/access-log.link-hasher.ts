@@ -1,0 +1,81 @@
+import { hash } from 'node:crypto';
+import { canonicalEntry, type ChainedEntry } from './access-log.entry.ts';
+
+const BLOCK = 64;
+
+/**
+ * Recomputes the links of a page of entries in one pass, each from its own stored `prevHash` (entries are
+ * independent to hash; only the comparison of each `prevHash` with the entry before is sequential). The keyed link
+ * is HMAC-SHA-256 by its definition (RFC 2104) with the padded keys prepared once per key version and one-shot
+ * native SHA-256 calls into a reused buffer: about a third fewer native calls and no per-entry hasher objects,
+ * which is what made `createHmac` per entry the verifier's cost. Results equal `chainHash`/`keyedChainHash`.
+ */
+export class LinkHasher {
+  private buf = Buffer.alloc(16 * 1024);
+  private readonly outer = Buffer.alloc(BLOCK + 32);
+  private readonly pads = new Map<number, { ipad: Buffer; opad: Buffer } | null>();
+
+  constructor(private readonly logKey: (version: number) => Buffer | null) {}
+
+  /** The link each entry should carry, or null where its log-key version does not exist. */
+  links(entries: readonly ChainedEntry[], epoch: number): (Buffer | null)[] {
+    const out = new Array<Buffer | null>(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      out[i] = e.seq <= epoch ? this.plain(e) : this.keyed(e);
+    }
+    return out;
+  }
+
+  private plain(e: ChainedEntry): Buffer {
+    const canonical = canonicalEntry(e.seq, e);
+    const n = this.fit(32 + Buffer.byteLength(canonical));
+    e.prevHash.copy(this.buf, 0);
+    this.buf.write(canonical, 32, 'utf8');
+    return hash('sha256', this.buf.subarray(0, n), 'buffer');
+  }
+
+  private keyed(e: ChainedEntry): Buffer | null {
+    const pads = this.padsFor(e.keyVersion);
+    if (!pads) return null;
+    const version = `|${e.keyVersion}|`;
+    const canonical = canonicalEntry(e.seq, e);
+    const n = this.fit(BLOCK + 32 + version.length + Buffer.byteLength(canonical));
+    pads.ipad.copy(this.buf, 0);
+    e.prevHash.copy(this.buf, BLOCK);
+    this.buf.write(version, BLOCK + 32, 'latin1');
+    this.buf.write(canonical, BLOCK + 32 + version.length, 'utf8');
+    const inner = hash('sha256', this.buf.subarray(0, n), 'buffer');
+    pads.opad.copy(this.outer, 0);
+    inner.copy(this.outer, BLOCK);
+    return hash('sha256', this.outer, 'buffer');
+  }
+
+  private fit(n: number): number {
+    if (n > this.buf.length) this.buf = Buffer.alloc(Math.max(n, this.buf.length * 2));
+    return n;
+  }
+
+  private padsFor(version: number): { ipad: Buffer; opad: Buffer } | null {
+    let pads = this.pads.get(version);
+    if (pads === undefined) {
+      const key = version === 0 ? null : this.logKey(version);
+      pads = key ? hmacPads(key) : null;
+      this.pads.set(version, pads);
+    }
+    return pads;
+  }
+}
+
+/** RFC 2104: a key longer than the block is hashed first, then zero-padded and XORed with 0x36 / 0x5c. */
+function hmacPads(key: Buffer): { ipad: Buffer; opad: Buffer } {
+  const k = Buffer.alloc(BLOCK);
+  (key.length > BLOCK ? hash('sha256', key, 'buffer') : key).copy(k);
+  const ipad = Buffer.alloc(BLOCK);
+  const opad = Buffer.alloc(BLOCK);
+  for (let i = 0; i < BLOCK; i++) {
+    ipad[i] = k[i]! ^ 0x36;
+    opad[i] = k[i]! ^ 0x5c;
+  }
+  return { ipad, opad };
+}
