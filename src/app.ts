@@ -37,7 +37,8 @@ import { openBlobStore } from './recordings/open-blob-store.ts';
 import { RecordingService } from './recordings/recording.service.ts';
 import { registerRecordingRetention } from './recordings/recordings.retention-target.ts';
 import { registerTelecomRetention } from './telecom/telecom.retention-targets.ts';
-import { AttributionRuleRepository } from './telecom/attribution/attribution.ts';
+import { AttributionRuleService } from './telecom/attribution/attribution-rule.service.ts';
+import { sealLegacyAttributionRules } from './telecom/sealing/attribution-rules.gate.ts';
 import { RecordIngestService } from './telecom/ingest/record-ingest.service.ts';
 import { TelecomPreparer } from './telecom/sealing/telecom-prepare.pool.ts';
 import { RecordQueryService } from './telecom/query/record-query.service.ts';
@@ -72,7 +73,7 @@ export interface Sigilo {
     readonly telecomIngest: RecordIngestService;
     readonly recordings: RecordingService;
     readonly telecomQuery: RecordQueryService;
-    readonly attributionRules: AttributionRuleRepository;
+    readonly attributionRules: AttributionRuleService;
     readonly authorityRequests: AuthorityRequestService;
     readonly subjectRequests: SubjectRequestService;
     readonly subjectAnswers: SubjectRequestAnswers;
@@ -199,6 +200,16 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       policy: () => policies.policy(),
       now,
     });
+    // Rules stored in clear before they were personal data are sealed once, then their holding table goes.
+    await gate.run(
+      {
+        actor: 'sigilo',
+        role: 'system',
+        purpose: 'legal_obligation',
+        requestId: 'start:seal-attribution-rules',
+      },
+      (s) => sealLegacyAttributionRules(s),
+    );
     const retention = createRetention({
       store,
       gate,
@@ -266,7 +277,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
         telecomIngest,
         recordings: new RecordingService({ gate, blobs, maxBytes: config.recordings.maxBytes, now }),
         telecomQuery,
-        attributionRules: new AttributionRuleRepository(),
+        attributionRules: new AttributionRuleService(),
         authorityRequests,
         subjectRequests,
         subjectAnswers: new SubjectRequestAnswers({

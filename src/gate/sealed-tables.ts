@@ -132,6 +132,14 @@ export const SEALED_TABLES = {
     fixed: { kind: 'provisioning_secret' },
     fields: { secret: text('secret_ct', 'provisioning_secret', 'text') },
   },
+  // An attribution rule's pattern (DID prefix, SIP username, IP range, trunk, account code) identifies the account's
+  // lines and users: sealed under the account's key. Its keyed hash (`pattern_bidx`, kind and pattern) is written
+  // and looked up by src/telecom/sealing/attribution-rules.gate.ts, which hashes candidates at import time.
+  attributionRules: {
+    table: 'attribution_rules',
+    category: 'network_identifier',
+    fields: { pattern: text('pattern_ct', 'network_identifier', 'text') },
+  },
   // An authority request is its own subject: its targets (numbers, CPF/CNPJ, IPs), the officer's delivery contact
   // and the order document (base64) are sealed under that subject's key.
   authorityRequests: {

@@ -14,6 +14,7 @@ import * as guardQuarantine from './2026-12-03T1400-guard-quarantine.migration.t
 import * as subjectRequests from './2026-12-03T1400-subject-requests.migration.ts';
 import * as accessLogSecrecy from './2026-12-03T1410-access-log-secrecy.migration.ts';
 import * as policyProposals from './2026-12-03T1410-policy-proposals.migration.ts';
+import * as attributionRulesSealed from './2026-12-04T1500-attribution-rules-sealed.migration.ts';
 
 /** All migrations in order; names are timestamps so they sort. Add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03T1400-subject-requests': subjectRequests,
   '2026-12-03T1410-access-log-secrecy': accessLogSecrecy,
   '2026-12-03T1410-policy-proposals': policyProposals,
+  '2026-12-04T1500-attribution-rules-sealed': attributionRulesSealed,
 };
 
 /** Hands Kysely's Migrator the statically imported migrations (no file-system scanning, works from any cwd). */
