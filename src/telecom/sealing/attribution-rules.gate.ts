@@ -31,6 +31,8 @@ export async function insertAttributionRule(
   source = 'staff',
 ): Promise<string> {
   const k = kernelOf(session);
+  // Authorised before anything is looked up: a refused role learns neither accounts nor rules.
+  k.authorize([NETWORK_IDENTIFIER], 'write', null, 'insert');
   const account = await k.tx
     .selectFrom('accounts')
     .select(['id', 'subject_id'])
@@ -51,7 +53,6 @@ export async function insertAttributionRule(
     sealed: { pattern: rule.pattern },
     source,
   });
-  // Checked after the insert was authorised, so that a refused role learns nothing about existing rules.
   const taken = await k.tx
     .selectFrom('attribution_rules')
     .select('id')
