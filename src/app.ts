@@ -39,6 +39,7 @@ import { registerRecordingRetention } from './recordings/recordings.retention-ta
 import { registerTelecomRetention } from './telecom/telecom.retention-targets.ts';
 import { AttributionRuleService } from './telecom/attribution/attribution-rule.service.ts';
 import { sealLegacyAttributionRules } from './telecom/sealing/attribution-rules.gate.ts';
+import { sealLegacyColumns } from './gate/legacy-columns.ts';
 import { RecordIngestService } from './telecom/ingest/record-ingest.service.ts';
 import { TelecomPreparer } from './telecom/sealing/telecom-prepare.pool.ts';
 import { RecordQueryService } from './telecom/query/record-query.service.ts';
@@ -200,7 +201,8 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       policy: () => policies.policy(),
       now,
     });
-    // Rules stored in clear before they were personal data are sealed once, then their holding table goes.
+    // What was stored in clear before it was sealed (attribution rules, credential labels) is sealed once, and
+    // the clear table or column the migrations had to leave goes.
     await gate.run(
       {
         actor: 'sigilo',
@@ -209,6 +211,15 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
         requestId: 'start:seal-attribution-rules',
       },
       (s) => sealLegacyAttributionRules(s),
+    );
+    await gate.run(
+      {
+        actor: 'sigilo',
+        role: 'system',
+        purpose: 'legal_obligation',
+        requestId: 'start:seal-legacy-columns',
+      },
+      (s) => sealLegacyColumns(s),
     );
     const retention = createRetention({
       store,

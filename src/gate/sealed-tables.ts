@@ -118,19 +118,27 @@ export const SEALED_TABLES = {
         encoding: 'password',
         maskAs: 'text',
       },
+      // Staff type labels freely ("SIP do ramal da Maria"): sealed like the secret they name.
+      label: text('label_ct', 'authentication_secret', 'text'),
     },
   },
   mfaSecrets: {
     table: 'credentials',
     category: 'authentication_secret',
     fixed: { kind: 'mfa_secret' },
-    fields: { secret: text('secret_ct', 'authentication_secret', 'text') },
+    fields: {
+      secret: text('secret_ct', 'authentication_secret', 'text'),
+      label: text('label_ct', 'authentication_secret', 'text'),
+    },
   },
   provisioningSecrets: {
     table: 'credentials',
     category: 'provisioning_secret',
     fixed: { kind: 'provisioning_secret' },
-    fields: { secret: text('secret_ct', 'provisioning_secret', 'text') },
+    fields: {
+      secret: text('secret_ct', 'provisioning_secret', 'text'),
+      label: text('label_ct', 'provisioning_secret', 'text'),
+    },
   },
   // An attribution rule's pattern (DID prefix, SIP username, IP range, trunk, account code) identifies the account's
   // lines and users: sealed under the account's key. Its keyed hash (`pattern_bidx`, kind and pattern) is written
