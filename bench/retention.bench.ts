@@ -234,7 +234,9 @@ async function seedExpiredCdrs(sigilo: Sigilo, n: number): Promise<void> {
     const id = await sigilo.gate.run(benchCtx('support_agent', 'contracting'), (s) =>
       sigilo.services.accounts.create(s, { kind: 'company', name: `Cliente ${i}`, taxId: CDR_CNPJS[i]! }),
     );
-    await sigilo.services.attributionRules.add(sigilo.store.db, 'accountcode', code, id, new Date());
+    await sigilo.gate.run(benchCtx('provisioning', 'provisioning'), (s) =>
+      sigilo.services.attributionRules.add(s, 'accountcode', code, id),
+    );
   }
   const r = await sigilo.services.telecomIngest.ingestCdrs(
     benchCtx('network_platform', 'provisioning'),

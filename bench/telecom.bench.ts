@@ -81,7 +81,9 @@ async function sigiloIngest(
       const id = await b.sigilo.gate.run(benchCtx('support_agent', 'contracting'), (s) =>
         b.sigilo.services.accounts.create(s, { kind: 'company', name: `Cliente ${i}`, taxId: CNPJS[i]! }),
       );
-      await b.sigilo.services.attributionRules.add(b.store.db, 'accountcode', code, id, new Date());
+      await b.sigilo.gate.run(benchCtx('provisioning', 'provisioning'), (s) =>
+        b.sigilo.services.attributionRules.add(s, 'accountcode', code, id),
+      );
     }
     // Warm-up (not timed), the same rows for both sides: a long import's steady state. It starts the hashing
     // worker and lets the JIT optimise the per-segment paths too, which 10,000 records left half done. The rows

@@ -39,7 +39,9 @@ import { openBlobStore } from './recordings/open-blob-store.ts';
 import { RecordingService } from './recordings/recording.service.ts';
 import { registerRecordingRetention } from './recordings/recordings.retention-target.ts';
 import { registerTelecomRetention } from './telecom/telecom.retention-targets.ts';
-import { AttributionRuleRepository } from './telecom/attribution/attribution.ts';
+import { AttributionRuleService } from './telecom/attribution/attribution-rule.service.ts';
+import { sealLegacyAttributionRules } from './telecom/sealing/attribution-rules.gate.ts';
+import { sealLegacyColumns } from './gate/legacy-columns.ts';
 import { RecordIngestService } from './telecom/ingest/record-ingest.service.ts';
 import { TelecomPreparer } from './telecom/sealing/telecom-prepare.pool.ts';
 import { RecordQueryService } from './telecom/query/record-query.service.ts';
@@ -74,7 +76,7 @@ export interface Sigilo {
     readonly telecomIngest: RecordIngestService;
     readonly recordings: RecordingService;
     readonly telecomQuery: RecordQueryService;
-    readonly attributionRules: AttributionRuleRepository;
+    readonly attributionRules: AttributionRuleService;
     readonly authorityRequests: AuthorityRequestService;
     readonly subjectRequests: SubjectRequestService;
     readonly subjectAnswers: SubjectRequestAnswers;
@@ -204,6 +206,26 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       purposesOf: (version) => policies.purposesOf(version),
       now,
     });
+    // What was stored in clear before it was sealed (attribution rules, credential labels) is sealed once, and
+    // the clear table or column the migrations had to leave goes.
+    await gate.run(
+      {
+        actor: 'sigilo',
+        role: 'system',
+        purpose: 'legal_obligation',
+        requestId: 'start:seal-attribution-rules',
+      },
+      (s) => sealLegacyAttributionRules(s),
+    );
+    await gate.run(
+      {
+        actor: 'sigilo',
+        role: 'system',
+        purpose: 'legal_obligation',
+        requestId: 'start:seal-legacy-columns',
+      },
+      (s) => sealLegacyColumns(s),
+    );
     const retention = createRetention({
       store,
       gate,
@@ -272,7 +294,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
         telecomIngest,
         recordings: new RecordingService({ gate, blobs, maxBytes: config.recordings.maxBytes, now }),
         telecomQuery,
-        attributionRules: new AttributionRuleRepository(),
+        attributionRules: new AttributionRuleService(),
         authorityRequests,
         subjectRequests,
         subjectAnswers: new SubjectRequestAnswers({

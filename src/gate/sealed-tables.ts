@@ -118,19 +118,35 @@ export const SEALED_TABLES = {
         encoding: 'password',
         maskAs: 'text',
       },
+      // Staff type labels freely ("SIP do ramal da Maria"): sealed like the secret they name.
+      label: text('label_ct', 'authentication_secret', 'text'),
     },
   },
   mfaSecrets: {
     table: 'credentials',
     category: 'authentication_secret',
     fixed: { kind: 'mfa_secret' },
-    fields: { secret: text('secret_ct', 'authentication_secret', 'text') },
+    fields: {
+      secret: text('secret_ct', 'authentication_secret', 'text'),
+      label: text('label_ct', 'authentication_secret', 'text'),
+    },
   },
   provisioningSecrets: {
     table: 'credentials',
     category: 'provisioning_secret',
     fixed: { kind: 'provisioning_secret' },
-    fields: { secret: text('secret_ct', 'provisioning_secret', 'text') },
+    fields: {
+      secret: text('secret_ct', 'provisioning_secret', 'text'),
+      label: text('label_ct', 'provisioning_secret', 'text'),
+    },
+  },
+  // An attribution rule's pattern (DID prefix, SIP username, IP range, trunk, account code) identifies the account's
+  // lines and users: sealed under the account's key. Its keyed hash (`pattern_bidx`, kind and pattern) is written
+  // and looked up by src/telecom/sealing/attribution-rules.gate.ts, which hashes candidates at import time.
+  attributionRules: {
+    table: 'attribution_rules',
+    category: 'network_identifier',
+    fields: { pattern: text('pattern_ct', 'network_identifier', 'text') },
   },
   // An authority request is its own subject: its targets (numbers, CPF/CNPJ, IPs), the officer's delivery contact
   // and the order document (base64) are sealed under that subject's key.

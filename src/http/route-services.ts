@@ -10,18 +10,6 @@ import type { VerifyReport } from '../access-log/access-log.verify.ts';
 import type { SecurityEvent } from '../access-log/security-events.ts';
 import type { Gate } from '../gate/gate.ts';
 import type { PolicyPublication } from '../publication/policy-publication.service.ts';
-import {
-  attributionRuleView,
-  type AttributionRuleView,
-  type RuleKind,
-} from '../telecom/attribution/attribution.ts';
-
-/** The attribution-rule table as routes manage it (bound to the store by the composition root). */
-export interface AttributionRules {
-  list(): Promise<AttributionRuleView[]>;
-  add(kind: RuleKind, pattern: string, accountId: string): Promise<string>;
-  remove(id: string): Promise<boolean>;
-}
 
 /** Reads of the keyed access log for the auditor, and the entries that record those reads. */
 export interface AuditLog {
@@ -47,7 +35,7 @@ export interface RouteServices {
   readonly telecomQuery: Sigilo['services']['telecomQuery'];
   readonly recordings: Sigilo['services']['recordings'];
   readonly authorityRequests: Sigilo['services']['authorityRequests'];
-  readonly attributionRules: AttributionRules;
+  readonly attributionRules: Sigilo['services']['attributionRules'];
   readonly policies: Pick<PolicyPublication, 'policy' | 'list' | 'version' | 'propose' | 'approve'>;
   readonly auditLog: AuditLog;
   readonly subjectRequests: Sigilo['services']['subjectRequests'];
@@ -62,7 +50,6 @@ export interface RouteServices {
 /** Narrows a Sigilo to what the routes may use (the one place in src/http that sees the store). */
 export function routeServicesOf(sigilo: Sigilo): RouteServices {
   const { services, store, accessLog } = sigilo;
-  const rules = services.attributionRules;
   return {
     gate: sigilo.gate,
     accounts: services.accounts,
@@ -76,11 +63,7 @@ export function routeServicesOf(sigilo: Sigilo): RouteServices {
     telecomQuery: services.telecomQuery,
     recordings: services.recordings,
     authorityRequests: services.authorityRequests,
-    attributionRules: {
-      list: async () => (await rules.list(store.db)).map(attributionRuleView),
-      add: (kind, pattern, accountId) => rules.add(store.db, kind, pattern, accountId, sigilo.now()),
-      remove: (id) => rules.remove(store.db, id),
-    },
+    attributionRules: services.attributionRules,
     policies: sigilo.policies,
     auditLog: {
       page: (afterSeq, limit) => accessLog.repo.page(store.db, afterSeq, limit),

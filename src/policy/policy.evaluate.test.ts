@@ -150,13 +150,14 @@ describe('evaluate on the seed policy', () => {
     expect(allowedFor('export')).toEqual(['authority_order']);
   });
 
-  it('lets only subject requests and the retention sweep delete', () => {
+  it('lets only subject requests, the retention sweep and the NOC (attribution rules) delete', () => {
     const deleters = ROLES.flatMap((role) =>
       PURPOSES.filter((purpose) => categoriesFor(policy, role, purpose, 'delete').length > 0).map(
         (purpose) => `${role}/${purpose}`,
       ),
     );
-    expect(deleters).toEqual(['dpo/subject_request', 'system/legal_obligation']);
+    expect(deleters).toEqual(['provisioning/provisioning', 'dpo/subject_request', 'system/legal_obligation']);
+    expect(categoriesFor(policy, 'provisioning', 'provisioning', 'delete')).toEqual(['network_identifier']);
   });
 
   it('returns the purpose legal basis with an allowed decision', () => {

@@ -265,6 +265,7 @@ describe('loadDefaultPolicy', () => {
         'call_record',
         'security_incident',
         'authority_request',
+        'network_identifier',
       ].sort(),
     );
     expect(policy.categories.every((c) => c.personal && !c.sensitive)).toBe(true);

@@ -36,8 +36,8 @@ export class CredentialService {
     }
     await s.insert('portalPasswords', {
       subjectId: personId,
-      plain: { person_id: personId, label: 'portal' },
-      sealed: { secret: password },
+      plain: { person_id: personId },
+      sealed: { secret: password, label: 'portal' },
       source,
     });
   }
@@ -48,7 +48,7 @@ export class CredentialService {
     return s.verifySecret('portalPasswords', { person_id: personId }, password, personId);
   }
 
-  /** Stores a provisioning secret (SIP password, API key) under a non-personal label; returns its id. */
+  /** Stores a provisioning secret (SIP password, API key) under a label (sealed too); returns its id. */
   async storeProvisioningSecret(
     s: GateSession,
     personId: string,
@@ -61,8 +61,8 @@ export class CredentialService {
     await assertPerson(s, personId);
     return s.insert('provisioningSecrets', {
       subjectId: personId,
-      plain: { person_id: personId, label: l },
-      sealed: { secret: value },
+      plain: { person_id: personId },
+      sealed: { secret: value, label: l },
       source,
     });
   }
@@ -82,11 +82,11 @@ export class CredentialService {
       ...(c ? { subjectId: c.subject_id } : {}),
     });
     if (!row) throw new SigiloError('NOT_FOUND', 'credential not found', { resource: 'credential' });
-    return { id: row.id, label: row.plain.label as string, secret: row.fields.secret };
+    return { id: row.id, label: String(row.fields.label), secret: row.fields.secret };
   }
 
   /**
-   * Labels of a person's credentials, through the gate without opening any secret: provisioning secrets need
+   * Labels of a person's credentials (opened; sealed like the secrets), through the gate without opening any secret: provisioning secrets need
    * read on provisioning_secret; portal password and MFA rows are listed too when the context may read
    * authentication_secret.
    */
@@ -97,12 +97,12 @@ export class CredentialService {
     const rows = await s.find('provisioningSecrets', {
       where: { person_id: personId },
       subjectId: personId,
-      fields: [],
+      fields: ['label'],
     });
     if (s.may('authentication_secret', 'read')) {
       for (const name of ['portalPasswords', 'mfaSecrets'] as const) {
         rows.push(
-          ...(await s.find(name, { where: { person_id: personId }, subjectId: personId, fields: [] })),
+          ...(await s.find(name, { where: { person_id: personId }, subjectId: personId, fields: ['label'] })),
         );
       }
     }
@@ -110,7 +110,7 @@ export class CredentialService {
       .map((r) => ({
         id: r.id,
         kind: r.plain.kind as string,
-        label: r.plain.label as string,
+        label: String(r.fields.label),
         updatedAt: r.plain.updated_at as string,
         createdAt: r.plain.created_at as string,
       }))

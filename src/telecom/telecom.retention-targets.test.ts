@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestSigilo, ctx, testClock } from '../../test/support/sigilo.ts';
 import { DIALECTS } from '../../test/support/stores.ts';
-import { makeAccount, syntheticAsterisk } from '../../test/support/telecom.ts';
+import { addRule, makeAccount, syntheticAsterisk } from '../../test/support/telecom.ts';
 import type { Sigilo } from '../app.ts';
 import { readCdrs } from './formats/index.ts';
 import type { TelecomKind } from './records/telecom-record.ts';
@@ -74,13 +74,7 @@ describe.each(DIALECTS)('telecom retention targets on %s', (dialect) => {
     cleanup = t.cleanup;
     const { sigilo, clock } = t;
     const a = await makeAccount(sigilo);
-    await sigilo.services.attributionRules.add(
-      sigilo.store.db,
-      'accountcode',
-      'padaria-estrela',
-      a,
-      new Date(),
-    );
+    await addRule(sigilo, 'accountcode', 'padaria-estrela', a);
     const { stream } = syntheticAsterisk(300);
     const r = await sigilo.services.telecomIngest.ingestCdrs(platform(), readCdrs('asterisk-csv', stream()), {
       accountId: a,

@@ -153,11 +153,7 @@ export class TelecomRetentionTarget implements RetentionTarget {
   private async forgetAttribution(session: GateSession, subjectIds: readonly string[]): Promise<number> {
     let n = 0;
     for (const ids of chunks(subjectIds)) {
-      const r = await session.tx
-        .deleteFrom('attribution_rules')
-        .where('account_id', 'in', ids)
-        .executeTakeFirst();
-      n += Number(r.numDeletedRows);
+      n += await session.deleteWhereIn('attributionRules', 'subject_id', ids);
     }
     return n;
   }

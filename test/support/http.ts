@@ -36,6 +36,8 @@ export interface TestApp {
   actingFor: string | null;
   /** A subject assertion as the test portal signs it (issuer PORTAL_ISSUER, key of the test JWKS file). */
   subjectAssertion(subjectId: string): Promise<string>;
+  /** Another Sigilo over the same database and key, as the next start of the process opens it (closed by cleanup). */
+  reopen(): Promise<Sigilo>;
   cleanup(): Promise<void>;
 }
 
@@ -99,6 +101,7 @@ export async function createTestApp(
     token,
     actingFor: null,
     subjectAssertion,
+    reopen: t.reopen,
     headers: async (role, purpose = null) => ({
       authorization: `Bearer ${await token(role)}`,
       ...(purpose ? { 'sigilo-purpose': purpose } : {}),

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import type { Sigilo } from '../../src/app.ts';
 import { readCdrs, type CdrFormat } from '../../src/telecom/formats/index.ts';
 import { LocalFormatter } from '../../src/telecom/formats/local-time.ts';
+import type { RuleKind } from '../../src/telecom/attribution/attribution.ts';
 import { asteriskCsvLine, generateCdrs } from './synthetic/synthetic-cdr.ts';
 import { fixturePath } from './fixtures.ts';
 import { ctx, SAMPLE } from './sigilo.ts';
@@ -13,6 +14,19 @@ export function cdrSample(rel: string): string {
 }
 
 /** Creates a company account to own imported records; returns its id. */
+/** Adds an attribution rule through the gate, as the NOC does (provisioning role and purpose); returns its id. */
+export async function addRule(
+  sigilo: Sigilo,
+  kind: RuleKind,
+  pattern: string,
+  accountId: string,
+): Promise<string> {
+  const rule = await sigilo.gate.run(ctx('provisioning', 'provisioning'), (s) =>
+    sigilo.services.attributionRules.add(s, kind, pattern, accountId),
+  );
+  return rule.id;
+}
+
 export async function makeAccount(
   sigilo: Sigilo,
   name: string = SAMPLE.companyName,

@@ -6,7 +6,7 @@ import type { CallRecord } from '../../src/telecom/records/telecom-record.ts';
 import { DEFAULT_ACCOUNTS } from '../support/synthetic/synthetic-cdr.ts';
 import { createTestSigilo, ctx } from '../support/sigilo.ts';
 import { DIALECTS } from '../support/stores.ts';
-import { cdrSample, importFile, makeAccount, syntheticAsterisk } from '../support/telecom.ts';
+import { addRule, cdrSample, importFile, makeAccount, syntheticAsterisk } from '../support/telecom.ts';
 
 const CNPJS = ['11.222.333/0001-81', '12.ABC.345/01DE-35', '04.252.011/0001-10', '40.688.134/0001-61'];
 
@@ -14,7 +14,7 @@ async function accountsForSynthetic(sigilo: Sigilo): Promise<Map<string, string>
   const byCode = new Map<string, string>();
   for (const [i, code] of DEFAULT_ACCOUNTS.entries()) {
     const id = await makeAccount(sigilo, `Cliente ${i}`, CNPJS[i]);
-    await sigilo.services.attributionRules.add(sigilo.store.db, 'accountcode', code, id, new Date());
+    await addRule(sigilo, 'accountcode', code, id);
     byCode.set(code, id);
   }
   return byCode;

@@ -99,7 +99,7 @@ describe.each(DIALECTS)('sigilo attribution on %s', (dialect) => {
     expect(imported.code, imported.err).toBe(0);
     expect(JSON.parse(imported.out)).toMatchObject({ stored: 1, rejected: 0 });
 
-    // The API sees the same rules (same repository, same view).
+    // The API sees the same rules (same service, through the gate).
     const token = TOKEN.exec((await cli(inst.env, 'tokens', 'create', '--role', 'provisioning')).out)![0];
     let sigilo: Sigilo | undefined;
     let app: SigiloApp | undefined;
@@ -110,7 +110,7 @@ describe.each(DIALECTS)('sigilo attribution on %s', (dialect) => {
       const res = await app.inject({
         method: 'GET',
         url: '/v1/attribution-rules',
-        headers: { authorization: `Bearer ${token}` },
+        headers: { authorization: `Bearer ${token}`, 'sigilo-purpose': 'provisioning' },
       });
       expect(res.statusCode).toBe(200);
       expect(res.json<{ rules: Rule[] }>().rules).toEqual(await list());

@@ -1,23 +1,29 @@
 /**
  * `sigilo attribution list|add|remove`: the rules that map platform facts (account code, trunk, SIP username,
- * source IP range, DID prefix) to accounts. The same schema, role check and repository as `/v1/attribution-rules`;
- * the CLI acts in the provisioning role.
+ * source IP range, DID prefix) to accounts. The same schema and service as `/v1/attribution-rules`, through the
+ * gate: the CLI acts in the provisioning role for the provisioning purpose, and each access is in the access log.
  */
 import { Option, type Command } from 'commander';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import { SigiloError } from '../../errors.ts';
 import { NewRuleBody, RuleParams } from '../../http/routes/records/records.schema.ts';
+import type { AccessContext } from '../../gate/access-context.ts';
 import {
-  assertMayManageAttributionRules,
-  attributionRuleView,
   RULE_KINDS,
   type AttributionRuleView,
   type RuleKind,
 } from '../../telecom/attribution/attribution.ts';
 import type { CliContext } from '../cli-context.ts';
 
-// The operator on the server manages the platform configuration, as the NOC does over HTTP.
-const CLI_ROLE = 'provisioning';
+/** The operator on the server manages the platform configuration, as the NOC does over HTTP. */
+function provisioning(): AccessContext {
+  return {
+    actor: 'cli:attribution',
+    role: 'provisioning',
+    purpose: 'provisioning',
+    requestId: `cli-${Date.now()}`,
+  };
+}
 
 type Validator = (value: unknown) => {
   value?: unknown;
@@ -66,9 +72,8 @@ export function registerAttributionCommand(program: Command, ctx: CliContext): v
     .description('list the rules, by kind and pattern')
     .option('--json', 'print JSON (the shape of GET /v1/attribution-rules)')
     .action(async (opts: { json?: boolean }) => {
-      assertMayManageAttributionRules(CLI_ROLE);
       await ctx.withSigilo(async (sigilo) => {
-        const rules = (await sigilo.services.attributionRules.list(sigilo.store.db)).map(attributionRuleView);
+        const rules = await sigilo.gate.run(provisioning(), (s) => sigilo.services.attributionRules.list(s));
         if (opts.json) return ctx.print(JSON.stringify({ rules }));
         if (rules.length === 0) return ctx.print('no attribution rules');
         for (const r of rules) ctx.print(row(r));
@@ -91,24 +96,19 @@ export function registerAttributionCommand(program: Command, ctx: CliContext): v
         { kind: opts.kind as RuleKind, pattern: opts.pattern, accountId: opts.account },
         { kind: '--kind', pattern: '--pattern', accountId: '--account' },
       );
-      assertMayManageAttributionRules(CLI_ROLE);
       await ctx.withSigilo(async (sigilo) => {
-        const id = await sigilo.services.attributionRules.add(
-          sigilo.store.db,
-          input.kind,
-          input.pattern,
-          input.accountId,
-          sigilo.now(),
+        const rule = await sigilo.gate.run(provisioning(), (s) =>
+          sigilo.services.attributionRules.add(s, input.kind, input.pattern, input.accountId),
         );
+        const id = rule.id;
         ctx
           .log()
           .info(
             { event: 'attribution_rule.created', ruleId: id, kind: input.kind, via: 'cli' },
             'attribution rule created',
           );
-        const rule = (await sigilo.services.attributionRules.list(sigilo.store.db)).find((r) => r.id === id);
-        if (opts.json) return ctx.print(JSON.stringify(rule ? attributionRuleView(rule) : { id }));
-        ctx.print(rule ? row(attributionRuleView(rule)) : id);
+        if (opts.json) return ctx.print(JSON.stringify(rule));
+        ctx.print(row(rule));
       });
     });
 
@@ -119,11 +119,8 @@ export function registerAttributionCommand(program: Command, ctx: CliContext): v
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
       check(validateRuleParams, { ruleId: id }, { ruleId: '<id>' });
-      assertMayManageAttributionRules(CLI_ROLE);
       await ctx.withSigilo(async (sigilo) => {
-        if (!(await sigilo.services.attributionRules.remove(sigilo.store.db, id))) {
-          throw new SigiloError('NOT_FOUND', 'attribution rule not found', { resource: 'attribution_rule' });
-        }
+        await sigilo.gate.run(provisioning(), (s) => sigilo.services.attributionRules.remove(s, id));
         ctx
           .log()
           .info({ event: 'attribution_rule.removed', ruleId: id, via: 'cli' }, 'attribution rule removed');

@@ -16,6 +16,8 @@ import * as accessLogSecrecy from './2026-12-03T1410-access-log-secrecy.migratio
 import * as policyProposals from './2026-12-03T1410-policy-proposals.migration.ts';
 import * as securityIncidents from './2026-12-04T1500-security-incidents.migration.ts';
 import * as telecomTermPostings from './2026-12-04T1500-telecom-term-postings.migration.ts';
+import * as attributionRulesSealed from './2026-12-04T1500-attribution-rules-sealed.migration.ts';
+import * as credentialLabelsSealed from './2026-12-04T1510-credential-labels-sealed.migration.ts';
 
 /** All migrations in order; names are timestamps so they sort. Add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -36,6 +38,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03T1410-policy-proposals': policyProposals,
   '2026-12-04T1500-security-incidents': securityIncidents,
   '2026-12-04T1500-telecom-term-postings': telecomTermPostings,
+  '2026-12-04T1500-attribution-rules-sealed': attributionRulesSealed,
+  '2026-12-04T1510-credential-labels-sealed': credentialLabelsSealed,
 };
 
 /** Hands Kysely's Migrator the statically imported migrations (no file-system scanning, works from any cwd). */

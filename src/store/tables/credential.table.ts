@@ -7,7 +7,8 @@ export interface CredentialTable extends ProvenanceColumns {
   person_id: string;
   subject_id: string;
   kind: 'portal_password' | 'provisioning_secret' | 'mfa_secret';
-  label: string;
+  /** Sealed like the secret (staff free text); NULL only on rows stored before 2026-12-04 until the next start. */
+  label_ct: Buffer | null;
   secret_ct: Buffer;
   created_at: string;
   updated_at: string;

@@ -1,4 +1,5 @@
 import type { ColumnType, Selectable } from 'kysely';
+import type { ProvenanceColumns } from './provenance.ts';
 
 /** A sealed segment of telecom records of one account, kind and UTC day. */
 export interface TelecomSegmentTable {
@@ -61,12 +62,19 @@ export interface TelecomUnindexedSegmentTable {
   day: string;
 }
 
-/** Maps platform facts (trunk, account code, username, IP range, DID prefix) to the account that owns a record. */
-export interface AttributionRuleTable {
+/**
+ * Maps platform facts (trunk, account code, username, IP range, DID prefix) to the account that owns a record. The
+ * pattern is personal data of the account: sealed under its key, found by a keyed hash of kind and pattern.
+ */
+export interface AttributionRuleTable extends ProvenanceColumns {
   id: string;
-  kind: 'trunk' | 'accountcode' | 'username' | 'ip_range' | 'did_prefix';
-  pattern: string;
+  subject_id: string;
   account_id: string;
+  kind: 'trunk' | 'accountcode' | 'username' | 'ip_range' | 'did_prefix';
+  /** Characters of a DID prefix, bits of an IP range; NULL for the exact-match kinds. */
+  match_length: number | null;
+  pattern_ct: Buffer;
+  pattern_bidx: Buffer | null;
   created_at: string;
 }
 export type AttributionRuleRow = Selectable<AttributionRuleTable>;

@@ -2,8 +2,7 @@
  * Normalises parsed CDRs and assigns each to its account, per batch: the CPU half of an import, run on the
  * gate's worker threads (see src/gate/telecom-prepare.pool.ts) or in the calling thread.
  */
-import type { AttributionRuleRow } from '../../store/tables/telecom.table.ts';
-import { Attributor } from '../attribution/attribution.ts';
+import type { Attributor } from '../attribution/attribution.ts';
 import type { ParsedCdr } from '../formats/cdr-record.ts';
 import { cdrNumbers, storableCdr, type StorableRecord } from '../records/telecom-record.ts';
 
@@ -22,11 +21,10 @@ export interface AttributedCdrs {
  */
 export function attributeCdrs(
   parsed: ParsedCdr[],
-  target: { accountId: string } | { rules: AttributionRuleRow[] } | { attributor: Attributor },
+  target: { accountId: string } | { attributor: Attributor },
   explicit?: (string | null)[],
 ): AttributedCdrs {
-  const attributor =
-    'attributor' in target ? target.attributor : 'rules' in target ? new Attributor(target.rules) : null;
+  const attributor = 'attributor' in target ? target.attributor : null;
   const byAccount = new Map<string, { records: StorableRecord[]; lines: number[] }>();
   const rejects: { line: number; reason: string }[] = [];
   for (let i = 0; i < parsed.length; i++) {

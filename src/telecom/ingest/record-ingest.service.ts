@@ -13,7 +13,8 @@ import {
   type AccountBatch,
 } from '../sealing/telecom-records.gate.ts';
 import type { Store } from '../../store/store.ts';
-import { AttributionRuleRepository, Attributor, type AttributionFacts } from '../attribution/attribution.ts';
+import type { Attributor, AttributionFacts } from '../attribution/attribution.ts';
+import { AttributionRuleService } from '../attribution/attribution-rule.service.ts';
 import type { ParsedCdr, ParseOutcome } from '../formats/cdr-record.ts';
 import { checkRecordInput, parsedFromInput } from '../records/record-input.schema.ts';
 import {
@@ -62,7 +63,7 @@ interface Pending {
 }
 
 export class RecordIngestService {
-  private readonly rules = new AttributionRuleRepository();
+  private readonly rules = new AttributionRuleService();
 
   constructor(
     private readonly gate: Gate,
@@ -70,6 +71,11 @@ export class RecordIngestService {
     /** Worker threads that hash bulk CDR batches (no data key) while the previous batch is stored. */
     private readonly preparer: TelecomPreparer,
   ) {}
+
+  /** The rules of one import, read once through the gate (one access-log entry per import, not per record). */
+  private attributor(ctx: AccessContext): Promise<Attributor> {
+    return this.gate.run(ctx, (s) => this.rules.attributor(s));
+  }
 
   /** Stops the preparing worker threads. */
   close(): Promise<void> {
@@ -103,7 +109,7 @@ export class RecordIngestService {
     const report = emptyReport();
     const target = options.accountId
       ? { accountId: options.accountId }
-      : { rules: await this.rules.list(this.store.db) };
+      : { attributor: await this.attributor(ctx) };
     const preparer = this.preparer;
     const batchSize = options.batchSize ?? DEFAULT_BATCH;
     const inFlight: Promise<PreparedCdrBatch>[] = [];
@@ -182,7 +188,7 @@ export class RecordIngestService {
   ): Promise<IngestReport> {
     if (kind === 'cdr') return this.pipeCdrs(ctx, this.cdrObjects(items), options);
     await this.assertAccount(options.accountId);
-    const attributor = new Attributor(await this.rules.list(this.store.db));
+    const attributor = await this.attributor(ctx);
     const report = emptyReport();
     let pending: Pending[] = [];
     let index = 0;

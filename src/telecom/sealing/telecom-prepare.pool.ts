@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Keyring } from '../../keys/keyring.ts';
-import type { AttributionRuleRow } from '../../store/tables/telecom.table.ts';
+import type { Attributor } from '../attribution/attribution.ts';
 import { attributeCdrs } from '../ingest/cdr-attribution.ts';
 import type { ParsedCdr } from '../formats/cdr-record.ts';
 import {
@@ -26,7 +26,7 @@ export interface PreparedCdrBatch {
   rejects: { line: number; reason: string }[];
 }
 
-export type CdrTarget = { accountId: string } | { rules: AttributionRuleRow[] };
+export type CdrTarget = { accountId: string } | { attributor: Attributor };
 
 export interface HashRequest {
   id: number;

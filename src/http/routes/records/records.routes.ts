@@ -5,7 +5,6 @@
 import { Readable } from 'node:stream';
 import { TypeBoxValidatorCompiler, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { SigiloError } from '../../../errors.ts';
-import { assertMayManageAttributionRules } from '../../../telecom/attribution/attribution.ts';
 import { utf8Lines } from '../../body-parsers.ts';
 import { accessContextOf, gated, type RouteDeps } from '../gated.ts';
 import { Created, NoContent, PurposeHeaders, responses } from '../common.schema.ts';
@@ -196,14 +195,12 @@ export const recordsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
     {
       schema: {
         tags: ['records'],
-        summary: 'List attribution rules (admin, provisioning)',
+        summary: 'List attribution rules (network identifiers: read, purpose provisioning)',
+        headers: PurposeHeaders,
         response: responses({ 200: RuleList }),
       },
     },
-    async (request) => {
-      assertMayManageAttributionRules(request.principal?.role);
-      return { rules: await attributionRules.list() };
-    },
+    async (request) => ({ rules: await gated(deps, request, (s) => attributionRules.list(s)) }),
   );
 
   app.post(
@@ -211,15 +208,15 @@ export const recordsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
     {
       schema: {
         tags: ['records'],
-        summary: 'Add an attribution rule (admin, provisioning)',
+        summary: 'Add an attribution rule (network identifiers: write, purpose provisioning)',
+        headers: PurposeHeaders,
         body: NewRuleBody,
         response: responses({ 201: Created }),
       },
     },
     async (request, reply) => {
-      assertMayManageAttributionRules(request.principal?.role);
       const { kind, pattern, accountId } = request.body;
-      const id = await attributionRules.add(kind, pattern, accountId);
+      const { id } = await gated(deps, request, (s) => attributionRules.add(s, kind, pattern, accountId));
       request.log.info({ event: 'attribution_rule.created', ruleId: id, kind }, 'attribution rule created');
       return reply.code(201).send({ id });
     },
@@ -230,16 +227,14 @@ export const recordsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
     {
       schema: {
         tags: ['records'],
-        summary: 'Remove an attribution rule',
+        summary: 'Remove an attribution rule (network identifiers: delete, purpose provisioning)',
+        headers: PurposeHeaders,
         params: RuleParams,
         response: responses({ 204: NoContent }),
       },
     },
     async (request, reply) => {
-      assertMayManageAttributionRules(request.principal?.role);
-      if (!(await attributionRules.remove(request.params.ruleId))) {
-        throw new SigiloError('NOT_FOUND', 'attribution rule not found', { resource: 'attribution_rule' });
-      }
+      await gated(deps, request, (s) => attributionRules.remove(s, request.params.ruleId));
       return reply.code(204).send(null);
     },
   );

@@ -1,0 +1,87 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the clear columns are gone from the schema types (they
+   exist only between a migration and the first start after it), so they are read through Kysely's untyped view. */
+/**
+ * The second half of the migrations that seal a column a migration cannot seal (it holds no key): at start, every
+ * row whose clear column a migration left is sealed through the kernel under its subject's key, logged (one entry
+ * per subject, role `system`, operation `seal_legacy`), and the clear column is dropped in the same transaction.
+ * A no-op once done.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { GateSession } from './gate.ts';
+import { kernelOf } from './gate-kernel.ts';
+import { sealField } from './sealed-field.cipher.ts';
+import { SEALED_TABLES } from './sealed-tables.ts';
+
+/** A clear column a migration left beside its sealed replacement. */
+interface LegacyColumn {
+  table: 'credentials';
+  clear: string;
+  sealed: string;
+  /** The policy category of each row, by its `kind` (the table's views). */
+  categoryOf: (row: Record<string, unknown>) => string;
+}
+
+const LEGACY: LegacyColumn[] = [
+  {
+    table: 'credentials',
+    clear: 'label',
+    sealed: 'label_ct',
+    categoryOf: (row) =>
+      row.kind === 'provisioning_secret'
+        ? SEALED_TABLES.provisioningSecrets.fields.label.category
+        : SEALED_TABLES.mfaSecrets.fields.label.category,
+  },
+];
+
+/** Seals what migrations left in clear (see the file comment); returns how many values were sealed. */
+export async function sealLegacyColumns(session: GateSession): Promise<number> {
+  const k = kernelOf(session);
+  const db = k.tx as unknown as Kysely<any>;
+  let n = 0;
+  for (const c of LEGACY) {
+    if (!(await hasColumn(db, k.dialect, c.table, c.clear))) continue;
+    const rows = (await db
+      .selectFrom(c.table)
+      .select(['id', 'subject_id', 'kind', c.clear])
+      .where(c.sealed, 'is', null)
+      .execute()) as Record<string, unknown>[];
+    const bySubject = new Map<string, Set<string>>();
+    for (const row of rows) {
+      const subjectId = row.subject_id as string;
+      const dek = await k.currentDataKey(subjectId);
+      const address = { table: c.table, rowId: row.id as string, column: c.sealed, subjectId };
+      const ct = sealField(dek.key, dek.version, address, Buffer.from(String(row[c.clear]), 'utf8'));
+      await db
+        .updateTable(c.table)
+        .set({ [c.sealed]: ct })
+        .where('id', '=', row.id)
+        .execute();
+      const cats = bySubject.get(subjectId) ?? new Set<string>();
+      cats.add(c.categoryOf(row));
+      bySubject.set(subjectId, cats);
+      n++;
+    }
+    for (const [subjectId, cats] of bySubject) {
+      // The kernel's own upkeep, not an access a grant decides: nothing is shown to anyone.
+      const decisions = new Map(
+        [...cats].map((cat) => [cat, { masking: 'hidden' as const, legalBasis: 'LGPD Art. 46' }]),
+      );
+      k.allowed('seal_legacy', subjectId, decisions, `${c.table}.${c.clear}`);
+    }
+    if (k.dialect === 'sqlite') await sql`pragma secure_delete = on`.execute(db);
+    await db.schema.alterTable(c.table).dropColumn(c.clear).execute();
+    if (k.dialect === 'sqlite') await sql`pragma secure_delete = off`.execute(db);
+  }
+  return n;
+}
+
+async function hasColumn(db: Kysely<any>, dialect: string, table: string, column: string): Promise<boolean> {
+  const r =
+    dialect === 'postgres'
+      ? await sql`select 1 from information_schema.columns
+          where table_schema = current_schema() and table_name = ${table} and column_name = ${column}`.execute(
+          db,
+        )
+      : await sql`select 1 from pragma_table_info(${table}) where name = ${column}`.execute(db);
+  return r.rows.length > 0;
+}
