@@ -16,6 +16,7 @@ import { Gate } from './gate/gate.ts';
 import { FreeTextGuard } from './guard/free-text.guard.ts';
 import { QuarantineService } from './guard/quarantine.service.ts';
 import { IncidentService } from './incidents/incident.service.ts';
+import { ProcessingRecordService } from './reports/processing-record.service.ts';
 import { registerIncidentRetention } from './incidents/incidents.retention-target.ts';
 import { EnvKeyProvider } from './keys/env.provider.ts';
 import type { KeyProvider } from './keys/key-provider.ts';
@@ -82,6 +83,8 @@ export interface Sigilo {
     readonly subjectAnswers: SubjectRequestAnswers;
     /** The security-incident register (Res. CD/ANPD 15/2024). */
     readonly incidents: IncidentService;
+    /** The records of processing (LGPD Art. 37). */
+    readonly processingRecord: ProcessingRecordService;
   };
   /** Retention sweeps, legal holds, deletion certificates and the shred journal (docs/retention.md). */
   readonly retention: RetentionModule;
@@ -312,6 +315,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
           policy: () => policies.policy(),
           now,
         }),
+        processingRecord: new ProcessingRecordService(() => policies.policy(), now),
       },
       retention,
       now,

@@ -14,6 +14,7 @@ import { registerAuditCommand } from './commands/audit.command.ts';
 import { registerAuthorityCommands } from './commands/authority.command.ts';
 import { registerHoldsCommands } from './commands/holds.command.ts';
 import { registerIncidentsCommands } from './commands/incidents.command.ts';
+import { registerReportCommands } from './commands/report.command.ts';
 import { registerImportCommand } from './commands/import.command.ts';
 import { registerInitCommand } from './commands/init.command.ts';
 import { registerKeysCommand } from './commands/keys.command.ts';
@@ -53,6 +54,7 @@ export async function runCli(argv: string[], io: Partial<CliIo> = {}): Promise<n
   registerAuthorityCommands(program, ctx);
   registerVerifyExportCommand(program, ctx);
   registerIncidentsCommands(program, ctx);
+  registerReportCommands(program, ctx);
   registerRequestsCommands(program, (work) => ctx.withSigilo(work), { out: ctx.io.out });
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -51,6 +51,7 @@ import { invoiceRoutes } from './routes/invoices/invoices.routes.ts';
 import { peopleRoutes } from './routes/people/people.routes.ts';
 import { policyRoutes } from './routes/policy/policy.routes.ts';
 import { recordsRoutes } from './routes/records/records.routes.ts';
+import { reportRoutes } from './routes/reports/reports.routes.ts';
 import { sessionRoutes } from './routes/session/session.routes.ts';
 import { ticketRoutes } from './routes/tickets/tickets.routes.ts';
 import { tokenRoutes } from './routes/tokens/tokens.routes.ts';
@@ -246,6 +247,7 @@ export async function buildApp(
         tokenRoutes,
         subjectRequestRoutes,
         incidentRoutes,
+        reportRoutes,
       ]) {
         await v1.register(routes, deps);
       }

@@ -49,6 +49,7 @@ export const OPENAPI_DOCUMENT = {
     { name: 'recordings', description: 'Support-call recordings, streamed and sealed.' },
     { name: 'policy', description: 'The published privacy policy.' },
     { name: 'audit', description: 'The access log (auditor role).' },
+    { name: 'reports', description: 'Records of processing, LGPD Art. 37 (DPO and auditor roles).' },
     { name: 'incidents', description: 'The security-incident register and its communications (DPO role).' },
     { name: 'tokens', description: 'Staff tokens (admin role).' },
     { name: 'session', description: 'Who the presented credential speaks for.' },

@@ -9,6 +9,7 @@ import type { ChainedEntry } from '../access-log/access-log.entry.ts';
 import type { VerifyReport } from '../access-log/access-log.verify.ts';
 import type { SecurityEvent } from '../access-log/security-events.ts';
 import type { Gate } from '../gate/gate.ts';
+import type { ProcessingRecordModel } from '../reports/processing-record.model.ts';
 import type { PolicyPublication } from '../publication/policy-publication.service.ts';
 
 /** Reads of the keyed access log for the auditor, and the entries that record those reads. */
@@ -41,6 +42,8 @@ export interface RouteServices {
   readonly subjectRequests: Sigilo['services']['subjectRequests'];
   readonly subjectAnswers: Sigilo['services']['subjectAnswers'];
   readonly incidents: Sigilo['services']['incidents'];
+  /** The records of processing (counts only), bound to the store. */
+  readonly processingRecord: { build(): Promise<ProcessingRecordModel> };
   /** Writes shreds to the shred journal after their transaction committed (deletion requests). */
   recordShreds(subjectIds: readonly string[]): Promise<void>;
   /** Resolves when the database answers a trivial query. */
@@ -77,6 +80,9 @@ export function routeServicesOf(sigilo: Sigilo): RouteServices {
     subjectRequests: services.subjectRequests,
     subjectAnswers: services.subjectAnswers,
     incidents: services.incidents,
+    processingRecord: {
+      build: () => store.transaction((tx) => services.processingRecord.build(tx)),
+    },
     recordShreds: (ids) => sigilo.retention.journal.record(ids),
   };
 }
