@@ -8,6 +8,7 @@ import type { AccessContext } from '../../gate/access-context.ts';
 import type { Gate } from '../../gate/gate.ts';
 import type { PreparedCdrBatch, TelecomPreparer } from '../sealing/telecom-prepare.pool.ts';
 import {
+  indexTelecomBacklog,
   storePreparedTelecom,
   storeTelecomRecords,
   type AccountBatch,
@@ -92,7 +93,23 @@ export class RecordIngestService {
     outcomes: AsyncIterable<ParseOutcome>,
     options: IngestOptions = {},
   ): Promise<IngestReport> {
+    await this.indexBacklog(ctx, 'cdr');
     return this.pipeCdrs(ctx, outcomes, options);
+  }
+
+  /**
+   * Gives term postings to segments stored before they existed, a transaction per 500, up to `max` segments
+   * (every import does this first, so the backlog the 2026-12-04T1500 migration listed drains as data comes in;
+   * until then searches find those segments through their Bloom filters). Returns how many were indexed.
+   */
+  async indexBacklog(ctx: AccessContext, kind: TelecomKind, max = 5_000): Promise<number> {
+    let done = 0;
+    while (done < max) {
+      const n = await this.gate.run(ctx, (s) => indexTelecomBacklog(s, kind, Math.min(500, max - done)));
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
   }
 
   /**
@@ -186,6 +203,7 @@ export class RecordIngestService {
     items: Iterable<unknown> | AsyncIterable<unknown>,
     options: IngestOptions = {},
   ): Promise<IngestReport> {
+    await this.indexBacklog(ctx, kind);
     if (kind === 'cdr') return this.pipeCdrs(ctx, this.cdrObjects(items), options);
     await this.assertAccount(options.accountId);
     const attributor = await this.attributor(ctx);

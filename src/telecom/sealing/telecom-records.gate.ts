@@ -40,6 +40,8 @@ import {
 } from './telecom-postings.ts';
 import {
   decodePayload,
+  eachOf,
+  hashSegment,
   keepRecords,
   prepareAccount,
   RECORD_KEY_BYTES,
@@ -774,4 +776,55 @@ export async function deleteTelecomDay(
     segs.filter((h) => !checked.has(h.id)),
   );
   return removeSegments(k, kind, decisions, segs, day);
+}
+
+/**
+ * Indexes up to `limit` segments of `kind` stored before term postings existed (the 2026-12-04T1500 migration
+ * lists them): opens each under the ingest grant (its terms are derived again from what was ingested, and nothing
+ * leaves the gate), writes their postings and takes them off the backlog. A shredded subject's segment leaves the
+ * backlog unindexed (nothing of it can be found anyway). Returns how many left the backlog; 0 when it is empty.
+ */
+export async function indexTelecomBacklog(
+  session: GateSession,
+  kind: TelecomKind,
+  limit = 500,
+): Promise<number> {
+  const k = kernelOf(session);
+  const category = KIND_CATEGORY[kind];
+  const ids = (
+    await k.tx
+      .selectFrom('telecom_unindexed_segments')
+      .select('segment_id')
+      .where('kind', '=', kind)
+      .orderBy('day')
+      .orderBy('segment_id')
+      .limit(Math.max(1, Math.min(IN_CHUNK, Math.floor(limit))))
+      .execute()
+  ).map((r) => r.segment_id);
+  if (ids.length === 0) return 0;
+  const hashers = await telecomHashers(k.keyring, kind);
+  const segs = await k.tx
+    .selectFrom('telecom_segments')
+    .select(['id', 'subject_id', 'day', 'payload_ct'])
+    .where('kind', '=', kind)
+    .where('id', 'in', ids)
+    .execute();
+  const bySubject = new Map<string, typeof segs>();
+  for (const s of segs) bySubject.set(s.subject_id, [...(bySubject.get(s.subject_id) ?? []), s]);
+  const postings: SegmentTerms[] = [];
+  for (const [subjectId, list] of sortedByKey(bySubject)) {
+    const decisions = k.authorize([category], 'write', subjectId, 'ingest');
+    let indexed = 0;
+    for (const seg of list) {
+      const encoded = await openSegment(k, 'ingest', category, seg, true);
+      if (!encoded) continue;
+      const { terms } = hashSegment(kind, encoded.length, eachOf(encoded), hashers);
+      postings.push({ id: seg.id, day: seg.day, terms });
+      indexed++;
+    }
+    k.allowed('ingest', subjectId, decisions, `${indexed} ${kind} segments indexed for search`);
+  }
+  await writePostings(k, kind, postings, uuidv7);
+  await k.tx.deleteFrom('telecom_unindexed_segments').where('segment_id', 'in', ids).execute();
+  return ids.length;
 }
