@@ -47,6 +47,7 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchResult[]
     const tokens = new StaffTokenService(sigilo.store, () => sigilo.policies.policy(), sigilo.now, {
       defaultTtlDays: 1,
       accessLog: sigilo.accessLog.writer,
+      labels: sigilo.tokenLabels,
     });
     const app = await buildApp(sigilo, config, { logger: createLogger('silent'), tokens });
     // The baseline lives in the same server: same token check, same JSON, no gate, plaintext rows.

@@ -164,6 +164,7 @@ export async function buildApp(
     new StaffTokenService(sigilo.store, () => sigilo.policies.policy(), sigilo.now, {
       defaultTtlDays: config.auth.tokenTtlDays,
       accessLog: sigilo.accessLog.writer,
+      labels: sigilo.tokenLabels,
       log: appLog,
     });
   const deps: RouteDeps = { services: routeServicesOf(sigilo), tokens, metrics };
