@@ -49,6 +49,7 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchResult[]
       // As the server builds it (SIGILO_TOKEN_CACHE_MS): both the gated route and the baseline use it.
       cacheMs: config.auth.tokenCacheMs,
       accessLog: sigilo.accessLog.writer,
+      labels: sigilo.tokenLabels,
     });
     const app = await buildApp(sigilo, config, { logger: createLogger('silent'), tokens });
     // The baseline lives in the same server: same token check, same JSON, no gate, plaintext rows.

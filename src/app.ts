@@ -43,6 +43,7 @@ import { registerTelecomRetention } from './telecom/telecom.retention-targets.ts
 import { AttributionRuleService } from './telecom/attribution/attribution-rule.service.ts';
 import { sealLegacyAttributionRules } from './telecom/sealing/attribution-rules.gate.ts';
 import { sealLegacyColumns } from './gate/legacy-columns.ts';
+import { TokenLabels } from './tokens/sealing/token-labels.ts';
 import { RecordIngestService } from './telecom/ingest/record-ingest.service.ts';
 import { TelecomPreparer } from './telecom/sealing/telecom-prepare.pool.ts';
 import { RecordQueryService } from './telecom/query/record-query.service.ts';
@@ -88,6 +89,8 @@ export interface Sigilo {
   };
   /** Retention sweeps, legal holds, deletion certificates and the shred journal (docs/retention.md). */
   readonly retention: RetentionModule;
+  /** Seals and opens staff token labels (for the token service, which the HTTP app and the CLI build). */
+  readonly tokenLabels: TokenLabels;
   readonly now: () => Date;
   close(): Promise<void>;
 }
@@ -318,6 +321,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
         processingRecord: new ProcessingRecordService(() => policies.policy(), now),
       },
       retention,
+      tokenLabels: new TokenLabels(keyring),
       now,
       close: async () => {
         await security.close();

@@ -75,6 +75,7 @@ export function tokenService(ctx: CliContext, sigilo: Sigilo, config = ctx.confi
   return new StaffTokenService(sigilo.store, () => sigilo.policies.policy(), sigilo.now, {
     defaultTtlDays: config.auth.tokenTtlDays,
     accessLog: sigilo.accessLog.writer,
+    labels: sigilo.tokenLabels,
     log: { info: (obj, msg) => log.info(obj, msg) },
   });
 }

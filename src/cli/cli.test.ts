@@ -67,6 +67,7 @@ describe.each(DIALECTS)('sigilo CLI on %s', (dialect) => {
       const service = new StaffTokenService(sigilo.store, () => sigilo.policies.policy(), sigilo.now, {
         defaultTtlDays: 30,
         accessLog: sigilo.accessLog.writer,
+        labels: sigilo.tokenLabels,
       });
       await expect(service.authenticate(token)).rejects.toMatchObject({ code: 'TOKEN_REVOKED' });
       expect((await service.authenticate(adminToken)).role).toBe('admin');

@@ -11,14 +11,18 @@ import type { GateSession } from './gate.ts';
 import { kernelOf } from './gate-kernel.ts';
 import { sealField } from './sealed-field.cipher.ts';
 import { SEALED_TABLES } from './sealed-tables.ts';
+import { sealStaffText } from './staff-text.cipher.ts';
 
 /** A clear column a migration left beside its sealed replacement. */
 interface LegacyColumn {
-  table: 'credentials';
+  table: 'credentials' | 'staff_tokens';
   clear: string;
   sealed: string;
-  /** The policy category of each row, by its `kind` (the table's views). */
-  categoryOf: (row: Record<string, unknown>) => string;
+  /**
+   * Under the row's subject key, with the policy category of each row (by its `kind`, the table's views); or
+   * under the staff-text key (no subject: src/gate/staff-text.cipher.ts).
+   */
+  key: { categoryOf: (row: Record<string, unknown>) => string } | 'staff-text';
 }
 
 const LEGACY: LegacyColumn[] = [
@@ -26,11 +30,14 @@ const LEGACY: LegacyColumn[] = [
     table: 'credentials',
     clear: 'label',
     sealed: 'label_ct',
-    categoryOf: (row) =>
-      row.kind === 'provisioning_secret'
-        ? SEALED_TABLES.provisioningSecrets.fields.label.category
-        : SEALED_TABLES.mfaSecrets.fields.label.category,
+    key: {
+      categoryOf: (row) =>
+        row.kind === 'provisioning_secret'
+          ? SEALED_TABLES.provisioningSecrets.fields.label.category
+          : SEALED_TABLES.mfaSecrets.fields.label.category,
+    },
   },
+  { table: 'staff_tokens', clear: 'label', sealed: 'label_ct', key: 'staff-text' },
 ];
 
 /** Seals what migrations left in clear (see the file comment); returns how many values were sealed. */
@@ -40,12 +47,33 @@ export async function sealLegacyColumns(session: GateSession): Promise<number> {
   let n = 0;
   for (const c of LEGACY) {
     if (!(await hasColumn(db, k.dialect, c.table, c.clear))) continue;
-    const rows = (await db
-      .selectFrom(c.table)
-      .select(['id', 'subject_id', 'kind', c.clear])
-      .where(c.sealed, 'is', null)
-      .execute()) as Record<string, unknown>[];
     const bySubject = new Map<string, Set<string>>();
+    if (c.key === 'staff-text') {
+      const rows = (await db
+        .selectFrom(c.table)
+        .select(['id', c.clear])
+        .where(c.sealed, 'is', null)
+        .execute()) as Record<string, unknown>[];
+      for (const row of rows) {
+        const id = row.id as string;
+        const ct = sealStaffText(k.keyring, c.table, id, c.sealed, String(row[c.clear]));
+        await db
+          .updateTable(c.table)
+          .set({ [c.sealed]: ct })
+          .where('id', '=', id)
+          .execute();
+        n++;
+      }
+      if (rows.length > 0) k.allowed('seal_legacy', null, new Map(), `${c.table}.${c.clear}: ${rows.length}`);
+    }
+    const categoryOf = c.key === 'staff-text' ? null : c.key.categoryOf;
+    const rows = categoryOf
+      ? ((await db
+          .selectFrom(c.table)
+          .select(['id', 'subject_id', 'kind', c.clear])
+          .where(c.sealed, 'is', null)
+          .execute()) as Record<string, unknown>[])
+      : [];
     for (const row of rows) {
       const subjectId = row.subject_id as string;
       const dek = await k.currentDataKey(subjectId);
@@ -57,7 +85,7 @@ export async function sealLegacyColumns(session: GateSession): Promise<number> {
         .where('id', '=', row.id)
         .execute();
       const cats = bySubject.get(subjectId) ?? new Set<string>();
-      cats.add(c.categoryOf(row));
+      cats.add(categoryOf!(row));
       bySubject.set(subjectId, cats);
       n++;
     }

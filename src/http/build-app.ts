@@ -167,6 +167,7 @@ export async function buildApp(
       defaultTtlDays: config.auth.tokenTtlDays,
       cacheMs: config.auth.tokenCacheMs,
       accessLog: sigilo.accessLog.writer,
+      labels: sigilo.tokenLabels,
       log: appLog,
     });
   const deps: RouteDeps = { services: routeServicesOf(sigilo), tokens, metrics };

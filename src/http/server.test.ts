@@ -90,6 +90,7 @@ describe.each(DIALECTS)('a real listener on %s', (dialect) => {
     const tokens = new StaffTokenService(t.sigilo.store, () => t.sigilo.policies.policy(), t.sigilo.now, {
       defaultTtlDays: 1,
       accessLog: t.sigilo.accessLog.writer,
+      labels: t.sigilo.tokenLabels,
     });
     server = await startServer(t.sigilo, config, {
       logger: createLogger('silent'),

@@ -145,6 +145,20 @@ export class Keyring {
     return unwrapKey(this.provider.getKek(m.kekVersion), m.wrapped, materialAad(id, m.kekVersion));
   }
 
+  /**
+   * The AES-256-GCM key of staff free text that belongs to no data subject (staff token labels), derived from the
+   * blind-index root: held only wrapped by the master key, like the root.
+   */
+  staffTextKey(): Buffer {
+    let key = this.indexKeys.get('\u0000staff-text');
+    if (!key) {
+      if (!this.indexRoot) throw new SigiloError('NOT_INITIALISED', 'keyring not loaded');
+      key = hkdfSha256(this.indexRoot, Buffer.alloc(0), 'sigilo/staff-text/v1', 32);
+      this.indexKeys.set('\u0000staff-text', key);
+    }
+    return key;
+  }
+
   /** HMAC-SHA-256 blind index of an already normalised value, under a key derived for this index kind. */
   blindIndex(kind: string, normalised: string): Buffer {
     let key = this.indexKeys.get(kind);

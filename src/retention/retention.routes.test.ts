@@ -23,6 +23,7 @@ async function appFor(sigilo: Sigilo, clock: TestClock) {
   const tokens = new StaffTokenService(sigilo.store, () => sigilo.policies.policy(), clock.now, {
     defaultTtlDays: 30,
     accessLog: sigilo.accessLog.writer,
+    labels: sigilo.tokenLabels,
     log: { info: () => undefined },
   });
   await app.register(

@@ -19,6 +19,7 @@ describe.each(DIALECTS)('staff tokens on %s', (dialect) => {
     service = new StaffTokenService(t.sigilo.store, () => t.sigilo.policies.policy(), clock.now, {
       defaultTtlDays: 30,
       accessLog: t.sigilo.accessLog.writer,
+      labels: t.sigilo.tokenLabels,
       log: { info: (obj) => logged.push(obj) },
     });
   });

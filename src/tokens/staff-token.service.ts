@@ -16,6 +16,7 @@ import { covers, issuanceOf } from '../policy/policy.evaluate.ts';
 import type { Policy } from '../policy/policy.schema.ts';
 import type { Store, Tx } from '../store/store.ts';
 import type { StaffTokenRow } from '../store/tables/staff-token.table.ts';
+import type { TokenLabels } from './sealing/token-labels.ts';
 import { StaffTokenRepository } from './staff-token.repository.ts';
 
 /** Every staff token starts with this, followed by 43 base64url characters (32 random bytes). */
@@ -73,6 +74,8 @@ export interface StaffTokenOptions {
   defaultTtlDays: number;
   /** Where issuance, approval, refusal and revocation are recorded. */
   accessLog: Pick<AccessLogWriter, 'append'>;
+  /** Seals and opens the tokens' labels (free text). */
+  labels: TokenLabels;
   log?: AppLog;
   /**
    * How long a token row read from the database answers for that token without reading it again (default 0:
@@ -154,7 +157,16 @@ export class StaffTokenService {
       now: this.now().toISOString(),
       ...(options.status ? { status: options.status } : {}),
     });
-    return rows.map(toInfo);
+    return this.infos(rows);
+  }
+
+  /** The shown form of token rows, with their labels opened. */
+  private async infos(rows: StaffTokenRow[]): Promise<StaffTokenInfo[]> {
+    const labels = await this.options.labels.read(
+      this.store.db,
+      rows.map((r) => r.id),
+    );
+    return rows.map((r) => toInfo(r, labels.get(r.id) ?? ''));
   }
 
   /**
@@ -195,7 +207,7 @@ export class StaffTokenService {
       { event: 'token.revoked', tokenId: id, revokedBy: by.actor },
       'staff token revoked',
     );
-    return toInfo(row);
+    return (await this.infos([row]))[0]!;
   }
 
   /**
@@ -271,7 +283,6 @@ export class StaffTokenService {
       id: uuidv7(),
       token_hash: hashToken(token),
       role: input.role,
-      label,
       created_by: by.actor,
       created_at: now.toISOString(),
       expires_at: new Date(now.getTime() + ttlDays * DAY_MS).toISOString(),
@@ -285,6 +296,7 @@ export class StaffTokenService {
     const operation = status === 'pending' ? 'token.request' : 'token.issue';
     await this.store.transaction(async (tx) => {
       await this.repo.insert(tx, row);
+      await this.options.labels.write(tx, row.id, label);
       await this.record(tx, by, operation, 'allowed', `token ${row.id} role ${row.role}`);
     });
     this.options.log?.info(
@@ -297,7 +309,7 @@ export class StaffTokenService {
       },
       status === 'pending' ? 'staff token requested, awaiting approval' : 'staff token created',
     );
-    return { token, info: toInfo(row) };
+    return { token, info: toInfo(row, label) };
   }
 
   private async decide(id: string, by: TokenActor, decision: 'approve' | 'reject'): Promise<StaffTokenInfo> {
@@ -357,7 +369,7 @@ export class StaffTokenService {
       },
       decision === 'approve' ? 'staff token approved' : 'staff token rejected',
     );
-    return toInfo(decided);
+    return (await this.infos([decided]))[0]!;
   }
 
   /** Logs a refused token operation in its own transaction and throws `code`. */
@@ -427,11 +439,11 @@ function hashToken(token: string): string {
   return hash('sha256', token, 'hex');
 }
 
-function toInfo(row: StaffTokenRow): StaffTokenInfo {
+function toInfo(row: StaffTokenRow, label: string): StaffTokenInfo {
   return {
     id: row.id,
     role: row.role,
-    label: row.label,
+    label,
     status: row.status,
     createdBy: row.created_by,
     createdAt: row.created_at,

@@ -78,6 +78,7 @@ export async function createTestApp(
   const tokens = new StaffTokenService(t.sigilo.store, () => t.sigilo.policies.policy(), t.clock.now, {
     defaultTtlDays: 30,
     accessLog: t.sigilo.accessLog.writer,
+    labels: t.sigilo.tokenLabels,
     log: { info: (obj, msg) => logger.info(obj, msg) },
   });
   const app = await buildApp(t.sigilo, config, { logger, tokens });

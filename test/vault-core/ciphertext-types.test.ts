@@ -289,6 +289,7 @@ describe.each(DIALECTS)('ciphertexts of the wrong type on %s', (dialect) => {
     const tokens = new StaffTokenService(t.sigilo.store, () => t.sigilo.policies.policy(), t.clock.now, {
       defaultTtlDays: 1,
       accessLog: t.sigilo.accessLog.writer,
+      labels: t.sigilo.tokenLabels,
     });
     const app = await buildApp(t.sigilo, t.config, { logger: createLogger('silent'), tokens });
     const { token } = await tokens.create({ role: 'support_agent', label: 'wrong types', createdBy: 'test' });

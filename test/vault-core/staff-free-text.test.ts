@@ -13,6 +13,8 @@ import { scanFiles, scanForClear } from '../support/raw-scan.ts';
 
 const LABEL = 'SIP do ramal da Zulmira Quaresma';
 const OLD_LABEL = 'chave API do Epaminondas Teixeira';
+const TOKEN_LABEL = 'notebook da Josefina Bezerra';
+const OLD_TOKEN_LABEL = 'celular do Teodoro Albuquerque';
 
 describe.each(DIALECTS)('staff free text on %s', (dialect) => {
   let h: TestApp;
@@ -55,6 +57,37 @@ describe.each(DIALECTS)('staff free text on %s', (dialect) => {
     }
   });
 
+  it('a staff token label is sealed under the staff-text key, and listed as it was typed', async () => {
+    const { info } = await h.tokens.create({ role: 'auditor', label: TOKEN_LABEL, createdBy: 'test' });
+    expect(info.label).toBe(TOKEN_LABEL);
+    const listed = await h.tokens.list();
+    expect(listed.find((t) => t.id === info.id)?.label).toBe(TOKEN_LABEL);
+    const res = await h.app.inject({ method: 'GET', url: '/v1/tokens', headers: await h.headers('admin') });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain(TOKEN_LABEL);
+    expect(await scanForClear(h.sigilo.store, ['Josefina', 'Bezerra'])).toEqual([]);
+    // A label copied onto another token's row does not open there.
+    const other = listed.find((t) => t.id !== info.id)!;
+    const db = h.sigilo.store.db as unknown as Kysely<{ staff_tokens: { id: string; label_ct: Buffer } }>;
+    const row = await db
+      .selectFrom('staff_tokens')
+      .select('label_ct')
+      .where('id', '=', info.id)
+      .executeTakeFirstOrThrow();
+    const saved = await db
+      .selectFrom('staff_tokens')
+      .select('label_ct')
+      .where('id', '=', other.id)
+      .executeTakeFirstOrThrow();
+    await db.updateTable('staff_tokens').set({ label_ct: row.label_ct }).where('id', '=', other.id).execute();
+    await expect(h.tokens.list()).rejects.toMatchObject({ code: 'INTEGRITY_ERROR' });
+    await db
+      .updateTable('staff_tokens')
+      .set({ label_ct: saved.label_ct })
+      .where('id', '=', other.id)
+      .execute();
+  });
+
   it('labels stored in clear before are sealed at the next start, and the clear column goes', async () => {
     const db = h.sigilo.store.db as unknown as Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     const migrator = new Migrator({ db, provider: migrationProvider });
@@ -62,11 +95,14 @@ describe.each(DIALECTS)('staff free text on %s', (dialect) => {
     expect(down.error).toBeUndefined();
     // The old schema: the label in clear.
     await db.updateTable('credentials').set({ label: OLD_LABEL }).where('id', '=', credentialId).execute();
+    await db.updateTable('staff_tokens').set({ label: OLD_TOKEN_LABEL }).execute();
     expect((await migrator.migrateToLatest()).error).toBeUndefined();
     expect(await scanForClear(h.sigilo.store, ['Epaminondas'])).not.toEqual([]);
+    expect(await scanForClear(h.sigilo.store, ['Teodoro'])).not.toEqual([]);
 
     const next = await h.reopen();
-    expect(await scanForClear(next.store, ['Epaminondas', 'Zulmira'])).toEqual([]);
+    expect(await scanForClear(next.store, ['Epaminondas', 'Zulmira', 'Teodoro', 'Josefina'])).toEqual([]);
+    expect(new Set((await h.tokens.list()).map((t) => t.label))).toEqual(new Set([OLD_TOKEN_LABEL]));
     const labels = await next.gate.run(ctx('provisioning', 'provisioning'), (s) =>
       next.services.credentials.list(s, personId),
     );
@@ -76,9 +112,19 @@ describe.each(DIALECTS)('staff free text on %s', (dialect) => {
       .select(['operation', 'role', 'subject_id', 'reason'])
       .where('request_id', '=', 'start:seal-legacy-columns')
       .execute();
-    expect(log).toEqual([
-      { operation: 'seal_legacy', role: 'system', subject_id: personId, reason: 'credentials.label' },
-    ]);
+    expect(log).toContainEqual({
+      operation: 'seal_legacy',
+      role: 'system',
+      subject_id: personId,
+      reason: 'credentials.label',
+    });
+    expect(log).toContainEqual(
+      expect.objectContaining({
+        operation: 'seal_legacy',
+        subject_id: null,
+        reason: expect.stringMatching(/^staff_tokens\.label: \d+$/) as unknown,
+      }),
+    );
     expect((await next.accessLog.verify()).ok).toBe(true);
   });
 });

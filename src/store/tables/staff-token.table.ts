@@ -6,8 +6,8 @@ export interface StaffTokenTable {
   /** Hex SHA-256 of the whole token string (`sgl_...`). */
   token_hash: string;
   role: string;
-  /** What the token is for (never a person's name: it is shown in listings and logs). */
-  label: string;
+  /** What the token is for: free text, sealed under the staff-text key (src/tokens/sealing/token-labels.ts). */
+  label_ct: Buffer | null;
   created_by: string;
   created_at: string;
   expires_at: string;
@@ -21,5 +21,6 @@ export interface StaffTokenTable {
   /** `server` (the CLI on the server) or `http` (the token routes). */
   issued_via: 'server' | 'http';
 }
-export type StaffTokenRow = Selectable<StaffTokenTable>;
-export type NewStaffTokenRow = Insertable<StaffTokenTable>;
+/** A token row as the token service handles it: the sealed label is read and written by TokenLabels only. */
+export type StaffTokenRow = Omit<Selectable<StaffTokenTable>, 'label_ct'>;
+export type NewStaffTokenRow = Omit<Insertable<StaffTokenTable>, 'label_ct'>;
