@@ -158,6 +158,7 @@ describe.each(DIALECTS)('staff tokens on %s', (dialect) => {
       new StaffTokenService(sigilo.store, () => sigilo.policies.policy(), clock.now, {
         defaultTtlDays: 30,
         accessLog: sigilo.accessLog.writer,
+        labels: sigilo.tokenLabels,
         cacheMs: 1000,
         monotonicMs: () => ms,
       });
