@@ -120,9 +120,6 @@ class ChangeWatch implements KyselyPlugin {
 
 /** Builds sessions; one `run` is one transaction. */
 export class Gate {
-  /** Sessions under way in this process: with more than one, a read-only session joins the log's group commit. */
-  private running = 0;
-
   constructor(private readonly deps: GateDeps) {}
 
   /** The policy version the gate enforces right now. */
@@ -141,7 +138,6 @@ export class Gate {
     const log = this.deps.accessLog;
     let logged: ChainedEntry[] = [];
     let deferred: AccessLogEntry[] | null = null;
-    this.running++;
     try {
       const out = await this.deps.store.transaction(async (plain) => {
         const watch = new ChangeWatch();
@@ -150,10 +146,10 @@ export class Gate {
           watch.readOnly = false;
         });
         const result = await work(session);
-        // A session that changed nothing has no change for its entries to be atomic with: when others are under
-        // way they join one group commit after this transaction (one commit for many reads). A session that
-        // changed something keeps its entries in its own transaction; a lone one does not wait for company.
-        if (watch.readOnly && (this.running > 1 || log.busy)) deferred = session.takeEntries();
+        // A session that changed nothing has no change for its entries to be atomic with: they join the log's group
+        // commit after this transaction (one commit for the reads of every concurrent request). A session that
+        // changed something keeps its entries in its own transaction.
+        if (watch.readOnly) deferred = session.takeEntries();
         else logged = await session.flush();
         return result;
       });
@@ -169,8 +165,6 @@ export class Gate {
         markAccessLogged(err);
       }
       throw err;
-    } finally {
-      this.running--;
     }
   }
 }
