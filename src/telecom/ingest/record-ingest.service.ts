@@ -103,6 +103,15 @@ export class RecordIngestService {
    * until then searches find those segments through their Bloom filters). Returns how many were indexed.
    */
   async indexBacklog(ctx: AccessContext, kind: TelecomKind, max = 5_000): Promise<number> {
+    // Nothing waiting (the common case once drained): no gate transaction, so concurrent importers on SQLite
+    // do not queue for the write lock only to find an empty backlog.
+    const waiting = await this.store.db
+      .selectFrom('telecom_unindexed_segments')
+      .select('segment_id')
+      .where('kind', '=', kind)
+      .limit(1)
+      .executeTakeFirst();
+    if (!waiting) return 0;
     let done = 0;
     while (done < max) {
       const n = await this.gate.run(ctx, (s) => indexTelecomBacklog(s, kind, Math.min(500, max - done)));
