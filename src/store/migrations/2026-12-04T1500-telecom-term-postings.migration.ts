@@ -7,7 +7,7 @@
  * bit, …), so a search reads one row per block and day.
  * A migration holds no key and cannot hash the terms of existing segments: it lists them in
  * `telecom_unindexed_segments`, which searches walk as before (Bloom filters) until the application has indexed
- * them (`sigilo telecom index-backlog`, or on start).
+ * them (each import first indexes up to 5,000 of them; see RecordIngestService.indexBacklog).
  * Frozen in time: never import application code here.
  */
 import { sql, type Kysely } from 'kysely';
