@@ -5,6 +5,7 @@
 import PDFDocument from 'pdfkit';
 import { countPt } from '../i18n/pt-br.ts';
 import type { ProcessingRecordModel } from './processing-record.model.ts';
+import { labelledRows } from './pdf-rows.ts';
 import { dateTimePt } from './subject-report.model.ts';
 
 const TITLE = 'Registro das operações de tratamento de dados pessoais';
@@ -190,23 +191,7 @@ export function renderProcessingRecordPdf(m: ProcessingRecordModel): Promise<Buf
       if (doc.y > doc.page.height - 160) doc.addPage();
       doc.moveDown(0.5).font('Helvetica-Bold').fontSize(11).text(e.title, 56, doc.y, { width });
       doc.moveDown(0.2);
-      for (const [k, v] of e.rows) {
-        doc.font('Helvetica').fontSize(9);
-        const h = Math.max(
-          doc.heightOfString(v, { width: width - 134 }),
-          doc.heightOfString(k, { width: 130 }),
-        );
-        // Never let a label and its value land on different pages.
-        if (doc.y + h > doc.page.height - 56) doc.addPage();
-        const y = doc.y;
-        doc.font('Helvetica-Bold').fontSize(9).text(k, 56, y, { width: 130 });
-        doc
-          .font('Helvetica')
-          .fontSize(9)
-          .text(v, 190, y, { width: width - 134 });
-        doc.y = y + h + 1;
-        doc.x = 56;
-      }
+      labelledRows(doc, e.rows, width, 130);
     }
   }
   doc.end();

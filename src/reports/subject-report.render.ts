@@ -3,6 +3,7 @@
  * WinAnsi encoding covers Portuguese). Both say the same things in the same order, so a DPO can send either.
  */
 import PDFDocument from 'pdfkit';
+import { labelledRows } from './pdf-rows.ts';
 import { countPt, datePt, dateTimePt, type SubjectReportModel } from './subject-report.model.ts';
 
 const TITLE = 'Declaração completa dos dados pessoais tratados';
@@ -138,23 +139,7 @@ export function renderSubjectReportPdf(m: SubjectReportModel): Promise<Buffer> {
     doc.moveDown(0.5).font('Helvetica-Bold').fontSize(11).text(c.label);
     doc.font('Helvetica-Oblique').fontSize(9).fillColor('#555').text(c.description).fillColor('#000');
     doc.moveDown(0.2);
-    for (const [k, v] of rows(c)) {
-      doc.font('Helvetica').fontSize(9);
-      const h = Math.max(
-        doc.heightOfString(v, { width: width - 124 }),
-        doc.heightOfString(k, { width: 120 }),
-      );
-      // Never let pdfkit break a line pair across pages: the key and its value would land on different pages.
-      if (doc.y + h > doc.page.height - 56) doc.addPage();
-      const y = doc.y;
-      doc.font('Helvetica-Bold').fontSize(9).text(k, 56, y, { width: 120 });
-      doc
-        .font('Helvetica')
-        .fontSize(9)
-        .text(v, 180, y, { width: width - 124 });
-      doc.y = y + h + 1;
-      doc.x = 56;
-    }
+    labelledRows(doc, rows(c), width, 120);
   }
 
   heading('Compartilhamento');
