@@ -39,6 +39,13 @@ export interface GateKernel {
     subjectId: string | null,
     logOperation: string,
   ): Map<string, CategoryDecision>;
+  /** LGPD Art. 9 §2: refuses (logged) a read of records for a purpose the policy version each was collected
+   *  under did not declare, unless the version in force says the purpose applies to existing records. */
+  authorizeCollected(
+    records: readonly { subjectId: string; policyVersion: number }[],
+    categories: string[],
+    logOperation: string,
+  ): void;
   /** Records an allowed access (appended in the session's transaction at commit). */
   allowed(
     logOperation: string,

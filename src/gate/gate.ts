@@ -205,6 +205,7 @@ export class GateSession {
       dialect: deps.store.dialect,
       afterCommit: (fn) => committed.push(fn),
       authorize: (c, o, s, l) => decisions.authorize(c, o, s, l),
+      authorizeCollected: (r, c, l) => decisions.authorizeCollected(r, c, l),
       allowed: (l, s, d, r) => decisions.allowed(l, s, d, r ?? null),
       fail: (l, s, c, o, code, r, d) => decisions.fail(l, s, c, o, code, r, d),
       currentDataKey: (subjectId) => sealing.currentDataKey(subjectId),

@@ -60,4 +60,38 @@ describe('describeChangesPt', () => {
       'Texto livre em note.body: de reter o texto para revisão do encarregado para recusar o texto.',
     ]);
   });
+
+  it('says when a purpose comes to apply to data collected before it', () => {
+    const b = edited((doc) => void (doc.purposes.find((p) => p.id === 'support')!.appliesToExisting = true));
+    const lines = describeChangesPt(seed, b);
+    expect(lines[0]).toMatch(/segundo encarregado/);
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^A finalidade .+ passa a valer também para os dados coletados antes dela; .+ Art\. 9º/,
+      ),
+    );
+  });
+
+  it('names a new operator, what it receives and where, and a removed one', () => {
+    const withOperator = edited((doc) => {
+      doc.operators.push({
+        id: 'mailer',
+        name: 'Correio Rápido Ltda',
+        service: { pt: 'envio de e-mails' },
+        categories: ['email'],
+        purposes: ['support'],
+        country: 'US',
+        transferSafeguard: { pt: 'cláusulas-padrão contratuais da ANPD' },
+      });
+    });
+    const added = describeChangesPt(seed, withOperator);
+    expect(added[0]).toMatch(/segundo encarregado/);
+    expect(added).toContainEqual(
+      expect.stringMatching(
+        /^Novo operador: Correio Rápido Ltda \(envio de e-mails\), que recebe Email para .+, no país Estados Unidos\.$/,
+      ),
+    );
+    const removed = describeChangesPt(withOperator, { ...seed, version: withOperator.version + 1 });
+    expect(removed).toContain('Operador retirado: Correio Rápido Ltda.');
+  });
 });

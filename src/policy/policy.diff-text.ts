@@ -4,7 +4,7 @@
  * labels of both versions. Structural paths stay available beside them for staff.
  */
 import { diffPolicies, isLoosening } from './policy.diff.ts';
-import { retentionPeriodPt } from './policy.render.ts';
+import { countryPt, retentionPeriodPt } from './policy.render.ts';
 import type { DetectorAction, Masking, Operation, Policy } from './policy.schema.ts';
 
 const OPERATION_PT: Record<Operation, string> = {
@@ -73,6 +73,35 @@ export function describeChangesPt(a: Policy, b: Policy): string[] {
           ? `Regra de retenção de ${categoryPt(id)} retirada.`
           : `Retenção de ${categoryPt(id)}: de ${retentionPeriodPt(ra.rule)} para ${retentionPeriodPt(rb.rule)}.`;
       once(`retention:${id}`, text);
+      continue;
+    }
+    const applied = /^purposes\[([^\]]+)\]\.appliesToExisting$/.exec(path);
+    if (applied) {
+      const name = purposePt(applied[1] ?? '');
+      once(
+        path,
+        change.after === true
+          ? `A finalidade ${name} passa a valer também para os dados coletados antes dela; os titulares são informados (LGPD, Art. 9º, § 2º).`
+          : `A finalidade ${name} deixa de valer para os dados coletados antes dela.`,
+      );
+      continue;
+    }
+    const operator = /^operators\[([^\]]+)\]/.exec(path);
+    if (operator) {
+      const id = operator[1] ?? '';
+      const oa = a.operators.find((o) => o.id === id);
+      const ob = b.operators.find((o) => o.id === id);
+      const what = (o: NonNullable<typeof ob>): string =>
+        `${o.name} (${o.service.pt}), que recebe ${o.categories.map(categoryPt).join(', ')} para ` +
+        `${o.purposes.map(purposePt).join(', ')}, no país ${countryPt(o.country)}`;
+      once(
+        `operators:${id}`,
+        !oa && ob
+          ? `Novo operador: ${what(ob)}.`
+          : oa && !ob
+            ? `Operador retirado: ${oa.name}.`
+            : `Operador alterado: ${what(ob!)} (antes: ${what(oa!)}).`,
+      );
       continue;
     }
     const item = /^(categories|purposes|roles)\[([^\]]+)\]/.exec(path);

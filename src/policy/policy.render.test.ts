@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadDefaultPolicy, parsePolicy } from './policy.loader.ts';
 import {
+  APPLIES_TO_EXISTING_SENTENCE,
   renderPolicyHtml,
   renderPolicyMarkdown,
   retentionPeriodPt,
@@ -166,5 +167,50 @@ describe('escaping', () => {
     expect(page).toContain('por ordem fundamentada de autoridades competentes');
     expect(page).toContain('Não coletamos &quot;dados sensíveis&quot;');
     expect(page.match(/<li>/g)?.length).toBe(markdown.match(/^- /gm)?.length);
+  });
+});
+
+describe('what a later version may add to the public text', () => {
+  const later = (change: (doc: Policy) => void): Policy => {
+    const doc: Policy = structuredClone(policy);
+    doc.version = policy.version + 1;
+    change(doc);
+    return parsePolicy(doc);
+  };
+
+  it('says nothing of operators or earlier data when the policy declares none', () => {
+    expect(markdown).not.toContain('operadores');
+    expect(markdown).not.toContain(APPLIES_TO_EXISTING_SENTENCE);
+  });
+
+  it('tells the subjects when a purpose applies to data collected before it (LGPD Art. 9 §2)', () => {
+    const md = renderPolicyMarkdown(
+      later((doc) => void (doc.purposes.find((p) => p.id === 'support')!.appliesToExisting = true)),
+    );
+    const line = md.split('\n').find((l) => l.includes(APPLIES_TO_EXISTING_SENTENCE)) ?? '';
+    expect(line).toMatch(/^- \*\*Suporte/);
+  });
+
+  it('lists every operator with its service, data, purposes, country and transfer safeguard', () => {
+    const md = renderPolicyMarkdown(
+      later((doc) => {
+        doc.operators.push({
+          id: 'mailer',
+          name: 'Correio Rápido Ltda',
+          service: { pt: 'envio de e-mails' },
+          categories: ['email', 'name'],
+          purposes: ['support'],
+          country: 'US',
+          transferSafeguard: { pt: 'cláusulas-padrão contratuais da ANPD' },
+        });
+      }),
+    );
+    expect(md).toContain('contamos com operadores');
+    const row = md.split('\n').find((l) => l.startsWith('| Correio Rápido Ltda |')) ?? '';
+    expect(row).toContain('envio de e-mails');
+    expect(row).toMatch(/Nome completo|Nome/);
+    expect(row).toContain(
+      'Estados Unidos (transferência internacional: cláusulas-padrão contratuais da ANPD)',
+    );
   });
 });

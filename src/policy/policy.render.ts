@@ -36,6 +36,44 @@ export const SENSITIVE_DATA_SENTENCE =
 
 export const UNVERIFIED_SOURCE = 'fonte a confirmar pelo jurídico da operadora';
 
+export const APPLIES_TO_EXISTING_SENTENCE =
+  'Esta finalidade aplica-se também aos dados coletados antes de sua inclusão nesta política (LGPD, Art. 9º, § 2º).';
+
+const COUNTRY_PT = new Intl.DisplayNames(['pt-BR'], { type: 'region' });
+
+/** A country code in Portuguese ('BR' → 'Brasil'); an unknown code stays as written. */
+export function countryPt(code: string): string {
+  return COUNTRY_PT.of(code) ?? code;
+}
+
+/** The operators that process data on the controller's behalf (LGPD Art. 37, 39), when the policy declares any. */
+function operatorBlocks(policy: Policy, categoryPt: (id: string) => string): Block[] {
+  if (policy.operators.length === 0) return [];
+  const purposePt = new Map(policy.purposes.map((p) => [p.id, p.label.pt]));
+  return [
+    {
+      kind: 'paragraph',
+      content: [
+        'Para prestar os serviços, contamos com operadores que tratam dados pessoais em nosso nome, somente sob ' +
+          'nossas instruções e para as finalidades abaixo (LGPD, Art. 39):',
+      ],
+    },
+    {
+      kind: 'table',
+      head: ['Operador', 'Serviço', 'Dados', 'Finalidades', 'País'],
+      rows: policy.operators.map((o) => [
+        o.name,
+        o.service.pt,
+        o.categories.map(categoryPt).join('; '),
+        o.purposes.map((id) => purposePt.get(id) ?? id).join('; '),
+        o.country === 'BR' || !o.transferSafeguard
+          ? countryPt(o.country)
+          : `${countryPt(o.country)} (transferência internacional: ${o.transferSafeguard.pt})`,
+      ]),
+    },
+  ];
+}
+
 const ANCHOR_PT = {
   record_created: 'a partir da data de cada registro',
   contract_end: 'após o término do contrato',
@@ -171,7 +209,12 @@ function buildDocument(policy: Policy, options: RenderOptions): Block[] {
         const used = policy.categories.map((c) => c.id).filter((id) => granted.has(id));
         const usedText =
           used.length > 0 ? ` Dados utilizados: ${used.map((id) => labelOf.get(id)).join('; ')}.` : '';
-        return [{ strong: `${p.label.pt}:` }, ` ${p.description.pt} Base legal: ${p.legalBasis}.${usedText}`];
+        // LGPD Art. 9 §2: the subjects are told when a new purpose reaches data collected before it.
+        const existing = p.appliesToExisting ? ` ${APPLIES_TO_EXISTING_SENTENCE}` : '';
+        return [
+          { strong: `${p.label.pt}:` },
+          ` ${p.description.pt} Base legal: ${p.legalBasis}.${usedText}${existing}`,
+        ];
       }),
     },
     {
@@ -181,6 +224,7 @@ function buildDocument(policy: Policy, options: RenderOptions): Block[] {
           'autoridades competentes, após validação jurídica e dentro dos limites da ordem.',
       ],
     },
+    ...operatorBlocks(policy, (id) => labelOf.get(id) ?? id),
 
     { kind: 'heading', level: 2, text: '3. Armazenamento de dados' },
     {

@@ -4,6 +4,7 @@
  */
 import PDFDocument from 'pdfkit';
 import { countPt } from '../i18n/pt-br.ts';
+import { countryPt } from '../policy/policy.render.ts';
 import type { ProcessingRecordModel } from './processing-record.model.ts';
 import { labelledRows } from './pdf-rows.ts';
 import { dateTimePt } from './subject-report.model.ts';
@@ -97,7 +98,7 @@ function sections(m: ProcessingRecordModel): Section[] {
         title: o.name,
         rows: [
           ['Serviço', o.service],
-          ['País', o.country],
+          ['País', `${countryPt(o.country)} (${o.country})`],
           ...(o.transferSafeguard
             ? [['Transferência internacional', o.transferSafeguard] as [string, string]]
             : []),

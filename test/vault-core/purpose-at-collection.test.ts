@@ -3,12 +3,14 @@
  * policy version it was collected under declared, unless a later version applies the new purpose to existing data
  * (the subjects were told). A purpose absent from the version in force is refused whatever a grant says.
  */
+import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLoosening } from '../../src/policy/policy.diff.ts';
 import { loadDefaultPolicy } from '../../src/policy/policy.loader.ts';
 import type { Policy } from '../../src/policy/policy.schema.ts';
-import { createTestSigilo, ctx } from '../support/sigilo.ts';
+import { createTestSigilo, ctx, SAMPLE } from '../support/sigilo.ts';
 import { DIALECTS } from '../support/stores.ts';
+import { cdrSample, importFile, makeAccount } from '../support/telecom.ts';
 import { expectSigiloError, JOAO, logEntries, MARIA, seedCustomer } from '../support/vault.ts';
 
 type TestSigilo = Awaited<ReturnType<typeof createTestSigilo>>;
@@ -32,6 +34,13 @@ function withFraudPrevention(version: number, appliesToExisting?: boolean): Poli
     categories: ['name', 'phone', 'email', 'ip_address', 'postal_address'],
     operations: ['read'],
     masking: 'none',
+  });
+  next.grants.push({
+    role: 'support_agent',
+    purpose: 'fraud_prevention',
+    categories: ['call_record', 'support_ticket', 'support_recording'],
+    operations: ['read'],
+    masking: 'partial',
   });
   return next;
 }
@@ -105,6 +114,70 @@ describe.each(DIALECTS)('purpose bound to the policy version of collection on %s
     bad.version = 4;
     bad.grants.push({ ...withFraudPrevention(4).grants.at(-1)! });
     await expectSigiloError(t.sigilo.policies.publish(bad, 'dpo-1'), 'POLICY_INVALID');
+  });
+});
+
+describe.each(DIALECTS)('purpose bound to collection for call records and recordings on %s', (dialect) => {
+  let t: TestSigilo;
+  beforeEach(async () => {
+    t = await createTestSigilo(dialect);
+  });
+  afterEach(async () => t.cleanup());
+
+  const callHistory = (accountId: string, purpose: string) =>
+    t.sigilo.gate.run(ctx('support_agent', purpose), (s) =>
+      t.sigilo.services.telecomQuery.accountHistory(s, 'cdr', accountId, {}, 100),
+    );
+
+  it('refuses call records stored under a version without the purpose, until a version applies it', async () => {
+    const old = await makeAccount(t.sigilo);
+    await importFile(t.sigilo, 'asterisk-csv', cdrSample('asterisk-csv/Master.csv'), old);
+    await t.sigilo.policies.publish(withFraudPrevention(2), 'dpo-1');
+    const fresh = await makeAccount(t.sigilo, 'Outra Empresa Ltda', '11.444.777/0001-61');
+    await importFile(t.sigilo, 'asterisk-csv', cdrSample('asterisk-csv/Master.csv'), fresh);
+
+    await expectSigiloError(callHistory(old, 'fraud_prevention'), 'PURPOSE_NOT_DECLARED_AT_COLLECTION');
+    const last = (await logEntries(t.sigilo)).filter((e) => e.outcome === 'denied').at(-1)!;
+    expect(last.categories).toEqual(['call_record']);
+    expect(last.reason).toMatch(/^PURPOSE_NOT_DECLARED_AT_COLLECTION: .*version 1/);
+    // Declared at collection: the old records for `support`, the new ones for the new purpose.
+    expect((await callHistory(old, 'support')).records).toHaveLength(2);
+    expect((await callHistory(fresh, 'fraud_prevention')).records).toHaveLength(2);
+
+    await t.sigilo.policies.publish(withFraudPrevention(3, true), 'dpo-1');
+    expect((await callHistory(old, 'fraud_prevention')).records).toHaveLength(2);
+  });
+
+  it('refuses a recording made under a version without the purpose, for listing and download', async () => {
+    const { gate, services } = t.sigilo;
+    const accountId = await gate.run(ctx('support_agent', 'contracting'), (s) =>
+      services.accounts.create(s, { kind: 'company', name: SAMPLE.companyName, taxId: SAMPLE.cnpj }),
+    );
+    const ticketId = await gate.run(ctx('support_agent', 'support'), (s) =>
+      services.tickets.open(s, { accountId, channel: 'phone', title: 'Chamada cai após 30 segundos' }),
+    );
+    const audio = Buffer.alloc(70_000, 7);
+    const stored = await services.recordings.upload(
+      ctx('support_agent', 'support'),
+      ticketId,
+      Readable.from([audio]),
+      {
+        contentType: 'audio/wav',
+      },
+    );
+    await t.sigilo.policies.publish(withFraudPrevention(2), 'dpo-1');
+
+    const asFraud = ctx('support_agent', 'fraud_prevention');
+    await expectSigiloError(
+      services.recordings.listForTicket(asFraud, ticketId),
+      'PURPOSE_NOT_DECLARED_AT_COLLECTION',
+    );
+    await expectSigiloError(
+      services.recordings.download(asFraud, stored.id),
+      'PURPOSE_NOT_DECLARED_AT_COLLECTION',
+    );
+    const listed = await services.recordings.listForTicket(ctx('support_agent', 'support'), ticketId);
+    expect(listed.map((r) => r.id)).toEqual([stored.id]);
   });
 });
 

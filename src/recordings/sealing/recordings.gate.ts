@@ -261,6 +261,7 @@ export async function openRecording(session: GateSession, id: string): Promise<O
   const decisions = k.authorize(CATEGORIES, 'read', row?.subject_id ?? null, 'read');
   if (!row) throw new SigiloError('NOT_FOUND', 'recording not found', { resource: 'recording' });
   await checkRow(k, await RecordingMac.of(k.keyring), 'read', row);
+  k.authorizeCollected([collectedOf(row)], CATEGORIES, 'read');
   const key = await withKeyFailures(k, 'read', row.subject_id, () =>
     k.dataKey(row.subject_id, keyVersionOf(row.key_version)),
   );
@@ -319,6 +320,7 @@ export async function listRecordings(session: GateSession, ticketId: string): Pr
     .execute();
   const mac = await RecordingMac.of(k.keyring);
   for (const row of rows) await checkRow(k, mac, 'list', row);
+  k.authorizeCollected(rows.map(collectedOf), CATEGORIES, 'list');
   k.allowed('list', ticket.subject_id, decisions, 'recording metadata');
   return rows.map(view);
 }
@@ -411,6 +413,11 @@ function keyVersionOf(value: unknown): number {
 
 async function rowOf(k: GateKernel, id: string): Promise<RecordingRow> {
   return k.tx.selectFrom('recordings').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+/** The subject and policy version a recording was collected under (its MAC, checked first, binds both). */
+function collectedOf(row: RecordingRow): { subjectId: string; policyVersion: number } {
+  return { subjectId: row.subject_id, policyVersion: Number(row.policy_version) };
 }
 
 function legalBasisOf(decisions: Map<string, CategoryDecision>): string {

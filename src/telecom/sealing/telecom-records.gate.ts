@@ -410,6 +410,13 @@ export async function* readTelecomRecords(
     const wanted = headers.filter(
       (h) => legacy.has(h.id) || termKeys.every((t) => mayHoldTerm(h.term_filter, t)),
     );
+    // LGPD Art. 9 §2: the records are read only for purposes their collection's policy version declared (the
+    // version is in the authenticated header; a legacy header's is checked against its payload when opened).
+    k.authorizeCollected(
+      wanted.map((h) => ({ subjectId: h.subject_id, policyVersion: Number(h.policy_version) })),
+      [category],
+      logOp,
+    );
     // Payloads are fetched 20 segments at a time and released before the next: memory stays bounded.
     for (let i = 0; i < wanted.length; i += 20) {
       const chunk = wanted.slice(i, i + 20);
