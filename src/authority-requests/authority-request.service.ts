@@ -215,12 +215,17 @@ export class AuthorityRequestService {
       },
       source: 'staff',
     });
-    await writeEvent(s, subjectId, { requestId: id, kind: 'received', at: now, actor: s.ctx.actor }, {
-      requestTypes: input.requestTypes,
-      categories: checked.categories,
-      targetCount: checked.targets.length,
-      retentionNotes: checked.retentionNotes,
-    });
+    await writeEvent(
+      s,
+      subjectId,
+      { requestId: id, kind: 'received', at: now, actor: s.ctx.actor },
+      {
+        requestTypes: input.requestTypes,
+        categories: checked.categories,
+        targetCount: checked.targets.length,
+        retentionNotes: checked.retentionNotes,
+      },
+    );
     if (input.requestTypes.includes('preservation')) {
       await this.preserve(s, id, subjectId, input, checked.targets, checked.categories, checked.window);
     }

@@ -193,7 +193,9 @@ describe.each(DIALECTS)('authority requests on %s', (dialect) => {
         purpose: 'authority_order',
       },
     ]);
-    const history = await sigilo.gate.run(legalB(), (s) => sigilo.services.authorityRequests.history(s, r.id));
+    const history = await sigilo.gate.run(legalB(), (s) =>
+      sigilo.services.authorityRequests.history(s, r.id),
+    );
     expect(history.find((e) => e.kind === 'approved')?.details).toMatchObject({
       reasons: 'Ordem judicial fundamentada; alvo e período específicos',
     });

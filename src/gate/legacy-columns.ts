@@ -55,7 +55,12 @@ interface BoundLegacyColumn {
 const BOUND_LEGACY: BoundLegacyColumn[] = [
   { table: 'legal_holds', clear: 'reason', sealed: 'reason_ct', key: 'staff-text' },
   { table: 'legal_holds', clear: 'release_reason', sealed: 'release_reason_ct', key: 'staff-text' },
-  { table: 'legal_holds', clear: 'authority_request_ref', sealed: 'authority_request_ref_ct', key: 'staff-text' },
+  {
+    table: 'legal_holds',
+    clear: 'authority_request_ref',
+    sealed: 'authority_request_ref_ct',
+    key: 'staff-text',
+  },
   { table: 'legal_holds', clear: 'court_request_ref', sealed: 'court_request_ref_ct', key: 'staff-text' },
   { table: 'legal_hold_events', clear: 'details', sealed: 'details_ct', key: 'staff-text' },
   { table: 'subject_request_events', clear: 'details', sealed: 'details_ct', key: 'staff-text' },
@@ -157,15 +162,16 @@ async function sealBoundLegacyColumns(session: GateSession): Promise<number> {
       if (c.key === 'staff-text') {
         ct = sealStaffText(k.keyring, c.table, id, c.sealed, text, bindingOf(c.table, row));
       } else {
-        const owner = (await db
+        const owner: { subject_id: string } = await db
           .selectFrom('authority_requests')
           .select('subject_id')
           .where('id', '=', row.request_id)
-          .executeTakeFirstOrThrow()) as { subject_id: string };
-        const dek = await k.currentDataKey(owner.subject_id);
-        const address = boundFieldAddress(c.table, row, c.sealed, owner.subject_id);
+          .executeTakeFirstOrThrow();
+        const subjectId = owner.subject_id;
+        const dek = await k.currentDataKey(subjectId);
+        const address = boundFieldAddress(c.table, row, c.sealed, subjectId);
         ct = sealField(dek.key, dek.version, address, Buffer.from(text, 'utf8'));
-        subjects.add(owner.subject_id);
+        subjects.add(subjectId);
       }
       await db
         .updateTable(c.table)
@@ -180,7 +186,7 @@ async function sealBoundLegacyColumns(session: GateSession): Promise<number> {
     for (const subjectId of subjects) {
       const decisions = new Map([
         [
-          SEALED_TABLES.authorityRequests.category as string,
+          SEALED_TABLES.authorityRequests.category,
           { masking: 'hidden' as const, legalBasis: 'LGPD Art. 46' },
         ],
       ]);

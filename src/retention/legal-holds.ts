@@ -350,7 +350,11 @@ export class LegalHoldService {
     const now = this.deps.clock.nowIso();
     return this.deps.gate.run(ctx, (s) =>
       readLogged(s, 'holds', async () => {
-        let q = s.tx.selectFrom('legal_holds').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc');
+        let q = s.tx
+          .selectFrom('legal_holds')
+          .selectAll()
+          .orderBy('created_at', 'desc')
+          .orderBy('id', 'desc');
         if (filter.scopeId) q = q.where('scope_id', '=', filter.scopeId);
         if (filter.status === 'released') q = q.where('released_at', 'is not', null);
         if (filter.status === 'active') {

@@ -11,8 +11,7 @@ import type { Store } from '../store/store.ts';
 import { assertRetentionRole, CertificateService, RETENTION_READ_ROLES } from './certificate.service.ts';
 import type { Signer } from './deletion-certificate.ts';
 import { LegalHoldService } from './legal-holds.ts';
-import { HoldTexts } from './sealing/hold-text.gate.ts';
-import type { Keyring } from '../keys/keyring.ts';
+import { HoldTexts, type HoldTextKeys } from './sealing/hold-text.gate.ts';
 import { DEFAULT_RETENTION_ZONE, RetentionClock } from './retention-clock.ts';
 import { RetentionEngine } from './retention-engine.ts';
 import { retentionSystemContext } from './retention-policy.ts';
@@ -35,7 +34,7 @@ export interface RetentionDeps {
   /** Sigilo's Ed25519 key (the key ring). */
   signer: Signer;
   /** Seals the legal holds' free text (the staff-text key). */
-  keyring: Pick<Keyring, 'staffTextKey'>;
+  keyring: HoldTextKeys;
   /** The data directory; the shred journal lives here, outside database backups. */
   dataDir: string;
   /** IANA zone for calendar periods; default America/Sao_Paulo. */

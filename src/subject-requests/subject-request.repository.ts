@@ -3,10 +3,7 @@
  * history's details are sealed and go through src/subject-requests/sealing.
  */
 import type { Db, Tx } from '../store/store.ts';
-import type {
-  NewSubjectRequestRow,
-  SubjectRequestRow,
-} from '../store/tables/subject-request.table.ts';
+import type { NewSubjectRequestRow, SubjectRequestRow } from '../store/tables/subject-request.table.ts';
 import type { RequestState } from './subject-request.model.ts';
 
 export interface ListFilter {

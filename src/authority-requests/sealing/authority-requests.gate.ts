@@ -105,7 +105,15 @@ export async function readEvents(
     } catch (err) {
       if (!isSigiloError(err, 'INTEGRITY_ERROR') && !(err instanceof SyntaxError)) throw err;
       const unit = { table: 'authority_request_events', rowId: row.id };
-      k.fail('history', subjectId, [AUTHORITY_REQUEST_CATEGORY], 'error', 'INTEGRITY_ERROR', `history event ${row.id} does not verify`, unit);
+      k.fail(
+        'history',
+        subjectId,
+        [AUTHORITY_REQUEST_CATEGORY],
+        'error',
+        'INTEGRITY_ERROR',
+        `history event ${row.id} does not verify`,
+        unit,
+      );
     }
     out.push({ kind: row.kind, at: row.at, actor: row.actor, details });
   }

@@ -41,9 +41,12 @@ export interface OpenedHoldEvent extends EventPlain {
 /** The access-log operation of a read of holds' text. */
 export const HOLD_READ_OPERATION = 'legal_hold.read';
 
+/** The key ring as the holds' text needs it. */
+export type HoldTextKeys = Pick<Keyring, 'staffTextKey'>;
+
 /** Seals and opens legal holds' free text; built by the retention module with the key ring. */
 export class HoldTexts {
-  constructor(private readonly keyring: Pick<Keyring, 'staffTextKey'>) {}
+  constructor(private readonly keyring: HoldTextKeys) {}
 
   /** Seals `texts` into hold `row`'s cells (in the caller's transaction); a null text clears its cell. */
   async write(tx: Tx, row: HoldPlain, texts: Partial<HoldText>): Promise<void> {

@@ -57,7 +57,9 @@ async function hasColumn(db: Kysely<any>, table: string, column: string): Promis
   const r =
     dialectOf(db) === 'postgres'
       ? await sql`select 1 from information_schema.columns
-          where table_schema = current_schema() and table_name = ${table} and column_name = ${column}`.execute(db)
+          where table_schema = current_schema() and table_name = ${table} and column_name = ${column}`.execute(
+          db,
+        )
       : await sql`select 1 from pragma_table_info(${table}) where name = ${column}`.execute(db);
   return r.rows.length > 0;
 }
