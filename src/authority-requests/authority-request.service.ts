@@ -269,7 +269,8 @@ export class AuthorityRequestService {
                 },
               }
             : {}),
-          reason: `Requisição de preservação ${input.externalReference.trim()}`.slice(0, 500),
+          // The reference goes in its own field: the reason (guarded for identifiers) is Sigilo's own words.
+          reason: 'Requisição de preservação de autoridade (referência em authorityRequestRef)',
           authorityRequestRef: input.externalReference.trim(),
           ...(input.courtOrderRef ? { courtRequestRef: input.courtOrderRef.trim() } : {}),
           ...(input.requestedAt ? { requestedAt: input.requestedAt } : {}),
