@@ -212,6 +212,15 @@ describe.each(DIALECTS)('staff free text on %s', (dialect) => {
     });
     expect(created.statusCode, created.body).toBe(201);
     authorityId = created.json<{ id: string }>().id;
+    const flagged = await h.app.inject({
+      method: 'POST',
+      url: `/v1/authority-requests/${authorityId}/reject`,
+      headers: await h.headers('legal', 'authority_order'),
+      payload: { reasons: 'Titular do CPF 529.982.247-25' },
+    });
+    expect(flagged.statusCode).toBe(422);
+    expect(flagged.json<{ error: { code: string } }>().error.code).toBe('SENSITIVE_DATA_DETECTED');
+    expect(flagged.body).not.toContain('529.982.247-25');
     const rejected = await h.app.inject({
       method: 'POST',
       url: `/v1/authority-requests/${authorityId}/reject`,
