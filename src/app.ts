@@ -238,6 +238,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       policy: () => policies.policy(),
       now,
       signer: keyring,
+      keyring,
       dataDir: config.dataDir,
     });
     // A restored backup may predate shreds: destroy those subjects' keys again before serving anything.

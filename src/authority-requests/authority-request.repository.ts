@@ -1,11 +1,10 @@
 /**
  * SQL over the plain columns of authority requests and their insert-only history. The sealed columns (targets,
- * contact, order document) are never selected here: they go through the gate.
+ * contact, order document) and the history (its details are sealed) are never selected here: they go through
+ * the gate (src/authority-requests/sealing).
  */
 import { sql } from 'kysely';
-import { v7 as uuidv7 } from 'uuid';
 import type { Db, StoreDialect, Tx } from '../store/store.ts';
-import type { AuthorityRequestEventRow } from '../store/tables/authority-request.table.ts';
 
 /** The plain columns of a request. */
 export const PLAIN_COLUMNS = [
@@ -95,31 +94,5 @@ export class AuthorityRequestRepository {
       .orderBy('authority_type')
       .execute();
     return rows.map((r) => ({ month: r.month, authorityType: r.authority_type, count: Number(r.n) }));
-  }
-
-  /** Appends one step to the request's history. */
-  async event(
-    tx: Tx,
-    requestId: string,
-    kind: string,
-    at: string,
-    actor: string,
-    details: object,
-  ): Promise<void> {
-    await tx
-      .insertInto('authority_request_events')
-      .values({ id: uuidv7(), request_id: requestId, kind, at, actor, details: JSON.stringify(details) })
-      .execute();
-  }
-
-  /** The request's history, oldest first. */
-  async events(db: Tx | Db, requestId: string): Promise<AuthorityRequestEventRow[]> {
-    return db
-      .selectFrom('authority_request_events')
-      .selectAll()
-      .where('request_id', '=', requestId)
-      .orderBy('at')
-      .orderBy('id')
-      .execute();
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Authority requests (SPEC §7): intake checked against the legal rules, the workflow
  * received → validating → approved → searching → results_ready → delivered → closed (or rejected / cancelled),
- * four-eyes approval with its reasons in the access log, preservation holds, and the DPO's counts.
+ * four-eyes approval (each decision in the access log, its reasons sealed in the request's history), preservation
+ * holds, and the DPO's counts.
  * Every method takes a gate session opened at the edge; the request's own subject key seals its targets.
  */
 import { createHash } from 'node:crypto';
@@ -27,7 +28,8 @@ import {
   DONE_STATES,
   type PlainRequestRow,
 } from './authority-request.repository.ts';
-import { logStep, refuseStep } from './sealing/authority-requests.gate.ts';
+import { logStep, readEvents, refuseStep, writeEvent } from './sealing/authority-requests.gate.ts';
+import { refuseSensitiveText } from '../guard/free-text.guard.ts';
 import {
   encryptPackage,
   packTar,
@@ -105,6 +107,16 @@ export function parseInput<T>(
     path: `${root}${first?.instancePath.replace(/\//g, '.') ?? ''}`,
     issues: errors.slice(0, 20).map((e) => ({ path: e.instancePath, message: e.message })),
   });
+}
+
+/** What the access log says of a decision's reasons: they are staff free text, kept sealed in the history. */
+const SEALED_REASONS = "reasons in the request's history";
+
+/** A decision's body, its reasons refused when they hold an identifier or a sensitive category. */
+function decisionOf(raw: unknown, root: string): { reasons: string } {
+  const d = parseInput<{ reasons: string }>(decisionValidator, raw, root);
+  refuseSensitiveText(d.reasons, `${root}.reasons`);
+  return d;
 }
 
 /** The authority-request workflow. */
@@ -203,12 +215,17 @@ export class AuthorityRequestService {
       },
       source: 'staff',
     });
-    await this.repo.event(s.tx, id, 'received', now, s.ctx.actor, {
-      requestTypes: input.requestTypes,
-      categories: checked.categories,
-      targetCount: checked.targets.length,
-      retentionNotes: checked.retentionNotes,
-    });
+    await writeEvent(
+      s,
+      subjectId,
+      { requestId: id, kind: 'received', at: now, actor: s.ctx.actor },
+      {
+        requestTypes: input.requestTypes,
+        categories: checked.categories,
+        targetCount: checked.targets.length,
+        retentionNotes: checked.retentionNotes,
+      },
+    );
     if (input.requestTypes.includes('preservation')) {
       await this.preserve(s, id, subjectId, input, checked.targets, checked.categories, checked.window);
     }
@@ -252,7 +269,8 @@ export class AuthorityRequestService {
                 },
               }
             : {}),
-          reason: `Requisição de preservação ${input.externalReference.trim()}`.slice(0, 500),
+          // The reference goes in its own field: the reason (guarded for identifiers) is Sigilo's own words.
+          reason: 'Requisição de preservação de autoridade (referência em authorityRequestRef)',
           authorityRequestRef: input.externalReference.trim(),
           ...(input.courtOrderRef ? { courtRequestRef: input.courtOrderRef.trim() } : {}),
           ...(input.requestedAt ? { requestedAt: input.requestedAt } : {}),
@@ -262,10 +280,12 @@ export class AuthorityRequestService {
       ids.push(hold.id);
     }
     await s.update('authorityRequests', id, { plain: { hold_ids: JSON.stringify(ids) } });
-    await this.repo.event(s.tx, id, 'hold_created', this.nowIso(), s.ctx.actor, {
-      holds: ids,
-      unresolvedTargets: targets.length - scopes.size,
-    });
+    await writeEvent(
+      s,
+      subjectId,
+      { requestId: id, kind: 'hold_created', at: this.nowIso(), actor: s.ctx.actor },
+      { holds: ids, unresolvedTargets: targets.length - scopes.size },
+    );
     logStep(s, subjectId, 'preserve', `legal holds created: ${ids.length}`);
   }
 
@@ -336,13 +356,8 @@ export class AuthorityRequestService {
     id: string,
   ): Promise<{ kind: string; at: string; actor: string; details: unknown }[]> {
     this.assertRole(s, AUTHORITY_ROLES, 'read authority requests');
-    await this.load(s, id);
-    return (await this.repo.events(s.tx, id)).map((e) => ({
-      kind: e.kind,
-      at: e.at,
-      actor: e.actor,
-      details: JSON.parse(e.details) as unknown,
-    }));
+    const row = await this.load(s, id);
+    return readEvents(s, row.subject_id, id);
   }
 
   /** received → validating: the legal team starts checking the order. */
@@ -352,10 +367,10 @@ export class AuthorityRequestService {
 
   /**
    * Approves the release (four-eyes): a second member of the legal team, never the creator. The decision and its
-   * reasons are written to the access log and to the request's history.
+   * reasons are written to the request's history (sealed); the access log records the decision, not the free text.
    */
   async approve(s: GateSession, id: string, raw: unknown): Promise<AuthorityRequestViewOut> {
-    const { reasons } = parseInput<{ reasons: string }>(decisionValidator, raw, 'decision');
+    const { reasons } = decisionOf(raw, 'decision');
     this.assertRole(s, AUTHORITY_ROLES, 'approve authority requests');
     const row = await this.load(s, id, true);
     if (row.created_by === s.ctx.actor) {
@@ -374,7 +389,7 @@ export class AuthorityRequestService {
       id,
       'approve',
       'approved',
-      `approved: ${reasons}`,
+      `approved; ${SEALED_REASONS}`,
       { reasons },
       {
         approved_by: s.ctx.actor,
@@ -385,19 +400,19 @@ export class AuthorityRequestService {
 
   /** Rejects the request with its reasons (logged). */
   async reject(s: GateSession, id: string, raw: unknown): Promise<AuthorityRequestViewOut> {
-    const { reasons } = parseInput<{ reasons: string }>(decisionValidator, raw, 'decision');
-    return this.step(s, id, 'reject', 'rejected', `rejected: ${reasons}`, { reasons });
+    const { reasons } = decisionOf(raw, 'decision');
+    return this.step(s, id, 'reject', 'rejected', `rejected; ${SEALED_REASONS}`, { reasons });
   }
 
   /** Cancels the request (the authority withdrew it, or it was recorded by mistake). */
   async cancel(s: GateSession, id: string, raw: unknown): Promise<AuthorityRequestViewOut> {
-    const { reasons } = parseInput<{ reasons: string }>(decisionValidator, raw, 'decision');
+    const { reasons } = decisionOf(raw, 'decision');
     return this.step(
       s,
       id,
       'cancel',
       'cancelled',
-      `cancelled: ${reasons}`,
+      `cancelled; ${SEALED_REASONS}`,
       { reasons },
       { closed_at: this.nowIso() },
     );
@@ -405,7 +420,7 @@ export class AuthorityRequestService {
 
   /** results_ready → delivered: the package went to the authority (how, in `note`; no personal data). */
   async deliver(s: GateSession, id: string, raw: unknown): Promise<AuthorityRequestViewOut> {
-    const { reasons } = parseInput<{ reasons: string }>(decisionValidator, raw, 'delivery');
+    const { reasons } = decisionOf(raw, 'delivery');
     const row = await this.load(s, id);
     if (!row.package_sha256) {
       throw new SigiloError('AUTHORITY_REQUEST_STATE', 'no package was built for this request', {
@@ -417,7 +432,7 @@ export class AuthorityRequestService {
       id,
       'deliver',
       'delivered',
-      `delivered package ${row.package_sha256}: ${reasons}`,
+      `delivered package ${row.package_sha256}; ${SEALED_REASONS}`,
       { reasons, packageSha256: row.package_sha256 },
       {
         delivered_at: this.nowIso(),
@@ -491,10 +506,10 @@ export class AuthorityRequestService {
       options.onFirstResult,
     );
     const createdAt = this.nowIso();
-    const received = (await this.repo.events(s.tx, id)).find((e) => e.kind === 'received');
+    const received = (await readEvents(s, row.subject_id, id)).find((e) => e.kind === 'received');
     const notes =
       (
-        JSON.parse(received?.details ?? '{}') as {
+        (received?.details ?? {}) as {
           retentionNotes?: { category: string; retainedFrom: string }[];
         }
       ).retentionNotes ?? [];
@@ -629,16 +644,16 @@ export class AuthorityRequestService {
       );
     }
     await s.update('authorityRequests', id, { plain: { state: to, ...plain } });
-    await this.repo.event(
-      s.tx,
-      id,
-      step === 'link_court_order' ? 'court_order_linked' : to,
-      this.nowIso(),
-      s.ctx.actor,
+    await writeEvent(
+      s,
+      row.subject_id,
       {
-        from: row.state,
-        ...details,
+        requestId: id,
+        kind: step === 'link_court_order' ? 'court_order_linked' : to,
+        at: this.nowIso(),
+        actor: s.ctx.actor,
       },
+      { from: row.state, ...details },
     );
     logStep(s, row.subject_id, step, reason);
     return this.view((await this.repo.get(s.tx, id))!);

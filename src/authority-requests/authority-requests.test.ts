@@ -151,7 +151,7 @@ describe.each(DIALECTS)('authority requests on %s', (dialect) => {
     ).rejects.toMatchObject({ code: 'PURPOSE_NOT_ALLOWED' });
   });
 
-  it('needs a second legal staff member to approve (four-eyes), and logs the decision with its reasons', async () => {
+  it('needs a second legal staff member to approve (four-eyes), logs the decision and keeps its reasons sealed in the history', async () => {
     const { sigilo } = await setup();
     const r = await create(sigilo, cdrOrder());
     await sigilo.gate.run(legalA(), (s) => sigilo.services.authorityRequests.startValidation(s, r.id));
@@ -187,11 +187,18 @@ describe.each(DIALECTS)('authority requests on %s', (dialect) => {
         actor: 'legal-b',
         operation: 'approve',
         outcome: 'allowed',
-        reason: 'approved: Ordem judicial fundamentada; alvo e período específicos',
+        // The reasons are staff free text: the log says where they are, the history holds them (sealed).
+        reason: "approved; reasons in the request's history",
         subject_id: r.id,
         purpose: 'authority_order',
       },
     ]);
+    const history = await sigilo.gate.run(legalB(), (s) =>
+      sigilo.services.authorityRequests.history(s, r.id),
+    );
+    expect(history.find((e) => e.kind === 'approved')?.details).toMatchObject({
+      reasons: 'Ordem judicial fundamentada; alvo e período específicos',
+    });
     // Approving twice is a state error, not a second approval.
     await expect(
       sigilo.gate.run(ctx('legal', 'authority_order', 'legal-c'), (s) =>

@@ -46,3 +46,19 @@ export class FreeTextGuard {
     return { action, text: redactText(text, findings), classes };
   }
 }
+
+/**
+ * Refuses staff free text that holds an identifier or a sensitive category (SENSITIVE_DATA_DETECTED naming `path`
+ * and the classes, never the text): for fields that must say why without naming anyone (a legal hold's reason, an
+ * authority request's decision reasons), which are sealed all the same.
+ */
+export function refuseSensitiveText(text: string, path: string): void {
+  const classes = classesOf(scanText(text));
+  if (classes.length > 0) {
+    throw new SigiloError(
+      'SENSITIVE_DATA_DETECTED',
+      `${path} contains personal or sensitive data: ${classes.join(', ')}`,
+      { path, classes },
+    );
+  }
+}

@@ -3,15 +3,20 @@
  * scope (an account or a person), categories and an optional time window — until it is released or expires.
  * A Marco Civil preservation request (Lei 12.965/2014, Art. 13 §§2–4 and Art. 15 §§1–2) lapses 60 days after it
  * was made unless the court request is registered. Every change is kept in an insert-only history.
- * Holds hold no personal data: scopes are pseudonymous ids, and `reason` must say why without naming anyone.
+ * Holds hold no personal data: scopes are pseudonymous ids, and `reason` must say why without naming anyone (the
+ * sensitive-data guard refuses identifiers in it). Staff type the reasons and references all the same, so they and
+ * the history's details are sealed (src/retention/sealing/hold-text.gate.ts) and read for people through the gate.
  */
 import { DateTime } from 'luxon';
 import { v7 as uuidv7 } from 'uuid';
 import { SigiloError } from '../errors.ts';
 import type { AccessContext } from '../gate/access-context.ts';
+import type { Gate } from '../gate/gate.ts';
+import { refuseSensitiveText } from '../guard/free-text.guard.ts';
 import type { Policy } from '../policy/policy.schema.ts';
 import type { Db, Store, Tx } from '../store/store.ts';
-import type { LegalHoldRow } from '../store/tables/retention.table.ts';
+import type { PlainTable } from '../store/database.ts';
+import type { LegalHoldRow as StoredHoldRow } from '../store/tables/retention.table.ts';
 import {
   checkHoldInput,
   CourtRequestBody,
@@ -26,6 +31,10 @@ import {
 } from './legal-hold.schema.ts';
 import type { RetentionClock } from './retention-clock.ts';
 import type { RetentionItem } from './retention-target.ts';
+import { readLogged, type HoldText, type HoldTexts } from './sealing/hold-text.gate.ts';
+
+/** A hold's row as services read it: its plain columns. */
+type LegalHoldRow = PlainTable<StoredHoldRow>;
 
 /** Days after the authority's request within which the court request must be filed (Marco Civil Art. 13 §3). */
 export const MARCO_CIVIL_PRESERVATION_DAYS = 60;
@@ -106,7 +115,17 @@ export function holdOverlapsPeriod(
 
 /** Creates, changes and reads legal holds; the sweep asks it which holds are active. */
 export class LegalHoldService {
-  constructor(private readonly deps: { store: Store; policy: () => Policy; clock: RetentionClock }) {}
+  constructor(
+    private readonly deps: {
+      store: Store;
+      policy: () => Policy;
+      clock: RetentionClock;
+      /** Seals and opens the holds' free text. */
+      texts: HoldTexts;
+      /** Reads of that text for people are gate sessions (logged). */
+      gate: Pick<Gate, 'run'>;
+    },
+  ) {}
 
   private inTx<T>(db: Tx | undefined, work: (tx: Tx) => Promise<T>): Promise<T> {
     return db ? work(db) : this.deps.store.transaction(work);
@@ -145,6 +164,7 @@ export class LegalHoldService {
   async create(ctx: AccessContext, input: NewHold, db?: Tx): Promise<LegalHold> {
     this.assertRole(ctx, HOLD_WRITE_ROLES, 'create');
     const h = checkHoldInput(NewHoldBody, input);
+    refuseSensitiveText(h.reason, 'hold.reason');
     const policy = this.deps.policy();
     const declared = new Set(policy.categories.map((c) => c.id));
     const categories = [...new Set(h.categories)].sort();
@@ -211,29 +231,28 @@ export class LegalHoldService {
           path: 'hold.scope.id',
         });
       }
-      await tx
-        .insertInto('legal_holds')
-        .values({
-          id,
-          kind: h.kind,
-          scope_kind: h.scope.kind,
-          scope_id: h.scope.id,
-          categories: JSON.stringify(categories),
-          window_from: from,
-          window_to: to,
-          reason: h.reason,
-          authority_request_ref: h.authorityRequestRef ?? null,
-          court_request_ref: h.courtRequestRef ?? null,
-          requested_at: requestedAt,
-          expires_at: expiresAt,
-          created_at: now,
-          created_by: ctx.actor,
-          updated_at: now,
-          released_at: null,
-          released_by: null,
-          release_reason: null,
-        })
-        .execute();
+      const row = {
+        id,
+        kind: h.kind,
+        scope_kind: h.scope.kind,
+        scope_id: h.scope.id,
+        categories: JSON.stringify(categories),
+        window_from: from,
+        window_to: to,
+        requested_at: requestedAt,
+        expires_at: expiresAt,
+        created_at: now,
+        created_by: ctx.actor,
+        updated_at: now,
+        released_at: null,
+        released_by: null,
+      };
+      await tx.insertInto('legal_holds').values(row).execute();
+      await this.deps.texts.write(tx, row, {
+        reason: h.reason,
+        authorityRequestRef: h.authorityRequestRef ?? null,
+        courtRequestRef: h.courtRequestRef ?? null,
+      });
       await this.event(tx, id, 'created', ctx.actor, { kind: h.kind, categories, expiresAt });
       return this.load(tx, id);
     });
@@ -243,6 +262,7 @@ export class LegalHoldService {
   async extend(ctx: AccessContext, id: string, input: ExtendHold): Promise<LegalHold> {
     this.assertRole(ctx, HOLD_WRITE_ROLES, 'extend');
     const e = checkHoldInput(ExtendHoldBody, input);
+    if (e.reason !== undefined) refuseSensitiveText(e.reason, 'hold.reason');
     const until = this.instant(e.expiresAt, true);
     return this.inTx(undefined, async (tx) => {
       const hold = await this.loadActive(tx, id);
@@ -287,9 +307,10 @@ export class LegalHoldService {
       await this.loadActive(tx, id);
       await tx
         .updateTable('legal_holds')
-        .set({ court_request_ref: c.ref, expires_at: expiresAt, updated_at: this.deps.clock.nowIso() })
+        .set({ expires_at: expiresAt, updated_at: this.deps.clock.nowIso() })
         .where('id', '=', id)
         .execute();
+      await this.deps.texts.write(tx, await this.plainRow(tx, id), { courtRequestRef: c.ref });
       await this.event(tx, id, 'court_request', ctx.actor, { expiresAt });
       return this.load(tx, id);
     });
@@ -299,23 +320,25 @@ export class LegalHoldService {
   async release(ctx: AccessContext, id: string, input: ReleaseHold): Promise<LegalHold> {
     this.assertRole(ctx, HOLD_WRITE_ROLES, 'release');
     const r = checkHoldInput(ReleaseHoldBody, input);
+    refuseSensitiveText(r.reason, 'hold.reason');
     return this.inTx(undefined, async (tx) => {
       await this.loadActive(tx, id);
       const now = this.deps.clock.nowIso();
       await tx
         .updateTable('legal_holds')
-        .set({ released_at: now, released_by: ctx.actor, release_reason: r.reason, updated_at: now })
+        .set({ released_at: now, released_by: ctx.actor, updated_at: now })
         .where('id', '=', id)
         .execute();
+      await this.deps.texts.write(tx, await this.plainRow(tx, id), { releaseReason: r.reason });
       await this.event(tx, id, 'released', ctx.actor, { reason: r.reason });
       return this.load(tx, id);
     });
   }
 
-  /** One hold. */
+  /** One hold (its text opened through the gate: logged). */
   async get(ctx: AccessContext, id: string): Promise<LegalHold> {
     this.assertRole(ctx, HOLD_READ_ROLES, 'read');
-    return this.load(this.deps.store.db, id);
+    return this.deps.gate.run(ctx, (s) => readLogged(s, `hold ${id}`, () => this.load(s.tx, id)));
   }
 
   /** Holds, newest first, optionally by status or scope. */
@@ -325,42 +348,40 @@ export class LegalHoldService {
   ): Promise<LegalHold[]> {
     this.assertRole(ctx, HOLD_READ_ROLES, 'read');
     const now = this.deps.clock.nowIso();
-    let q = this.deps.store.db
-      .selectFrom('legal_holds')
-      .selectAll()
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc');
-    if (filter.scopeId) q = q.where('scope_id', '=', filter.scopeId);
-    if (filter.status === 'released') q = q.where('released_at', 'is not', null);
-    if (filter.status === 'active') {
-      q = q
-        .where('released_at', 'is', null)
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
-    }
-    if (filter.status === 'expired') {
-      q = q.where('released_at', 'is', null).where('expires_at', '<=', now);
-    }
-    const rows = await q.limit(Math.min(filter.limit ?? 100, 1000)).execute();
-    return rows.map((r) => this.toView(r));
+    return this.deps.gate.run(ctx, (s) =>
+      readLogged(s, 'holds', async () => {
+        let q = s.tx
+          .selectFrom('legal_holds')
+          .selectAll()
+          .orderBy('created_at', 'desc')
+          .orderBy('id', 'desc');
+        if (filter.scopeId) q = q.where('scope_id', '=', filter.scopeId);
+        if (filter.status === 'released') q = q.where('released_at', 'is not', null);
+        if (filter.status === 'active') {
+          q = q
+            .where('released_at', 'is', null)
+            .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
+        }
+        if (filter.status === 'expired') {
+          q = q.where('released_at', 'is', null).where('expires_at', '<=', now);
+        }
+        const rows = await q.limit(Math.min(filter.limit ?? 100, 1000)).execute();
+        const texts = await this.deps.texts.read(s.tx, rows);
+        return rows.map((r) => this.toView(r, texts.get(r.id)!));
+      }),
+    );
   }
 
   /** The hold's history, oldest first. */
   async history(ctx: AccessContext, id: string): Promise<HoldEvent[]> {
     this.assertRole(ctx, HOLD_READ_ROLES, 'read');
-    await this.load(this.deps.store.db, id);
-    const rows = await this.deps.store.db
-      .selectFrom('legal_hold_events')
-      .selectAll()
-      .where('hold_id', '=', id)
-      .orderBy('at')
-      .orderBy('id')
-      .execute();
-    return rows.map((r) => ({
-      kind: r.kind,
-      at: r.at,
-      actor: r.actor,
-      details: JSON.parse(r.details) as Record<string, unknown>,
-    }));
+    return this.deps.gate.run(ctx, (s) =>
+      readLogged(s, `hold ${id} history`, async () => {
+        await this.load(s.tx, id);
+        const rows = await this.deps.texts.readEvents(s.tx, id);
+        return rows.map((r) => ({ kind: r.kind, at: r.at, actor: r.actor, details: r.details }));
+      }),
+    );
   }
 
   /** Active holds (not released, not expired) on any of `categories` (all when omitted); for the sweep. */
@@ -433,10 +454,16 @@ export class LegalHoldService {
     if (forUpdate && this.deps.store.dialect === 'postgres') q = q.forUpdate();
     const row = await q.executeTakeFirst();
     if (!row) throw new SigiloError('NOT_FOUND', 'hold not found', { resource: 'hold' });
-    return this.toView(row);
+    const texts = await this.deps.texts.read(db, [row]);
+    return this.toView(row, texts.get(row.id)!);
   }
 
-  private toView(r: LegalHoldRow): LegalHold {
+  /** A hold's plain row, for the binding of a text written into it. */
+  private async plainRow(tx: Tx, id: string): Promise<LegalHoldRow> {
+    return tx.selectFrom('legal_holds').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  }
+
+  private toView(r: LegalHoldRow, t: HoldText): LegalHold {
     const now = this.deps.clock.nowIso();
     const status: HoldStatus = r.released_at
       ? 'released'
@@ -449,9 +476,9 @@ export class LegalHoldService {
       scope: { kind: r.scope_kind, id: r.scope_id },
       categories: JSON.parse(r.categories) as string[],
       window: { from: r.window_from, to: r.window_to },
-      reason: r.reason,
-      authorityRequestRef: r.authority_request_ref,
-      courtRequestRef: r.court_request_ref,
+      reason: t.reason,
+      authorityRequestRef: t.authorityRequestRef,
+      courtRequestRef: t.courtRequestRef,
       requestedAt: r.requested_at,
       expiresAt: r.expires_at,
       status,
@@ -460,7 +487,7 @@ export class LegalHoldService {
       updatedAt: r.updated_at,
       releasedAt: r.released_at,
       releasedBy: r.released_by,
-      releaseReason: r.release_reason,
+      releaseReason: t.releaseReason,
     };
   }
 
@@ -471,16 +498,10 @@ export class LegalHoldService {
     actor: string,
     details: Record<string, unknown>,
   ): Promise<void> {
-    await tx
-      .insertInto('legal_hold_events')
-      .values({
-        id: uuidv7(),
-        hold_id: holdId,
-        kind,
-        at: this.deps.clock.nowIso(),
-        actor,
-        details: JSON.stringify(details),
-      })
-      .execute();
+    await this.deps.texts.writeEvent(
+      tx,
+      { id: uuidv7(), hold_id: holdId, kind, at: this.deps.clock.nowIso(), actor },
+      details,
+    );
   }
 }

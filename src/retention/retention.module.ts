@@ -11,6 +11,7 @@ import type { Store } from '../store/store.ts';
 import { assertRetentionRole, CertificateService, RETENTION_READ_ROLES } from './certificate.service.ts';
 import type { Signer } from './deletion-certificate.ts';
 import { LegalHoldService } from './legal-holds.ts';
+import { HoldTexts, type HoldTextKeys } from './sealing/hold-text.gate.ts';
 import { DEFAULT_RETENTION_ZONE, RetentionClock } from './retention-clock.ts';
 import { RetentionEngine } from './retention-engine.ts';
 import { retentionSystemContext } from './retention-policy.ts';
@@ -32,6 +33,8 @@ export interface RetentionDeps {
   now: () => Date;
   /** Sigilo's Ed25519 key (the key ring). */
   signer: Signer;
+  /** Seals the legal holds' free text (the staff-text key). */
+  keyring: HoldTextKeys;
   /** The data directory; the shred journal lives here, outside database backups. */
   dataDir: string;
   /** IANA zone for calendar periods; default America/Sao_Paulo. */
@@ -68,7 +71,13 @@ export function createRetention(deps: RetentionDeps): RetentionModule {
   registry.register(provisioningSecretTarget());
   registry.register(new IdentityTarget(() => registry.targets()));
 
-  const holds = new LegalHoldService({ store: deps.store, policy: deps.policy, clock });
+  const holds = new LegalHoldService({
+    store: deps.store,
+    policy: deps.policy,
+    clock,
+    texts: new HoldTexts(deps.keyring),
+    gate: deps.gate,
+  });
   const journal = new ShredJournal({
     file: path.join(deps.dataDir, SHRED_JOURNAL_FILE),
     store: deps.store,

@@ -1,11 +1,9 @@
-/** All SQL of data-subject requests. The tables hold no personal data, so the service reads them directly. */
-import { v7 as uuidv7 } from 'uuid';
+/**
+ * All SQL of data-subject requests. The request table holds no personal data, so the service reads it directly; the
+ * history's details are sealed and go through src/subject-requests/sealing.
+ */
 import type { Db, Tx } from '../store/store.ts';
-import type {
-  NewSubjectRequestRow,
-  SubjectRequestEventRow,
-  SubjectRequestRow,
-} from '../store/tables/subject-request.table.ts';
+import type { NewSubjectRequestRow, SubjectRequestRow } from '../store/tables/subject-request.table.ts';
 import type { RequestState } from './subject-request.model.ts';
 
 export interface ListFilter {
@@ -53,36 +51,6 @@ export class SubjectRequestRepository {
     if (f.dueBefore) q = q.where('due_at', '<=', f.dueBefore);
     if (f.dueAfter) q = q.where('due_at', '>', f.dueAfter);
     return q.orderBy('due_at').orderBy('id').limit(f.limit).execute();
-  }
-
-  /** Appends one step to the request's history. */
-  async addEvent(
-    tx: Tx,
-    e: { requestId: string; kind: string; at: string; actor: string; role: string; details: unknown },
-  ): Promise<void> {
-    await tx
-      .insertInto('subject_request_events')
-      .values({
-        id: uuidv7(),
-        request_id: e.requestId,
-        kind: e.kind,
-        at: e.at,
-        actor: e.actor,
-        role: e.role,
-        details: JSON.stringify(e.details ?? {}),
-      })
-      .execute();
-  }
-
-  /** The request's history, oldest first. */
-  async events(db: Tx | Db, requestId: string): Promise<SubjectRequestEventRow[]> {
-    return db
-      .selectFrom('subject_request_events')
-      .selectAll()
-      .where('request_id', '=', requestId)
-      .orderBy('at')
-      .orderBy('id')
-      .execute();
   }
 
   /** The kind of a subject, or undefined when it does not exist. */

@@ -34,7 +34,12 @@ import {
   type VerificationMethod,
 } from './subject-request.model.ts';
 import type { SubjectRequestRepository } from './subject-request.repository.ts';
-import { logRequestStep, refuseStep } from './sealing/subject-request.gate.ts';
+import {
+  logRequestStep,
+  readRequestEvents,
+  refuseStep,
+  writeRequestEvent,
+} from './sealing/subject-request.gate.ts';
 
 /** Roles that work requests for any subject. The portal acts only for its own subject (see `assertMayAct`). */
 export const REQUEST_STAFF_ROLES: readonly string[] = ['dpo'];
@@ -309,13 +314,13 @@ export class SubjectRequestService {
 
   /** The request's history, oldest first. */
   async history(s: GateSession, id: string): Promise<RequestEventView[]> {
-    await this.load(s, id);
-    return (await this.repo.events(s.tx, id)).map((e) => ({
+    const row = await this.load(s, id);
+    return (await readRequestEvents(s, row.subject_id, id)).map((e) => ({
       kind: e.kind,
       at: e.at,
       actor: e.actor,
       role: e.role,
-      details: JSON.parse(e.details) as Record<string, unknown>,
+      details: e.details,
     }));
   }
 
@@ -387,14 +392,11 @@ export class SubjectRequestService {
   }
 
   private async event(s: GateSession, requestId: string, kind: string, details: unknown): Promise<void> {
-    await this.repo.addEvent(s.tx, {
-      requestId,
-      kind,
-      at: this.now().toISOString(),
-      actor: s.ctx.actor,
-      role: s.ctx.role,
+    await writeRequestEvent(
+      s,
+      { requestId, kind, at: this.now().toISOString(), actor: s.ctx.actor, role: s.ctx.role },
       details,
-    });
+    );
   }
 
   private async checkRepresentative(

@@ -36,7 +36,14 @@ describe.each(DIALECTS)('tamper every sealed unit (%s)', (dialect) => {
     expect([...units].some((u) => u.startsWith('telecom_segments.'))).toBe(true);
     expect(units).toContain('data_keys.wrapped');
     expect(units).toContain('access_log_checkpoints.signature');
-    expect(report.notWritten).toEqual(['mfaSecrets', 'attributionRules', 'securityIncidents']);
+    expect(report.notWritten).toEqual(['mfaSecrets']);
+    for (const table of [
+      'legal_holds',
+      'legal_hold_events',
+      'authority_request_events',
+      'subject_request_events',
+    ])
+      expect([...units].some((u) => u.startsWith(`${table}.`))).toBe(true);
   });
 
   it('every attack outside the known gaps answers INTEGRITY_ERROR naming the unit, logged and counted', () => {
@@ -53,12 +60,12 @@ describe.each(DIALECTS)('tamper every sealed unit (%s)', (dialect) => {
     expect([...KNOWN_GAPS].filter((g) => !ran.has(g))).toEqual([]);
   });
 
-  // Found by this suite, not yet explained: on PostgreSQL a portal password moved with its subject still verifies.
-  if (dialect === 'postgres') {
-    it.fails(`finding (open): ${PG_FINDING}`, () => {
-      expect(report.cases.find((x) => `${x.unit}|${x.attack}` === PG_FINDING)?.detected).toBe(true);
-    });
-  }
+  // Found by this suite on PostgreSQL: a portal password moved with its subject sometimes still verifies. The move
+  // leaves the other person with two password rows, both holding the suite's one password; which of them the
+  // check reads follows PostgreSQL's row order, which the seed changes: reading the moved row fails (its associated
+  // data names the old subject), reading the person's own row verifies that person's real password
+  // (`GateSession.verifySecret` reads one row, unordered). Tolerated either way in the test above until the check
+  // refuses a person with two password rows (or row MACs bind the owner).
 
   // Moving a core row to another owner or period changes only plain columns; row MACs (branch rowmac) close these.
   // `it.fails` passes while the gap is open: when a case starts being detected, it fails here and leaves the list.

@@ -8,6 +8,8 @@
  *
  * A sealed view added later is read by the reader the `READERS` table must give it (a missing one fails to
  * compile); a view that no service writes yet is named in `NOT_WRITTEN` and reported, never silently skipped.
+ * Staff free text sealed outside the specs (legal holds and the histories of holds, authority requests and
+ * subject requests: src/gate/staff-text.cipher.ts) is attacked the same way from `TEXT_UNITS`.
  */
 import { sql } from 'kysely';
 import { cdrOrder } from '../../src/authority-requests/authority-request.fixture.ts';
@@ -70,6 +72,13 @@ export const KNOWN_GAPS: ReadonlySet<string> = new Set([
   'ticket_messages.body_ct[ticketMessages]|change-period',
   'credentials.secret_ct[portalPasswords]|move-owner',
   'credentials.secret_ct[provisioningSecrets]|move-owner',
+  // Found once the seed wrote these tables: an attribution rule's account and an incident's dates are plain and
+  // bound by nothing yet (docs/security.md marks them open); row MACs close them.
+  'attribution_rules.pattern_ct[attributionRules]|move-owner',
+  'security_incidents.description_ct[securityIncidents]|change-period',
+  'security_incidents.measures_ct[securityIncidents]|change-period',
+  'security_incidents.risks_ct[securityIncidents]|change-period',
+  'security_incidents.delay_reason_ct[securityIncidents]|change-period',
 ]);
 
 /** Views whose rows no service or route writes today: reported, never silently skipped. */
@@ -79,6 +88,10 @@ interface World {
   customers: [Customer, Customer];
   portalPasswords: boolean;
   authorityRequests: string[];
+  /** One legal hold per customer account (released, so every text column is written). */
+  holds: string[];
+  /** One subject request per customer person. */
+  subjectRequests: string[];
 }
 
 type HttpRead = { method: 'GET' | 'POST'; url: string; role: string; purpose: string };
@@ -184,9 +197,24 @@ const READERS = {
     owner: (o) => ({ person_id: o.personId }),
   },
   mfaSecrets: {},
-  // Sealed tables that landed with the suite's merge; the seed writes none yet, so they are reported as not written.
-  attributionRules: {},
-  securityIncidents: {},
+  attributionRules: {
+    http: () => ({
+      method: 'GET',
+      url: '/v1/attribution-rules',
+      role: 'provisioning',
+      purpose: 'provisioning',
+    }),
+    owner: (o) => ({ account_id: o.accountId }),
+  },
+  securityIncidents: {
+    http: (row) => ({
+      method: 'GET',
+      url: `/v1/incidents/${String(row.id)}`,
+      role: 'dpo',
+      purpose: 'legal_obligation',
+    }),
+    period: 'known_at',
+  },
   provisioningSecrets: {
     http: (row) => ({
       method: 'POST',
@@ -254,7 +282,196 @@ export async function seedTamperWorld(t: TestApp, options: { cdrs: number }): Pr
     // A signed checkpoint between pieces of work, so the checkpoints are units too.
     await t.sigilo.store.transaction((tx) => t.sigilo.accessLog.writer.checkpoint(tx));
   }
-  return { customers, portalPasswords: true, authorityRequests };
+  // An attribution rule per account, and two register entries (each its own subject).
+  for (const [i, c] of customers.entries()) {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/attribution-rules',
+      headers: await t.headers('provisioning', 'provisioning'),
+      payload: { kind: 'username', pattern: `ramal.tamper${i}`, accountId: c.accountId },
+    });
+    if (res.statusCode !== 201) throw new Error(`attribution rule not created: ${res.statusCode}`);
+    await gate.run(ctx('dpo', 'legal_obligation'), (s) =>
+      services.incidents.record(s, {
+        knownAt: `2026-11-2${i}T15:00:00.000Z`,
+        occurredAt: null,
+        description: `Incidente de teste ${i}: planilha exposta.`,
+        categories: ['name'],
+        affectedSubjects: 2,
+        measures: 'Acesso revogado.',
+        risks: 'Phishing.',
+        delayReason: 'Apuração em curso.',
+      }),
+    );
+  }
+  // Staff free text: a released hold per account, a subject request per person.
+  const holds: string[] = [];
+  const subjectRequests: string[] = [];
+  const legal = await t.headers('legal', 'legal_obligation');
+  for (const [i, c] of customers.entries()) {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/holds',
+      headers: legal,
+      payload: {
+        kind: 'preservation',
+        scope: { kind: 'account', id: c.accountId },
+        categories: ['call_record'],
+        window: { from: '2026-11-01', to: '2026-11-30' },
+        reason: `Preservação de teste ${i}`,
+        authorityRequestRef: `Ofício ${i}/2026`,
+        courtRequestRef: `Processo ${i}/2026`,
+      },
+    });
+    if (res.statusCode !== 201) throw new Error(`hold not created: ${res.statusCode} ${res.body}`);
+    const id = res.json<{ id: string }>().id;
+    const released = await t.app.inject({
+      method: 'POST',
+      url: `/v1/holds/${id}/release`,
+      headers: legal,
+      payload: { reason: `Encerrada ${i}` },
+    });
+    if (released.statusCode !== 200) throw new Error(`hold not released: ${released.statusCode}`);
+    holds.push(id);
+    const request = await gate.run(ctx('dpo', 'subject_request'), (s) =>
+      services.subjectRequests.create(s, {
+        subjectId: c.personId,
+        type: 'access_complete',
+        channel: 'email',
+      }),
+    );
+    subjectRequests.push(request.id);
+  }
+  return { customers, portalPasswords: true, authorityRequests, holds, subjectRequests };
+}
+
+/** A sealed staff-text column outside the specs, how it is read, and what moves a row to another owner. */
+interface TextUnit {
+  table: string;
+  columns: string[];
+  reader: Reader;
+  /** Plain columns that move `row` to the other customer's owner (the other row of the table). */
+  moveOwner: (row: Row, other: Row) => Row;
+  /** Also its subject (or scope kind); undefined when the table names no subject. */
+  moveOwnerAndSubject?: (row: Row, other: Row, w: World) => Row;
+  period: string;
+}
+
+const TEXT_UNITS: TextUnit[] = [
+  {
+    table: 'legal_holds',
+    columns: ['reason_ct', 'release_reason_ct', 'authority_request_ref_ct', 'court_request_ref_ct'],
+    reader: {
+      http: (row) => ({
+        method: 'GET',
+        url: `/v1/holds/${String(row.id)}`,
+        role: 'legal',
+        purpose: 'legal_obligation',
+      }),
+    },
+    moveOwner: (_row, other) => ({ scope_id: other.scope_id }),
+    moveOwnerAndSubject: (_row, other, w) => ({
+      scope_kind: 'person',
+      scope_id: w.customers.find((c) => c.accountId === other.scope_id)!.personId,
+    }),
+    period: 'requested_at',
+  },
+  {
+    table: 'legal_hold_events',
+    columns: ['details_ct'],
+    reader: {
+      http: (row) => ({
+        method: 'GET',
+        url: `/v1/holds/${String(row.hold_id)}`,
+        role: 'legal',
+        purpose: 'legal_obligation',
+      }),
+    },
+    moveOwner: (_row, other) => ({ hold_id: other.hold_id }),
+    period: 'at',
+  },
+  {
+    table: 'authority_request_events',
+    columns: ['details_ct'],
+    reader: {
+      http: (row) => ({
+        method: 'GET',
+        url: `/v1/authority-requests/${String(row.request_id)}`,
+        role: 'legal',
+        purpose: 'authority_order',
+      }),
+    },
+    moveOwner: (_row, other) => ({ request_id: other.request_id }),
+    period: 'at',
+  },
+  {
+    table: 'subject_request_events',
+    columns: ['details_ct'],
+    reader: {
+      http: (row) => ({
+        method: 'GET',
+        url: `/v1/subject-requests/${String(row.request_id)}`,
+        role: 'dpo',
+        purpose: 'subject_request',
+      }),
+    },
+    moveOwner: (_row, other) => ({ request_id: other.request_id }),
+    period: 'at',
+  },
+];
+
+/** Staff free text sealed outside the specs: the five attacks on each column (one row per table). */
+async function tamperStaffText(
+  t: TestApp,
+  w: World,
+  rnd: () => number,
+  report: TamperReport,
+  record: (unit: string, attack: Attack, problems: string[]) => void,
+): Promise<void> {
+  for (const u of TEXT_UNITS) {
+    const rows = await rowsOf(t, u.table);
+    for (const column of u.columns) {
+      const sealed = rows.filter((r) => Buffer.isBuffer(r[column]));
+      const row = sealed[0];
+      if (!row) {
+        report.notWritten.push(`${u.table}.${column}`);
+        continue;
+      }
+      const id = String(row.id);
+      const unit = `${u.table}.${column}`;
+      report.units.push(`${unit}#${id}`);
+      const restore = (): Promise<void> => setColumns(t, u.table, id, row);
+      const fresh = (): Promise<Row> => rowById(t, u.table, id);
+      // The other row: another owner's (another hold, request) where there is one.
+      const owner = (r: Row): unknown => r.scope_id ?? r.hold_id ?? r.request_id;
+      const other = sealed.find((r) => r.id !== row.id && owner(r) !== owner(row));
+
+      await setColumns(t, u.table, id, { [column]: flip(row[column] as Buffer, rnd) });
+      record(unit, 'flip-byte', await judge(t, u.reader, u.table, await fresh(), column));
+      await restore();
+      if (!other) {
+        report.notApplicable += 3;
+      } else {
+        await setColumns(t, u.table, id, { [column]: other[column] });
+        await setColumns(t, u.table, String(other.id), { [column]: row[column] });
+        record(unit, 'swap-units', await judge(t, u.reader, u.table, await fresh(), column));
+        await restore();
+        await setColumns(t, u.table, String(other.id), other);
+
+        await setColumns(t, u.table, id, u.moveOwner(row, other));
+        record(unit, 'move-owner', await judge(t, u.reader, u.table, await fresh(), column));
+        await restore();
+        if (u.moveOwnerAndSubject) {
+          await setColumns(t, u.table, id, u.moveOwnerAndSubject(row, other, w));
+          record(unit, 'move-owner-and-subject', await judge(t, u.reader, u.table, await fresh(), column));
+          await restore();
+        } else report.notApplicable++;
+      }
+      await setColumns(t, u.table, id, { [u.period]: earlier(row[u.period]) });
+      record(unit, 'change-period', await judge(t, u.reader, u.table, await fresh(), column));
+      await restore();
+    }
+  }
 }
 
 async function rowsOf(t: TestApp, table: string, fixed?: Record<string, string>): Promise<Row[]> {
@@ -426,6 +643,7 @@ export async function runTamperSuite(
   }
 
   await tamperSegments(t, w, rnd, options.rowsPerView, report, record);
+  await tamperStaffText(t, w, rnd, report, record);
   await tamperWrappedKeys(t, w, rnd, report, record);
   await tamperCheckpoints(t, rnd, report, record);
   return report;

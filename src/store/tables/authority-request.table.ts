@@ -48,7 +48,7 @@ export interface AuthorityRequestEventTable {
   kind: string;
   at: string;
   actor: string;
-  /** JSON, never personal data. */
-  details: string;
+  /** JSON (decision reasons are staff free text), sealed under the request's subject key. */
+  details_ct: Buffer | null;
 }
 export type AuthorityRequestEventRow = Selectable<AuthorityRequestEventTable>;

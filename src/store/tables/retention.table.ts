@@ -10,9 +10,10 @@ export interface LegalHoldTable {
   categories: string;
   window_from: string | null;
   window_to: string | null;
-  reason: string;
-  authority_request_ref: string | null;
-  court_request_ref: string | null;
+  /** Staff free text, sealed under the staff-text key (src/retention/sealing/hold-text.gate.ts). */
+  reason_ct: Buffer | null;
+  authority_request_ref_ct: Buffer | null;
+  court_request_ref_ct: Buffer | null;
   requested_at: string;
   expires_at: string | null;
   created_at: string;
@@ -20,7 +21,7 @@ export interface LegalHoldTable {
   updated_at: string;
   released_at: string | null;
   released_by: string | null;
-  release_reason: string | null;
+  release_reason_ct: Buffer | null;
 }
 export type LegalHoldRow = Selectable<LegalHoldTable>;
 export type NewLegalHoldRow = Insertable<LegalHoldTable>;
@@ -32,8 +33,8 @@ export interface LegalHoldEventTable {
   kind: 'created' | 'extended' | 'court_request' | 'released';
   at: string;
   actor: string;
-  /** JSON, never personal data. */
-  details: string;
+  /** JSON (it may hold staff free text), sealed under the staff-text key. */
+  details_ct: Buffer | null;
 }
 export type LegalHoldEventRow = Selectable<LegalHoldEventTable>;
 

@@ -42,7 +42,7 @@ export interface SubjectRequestEventTable {
   at: string;
   actor: string;
   role: string;
-  /** JSON, never personal data. */
-  details: string;
+  /** JSON, sealed under the staff-text key (it outlives the subject's keys: a deletion request's proof). */
+  details_ct: Buffer | null;
 }
 export type SubjectRequestEventRow = Selectable<SubjectRequestEventTable>;
