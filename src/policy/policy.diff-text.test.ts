@@ -60,4 +60,19 @@ describe('describeChangesPt', () => {
       'Texto livre em note.body: de reter o texto para revisão do encarregado para recusar o texto.',
     ]);
   });
+
+  it('states a duty given to a role as loosening, and one taken away without it', () => {
+    const wider = edited((doc) => void doc.dutyGrants.push({ role: 'billing', duties: ['legal_hold.read'] }));
+    expect(describeChangesPt(seed, wider)).toEqual([
+      expect.stringMatching(/segundo encarregado/),
+      'Nova atribuição do perfil Financeiro: Consultar ordens de preservação.',
+    ]);
+    const narrower = edited((doc) => {
+      const legal = doc.dutyGrants.find((g) => g.role === 'legal')!;
+      legal.duties = legal.duties.filter((d) => d !== 'legal_hold.write');
+    });
+    expect(describeChangesPt(seed, narrower)).toEqual([
+      'Atribuição retirada do perfil Jurídico: Registrar ordens de preservação.',
+    ]);
+  });
 });
