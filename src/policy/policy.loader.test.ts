@@ -44,6 +44,21 @@ describe('parsePolicy validation names the path', () => {
     expect(issues[0]?.message).toContain("role 'support_agent' has grants on personal categories (name,");
   });
 
+  it('refuses a second-person duty (approving tokens, changing the policy) to a role an administrator issues', () => {
+    const doc = seedDoc();
+    doc.dutyGrants.push({ role: 'auditor', duties: ['token.decide'] });
+    const i = indexOfId(doc.roles, 'auditor');
+    const issues = issuesOf(doc);
+    expect(issues.map((x) => x.path)).toEqual([`roles[${i}].issuance`]);
+    expect(issues[0]?.message).toContain(
+      "role 'auditor' holds token.decide, which only a second person may hold",
+    );
+    // Other duties are fine for such a role: the seed's auditor and admin hold several.
+    const other = seedDoc();
+    other.dutyGrants.push({ role: 'admin', duties: ['audit_log.read'] });
+    expect(() => parsePolicy(other)).not.toThrow();
+  });
+
   it('lets an administrator issue a role whose only grants are on non-personal categories', () => {
     const doc = seedDoc();
     doc.categories.push({

@@ -136,6 +136,13 @@ export const DUTIES = [
   'token.revoke',
 ] as const;
 
+/**
+ * Duties that make their holder the second person of a four-eyes check (approving tokens) or let it change the
+ * policy itself: a role an administrator issues alone may not hold them, or an administrator could mint a token
+ * that approves its own requests or widens its own access (checked at load, like personal-data grants).
+ */
+export const SECOND_PERSON_DUTIES: readonly Duty[] = ['token.decide', 'policy.propose', 'policy.approve'];
+
 export const dutySchema = z.strictObject({
   id: z.enum(DUTIES, { message: `must be one of the duties Sigilo enforces: ${DUTIES.join(', ')}` }),
   label: ptEnText,
@@ -259,6 +266,17 @@ export const policySchema = z
         issue(
           ['roles', i, 'issuance'],
           `role '${role.id}' has grants on personal categories (${[...new Set(reached)].join(', ')}), ` +
+            "so an administrator alone may not issue it; use 'dpo_approval', 'identity_provider' or 'server'",
+        );
+      }
+      const held = policy.dutyGrants
+        .filter((g) => g.role === role.id)
+        .flatMap((g) => g.duties)
+        .filter((d) => SECOND_PERSON_DUTIES.includes(d));
+      if (held.length > 0) {
+        issue(
+          ['roles', i, 'issuance'],
+          `role '${role.id}' holds ${[...new Set(held)].join(', ')}, which only a second person may hold, ` +
             "so an administrator alone may not issue it; use 'dpo_approval', 'identity_provider' or 'server'",
         );
       }
