@@ -168,3 +168,11 @@ describe('escaping', () => {
     expect(page.match(/<li>/g)?.length).toBe(markdown.match(/^- /gm)?.length);
   });
 });
+
+describe('duties in the published text', () => {
+  it('leave the text unchanged: who handles holds or tokens is internal, and reaches no personal field', () => {
+    const doc = structuredClone(policy);
+    doc.dutyGrants = [{ role: 'billing', duties: ['legal_hold.read'] }];
+    expect(renderPolicyMarkdown(parsePolicy(doc))).toBe(markdown);
+  });
+});
