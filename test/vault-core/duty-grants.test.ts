@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Duty, Policy } from '../../src/policy/index.ts';
 import { rolesWithDuty } from '../../src/policy/index.ts';
 import { accessLogFor, createTestApp, expectError, seedCustomer, type TestApp } from '../support/http.ts';
-import { ctx } from '../support/sigilo.ts';
+import { createTestSigilo, ctx } from '../support/sigilo.ts';
 import { DIALECTS } from '../support/stores.ts';
 
 /** The policy in force as the next version, with `duty` taken from `from` and given to `to`. */
@@ -109,5 +109,40 @@ describe.each(DIALECTS)('duty grants on %s', (dialect) => {
     const approved = await approve('legal');
     expect(approved.statusCode).toBe(200);
     expect(approved.json<{ status: string }>().status).toBe('active');
+  });
+});
+
+describe.each(DIALECTS)('a version published before duties, on %s', (dialect) => {
+  it('is enforced with the role lists the code held: the stored document is not rewritten', async () => {
+    const t = await createTestSigilo(dialect);
+    try {
+      // Version 1 as Sigilo stored it before policies had duties.
+      const row = await t.sigilo.store.db
+        .selectFrom('policy_versions')
+        .select('document')
+        .where('version', '=', 1)
+        .executeTakeFirstOrThrow();
+      const { duties: _d, dutyGrants: _g, ...old } = JSON.parse(row.document) as Policy;
+      await t.sigilo.store.db
+        .updateTable('policy_versions')
+        .set({ document: JSON.stringify(old) })
+        .where('version', '=', 1)
+        .execute();
+
+      const reopened = await t.reopen();
+      const policy = reopened.policies.policy();
+      expect(rolesWithDuty(policy, 'legal_hold.read')).toEqual(['dpo', 'legal', 'auditor']);
+      expect(rolesWithDuty(policy, 'token.decide')).toEqual(['dpo']);
+      expect(await reopened.retention.holds.list(ctx('auditor', null))).toEqual([]);
+      await expect(reopened.retention.holds.list(ctx('billing', null))).rejects.toMatchObject({
+        code: 'ROLE_NOT_ALLOWED',
+      });
+      // The preview refuses before it starts (it throws, as it did).
+      expect(() => reopened.retention.preview(ctx('support_agent', null))).toThrow(
+        /may not preview retention/,
+      );
+    } finally {
+      await t.cleanup();
+    }
   });
 });
