@@ -41,6 +41,41 @@ const NO_STORE_DB = [
   },
 ];
 
+/** Access rules live in the policy (src/policy): no hand-written role list or literal role comparison elsewhere. */
+const ROLE_RULE_MESSAGE =
+  "Who may do what is the policy's: declare a duty (src/policy DUTIES, dutyGrants) and ask evaluate/requireDuty, " +
+  'or give the route config a `duty`.';
+const EQUALITY = 'BinaryExpression[operator=/^[!=]==?$/]';
+const NO_ROLE_CHECKS = [
+  { selector: 'VariableDeclarator[id.name=/_ROLES?$/]', message: ROLE_RULE_MESSAGE },
+  {
+    selector: [
+      `${EQUALITY}[left.property.name='role'][right.type='Literal']`,
+      `${EQUALITY}[right.property.name='role'][left.type='Literal']`,
+      `${EQUALITY}[left.name='role'][right.type='Literal']`,
+      `${EQUALITY}[right.name='role'][left.type='Literal']`,
+      `${EQUALITY}[left.property.name='role'][right.name=/_ROLES?$/]`,
+      `${EQUALITY}[right.property.name='role'][left.name=/_ROLES?$/]`,
+    ].join(', '),
+    message: ROLE_RULE_MESSAGE,
+  },
+  {
+    selector: [
+      "CallExpression[callee.property.name=/^(includes|has|indexOf)$/][arguments.0.property.name='role']",
+      "CallExpression[callee.property.name=/^(includes|has|indexOf)$/][arguments.0.name='role']",
+      "SwitchStatement[discriminant.property.name='role']",
+      "SwitchStatement[discriminant.name='role']",
+    ].join(', '),
+    message: ROLE_RULE_MESSAGE,
+  },
+  {
+    selector:
+      "Property[key.name='roles'][value.type='ArrayExpression'], Property[key.name='config'] > ObjectExpression > Property[key.name='roles']",
+    message: ROLE_RULE_MESSAGE,
+  },
+];
+const POLICY = ['src/policy/**'];
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'data/', 'coverage/', 'bench/results/', 'bin/'] },
   js.configs.recommended,
@@ -122,16 +157,23 @@ export default tseslint.config(
     },
   },
   {
-    // src/ is the product: it never imports the test support or the benchmarks.
+    // src/ is the product: it never imports the test support or the benchmarks; and every access rule is the
+    // policy's, so outside src/policy no role list or literal role comparison decides anything.
     files: ['src/**/*.ts'],
-    ignores: [...TESTS],
-    rules: { 'no-restricted-syntax': ['error', NO_TEST_IMPORTS] },
+    ignores: [...TESTS, ...POLICY],
+    rules: { 'no-restricted-syntax': ['error', NO_TEST_IMPORTS, ...NO_ROLE_CHECKS] },
   },
   {
     // store.db (the database outside any gate transaction) belongs to the store layer and the few parts that
     // own a table of their own; routes, services and commands get a service or a session instead.
     files: ['src/**/*.ts'],
-    ignores: [...TESTS, ...STORE_DB_OWNERS],
+    ignores: [...TESTS, ...STORE_DB_OWNERS, ...POLICY],
+    rules: { 'no-restricted-syntax': ['error', NO_TEST_IMPORTS, ...NO_STORE_DB, ...NO_ROLE_CHECKS] },
+  },
+  {
+    // The policy module is where roles are named; the other rules hold there as everywhere.
+    files: ['src/policy/**/*.ts'],
+    ignores: [...TESTS],
     rules: { 'no-restricted-syntax': ['error', NO_TEST_IMPORTS, ...NO_STORE_DB] },
   },
   {

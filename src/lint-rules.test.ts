@@ -115,4 +115,40 @@ describe('layer lint rules', () => {
       expect.stringMatching(/never imports/),
     ]);
   });
+
+  it('a role list or a literal role comparison is reported outside src/policy, and allowed inside it', async () => {
+    const role = /^no-restricted-syntax: Who may do what is the policy's/;
+    const forbidden = [
+      "export const HOLD_READ_ROLES: readonly string[] = ['legal', 'dpo', 'auditor'];\n",
+      "export const APPROVER_ROLE = 'dpo';\n",
+      "export const f = (s: { ctx: { role: string } }) => s.ctx.role !== 'subject_portal';\n",
+      "export const f = (role: string) => 'dpo' === role;\n",
+      'export const f = (by: { role: string }, APPROVER_ROLE: string) => by.role === APPROVER_ROLE;\n',
+      'export const f = (roles: string[], ctx: { role: string }) => roles.includes(ctx.role);\n',
+      'export const f = (roles: Set<string>, role: string) => roles.has(role);\n',
+      "export const f = (ctx: { role: string }) => {\n  switch (ctx.role) {\n    case 'dpo':\n      return 1;\n  }\n  return 0;\n};\n",
+      "export const opts = { config: { roles: ['dpo'] } };\n",
+      'declare const LIST: string[];\nexport const opts = { config: { roles: LIST } };\n',
+    ];
+    for (const code of forbidden) {
+      expect(await layerErrors(code, 'src/retention/x.ts'), code).toEqual([expect.stringMatching(role)]);
+      expect(await layerErrors(code, 'src/http/routes/x/x.routes.ts'), code).toEqual([
+        expect.stringMatching(role),
+      ]);
+      expect(await layerErrors(code, 'src/policy/x.ts'), code).toEqual([]);
+      expect(await layerErrors(code, 'src/retention/x.test.ts'), code).toEqual([]);
+    }
+    // Setting a context's role, checking a type, an issuance or a route's duty decides nothing by hand.
+    const allowed = [
+      "export const ctx = { actor: 'sweep', role: 'system', purpose: 'legal_obligation' };\n",
+      "export const f = (role: unknown) => typeof role !== 'string';\n",
+      "export const f = (issuance: string) => issuance === 'admin';\n",
+      "export const opts = { config: { duty: 'legal_hold.read' } };\n",
+      'export const f = (roles: { id: string }[], e: { role: string }) => roles.find((r) => r.id === e.role);\n',
+    ];
+    for (const code of allowed) expect(await layerErrors(code, 'src/retention/x.ts'), code).toEqual([]);
+    // Both no-restricted-syntax zones keep the rule (with and without store.db).
+    expect(await layerErrors(forbidden[0]! + STORE_DB, 'src/services/x.ts')).toHaveLength(2);
+    expect(await layerErrors(STORE_DB, 'src/policy/x.ts')).toHaveLength(1);
+  });
 });

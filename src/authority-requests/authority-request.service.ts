@@ -10,6 +10,7 @@ import { Compile } from 'typebox/compile';
 import { SigiloError, isSigiloError } from '../errors.ts';
 import type { AccessContext } from '../gate/access-context.ts';
 import type { Gate, GateSession } from '../gate/gate.ts';
+import { requireDuty, type Duty } from '../policy/policy.evaluate.ts';
 import type { Policy } from '../policy/policy.schema.ts';
 import type { LegalHoldService } from '../retention/legal-holds.ts';
 import type { AccountService } from '../services/account.service.ts';
@@ -47,9 +48,6 @@ import {
 import type { RecordQueryService } from '../telecom/query/record-query.service.ts';
 import { stringify } from 'csv-stringify/sync';
 
-/** Roles that work authority requests; roles that may see the monthly counts (no targets in them). */
-export const AUTHORITY_ROLES: readonly string[] = ['legal'];
-export const AUTHORITY_COUNT_ROLES: readonly string[] = ['legal', 'dpo', 'auditor'];
 const DOCUMENT_MAX_BYTES = 5 * 1024 * 1024;
 
 const intakeValidator = Compile(NewAuthorityRequest);
@@ -134,10 +132,9 @@ export class AuthorityRequestService {
     return this.deps.now().toISOString();
   }
 
-  private assertRole(s: { ctx: AccessContext }, roles: readonly string[], what: string): void {
-    if (!roles.includes(s.ctx.role)) {
-      throw new SigiloError('ROLE_NOT_ALLOWED', `role '${s.ctx.role}' may not ${what}`, { role: s.ctx.role });
-    }
+  /** Who works requests (`authority_request.work`) or sees the monthly counts (no targets in them): the policy. */
+  private assertRole(s: { ctx: AccessContext }, duty: Duty, what: string): void {
+    requireDuty(this.deps.policy(), s.ctx.role, duty, what);
   }
 
   /**
@@ -157,7 +154,7 @@ export class AuthorityRequestService {
    * preservation request creates its legal holds (Marco Civil 60-day clock) in the same transaction.
    */
   async create(s: GateSession, raw: unknown): Promise<AuthorityRequestViewOut> {
-    this.assertRole(s, AUTHORITY_ROLES, 'record authority requests');
+    this.assertRole(s, 'authority_request.work', 'record authority requests');
     const input = parseInput<NewAuthorityRequestInput>(intakeValidator, raw, 'request');
     let checked;
     try {
@@ -291,13 +288,13 @@ export class AuthorityRequestService {
 
   /** One request (its plain fields; reading it is logged). */
   async get(s: GateSession, id: string): Promise<AuthorityRequestViewOut> {
-    this.assertRole(s, AUTHORITY_ROLES, 'read authority requests');
+    this.assertRole(s, 'authority_request.work', 'read authority requests');
     return this.view(await this.load(s, id));
   }
 
   /** The request's targets, opened through the gate. */
   async targets(s: GateSession, id: string): Promise<Target[]> {
-    this.assertRole(s, AUTHORITY_ROLES, 'read authority requests');
+    this.assertRole(s, 'authority_request.work', 'read authority requests');
     const row = await this.load(s, id);
     const [opened] = await s.find('authorityRequests', {
       where: { id },
@@ -309,7 +306,7 @@ export class AuthorityRequestService {
 
   /** The attached order document, opened through the gate. */
   async document(s: GateSession, id: string): Promise<{ contentType: string; bytes: Buffer } | null> {
-    this.assertRole(s, AUTHORITY_ROLES, 'read authority requests');
+    this.assertRole(s, 'authority_request.work', 'read authority requests');
     const row = await this.load(s, id);
     if (!row.document_content_type) return null;
     const [opened] = await s.find('authorityRequests', {
@@ -328,7 +325,7 @@ export class AuthorityRequestService {
     s: GateSession,
     filter: { state?: string; overdue?: boolean; limit?: number } = {},
   ): Promise<AuthorityRequestViewOut[]> {
-    this.assertRole(s, AUTHORITY_ROLES, 'read authority requests');
+    this.assertRole(s, 'authority_request.work', 'read authority requests');
     const rows = await this.repo.list(s.tx, {
       ...(filter.state ? { state: filter.state } : {}),
       ...(filter.overdue ? { overdueAt: this.nowIso() } : {}),
@@ -341,7 +338,7 @@ export class AuthorityRequestService {
   async monthlyCounts(
     ctx: AccessContext,
   ): Promise<{ month: string; authorityType: string; count: number }[]> {
-    this.assertRole({ ctx }, AUTHORITY_COUNT_ROLES, 'read authority-request counts');
+    this.assertRole({ ctx }, 'authority_request.read_counts', 'read authority-request counts');
     return this.repo.monthlyCounts(this.deps.db);
   }
 
@@ -355,7 +352,7 @@ export class AuthorityRequestService {
     s: GateSession,
     id: string,
   ): Promise<{ kind: string; at: string; actor: string; details: unknown }[]> {
-    this.assertRole(s, AUTHORITY_ROLES, 'read authority requests');
+    this.assertRole(s, 'authority_request.work', 'read authority requests');
     const row = await this.load(s, id);
     return readEvents(s, row.subject_id, id);
   }
@@ -371,7 +368,7 @@ export class AuthorityRequestService {
    */
   async approve(s: GateSession, id: string, raw: unknown): Promise<AuthorityRequestViewOut> {
     const { reasons } = decisionOf(raw, 'decision');
-    this.assertRole(s, AUTHORITY_ROLES, 'approve authority requests');
+    this.assertRole(s, 'authority_request.work', 'approve authority requests');
     const row = await this.load(s, id, true);
     if (row.created_by === s.ctx.actor) {
       refuseStep(
@@ -624,7 +621,7 @@ export class AuthorityRequestService {
     details: object = {},
     plain: Record<string, unknown> = {},
   ): Promise<AuthorityRequestViewOut> {
-    this.assertRole(s, AUTHORITY_ROLES, `${step.replace(/_/g, ' ')} authority requests`);
+    this.assertRole(s, 'authority_request.work', `${step.replace(/_/g, ' ')} authority requests`);
     const row = await this.load(s, id, true);
     const allowed = FROM[step] ?? [];
     if (!allowed.includes(row.state as RequestState)) {

@@ -21,7 +21,6 @@ import {
   NewAuthorityRequest,
   REQUEST_STATES,
 } from './authority-request.schema.ts';
-import { AUTHORITY_COUNT_ROLES, AUTHORITY_ROLES } from './authority-request.service.ts';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 const ListQuery = Type.Object({
@@ -74,7 +73,7 @@ const CourtOrderBody = Type.Object(
 
 export const authorityRequestsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, done) => {
   const svc = deps.services.authorityRequests;
-  const legal = { roles: AUTHORITY_ROLES };
+  const legal = { duty: 'authority_request.work' } as const;
   const tags = ['authority-requests'];
   // The context of one request: under legal secrecy when the request is secret.
   const ctxOf = (request: FastifyRequest & { params: { id: string } }) =>
@@ -125,7 +124,7 @@ export const authorityRequestsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = 
   app.get(
     '/authority-requests/counts',
     {
-      config: { roles: AUTHORITY_COUNT_ROLES },
+      config: { duty: 'authority_request.read_counts' },
       schema: {
         tags,
         summary: 'Requests per month and authority type (no references, no targets)',
@@ -146,7 +145,7 @@ export const authorityRequestsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = 
   app.get(
     '/authority-requests/signing-key',
     {
-      config: { roles: AUTHORITY_COUNT_ROLES },
+      config: { duty: 'authority_request.read_signing_key' },
       schema: {
         tags,
         summary: 'The Ed25519 public key answer packages are signed with (publish it for verify-export)',

@@ -220,6 +220,7 @@ export async function buildApp(
           : null,
         subjectAssertions: config.portal ? createSubjectAssertionVerifier(config.portal, sigilo.now) : null,
         isSubjectBound: (role) => isSubjectBound(sigilo.policies.policy(), role),
+        policy: () => sigilo.policies.policy(),
         metrics,
         failuresPerMinute: config.auth.failuresPerMinute,
         security: sigilo.accessLog.security,
@@ -235,12 +236,10 @@ export async function buildApp(
         credentialRoutes,
         recordsRoutes,
         recordingsRoutes,
+        retentionRoutes,
       ]) {
         await v1.register(routes, deps);
       }
-      // The retention routes still take the whole Sigilo (they use only `sigilo.retention`); narrowing them to
-      // the retention module is not done yet. Registered here to keep the route order.
-      await v1.register(retentionRoutes, { sigilo });
       for (const routes of [
         authorityRequestsRoutes,
         policyRoutes,

@@ -11,6 +11,7 @@ import type { SecurityEvent } from '../access-log/security-events.ts';
 import type { Gate } from '../gate/gate.ts';
 import type { ProcessingRecordModel } from '../reports/processing-record.model.ts';
 import type { PolicyPublication } from '../publication/policy-publication.service.ts';
+import type { RetentionModule } from '../retention/retention.module.ts';
 
 /** Reads of the keyed access log for the auditor, and the entries that record those reads. */
 export interface AuditLog {
@@ -42,6 +43,8 @@ export interface RouteServices {
   readonly subjectRequests: Sigilo['services']['subjectRequests'];
   readonly subjectAnswers: Sigilo['services']['subjectAnswers'];
   readonly incidents: Sigilo['services']['incidents'];
+  /** Retention previews, deletion certificates and legal holds (each checks the caller's duty). */
+  readonly retention: Pick<RetentionModule, 'preview' | 'certificates' | 'holds'>;
   /** The records of processing (counts only), bound to the store. */
   readonly processingRecord: { build(): Promise<ProcessingRecordModel> };
   /** Writes shreds to the shred journal after their transaction committed (deletion requests). */
@@ -80,6 +83,7 @@ export function routeServicesOf(sigilo: Sigilo): RouteServices {
     subjectRequests: services.subjectRequests,
     subjectAnswers: services.subjectAnswers,
     incidents: services.incidents,
+    retention: sigilo.retention,
     processingRecord: {
       build: () => store.transaction((tx) => services.processingRecord.build(tx)),
     },

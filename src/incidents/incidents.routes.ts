@@ -6,14 +6,13 @@
  *   GET  /incidents/:id                      one incident with its free text
  *   POST /incidents/:id/communications       the ANPD or the subjects were told (late: reasons required)
  *   GET  /incidents/:id/drafts               drafts of both communications (Res. CD/ANPD 15/2024 Arts. 6 and 9)
- * Validate → authenticate (route roles) → gate.run(service) → present. Every call is in the access log.
+ * Validate → authenticate (the route's policy duty) → gate.run(service) → present. Every call is in the access log.
  */
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { gated, type RouteDeps } from '../http/routes/gated.ts';
 import { PurposeHeaders, responses, StringEnum, Timestamp } from '../http/routes/common.schema.ts';
 
 /** Roles that keep the register (the policy still decides per purpose and category). */
-export const INCIDENT_ROLES = ['dpo'];
 
 const FreeText = (description: string) => Type.String({ minLength: 1, maxLength: 20_000, description });
 const NewIncident = Type.Object(
@@ -88,7 +87,7 @@ const Communication = Type.Object(
 
 export const incidentRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, done) => {
   const svc = deps.services.incidents;
-  const config = { roles: INCIDENT_ROLES };
+  const config = { duty: 'incident.manage' } as const;
   const tags = ['incidents'];
 
   app.post(

@@ -94,4 +94,19 @@ describe('describeChangesPt', () => {
     const removed = describeChangesPt(withOperator, { ...seed, version: withOperator.version + 1 });
     expect(removed).toContain('Operador retirado: Correio Rápido Ltda.');
   });
+
+  it('states a duty given to a role as loosening, and one taken away without it', () => {
+    const wider = edited((doc) => void doc.dutyGrants.push({ role: 'billing', duties: ['legal_hold.read'] }));
+    expect(describeChangesPt(seed, wider)).toEqual([
+      expect.stringMatching(/segundo encarregado/),
+      'Nova atribuição do perfil Financeiro: Consultar ordens de preservação.',
+    ]);
+    const narrower = edited((doc) => {
+      const legal = doc.dutyGrants.find((g) => g.role === 'legal')!;
+      legal.duties = legal.duties.filter((d) => d !== 'legal_hold.write');
+    });
+    expect(describeChangesPt(seed, narrower)).toEqual([
+      'Atribuição retirada do perfil Jurídico: Registrar ordens de preservação.',
+    ]);
+  });
 });

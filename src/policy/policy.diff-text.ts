@@ -3,7 +3,7 @@
  * ("Nova finalidade: …", "Retenção de Telefone: de 5 anos … para 10 anos …"), built from `diffPolicies` and the
  * labels of both versions. Structural paths stay available beside them for staff.
  */
-import { diffPolicies, isLoosening } from './policy.diff.ts';
+import { diffPolicies, dutyPairs, isLoosening } from './policy.diff.ts';
 import { countryPt, retentionPeriodPt } from './policy.render.ts';
 import type { DetectorAction, Masking, Operation, Policy } from './policy.schema.ts';
 
@@ -40,6 +40,7 @@ export function describeChangesPt(a: Policy, b: Policy): string[] {
   const categoryPt = (id: string): string => label([...b.categories, ...a.categories], id);
   const purposePt = (id: string): string => label([...b.purposes, ...a.purposes], id);
   const rolePt = (id: string): string => label([...b.roles, ...a.roles], id);
+  const dutyPt = (id: string): string => label([...b.duties, ...a.duties], id);
 
   if (isLoosening(a, b)) {
     out.push(
@@ -62,7 +63,7 @@ export function describeChangesPt(a: Policy, b: Policy): string[] {
   for (const change of diffPolicies(a, b)) {
     const path = change.path;
     const head = path.split(/[.[]/)[0];
-    if (head === 'grants') continue;
+    if (head === 'grants' || head === 'dutyGrants') continue;
     if (head === 'retention') {
       const id = path.split('.')[1] ?? '';
       const ra = a.retention.find((r) => r.category === id);
@@ -104,12 +105,25 @@ export function describeChangesPt(a: Policy, b: Policy): string[] {
       );
       continue;
     }
-    const item = /^(categories|purposes|roles)\[([^\]]+)\]/.exec(path);
+    const item = /^(categories|purposes|roles|duties)\[([^\]]+)\]/.exec(path);
     if (item) {
       const [, kind, id = ''] = item;
       const noun =
-        kind === 'categories' ? 'categoria de dados' : kind === 'purposes' ? 'finalidade' : 'perfil';
-      const name = kind === 'categories' ? categoryPt(id) : kind === 'purposes' ? purposePt(id) : rolePt(id);
+        kind === 'categories'
+          ? 'categoria de dados'
+          : kind === 'purposes'
+            ? 'finalidade'
+            : kind === 'duties'
+              ? 'atribuição'
+              : 'perfil';
+      const name =
+        kind === 'categories'
+          ? categoryPt(id)
+          : kind === 'purposes'
+            ? purposePt(id)
+            : kind === 'duties'
+              ? dutyPt(id)
+              : rolePt(id);
       // "perfil" is masculine, "categoria" and "finalidade" feminine.
       const [added, removed] = kind === 'roles' ? ['Novo', 'retirado'] : ['Nova', 'retirada'];
       if (path === item[0] && change.before === undefined) once(path, `${added} ${noun}: ${name}.`);
@@ -149,6 +163,16 @@ export function describeChangesPt(a: Policy, b: Policy): string[] {
     out.push(
       `Acesso retirado: o perfil ${rolePt(role)} não pode mais ${OPERATION_PT[operation as Operation]} ${categoryPt(category)} para ${purposePt(purpose)}.`,
     );
+  }
+  const dutiesBefore = dutyPairs(a);
+  const dutiesAfter = dutyPairs(b);
+  for (const pair of dutiesAfter) {
+    const [role = '', duty = ''] = pair.split('/');
+    if (!dutiesBefore.has(pair)) out.push(`Nova atribuição do perfil ${rolePt(role)}: ${dutyPt(duty)}.`);
+  }
+  for (const pair of dutiesBefore) {
+    const [role = '', duty = ''] = pair.split('/');
+    if (!dutiesAfter.has(pair)) out.push(`Atribuição retirada do perfil ${rolePt(role)}: ${dutyPt(duty)}.`);
   }
   return out;
 }

@@ -50,9 +50,16 @@ describe('diffPolicies', () => {
         legalBasis: 'LGPD Art. 7º, IX',
       });
       doc.roles = doc.roles.filter((r) => r.id !== 'auditor');
+      // A role's duty grants go with it (a grant to an undeclared role is POLICY_INVALID).
+      doc.dutyGrants = doc.dutyGrants.filter((g) => g.role !== 'auditor');
     });
     const changes = diffPolicies(seed, b);
-    expect(changes.map((c) => c.path)).toEqual(['version', 'purposes[fraud_prevention]', 'roles[auditor]']);
+    expect(changes.map((c) => c.path)).toEqual([
+      'version',
+      'purposes[fraud_prevention]',
+      'roles[auditor]',
+      'dutyGrants.auditor',
+    ]);
     expect(changes[1]).toMatchObject({ before: undefined, after: { id: 'fraud_prevention' } });
     expect(changes[2]).toMatchObject({ before: { id: 'auditor' }, after: undefined });
   });
@@ -74,6 +81,29 @@ describe('diffPolicies', () => {
       path: 'grants.billing.billing.phone.read',
       before: 'partial',
       after: 'none',
+    });
+  });
+
+  it('compares duty grants per role and duty, so regrouping is no change', () => {
+    const regrouped = edited((doc) => {
+      doc.dutyGrants = doc.dutyGrants.flatMap((g) => g.duties.map((d) => ({ role: g.role, duties: [d] })));
+    });
+    expect(diffPolicies(seed, regrouped)).toEqual([{ path: 'version', before: 1, after: 2 }]);
+
+    const wider = edited((doc) => void doc.dutyGrants.push({ role: 'billing', duties: ['legal_hold.read'] }));
+    expect(diffPolicies(seed, wider)).toContainEqual({
+      path: 'dutyGrants.billing',
+      before: undefined,
+      after: { 'legal_hold.read': true },
+    });
+    const narrower = edited((doc) => {
+      const legal = doc.dutyGrants.find((g) => g.role === 'legal')!;
+      legal.duties = legal.duties.filter((d) => d !== 'legal_hold.write');
+    });
+    expect(diffPolicies(seed, narrower)).toContainEqual({
+      path: 'dutyGrants.legal["legal_hold.write"]',
+      before: true,
+      after: undefined,
     });
   });
 
@@ -139,6 +169,14 @@ describe('isLoosening', () => {
       'a class override that keeps more',
       (doc) => void (doc.detectors.classes['ticket.subject'] = { health: 'quarantine' }),
     ],
+    [
+      'a duty given to a role',
+      (doc) => void doc.dutyGrants.push({ role: 'billing', duties: ['legal_hold.read'] }),
+    ],
+    [
+      'a duty added to a role that holds others',
+      (doc) => void doc.dutyGrants.find((g) => g.role === 'admin')!.duties.push('audit_log.read'),
+    ],
   ])('is true for %s', (_name, change) => {
     expect(isLoosening(seed, edited(change))).toBe(true);
   });
@@ -147,6 +185,17 @@ describe('isLoosening', () => {
     ['no change', () => undefined],
     ['new wording', (doc) => void (doc.summary.pt = 'Nova redação.')],
     ['a removed grant', (doc) => void doc.grants.pop()],
+    [
+      'a duty taken from a role',
+      (doc) => void (doc.dutyGrants = doc.dutyGrants.filter((g) => g.role !== 'subject_portal')),
+    ],
+    [
+      'duty grants regrouped',
+      (doc) =>
+        void (doc.dutyGrants = doc.dutyGrants.flatMap((g) =>
+          g.duties.map((d) => ({ role: g.role, duties: [d] })),
+        )),
+    ],
     ['higher masking', (doc) => void (grantFor(doc, 'support_agent', 'contract').masking = 'partial')],
     [
       'a shorter period',

@@ -25,7 +25,15 @@ function comparable(policy: Policy): Record<string, unknown> {
     (byCategory[g.category] ??= {})[g.operation] = g.masking;
   }
   const retention = Object.fromEntries(policy.retention.map(({ category, ...rest }) => [category, rest]));
-  return { ...policy, grants, retention };
+  // Duty grants likewise as role → duty → true (`dutyGrants.legal["legal_hold.write"]`).
+  const dutyGrants: Record<string, Record<string, true>> = {};
+  for (const g of policy.dutyGrants) for (const duty of g.duties) (dutyGrants[g.role] ??= {})[duty] = true;
+  return { ...policy, grants, retention, dutyGrants };
+}
+
+/** Every (role, duty) pair the policy grants, as `role/duty`. */
+export function dutyPairs(policy: Policy): Set<string> {
+  return new Set(policy.dutyGrants.flatMap((g) => g.duties.map((duty) => `${g.role}/${duty}`)));
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -99,7 +107,7 @@ const DETECTOR_RANK = Object.fromEntries(DETECTOR_ACTIONS.map((a, i) => [a, i]))
 >;
 
 /**
- * True when `b` gives more than `a`: a new grant or operation, lower masking, longer retention (or a newly
+ * True when `b` gives more than `a`: a new grant or operation, a duty newly given to a role, lower masking, longer retention (or a newly
  * retained category), a purpose newly applied to data collected before it, an operator receiving more, a category no longer personal, a role easier to obtain, or a weaker or removed
  * sensitive-data detector.
  */
@@ -111,6 +119,10 @@ export function isLoosening(a: Policy, b: Policy): boolean {
     const old = before.get(`${g.role}/${g.purpose}/${g.category}/${g.operation}`);
     if (!old || MASKING_RANK[g.masking] < MASKING_RANK[old.masking]) return true;
   }
+
+  // A duty a role did not hold before (legal holds, certificates, tokens…) widens that role like a grant.
+  const heldBefore = dutyPairs(a);
+  for (const pair of dutyPairs(b)) if (!heldBefore.has(pair)) return true;
 
   const oldRules = new Map(a.retention.map((r) => [r.category, r.rule]));
   if (b.retention.some((r) => retainsLonger(oldRules.get(r.category), r.rule))) return true;

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { categoriesFor, evaluate, isPersonalCategory, retentionRuleFor } from './policy.evaluate.ts';
+import {
+  categoriesFor,
+  dutiesOf,
+  evaluate,
+  hasPurposeGrant,
+  isPersonalCategory,
+  requireDuty,
+  retentionRuleFor,
+  rolesWithDuty,
+} from './policy.evaluate.ts';
 import type { DenyCode } from './policy.evaluate.ts';
 import { loadDefaultPolicy, parsePolicy } from './policy.loader.ts';
 import { OPERATIONS } from './policy.schema.ts';
@@ -267,5 +276,58 @@ describe('policy lookups', () => {
       legalBasis: 'n/a',
     });
     expect(isPersonalCategory(parsePolicy(doc), 'plan_catalogue')).toBe(false);
+  });
+});
+
+describe('evaluate: duties', () => {
+  it('allows a duty exactly to the roles a duty grant gives it', () => {
+    expect(evaluate(policy, { role: 'legal', duty: 'legal_hold.write' })).toEqual({ allowed: true });
+    expect(evaluate(policy, { role: 'dpo', duty: 'legal_hold.write' })).toEqual({
+      allowed: false,
+      code: 'ROLE_NOT_ALLOWED',
+      reason: "role 'dpo' does not hold duty 'legal_hold.write'",
+    });
+    expect(evaluate(policy, { role: 'nobody', duty: 'token.issue' }).allowed).toBe(false);
+    expect(rolesWithDuty(policy, 'legal_hold.read')).toEqual(['dpo', 'legal', 'auditor']);
+    expect(dutiesOf(policy, 'admin')).toEqual([
+      'retention.preview',
+      'certificate.read',
+      'certificate.verify',
+      'token.issue',
+      'token.list',
+      'token.revoke',
+    ]);
+    // Roles that reach personal data for their work hold no duty in the seed.
+    for (const role of ['support_agent', 'billing', 'provisioning', 'network_platform', 'system'])
+      expect(dutiesOf(policy, role)).toEqual([]);
+  });
+
+  it('follows a changed grant, and requireDuty throws ROLE_NOT_ALLOWED naming the role', () => {
+    const doc = structuredClone(policy);
+    doc.dutyGrants.push({ role: 'billing', duties: ['certificate.read'] });
+    doc.dutyGrants = doc.dutyGrants.map((g) =>
+      g.role === 'admin' ? { ...g, duties: g.duties.filter((d) => d !== 'certificate.read') } : g,
+    );
+    const changed = parsePolicy(doc);
+    expect(() => requireDuty(changed, 'billing', 'certificate.read', 'read certificates')).not.toThrow();
+    let refused: unknown;
+    try {
+      requireDuty(changed, 'admin', 'certificate.read', 'read certificates');
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toMatchObject({
+      code: 'ROLE_NOT_ALLOWED',
+      message: "role 'admin' may not read certificates",
+      details: { role: 'admin' },
+    });
+    expect(() => requireDuty(policy, 'admin', 'certificate.read', 'read certificates')).not.toThrow();
+  });
+
+  it('tells whether any grant of a role names a purpose', () => {
+    expect(hasPurposeGrant(policy, 'dpo', 'subject_request')).toBe(true);
+    expect(hasPurposeGrant(policy, 'subject_portal', 'subject_request')).toBe(true);
+    expect(hasPurposeGrant(policy, 'legal', 'subject_request')).toBe(false);
+    expect(hasPurposeGrant(policy, 'auditor', 'subject_request')).toBe(false);
   });
 });

@@ -1,18 +1,38 @@
 /**
- * Pure policy decisions. `evaluate` runs on every personal-data access, so each policy object gets a one-time
- * index (cached in a WeakMap) and a decision is a few Map/Set lookups.
+ * Pure policy decisions. `evaluate` is the one function every access decision comes from: an operation on a
+ * personal-data category for a purpose (the gate, on every access) or a duty (routes and services: legal holds,
+ * certificates, tokens…). Each policy object gets a one-time index (cached in a WeakMap), so a decision is a few
+ * Map/Set lookups.
  */
+import { SigiloError } from '../errors.ts';
 import type { GuardClass } from '../guard/guard-classes.ts';
-import type { DetectorAction, Masking, Operation, Policy, Retention, RoleIssuance } from './policy.schema.ts';
+import type {
+  DetectorAction,
+  Duty,
+  Masking,
+  Operation,
+  Policy,
+  Retention,
+  RoleIssuance,
+} from './policy.schema.ts';
 
-export type { Operation } from './policy.schema.ts';
+export type { Duty, Operation } from './policy.schema.ts';
 
+/** May `role` do `operation` on `category` for `purpose`? */
 export interface AccessQuestion {
   role: string;
   purpose: string;
   category: string;
   operation: Operation;
 }
+
+/** Does `role` hold `duty`? */
+export interface DutyQuestion {
+  role: string;
+  duty: Duty;
+}
+
+export type DutyDecision = { allowed: true } | { allowed: false; code: 'ROLE_NOT_ALLOWED'; reason: string };
 
 export type DenyCode =
   'PURPOSE_UNKNOWN' | 'PURPOSE_NOT_ALLOWED' | 'CATEGORY_NOT_DECLARED' | 'ROLE_NOT_ALLOWED';
@@ -33,6 +53,12 @@ interface PolicyIndex {
   decisions: ReadonlyMap<string, Decision & { allowed: true }>;
   /** `role\0purpose\0operation` → categories, in policy order. */
   categoriesByAccess: ReadonlyMap<string, readonly string[]>;
+  /** `role\0duty` for every duty a role holds. */
+  duties: ReadonlySet<string>;
+  /** duty → the roles holding it, in policy order. */
+  dutyHolders: ReadonlyMap<string, readonly string[]>;
+  /** `role\0purpose` for every purpose some grant of the role names. */
+  purposesByRole: ReadonlySet<string>;
 }
 
 const SEP = '\u0000';
@@ -69,7 +95,20 @@ function buildIndex(policy: Policy): PolicyIndex {
   for (const list of categoriesByAccess.values())
     list.sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
 
+  const duties = new Set<string>();
+  for (const grant of policy.dutyGrants) for (const duty of grant.duties) duties.add(grant.role + SEP + duty);
+  const dutyHolders = new Map<string, string[]>();
+  for (const duty of policy.duties) {
+    dutyHolders.set(
+      duty.id,
+      policy.roles.map((r) => r.id).filter((role) => duties.has(role + SEP + duty.id)),
+    );
+  }
+
   return {
+    duties,
+    dutyHolders,
+    purposesByRole: new Set(policy.grants.map((g) => g.role + SEP + g.purpose)),
     roles: new Set(policy.roles.map((r) => r.id)),
     purposes: new Set(policy.purposes.map((p) => p.id)),
     categories: new Map(policy.categories.map((c) => [c.id, { personal: c.personal }])),
@@ -97,8 +136,54 @@ export function recordablePurpose(policy: Policy, purpose: string): string {
   return indexOf(policy).purposes.has(purpose) ? purpose : `undeclared:${purpose.length}`;
 }
 
-/** Decides whether a role may perform an operation on a category for a purpose, and with what masking. */
-export function evaluate(policy: Policy, q: AccessQuestion): Decision {
+/**
+ * The one decision function. For an access: whether the role may perform the operation on the category for the
+ * purpose, and with what masking. For a duty: whether a duty grant of the policy gives it to the role.
+ */
+export function evaluate(policy: Policy, q: AccessQuestion): Decision;
+export function evaluate(policy: Policy, q: DutyQuestion): DutyDecision;
+export function evaluate(policy: Policy, q: AccessQuestion | DutyQuestion): Decision | DutyDecision {
+  return 'duty' in q ? evaluateDuty(policy, q) : evaluateAccess(policy, q);
+}
+
+const DUTY_ALLOWED: DutyDecision = Object.freeze({ allowed: true });
+
+function evaluateDuty(policy: Policy, q: DutyQuestion): DutyDecision {
+  if (indexOf(policy).duties.has(q.role + SEP + q.duty)) return DUTY_ALLOWED;
+  return {
+    allowed: false,
+    code: 'ROLE_NOT_ALLOWED',
+    reason: `role '${q.role}' does not hold duty '${q.duty}'`,
+  };
+}
+
+/**
+ * Throws ROLE_NOT_ALLOWED (`role '<role>' may not <what>`, details `{ role }`) unless the policy gives `duty` to
+ * `role`: the form services use.
+ */
+export function requireDuty(policy: Policy, role: string, duty: Duty, what: string): void {
+  if (!evaluate(policy, { role, duty }).allowed) {
+    throw new SigiloError('ROLE_NOT_ALLOWED', `role '${role}' may not ${what}`, { role });
+  }
+}
+
+/** The roles that hold `duty`, in the policy's order of roles (none when no role does or it is not declared). */
+export function rolesWithDuty(policy: Policy, duty: Duty): string[] {
+  return [...(indexOf(policy).dutyHolders.get(duty) ?? [])];
+}
+
+/** The duties `role` holds, in the policy's order of duties. */
+export function dutiesOf(policy: Policy, role: string): Duty[] {
+  const { duties } = indexOf(policy);
+  return policy.duties.map((d) => d.id).filter((duty) => duties.has(role + SEP + duty));
+}
+
+/** Whether some grant of `role` names `purpose` (on whatever category and operation). */
+export function hasPurposeGrant(policy: Policy, role: string, purpose: string): boolean {
+  return indexOf(policy).purposesByRole.has(role + SEP + purpose);
+}
+
+function evaluateAccess(policy: Policy, q: AccessQuestion): Decision {
   const index = indexOf(policy);
   if (!index.purposes.has(q.purpose)) {
     return {

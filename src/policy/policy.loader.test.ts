@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { SigiloError } from '../errors.ts';
 import { loadDefaultPolicy, loadPolicyFile, parsePolicy, parsePolicyText } from './policy.loader.ts';
-import type { Policy } from './policy.schema.ts';
+import { rolesWithDuty } from './policy.evaluate.ts';
+import { DUTIES, type Duty, type Policy } from './policy.schema.ts';
 
 /** A mutable copy of the seed policy to break in one place per test. */
 const seedDoc = (): Policy => structuredClone(loadDefaultPolicy());
@@ -41,6 +42,21 @@ describe('parsePolicy validation names the path', () => {
     const issues = issuesOf(doc);
     expect(issues.map((x) => x.path)).toEqual([`roles[${i}].issuance`]);
     expect(issues[0]?.message).toContain("role 'support_agent' has grants on personal categories (name,");
+  });
+
+  it('refuses a second-person duty (approving tokens, changing the policy) to a role an administrator issues', () => {
+    const doc = seedDoc();
+    doc.dutyGrants.push({ role: 'auditor', duties: ['token.decide'] });
+    const i = indexOfId(doc.roles, 'auditor');
+    const issues = issuesOf(doc);
+    expect(issues.map((x) => x.path)).toEqual([`roles[${i}].issuance`]);
+    expect(issues[0]?.message).toContain(
+      "role 'auditor' holds token.decide, which only a second person may hold",
+    );
+    // Other duties are fine for such a role: the seed's auditor and admin hold several.
+    const other = seedDoc();
+    other.dutyGrants.push({ role: 'admin', duties: ['audit_log.read'] });
+    expect(() => parsePolicy(other)).not.toThrow();
   });
 
   it('lets an administrator issue a role whose only grants are on non-personal categories', () => {
@@ -86,6 +102,20 @@ describe('parsePolicy validation names the path', () => {
     at(doc.grants, 0).role = 'intern';
     at(doc.grants, 2).purpose = 'marketing';
     expect(issuesOf(doc).map((i) => i.path)).toEqual(['grants[0].role', 'grants[2].purpose']);
+  });
+
+  it('reports duty grants to an undeclared role or of an undeclared duty, and unknown duty ids', () => {
+    const doc = seedDoc();
+    at(doc.dutyGrants, 0).role = 'intern';
+    doc.duties = doc.duties.filter((d) => d.id !== 'token.revoke');
+    expect(issuesOf(doc).map((i) => i.path)).toEqual(['dutyGrants[0].role', 'dutyGrants[3].duties[5]']);
+
+    const unknown = seedDoc() as unknown as { duties: { id: string }[] };
+    at(unknown.duties, 0).id = 'legal_hold.shred';
+    const [issue, ...others] = issuesOf(unknown);
+    expect(others).toEqual([]);
+    expect(issue?.path).toBe('duties[0].id');
+    expect(issue?.message).toMatch(/^must be one of the duties Sigilo enforces/);
   });
 
   it('reports a duplicate id at the second occurrence', () => {
@@ -300,6 +330,53 @@ describe('loadDefaultPolicy', () => {
       'security_incident.delay_reason': 'redact',
     });
     expect(policy.operators).toEqual([]);
+  });
+
+  it('declares, with a label, every duty the code asks for', () => {
+    expect(loadDefaultPolicy().duties.map((d) => d.id)).toEqual([...DUTIES]);
+  });
+
+  it('gives a document without duty grants (one published before duties) the role lists the code held', () => {
+    // The lists as src/ wrote them before they became policy duties (retention, holds, authority requests,
+    // subject requests, incidents, reports, policy, audit, guard and token routes).
+    const before: Record<Duty, string[]> = {
+      'legal_hold.read': ['legal', 'dpo', 'auditor'],
+      'legal_hold.write': ['legal'],
+      'retention.preview': ['dpo', 'legal', 'auditor', 'admin'],
+      'certificate.read': ['dpo', 'legal', 'auditor', 'admin'],
+      'certificate.verify': ['dpo', 'legal', 'auditor', 'admin'],
+      'authority_request.work': ['legal'],
+      'authority_request.read_counts': ['legal', 'dpo', 'auditor'],
+      'authority_request.read_signing_key': ['legal', 'dpo', 'auditor'],
+      'subject_request.work': ['dpo'],
+      'subject_request.act_for_own_subject': ['subject_portal'],
+      'incident.manage': ['dpo'],
+      'processing_record.read': ['dpo', 'auditor'],
+      'policy.propose': ['dpo'],
+      'policy.approve': ['dpo'],
+      'audit_log.read': ['auditor'],
+      'quarantine.review': ['dpo'],
+      'token.issue': ['admin'],
+      'token.list': ['admin', 'dpo'],
+      'token.decide': ['dpo'],
+      'token.revoke': ['admin'],
+    };
+    const holders = (p: Policy) =>
+      Object.fromEntries(DUTIES.map((d) => [d, [...rolesWithDuty(p, d)].sort()]));
+    const sorted = Object.fromEntries(DUTIES.map((d) => [d, [...before[d]].sort()]));
+    expect(holders(loadDefaultPolicy())).toEqual(sorted);
+
+    const legacy = seedDoc() as Partial<Policy>;
+    delete legacy.duties;
+    delete legacy.dutyGrants;
+    expect(holders(parsePolicy(legacy))).toEqual(sorted);
+
+    // Only the roles the document declares get them; an explicit empty list gets nothing.
+    const fewer = seedDoc() as Partial<Policy>;
+    delete fewer.dutyGrants;
+    fewer.roles = fewer.roles!.filter((r) => r.id !== 'auditor');
+    expect(rolesWithDuty(parsePolicy(fewer), 'legal_hold.read')).toEqual(['dpo', 'legal']);
+    expect(rolesWithDuty(parsePolicy({ ...seedDoc(), dutyGrants: [] }), 'legal_hold.read')).toEqual([]);
   });
 
   it('marks unverified retention sources: call records, traffic data and authority requests', () => {

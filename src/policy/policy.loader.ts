@@ -37,9 +37,29 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/**
+ * A document written before policies had duties (versions published earlier are stored that way) states no
+ * `dutyGrants`: it gets the seed's duties and the seed's duty grants for the roles it declares, which are exactly
+ * the role lists the code held before duties moved into the policy. A document that states `dutyGrants`, even an
+ * empty list, gets only what it says.
+ */
+function withSeedDuties(doc: unknown): unknown {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || 'dutyGrants' in doc) return doc;
+  const seed = loadDefaultPolicy();
+  const roles = (doc as { roles?: unknown }).roles;
+  const declared = new Set(
+    Array.isArray(roles) ? roles.map((r) => (r as { id?: unknown } | null)?.id).filter(Boolean) : [],
+  );
+  return {
+    ...doc,
+    duties: 'duties' in doc ? doc.duties : seed.duties,
+    dutyGrants: seed.dutyGrants.filter((g) => declared.has(g.role)),
+  };
+}
+
 /** Validates a parsed document; the result is deeply frozen because evaluation indexes are cached per object. */
 export function parsePolicy(doc: unknown): Policy {
-  const result = policySchema.safeParse(doc);
+  const result = policySchema.safeParse(withSeedDuties(doc));
   if (result.success) return deepFreeze(result.data);
 
   // Sensitive data is a refusal of its own (LGPD Art. 11), reported even when other problems exist.

@@ -214,3 +214,11 @@ describe('what a later version may add to the public text', () => {
     );
   });
 });
+
+describe('duties in the published text', () => {
+  it('leave the text unchanged: who handles holds or tokens is internal, and reaches no personal field', () => {
+    const doc = structuredClone(policy);
+    doc.dutyGrants = [{ role: 'billing', duties: ['legal_hold.read'] }];
+    expect(renderPolicyMarkdown(parsePolicy(doc))).toBe(markdown);
+  });
+});

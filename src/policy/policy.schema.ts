@@ -107,6 +107,53 @@ export const roleSchema = z.strictObject({
   subjectBound: z.boolean().default(false),
 });
 
+/**
+ * Duties: the named actions that are not an operation on a personal-data category — managing legal holds,
+ * reading deletion certificates, working authority or subject requests, issuing tokens. The code asks for them by
+ * these ids (so a misspelt duty is a compile error there and POLICY_INVALID here); the policy declares the ones it
+ * grants, with their labels, and `dutyGrants` says which role holds which. A duty no role holds is refused to all.
+ */
+export const DUTIES = [
+  'legal_hold.read',
+  'legal_hold.write',
+  'retention.preview',
+  'certificate.read',
+  'certificate.verify',
+  'authority_request.work',
+  'authority_request.read_counts',
+  'authority_request.read_signing_key',
+  'subject_request.work',
+  'subject_request.act_for_own_subject',
+  'incident.manage',
+  'processing_record.read',
+  'policy.propose',
+  'policy.approve',
+  'audit_log.read',
+  'quarantine.review',
+  'token.issue',
+  'token.list',
+  'token.decide',
+  'token.revoke',
+] as const;
+
+/**
+ * Duties that make their holder the second person of a four-eyes check (approving tokens) or let it change the
+ * policy itself: a role an administrator issues alone may not hold them, or an administrator could mint a token
+ * that approves its own requests or widens its own access (checked at load, like personal-data grants).
+ */
+export const SECOND_PERSON_DUTIES: readonly Duty[] = ['token.decide', 'policy.propose', 'policy.approve'];
+
+export const dutySchema = z.strictObject({
+  id: z.enum(DUTIES, { message: `must be one of the duties Sigilo enforces: ${DUTIES.join(', ')}` }),
+  label: ptEnText,
+  description: ptText,
+});
+
+export const dutyGrantSchema = z.strictObject({
+  role: snakeId,
+  duties: z.array(z.enum(DUTIES)).min(1),
+});
+
 export const grantSchema = z.strictObject({
   role: snakeId,
   purpose: snakeId,
@@ -163,6 +210,9 @@ export const policySchema = z
     purposes: z.array(purposeSchema).min(1),
     roles: z.array(roleSchema).min(1),
     grants: z.array(grantSchema),
+    /** Declared duties (see DUTIES); a document without `dutyGrants` gets the seed's (see parsePolicy). */
+    duties: z.array(dutySchema),
+    dutyGrants: z.array(dutyGrantSchema),
     retention: z.array(retentionSchema),
     detectors: detectorsSchema,
     operators: z.array(operatorSchema).default([]),
@@ -192,6 +242,18 @@ export const policySchema = z
       });
     });
 
+    const duties = new Set<string>();
+    policy.duties.forEach((duty, i) => {
+      if (duties.has(duty.id)) issue(['duties', i, 'id'], `duplicate id '${duty.id}'`);
+      duties.add(duty.id);
+    });
+    policy.dutyGrants.forEach((grant, i) => {
+      if (!roles.has(grant.role)) issue(['dutyGrants', i, 'role'], `role '${grant.role}' is not declared`);
+      grant.duties.forEach((id, j) => {
+        if (!duties.has(id)) issue(['dutyGrants', i, 'duties', j], `duty '${id}' is not declared`);
+      });
+    });
+
     // An administrator alone may issue only roles that reach no personal data; the grants decide, not the label.
     const personal = new Set(policy.categories.filter((c) => c.personal).map((c) => c.id));
     policy.roles.forEach((role, i) => {
@@ -204,6 +266,17 @@ export const policySchema = z
         issue(
           ['roles', i, 'issuance'],
           `role '${role.id}' has grants on personal categories (${[...new Set(reached)].join(', ')}), ` +
+            "so an administrator alone may not issue it; use 'dpo_approval', 'identity_provider' or 'server'",
+        );
+      }
+      const held = policy.dutyGrants
+        .filter((g) => g.role === role.id)
+        .flatMap((g) => g.duties)
+        .filter((d) => SECOND_PERSON_DUTIES.includes(d));
+      if (held.length > 0) {
+        issue(
+          ['roles', i, 'issuance'],
+          `role '${role.id}' holds ${[...new Set(held)].join(', ')}, which only a second person may hold, ` +
             "so an administrator alone may not issue it; use 'dpo_approval', 'identity_provider' or 'server'",
         );
       }
@@ -265,6 +338,10 @@ export type Purpose = z.infer<typeof purposeSchema>;
 export type Role = z.infer<typeof roleSchema>;
 export type RoleIssuance = (typeof ROLE_ISSUANCE)[number];
 export type Grant = z.infer<typeof grantSchema>;
+/** A duty id the code may ask the policy about. */
+export type Duty = (typeof DUTIES)[number];
+export type DutyDeclaration = z.infer<typeof dutySchema>;
+export type DutyGrant = z.infer<typeof dutyGrantSchema>;
 export type Operator = z.infer<typeof operatorSchema>;
 export type Retention = z.infer<typeof retentionSchema>;
 /** A validated policy (output of the schema: defaults applied). */

@@ -51,6 +51,26 @@ describe('records of processing model', () => {
     expect(renderProcessingRecordHtml(m)).toContain('Nenhum operador declarado');
   });
 
+  it('lists each duty some role holds with those roles, following the policy', () => {
+    const seed = loadDefaultPolicy();
+    const m = buildProcessingRecord(seed, counts, '2026-11-26T12:00:00.000Z');
+    const write = m.duties.find((d) => d.id === 'legal_hold.write');
+    expect(write).toMatchObject({ label: 'Registrar ordens de preservação', roles: ['Jurídico'] });
+    expect(write?.description).toMatch(/^Registrar, prorrogar/);
+    expect(renderProcessingRecordHtml(m)).toContain('Atribuições dos perfis');
+
+    const doc = structuredClone(seed);
+    doc.version = 2;
+    doc.dutyGrants = doc.dutyGrants.filter((g) => g.role !== 'legal');
+    const without = buildProcessingRecord(parsePolicy(doc), counts, '2026-11-26T12:00:00.000Z');
+    // Held by nobody now: not listed.
+    expect(without.duties.map((d) => d.id)).not.toContain('legal_hold.write');
+    expect(without.duties.find((d) => d.id === 'legal_hold.read')!.roles).toEqual([
+      'Encarregado',
+      'Auditoria',
+    ]);
+  });
+
   it('lists declared operators with what they receive, and as recipients in the sharing', () => {
     const policy = parsePolicy(withOperator());
     const m = buildProcessingRecord(policy, counts, '2026-11-26T12:00:00.000Z');

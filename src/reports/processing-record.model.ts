@@ -4,7 +4,7 @@
  * how much of it is stored now; per purpose and per legal basis the same seen from the other side; the retention
  * rules with their legal sources; the operators (processors) and the sharing outside the controller.
  */
-import { effectiveGrants } from '../policy/policy.evaluate.ts';
+import { effectiveGrants, rolesWithDuty } from '../policy/policy.evaluate.ts';
 import { retentionPeriodPt, UNVERIFIED_SOURCE } from '../policy/policy.render.ts';
 import type { Policy } from '../policy/policy.schema.ts';
 import type { CategoryCount, PurposeCount } from './processing-record.repository.ts';
@@ -52,6 +52,14 @@ export interface RopaRetention {
   records: number;
 }
 
+/** A duty of the policy (an action that is not an operation on a category) and the roles that hold it. */
+export interface RopaDuty {
+  id: string;
+  label: string;
+  description: string;
+  roles: string[];
+}
+
 export interface RopaOperator {
   id: string;
   name: string;
@@ -82,6 +90,8 @@ export interface ProcessingRecordModel {
   retention: RopaRetention[];
   operators: RopaOperator[];
   sharing: RopaSharing[];
+  /** The duties some role holds, in policy order (who manages holds, requests, tokens…). */
+  duties: RopaDuty[];
 }
 
 export interface ProcessingCounts {
@@ -228,5 +238,13 @@ export function buildProcessingRecord(
     retention,
     operators,
     sharing,
+    duties: policy.duties
+      .map((d): RopaDuty => ({
+        id: d.id,
+        label: d.label.pt,
+        description: d.description.pt,
+        roles: names(rolesWithDuty(policy, d.id), label.role),
+      }))
+      .filter((d) => d.roles.length > 0),
   };
 }

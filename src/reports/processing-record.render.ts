@@ -119,6 +119,19 @@ function sections(m: ProcessingRecordModel): Section[] {
         ],
       })),
     },
+    {
+      heading: 'Atribuições dos perfis',
+      intro:
+        'Ações que não são operações sobre uma categoria de dados (ordens de preservação, requisições, ' +
+        'credenciais); os dados pessoais que cada uma envolve continuam sujeitos aos acessos acima.',
+      entries: m.duties.map((d) => ({
+        title: d.label,
+        rows: [
+          ['Descrição', d.description],
+          ['Perfis', list(d.roles)],
+        ],
+      })),
+    },
   ];
 }
 

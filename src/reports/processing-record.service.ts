@@ -8,9 +8,6 @@ import type { Db, Tx } from '../store/store.ts';
 import { buildProcessingRecord, type ProcessingRecordModel } from './processing-record.model.ts';
 import { ProcessingRecordRepository } from './processing-record.repository.ts';
 
-/** Roles that may generate the records of processing. */
-export const PROCESSING_RECORD_ROLES = ['dpo', 'auditor'];
-
 export class ProcessingRecordService {
   private readonly repo = new ProcessingRecordRepository();
 

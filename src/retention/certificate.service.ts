@@ -5,6 +5,8 @@
  */
 import { SigiloError } from '../errors.ts';
 import type { AccessContext } from '../gate/access-context.ts';
+import { requireDuty } from '../policy/policy.evaluate.ts';
+import type { Policy } from '../policy/policy.schema.ts';
 import type { Store } from '../store/store.ts';
 import type { DeletionCertificateRow } from '../store/tables/retention.table.ts';
 import {
@@ -13,16 +15,6 @@ import {
   type DeletionCertificate,
   type VerifyResult,
 } from './deletion-certificate.ts';
-
-/** Roles that may read retention previews, runs and certificates (no personal data in any of them). */
-export const RETENTION_READ_ROLES: readonly string[] = ['dpo', 'legal', 'auditor', 'admin'];
-
-/** Throws ROLE_NOT_ALLOWED unless the context's role is one of `roles`. */
-export function assertRetentionRole(ctx: AccessContext, roles: readonly string[], what: string): void {
-  if (!roles.includes(ctx.role)) {
-    throw new SigiloError('ROLE_NOT_ALLOWED', `role '${ctx.role}' may not ${what}`, { role: ctx.role });
-  }
-}
 
 export interface CertificateSummary {
   id: string;
@@ -45,11 +37,11 @@ function toCertificate(row: DeletionCertificateRow): DeletionCertificate {
 
 /** Reads and verifies stored certificates. */
 export class CertificateService {
-  constructor(private readonly deps: { store: Store; publicKey: () => Buffer }) {}
+  constructor(private readonly deps: { store: Store; policy: () => Policy; publicKey: () => Buffer }) {}
 
   /** Newest first. */
   async list(ctx: AccessContext, options: { limit?: number } = {}): Promise<CertificateSummary[]> {
-    assertRetentionRole(ctx, RETENTION_READ_ROLES, 'read deletion certificates');
+    requireDuty(this.deps.policy(), ctx.role, 'certificate.read', 'read deletion certificates');
     const rows = await this.deps.store.db
       .selectFrom('deletion_certificates')
       .selectAll()
@@ -72,7 +64,7 @@ export class CertificateService {
 
   /** One certificate, exactly as signed. */
   async get(ctx: AccessContext, id: string): Promise<DeletionCertificate> {
-    assertRetentionRole(ctx, RETENTION_READ_ROLES, 'read deletion certificates');
+    requireDuty(this.deps.policy(), ctx.role, 'certificate.read', 'read deletion certificates');
     const row = await this.deps.store.db
       .selectFrom('deletion_certificates')
       .selectAll()
@@ -85,7 +77,7 @@ export class CertificateService {
   /** Verifies a stored certificate by id, or one given as exported JSON (e.g. a copy kept elsewhere). */
   async verify(ctx: AccessContext, idOrCertificate: string | DeletionCertificate): Promise<VerifyResult> {
     const cert = typeof idOrCertificate === 'string' ? await this.get(ctx, idOrCertificate) : idOrCertificate;
-    assertRetentionRole(ctx, RETENTION_READ_ROLES, 'verify deletion certificates');
+    requireDuty(this.deps.policy(), ctx.role, 'certificate.verify', 'verify deletion certificates');
     return verifyCertificate(cert, this.deps.publicKey());
   }
 }

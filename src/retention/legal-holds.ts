@@ -13,6 +13,7 @@ import { SigiloError } from '../errors.ts';
 import type { AccessContext } from '../gate/access-context.ts';
 import type { Gate } from '../gate/gate.ts';
 import { refuseSensitiveText } from '../guard/free-text.guard.ts';
+import { requireDuty } from '../policy/policy.evaluate.ts';
 import type { Policy } from '../policy/policy.schema.ts';
 import type { Db, Store, Tx } from '../store/store.ts';
 import type { PlainTable } from '../store/database.ts';
@@ -40,10 +41,6 @@ type LegalHoldRow = PlainTable<StoredHoldRow>;
 export const MARCO_CIVIL_PRESERVATION_DAYS = 60;
 
 export type HoldStatus = 'active' | 'released' | 'expired';
-
-/** Roles that may create, extend and release holds; roles that may read them. */
-export const HOLD_WRITE_ROLES: readonly string[] = ['legal'];
-export const HOLD_READ_ROLES: readonly string[] = ['legal', 'dpo', 'auditor'];
 
 /** A hold as services, routes and the CLI see it. */
 export interface LegalHold {
@@ -131,12 +128,13 @@ export class LegalHoldService {
     return db ? work(db) : this.deps.store.transaction(work);
   }
 
-  private assertRole(ctx: AccessContext, roles: readonly string[], operation: string): void {
-    if (!roles.includes(ctx.role)) {
-      throw new SigiloError('ROLE_NOT_ALLOWED', `role '${ctx.role}' may not ${operation} legal holds`, {
-        role: ctx.role,
-      });
-    }
+  /** Who may create, extend and release holds (`legal_hold.write`) or read them (`legal_hold.read`): the policy. */
+  private assertRole(
+    ctx: AccessContext,
+    duty: 'legal_hold.read' | 'legal_hold.write',
+    operation: string,
+  ): void {
+    requireDuty(this.deps.policy(), ctx.role, duty, `${operation} legal holds`);
   }
 
   /** Normalises a date (start of day; end of day for window ends) or instant to ISO UTC text. */
@@ -162,7 +160,7 @@ export class LegalHoldService {
 
   /** Creates a hold; `db` lets an authority-request workflow create it in its own transaction. */
   async create(ctx: AccessContext, input: NewHold, db?: Tx): Promise<LegalHold> {
-    this.assertRole(ctx, HOLD_WRITE_ROLES, 'create');
+    this.assertRole(ctx, 'legal_hold.write', 'create');
     const h = checkHoldInput(NewHoldBody, input);
     refuseSensitiveText(h.reason, 'hold.reason');
     const policy = this.deps.policy();
@@ -260,7 +258,7 @@ export class LegalHoldService {
 
   /** Moves the end of an active hold later. */
   async extend(ctx: AccessContext, id: string, input: ExtendHold): Promise<LegalHold> {
-    this.assertRole(ctx, HOLD_WRITE_ROLES, 'extend');
+    this.assertRole(ctx, 'legal_hold.write', 'extend');
     const e = checkHoldInput(ExtendHoldBody, input);
     if (e.reason !== undefined) refuseSensitiveText(e.reason, 'hold.reason');
     const until = this.instant(e.expiresAt, true);
@@ -295,7 +293,7 @@ export class LegalHoldService {
 
   /** Registers the court request of a preservation hold: it no longer lapses after 60 days. */
   async registerCourtRequest(ctx: AccessContext, id: string, input: CourtRequest): Promise<LegalHold> {
-    this.assertRole(ctx, HOLD_WRITE_ROLES, 'change');
+    this.assertRole(ctx, 'legal_hold.write', 'change');
     const c = checkHoldInput(CourtRequestBody, input);
     const expiresAt = c.expiresAt ? this.instant(c.expiresAt, true) : null;
     if (expiresAt !== null && expiresAt <= this.deps.clock.nowIso()) {
@@ -318,7 +316,7 @@ export class LegalHoldService {
 
   /** Releases an active hold: what it kept becomes deletable at the next sweep. */
   async release(ctx: AccessContext, id: string, input: ReleaseHold): Promise<LegalHold> {
-    this.assertRole(ctx, HOLD_WRITE_ROLES, 'release');
+    this.assertRole(ctx, 'legal_hold.write', 'release');
     const r = checkHoldInput(ReleaseHoldBody, input);
     refuseSensitiveText(r.reason, 'hold.reason');
     return this.inTx(undefined, async (tx) => {
@@ -337,7 +335,7 @@ export class LegalHoldService {
 
   /** One hold (its text opened through the gate: logged). */
   async get(ctx: AccessContext, id: string): Promise<LegalHold> {
-    this.assertRole(ctx, HOLD_READ_ROLES, 'read');
+    this.assertRole(ctx, 'legal_hold.read', 'read');
     return this.deps.gate.run(ctx, (s) => readLogged(s, `hold ${id}`, () => this.load(s.tx, id)));
   }
 
@@ -346,7 +344,7 @@ export class LegalHoldService {
     ctx: AccessContext,
     filter: { status?: HoldStatus; scopeId?: string; limit?: number } = {},
   ): Promise<LegalHold[]> {
-    this.assertRole(ctx, HOLD_READ_ROLES, 'read');
+    this.assertRole(ctx, 'legal_hold.read', 'read');
     const now = this.deps.clock.nowIso();
     return this.deps.gate.run(ctx, (s) =>
       readLogged(s, 'holds', async () => {
@@ -374,7 +372,7 @@ export class LegalHoldService {
 
   /** The hold's history, oldest first. */
   async history(ctx: AccessContext, id: string): Promise<HoldEvent[]> {
-    this.assertRole(ctx, HOLD_READ_ROLES, 'read');
+    this.assertRole(ctx, 'legal_hold.read', 'read');
     return this.deps.gate.run(ctx, (s) =>
       readLogged(s, `hold ${id} history`, async () => {
         await this.load(s.tx, id);

@@ -8,7 +8,8 @@ import type { AccessContext } from '../gate/access-context.ts';
 import type { Gate } from '../gate/gate.ts';
 import type { Policy } from '../policy/policy.schema.ts';
 import type { Store } from '../store/store.ts';
-import { assertRetentionRole, CertificateService, RETENTION_READ_ROLES } from './certificate.service.ts';
+import { requireDuty } from '../policy/policy.evaluate.ts';
+import { CertificateService } from './certificate.service.ts';
 import type { Signer } from './deletion-certificate.ts';
 import { LegalHoldService } from './legal-holds.ts';
 import { HoldTexts, type HoldTextKeys } from './sealing/hold-text.gate.ts';
@@ -98,6 +99,7 @@ export function createRetention(deps: RetentionDeps): RetentionModule {
   });
   const certificates = new CertificateService({
     store: deps.store,
+    policy: deps.policy,
     publicKey: () => deps.signer.signingPublicKey,
   });
   const e = engine;
@@ -113,7 +115,7 @@ export function createRetention(deps: RetentionDeps): RetentionModule {
     clock,
     run: (options) => e.run(options),
     preview: (ctx) => {
-      assertRetentionRole(ctx, RETENTION_READ_ROLES, 'preview retention');
+      requireDuty(deps.policy(), ctx.role, 'retention.preview', 'preview retention');
       return e.preview();
     },
     scheduler: (options) => new RetentionScheduler(e, options),

@@ -6,6 +6,7 @@ import type { Sigilo } from '../app.ts';
 import { installAuthentication } from '../http/auth/authenticate.ts';
 import { installErrorHandlers } from '../http/errors/error-handler.ts';
 import { createMetrics } from '../http/metrics.ts';
+import { routeServicesOf } from '../http/route-services.ts';
 import { StaffTokenService } from '../tokens/staff-token.service.ts';
 import { createTestSigilo, type TestClock } from '../../test/support/sigilo.ts';
 import { DIALECTS } from '../../test/support/stores.ts';
@@ -33,10 +34,11 @@ async function appFor(sigilo: Sigilo, clock: TestClock) {
         oidc: null,
         subjectAssertions: null,
         isSubjectBound: () => false,
+        policy: () => sigilo.policies.policy(),
         metrics: createMetrics({ processMetrics: false }),
         failuresPerMinute: 1000,
       });
-      await v1.register(retentionRoutes, { sigilo });
+      await v1.register(retentionRoutes, { services: routeServicesOf(sigilo) });
     },
     { prefix: '/v1' },
   );

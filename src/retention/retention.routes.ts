@@ -7,14 +7,12 @@
  *   GET  /holds, POST /holds                     legal holds: list, create
  *   GET  /holds/:id                              one hold with its history
  *   POST /holds/:id/extend | /court-request | /release
- * Validate → authorise (route roles, then the service again) → command → plain JSON; no personal data anywhere.
+ * Validate → authorise (the route's policy duty, then the service again) → command → plain JSON; no personal
+ * data anywhere.
  */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import type { Sigilo } from '../app.ts';
 import { responses } from '../http/routes/common.schema.ts';
-import { accessContextOf } from '../http/routes/gated.ts';
-import { RETENTION_READ_ROLES } from './certificate.service.ts';
-import { HOLD_READ_ROLES, HOLD_WRITE_ROLES } from './legal-holds.ts';
+import { accessContextOf, type RouteDeps } from '../http/routes/gated.ts';
 import {
   CertificateListQuery,
   CertificateSchema,
@@ -29,17 +27,20 @@ import {
 import { CourtRequestBody, ExtendHoldBody, NewHoldBody, ReleaseHoldBody } from './legal-hold.schema.ts';
 import { Type } from '@fastify/type-provider-typebox';
 
-/** Registers the retention and legal-hold routes; deps need only `sigilo` (RouteDeps fits). */
-export const retentionRoutes: FastifyPluginCallbackTypebox<{ sigilo: Sigilo }> = (app, { sigilo }, done) => {
-  const { retention } = sigilo;
-  const read = { roles: RETENTION_READ_ROLES };
-  const holdRead = { roles: HOLD_READ_ROLES };
-  const holdWrite = { roles: HOLD_WRITE_ROLES };
+/** Registers the retention and legal-hold routes (they use only `services.retention`). */
+export const retentionRoutes: FastifyPluginCallbackTypebox<Pick<RouteDeps, 'services'>> = (
+  app,
+  { services },
+  done,
+) => {
+  const { retention } = services;
+  const holdRead = { duty: 'legal_hold.read' } as const;
+  const holdWrite = { duty: 'legal_hold.write' } as const;
 
   app.get(
     '/retention/preview',
     {
-      config: read,
+      config: { duty: 'retention.preview' },
       schema: {
         tags: ['retention'],
         summary:
@@ -53,7 +54,7 @@ export const retentionRoutes: FastifyPluginCallbackTypebox<{ sigilo: Sigilo }> =
   app.get(
     '/retention/certificates',
     {
-      config: read,
+      config: { duty: 'certificate.read' },
       schema: {
         tags: ['retention'],
         summary: 'Deletion certificates, newest first',
@@ -71,7 +72,7 @@ export const retentionRoutes: FastifyPluginCallbackTypebox<{ sigilo: Sigilo }> =
   app.get(
     '/retention/certificates/:id',
     {
-      config: read,
+      config: { duty: 'certificate.read' },
       schema: {
         tags: ['retention'],
         summary: 'One signed deletion certificate',
@@ -88,7 +89,7 @@ export const retentionRoutes: FastifyPluginCallbackTypebox<{ sigilo: Sigilo }> =
   app.get(
     '/retention/certificates/:id/verify',
     {
-      config: read,
+      config: { duty: 'certificate.verify' },
       schema: {
         tags: ['retention'],
         summary: "Verify a certificate's Ed25519 signature against Sigilo's key",

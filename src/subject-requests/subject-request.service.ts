@@ -35,14 +35,12 @@ import {
 } from './subject-request.model.ts';
 import type { SubjectRequestRepository } from './subject-request.repository.ts';
 import {
+  holdsDuty,
   logRequestStep,
   readRequestEvents,
   refuseStep,
   writeRequestEvent,
 } from './sealing/subject-request.gate.ts';
-
-/** Roles that work requests for any subject. The portal acts only for its own subject (see `assertMayAct`). */
-export const REQUEST_STAFF_ROLES: readonly string[] = ['dpo'];
 
 export interface Representative {
   kind: RepresentativeKind;
@@ -179,7 +177,7 @@ export class SubjectRequestService {
     const method = oneOf(VERIFICATION_METHODS, v.method, 'method');
     let evidence: Record<string, string>;
     if (v.method === 'portal_session') {
-      if (s.ctx.role !== 'subject_portal')
+      if (!holdsDuty(s, 'subject_request.act_for_own_subject'))
         insufficient('a portal session is verified only by the portal itself', 'method');
       evidence = { sessionRef: reference(v.sessionRef, 'sessionRef') };
     } else {
@@ -329,7 +327,7 @@ export class SubjectRequestService {
     s: GateSession,
     f: { due?: 'overdue' | 'due_soon'; subjectId?: string; state?: RequestState; limit?: number } = {},
   ): Promise<RequestView[]> {
-    if (!REQUEST_STAFF_ROLES.includes(s.ctx.role)) {
+    if (!holdsDuty(s, 'subject_request.work')) {
       refuseStep(
         s,
         f.subjectId ?? null,
@@ -362,16 +360,17 @@ export class SubjectRequestService {
   }
 
   /**
-   * The DPO works every request. The portal acts for its own subject only: until portal sessions carry a
-   * subject binding, the portal role is refused here (and the refusal logged).
+   * Roles holding `subject_request.work` (the DPO in the seed) work every request. The portal acts for its own
+   * subject only: until portal sessions carry a subject binding, the portal role is refused here (and the
+   * refusal logged).
    */
   private assertMayAct(s: GateSession, subjectId: string, step: string): void {
-    if (REQUEST_STAFF_ROLES.includes(s.ctx.role)) return;
+    if (holdsDuty(s, 'subject_request.work')) return;
     refuseStep(s, subjectId, step, 'ROLE_NOT_ALLOWED', `role ${s.ctx.role} may not work subject requests`);
   }
 
   private assertStaff(s: GateSession, subjectId: string, step: string): void {
-    if (!REQUEST_STAFF_ROLES.includes(s.ctx.role))
+    if (!holdsDuty(s, 'subject_request.work'))
       refuseStep(s, subjectId, step, 'ROLE_NOT_ALLOWED', `only the DPO may ${step} a request`);
   }
 

@@ -18,7 +18,6 @@ import { SigiloError } from '../errors.ts';
 import { PurposeHeaders, responses } from '../http/routes/common.schema.ts';
 import { gated, type RouteDeps } from '../http/routes/gated.ts';
 import { renderSubjectReportHtml, renderSubjectReportPdf } from '../reports/subject-report.render.ts';
-import { REQUEST_STAFF_ROLES } from './subject-request.service.ts';
 import {
   AccessHistory,
   DeletionAnswer,
@@ -39,7 +38,7 @@ const tags = ['subject-requests'];
 
 export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, done) => {
   const { subjectRequests: requests, subjectAnswers: answers } = deps.services;
-  const config = { roles: REQUEST_STAFF_ROLES };
+  const config = { duty: 'subject_request.work' } as const;
 
   app.post(
     '/subject-requests',

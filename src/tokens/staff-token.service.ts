@@ -12,7 +12,7 @@ import type { AccessLogEntry } from '../access-log/access-log.entry.ts';
 import type { AccessLogWriter } from '../access-log/access-log.writer.ts';
 import { randomToken } from '../crypto/random.ts';
 import { SigiloError, type ErrorCode } from '../errors.ts';
-import { covers, issuanceOf } from '../policy/policy.evaluate.ts';
+import { covers, evaluate, issuanceOf } from '../policy/policy.evaluate.ts';
 import type { Policy } from '../policy/policy.schema.ts';
 import type { Store, Tx } from '../store/store.ts';
 import type { StaffTokenRow } from '../store/tables/staff-token.table.ts';
@@ -21,8 +21,6 @@ import { StaffTokenRepository } from './staff-token.repository.ts';
 
 /** Every staff token starts with this, followed by 43 base64url characters (32 random bytes). */
 export const TOKEN_PREFIX = 'sgl_';
-/** The role whose holders approve token requests; never the requester (a second person). */
-export const APPROVER_ROLE = 'dpo';
 const TOKEN_SHAPE = /^sgl_[A-Za-z0-9_-]{43}$/;
 const LABEL_MAX = 100;
 const DAY_MS = 86_400_000;
@@ -314,10 +312,17 @@ export class StaffTokenService {
 
   private async decide(id: string, by: TokenActor, decision: 'approve' | 'reject'): Promise<StaffTokenInfo> {
     const operation = `token.${decision}`;
-    if (by.role !== APPROVER_ROLE) {
-      return this.refuse(by, operation, 'ROLE_NOT_ALLOWED', `only the ${APPROVER_ROLE} role decides`, {
-        role: by.role,
-      });
+    // Whose holders decide is the policy's (`token.decide`, the DPO in the seed); never the requester (below).
+    if (!evaluate(this.policy(), { role: by.role, duty: 'token.decide' }).allowed) {
+      return this.refuse(
+        by,
+        operation,
+        'ROLE_NOT_ALLOWED',
+        `role '${by.role}' may not decide on token requests`,
+        {
+          role: by.role,
+        },
+      );
     }
     const row = await this.repo.byId(this.store.db, id);
     if (!row) throw new SigiloError('NOT_FOUND', 'token not found', { resource: 'token' });

@@ -35,12 +35,14 @@ export function registerPolicyCommand(program: Command, ctx: CliContext): void {
         purposes: p.purposes.length,
         roles: p.roles.length,
         grants: p.grants.length,
+        dutyGrants: p.dutyGrants.reduce((n, g) => n + g.duties.length, 0),
       };
       ctx.print(
         opts.json
           ? JSON.stringify(summary)
           : `valid: version ${p.version} (effective ${p.effectiveDate}), ${summary.categories} categories, ` +
-              `${summary.purposes} purposes, ${summary.roles} roles, ${summary.grants} grants`,
+              `${summary.purposes} purposes, ${summary.roles} roles, ${summary.grants} grants, ` +
+              `${summary.dutyGrants} duty grants`,
       );
     });
 

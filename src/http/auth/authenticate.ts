@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SecurityEventLog } from '../../access-log/security-events.ts';
 import { SigiloError, isSigiloError } from '../../errors.ts';
+import { evaluate, type Duty } from '../../policy/policy.evaluate.ts';
+import type { Policy } from '../../policy/policy.schema.ts';
 import { looksLikeStaffToken, type StaffTokenService } from '../../tokens/staff-token.service.ts';
 import type { HttpMetrics } from '../metrics.ts';
 import type { CredentialVerifier, Principal } from './principal.ts';
@@ -21,6 +23,8 @@ export interface AuthDeps {
   subjectAssertions: SubjectAssertionVerifier | null;
   /** Whether the policy in force binds `role` to one data subject per request. */
   isSubjectBound: (role: string) => boolean;
+  /** The policy in force: a route's `duty` is decided by it at every request. */
+  policy: () => Policy;
   metrics: HttpMetrics;
   failuresPerMinute: number;
   /** Authentication failures and role refusals go to the access log, floods summarised. */
@@ -44,8 +48,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route needs no credentials (health, docs, the published policy text). */
     public?: boolean;
-    /** Only these roles may call the route (403 ROLE_NOT_ALLOWED otherwise). */
-    roles?: readonly string[];
+    /** Only roles the policy in force gives this duty may call the route (403 ROLE_NOT_ALLOWED otherwise). */
+    duty?: Duty;
   }
 }
 
@@ -124,8 +128,8 @@ export function installAuthentication(app: FastifyInstance, deps: AuthDeps): voi
       }
       throw err;
     }
-    const roles = config.roles;
-    if (roles && !roles.includes(request.principal.role)) {
+    const duty = config.duty;
+    if (duty && !evaluate(deps.policy(), { role: request.principal.role, duty }).allowed) {
       request.accessLogged = true;
       const route = `${request.method} ${request.routeOptions.url ?? 'unmatched'}`;
       await deps.security?.refused(

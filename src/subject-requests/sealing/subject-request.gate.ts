@@ -10,6 +10,7 @@ import { isSigiloError } from '../../errors.ts';
 import type { GateSession } from '../../gate/gate.ts';
 import { kernelOf } from '../../gate/gate-kernel.ts';
 import { bindingOf, openStaffText, sealStaffText } from '../../gate/staff-text.cipher.ts';
+import { evaluate, hasPurposeGrant, type Duty } from '../../policy/policy.evaluate.ts';
 
 /** The purpose every subject-request step runs under. */
 export const SUBJECT_REQUEST_PURPOSE = 'subject_request';
@@ -37,7 +38,7 @@ export function logRequestStep(
       'data-subject requests need purpose subject_request',
     );
   }
-  if (!k.policy.grants.some((g) => g.role === k.ctx.role && g.purpose === SUBJECT_REQUEST_PURPOSE)) {
+  if (!hasPurposeGrant(k.policy, k.ctx.role, SUBJECT_REQUEST_PURPOSE)) {
     k.fail(
       op,
       subjectId,
@@ -48,6 +49,12 @@ export function logRequestStep(
     );
   }
   k.allowed(op, subjectId, new Map(), `request ${requestId}${detail ? `; ${detail}` : ''}`);
+}
+
+/** Whether the session's role holds `duty` in the policy version the session enforces (nothing is logged). */
+export function holdsDuty(session: GateSession, duty: Duty): boolean {
+  const k = kernelOf(session);
+  return evaluate(k.policy, { role: k.ctx.role, duty }).allowed;
 }
 
 /** The stable pseudonym of a staff actor as the subject sees it: 12 hex digits of a keyed hash. */

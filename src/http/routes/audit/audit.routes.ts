@@ -9,7 +9,7 @@ import type { RouteDeps } from '../gated.ts';
 import type { AuditEntry } from './audit.schema.ts';
 import { AuditLogPage, AuditLogQuery, VerifyReport } from './audit.schema.ts';
 
-const AUDITOR = { roles: ['auditor'] } as const;
+const AUDITOR = { duty: 'audit_log.read' } as const;
 
 export const auditRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { services }, done) => {
   app.get(

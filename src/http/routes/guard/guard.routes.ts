@@ -7,7 +7,7 @@ import { NoContent, PurposeHeaders, responses } from '../common.schema.ts';
 import { gated, type RouteDeps } from '../gated.ts';
 import { QuarantineList, QuarantineParams, QuarantineQuery } from './guard.schema.ts';
 
-const DPO = { roles: ['dpo'] } as const;
+const REVIEW = { duty: 'quarantine.review' } as const;
 const DECISIONS = {
   approve: 'Release the held text as written',
   redact: 'Replace every finding in the held text with a mark naming its class, then release it',
@@ -20,7 +20,7 @@ export const guardRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, 
   app.get(
     '/guard/quarantine',
     {
-      config: DPO,
+      config: REVIEW,
       schema: {
         tags: ['guard'],
         summary: 'Free text held for DPO review (ids and classes, never the text)',
@@ -38,7 +38,7 @@ export const guardRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, 
     app.post(
       `/guard/quarantine/:kind/:id/${decision}`,
       {
-        config: DPO,
+        config: REVIEW,
         schema: {
           tags: ['guard'],
           summary: DECISIONS[decision],

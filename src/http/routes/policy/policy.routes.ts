@@ -42,7 +42,6 @@ const Proposal = Type.Object({
   loosening: Type.Boolean(),
   text: Type.Array(Type.String(), { description: 'What changes, in Portuguese, one sentence each.' }),
 });
-const DPO = { roles: ['dpo'] } as const;
 
 const PublicPolicy = Type.Object({
   version: Type.Integer(),
@@ -148,7 +147,7 @@ export const policyRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { ser
   app.post(
     '/policy/versions',
     {
-      config: DPO,
+      config: { duty: 'policy.propose' },
       schema: {
         tags: ['policy'],
         summary:
@@ -180,7 +179,7 @@ export const policyRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { ser
   app.post(
     '/policy/versions/:version/approve',
     {
-      config: DPO,
+      config: { duty: 'policy.approve' },
       schema: {
         tags: ['policy'],
         summary: 'Approve and publish a pending loosening version (a DPO other than the one who proposed it)',

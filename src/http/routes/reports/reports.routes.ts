@@ -5,7 +5,6 @@
  * access log, like the auditor's reads of the log itself.
  */
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import { PROCESSING_RECORD_ROLES } from '../../../reports/processing-record.service.ts';
 import {
   renderProcessingRecordHtml,
   renderProcessingRecordPdf,
@@ -19,7 +18,7 @@ export const reportRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { ser
   app.get(
     '/reports/processing',
     {
-      config: { roles: PROCESSING_RECORD_ROLES },
+      config: { duty: 'processing_record.read' },
       schema: {
         tags: ['reports'],
         summary: 'Records of processing (LGPD Art. 37): JSON (default), HTML or PDF in Portuguese',

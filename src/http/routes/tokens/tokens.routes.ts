@@ -1,11 +1,12 @@
 /**
  * Staff tokens. Tokens are not personal data, so these routes take no purpose; who may obtain which role is
- * decided by the policy's `issuance` of each role (src/tokens/staff-token.service.ts). Administrators issue and
- * request tokens; the DPO, a second person, approves or rejects requests; both can list them.
+ * decided by the policy's `issuance` of each role (src/tokens/staff-token.service.ts), and who may call each route
+ * by its duties (`token.issue`, `token.list`, `token.decide`, `token.revoke`; in the seed administrators issue,
+ * request and revoke tokens, the DPO, a second person, approves or rejects requests, both list them).
  */
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { APPROVER_ROLE, type TokenActor } from '../../../tokens/staff-token.service.ts';
+import type { TokenActor } from '../../../tokens/staff-token.service.ts';
 import { responses } from '../common.schema.ts';
 import type { RouteDeps } from '../gated.ts';
 import {
@@ -17,9 +18,7 @@ import {
   TokenParams,
 } from './tokens.schema.ts';
 
-const ADMIN = { roles: ['admin'] } as const;
-const APPROVER = { roles: [APPROVER_ROLE] } as const;
-const ADMIN_OR_APPROVER = { roles: ['admin', APPROVER_ROLE] } as const;
+const DECIDE = { duty: 'token.decide' } as const;
 
 function actorOf(request: FastifyRequest): TokenActor {
   const principal = request.principal!;
@@ -30,7 +29,7 @@ export const tokenRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { toke
   app.post(
     '/tokens',
     {
-      config: ADMIN,
+      config: { duty: 'token.issue' },
       schema: {
         tags: ['tokens'],
         summary:
@@ -48,7 +47,7 @@ export const tokenRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { toke
   app.get(
     '/tokens',
     {
-      config: ADMIN_OR_APPROVER,
+      config: { duty: 'token.list' },
       schema: {
         tags: ['tokens'],
         summary: 'List staff tokens and pending requests (never the tokens themselves)',
@@ -67,7 +66,7 @@ export const tokenRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { toke
   app.post(
     '/tokens/:tokenId/approve',
     {
-      config: APPROVER,
+      config: DECIDE,
       schema: {
         tags: ['tokens'],
         summary: 'Approve a pending token (DPO only, never its requester); its validity starts now',
@@ -81,7 +80,7 @@ export const tokenRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { toke
   app.post(
     '/tokens/:tokenId/reject',
     {
-      config: APPROVER,
+      config: DECIDE,
       schema: {
         tags: ['tokens'],
         summary: 'Reject a pending token (DPO only, never its requester); it never works',
@@ -95,7 +94,7 @@ export const tokenRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { toke
   app.delete(
     '/tokens/:tokenId',
     {
-      config: ADMIN,
+      config: { duty: 'token.revoke' },
       schema: {
         tags: ['tokens'],
         summary: 'Revoke a staff token (or withdraw a pending request) at once',
