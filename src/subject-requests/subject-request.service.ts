@@ -34,10 +34,17 @@ import {
   type VerificationMethod,
 } from './subject-request.model.ts';
 import type { SubjectRequestRepository } from './subject-request.repository.ts';
-import { logRequestStep, refuseStep } from './sealing/subject-request.gate.ts';
+import {
+  actingSubjectOf,
+  logRequestStep,
+  refuseStep,
+  staffPseudonym,
+} from './sealing/subject-request.gate.ts';
 
 /** Roles that work requests for any subject. The portal acts only for its own subject (see `assertMayAct`). */
 export const REQUEST_STAFF_ROLES: readonly string[] = ['dpo'];
+/** Roles that may create and follow requests: the staff, and the portal for the one subject it acts for. */
+export const REQUEST_ROLES: readonly string[] = [...REQUEST_STAFF_ROLES, 'subject_portal'];
 
 export interface Representative {
   kind: RepresentativeKind;
@@ -106,10 +113,16 @@ export class SubjectRequestService {
   /** Registers a request; the deadline starts from `receivedAt` (Brasília calendar). */
   async create(s: GateSession, input: NewRequest): Promise<RequestView> {
     const type = oneOf(REQUEST_TYPES, input.type, 'type');
-    const channel = oneOf(CHANNELS, input.channel, 'channel');
+    const asked = oneOf(CHANNELS, input.channel, 'channel');
     const kind = await this.repo.subjectKind(s.tx, input.subjectId);
     if (!kind) throw new SigiloError('NOT_FOUND', 'subject not found', { resource: 'subject' });
     this.assertMayAct(s, input.subjectId, 'create');
+    const byPortal = actingSubjectOf(s) !== null;
+    // The portal's own session is the subject signed in: it speaks for itself, through the portal channel.
+    if (byPortal && input.representative)
+      throw new SigiloError('VALIDATION_FAILED', 'a portal request is made by the subject in person', {
+        path: 'representative',
+      });
     const now = this.now().toISOString();
     const receivedAt = input.receivedAt ? instant(input.receivedAt, 'receivedAt') : now;
     if (receivedAt > now)
@@ -131,6 +144,7 @@ export class SubjectRequestService {
         path: 'callerIdentification',
       });
     }
+    const channel: RequestChannel = byPortal ? 'portal' : asked;
     const id = uuidv7();
     const due = deadlineOf(type, receivedAt);
     await this.repo.insert(s.tx, {
@@ -304,16 +318,18 @@ export class SubjectRequestService {
   /** One request. */
   async get(s: GateSession, id: string): Promise<RequestView> {
     const row = await this.load(s, id);
-    return this.view(row);
+    return this.view(row, s);
   }
 
   /** The request's history, oldest first. */
   async history(s: GateSession, id: string): Promise<RequestEventView[]> {
     await this.load(s, id);
+    // The subject sees staff by role and a stable pseudonym, never by token or account id.
+    const bySubject = actingSubjectOf(s) !== null;
     return (await this.repo.events(s.tx, id)).map((e) => ({
       kind: e.kind,
       at: e.at,
-      actor: e.actor,
+      actor: bySubject && e.role !== s.ctx.role ? staffPseudonym(s, e.actor) : e.actor,
       role: e.role,
       details: JSON.parse(e.details) as Record<string, unknown>,
     }));
@@ -324,7 +340,12 @@ export class SubjectRequestService {
     s: GateSession,
     f: { due?: 'overdue' | 'due_soon'; subjectId?: string; state?: RequestState; limit?: number } = {},
   ): Promise<RequestView[]> {
-    if (!REQUEST_STAFF_ROLES.includes(s.ctx.role)) {
+    // The portal lists the requests of the one subject it acts for, whatever subject the filter names.
+    const bound = actingSubjectOf(s);
+    if (bound !== null && bound !== '') {
+      if (f.subjectId !== undefined && f.subjectId !== bound) return [];
+      f = { ...f, subjectId: bound };
+    } else if (!REQUEST_STAFF_ROLES.includes(s.ctx.role)) {
       refuseStep(
         s,
         f.subjectId ?? null,
@@ -343,7 +364,7 @@ export class SubjectRequestService {
       ...(f.due === 'due_soon' ? { dueAfter: nowIso, dueBefore: soon } : {}),
       limit: Math.min(Math.max(f.limit ?? 100, 1), 1000),
     });
-    return rows.map((r) => this.view(r));
+    return rows.map((r) => this.view(r, s));
   }
 
   // ---- helpers -------------------------------------------------------------------------------------------
@@ -357,11 +378,16 @@ export class SubjectRequestService {
   }
 
   /**
-   * The DPO works every request. The portal acts for its own subject only: until portal sessions carry a
-   * subject binding, the portal role is refused here (and the refusal logged).
+   * The DPO works every request. A subject-bound role (the portal) acts for the one subject its signed assertion
+   * names: another subject's request answers exactly as one that does not exist (the refusal is logged).
    */
   private assertMayAct(s: GateSession, subjectId: string, step: string): void {
     if (REQUEST_STAFF_ROLES.includes(s.ctx.role)) return;
+    const bound = actingSubjectOf(s);
+    if (bound !== null) {
+      if (bound !== '' && bound === subjectId) return;
+      refuseStep(s, subjectId, step, 'NOT_FOUND', 'not the subject this access acts for');
+    }
     refuseStep(s, subjectId, step, 'ROLE_NOT_ALLOWED', `role ${s.ctx.role} may not work subject requests`);
   }
 
@@ -440,8 +466,9 @@ export class SubjectRequestService {
     return contactPointId;
   }
 
-  private view(r: SubjectRequestRow): RequestView {
+  private view(r: SubjectRequestRow, s?: GateSession): RequestView {
     const state = r.state as RequestState;
+    const bySubject = s !== undefined && actingSubjectOf(s) !== null;
     return {
       id: r.id,
       subjectId: r.subject_id,
@@ -462,7 +489,10 @@ export class SubjectRequestService {
               method: r.verification_method as VerificationMethod,
               evidence: JSON.parse(r.verification_evidence ?? '{}') as Record<string, string>,
               verifiedAt: r.verified_at,
-              verifiedBy: r.verified_by,
+              verifiedBy:
+                bySubject && r.verification_method !== 'portal_session'
+                  ? staffPseudonym(s, r.verified_by)
+                  : r.verified_by,
             }
           : null,
       representative: r.representative_kind

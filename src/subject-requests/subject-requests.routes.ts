@@ -10,7 +10,10 @@
  *   POST /subject-requests/:id/deletion             answer a deletion request (kept vs deleted per category)
  *   GET  /subject-requests/:id/answer               simplified, sharing and consent answers
  *   GET  /subject-requests/:id/report?format=pdf|html  the Portuguese declaration of a complete access
- * DPO role only for now: the portal role reaches these routes once its sessions are bound to one subject.
+ * The DPO works every request. The subject portal (its request bound to one subject by a signed assertion)
+ * creates, verifies by its own session, lists and follows its subject's requests and downloads their answers;
+ * another subject's request answers as one that does not exist. Starting, extending, refusing and deletion
+ * stay with the DPO.
  */
 import { PassThrough, type Readable } from 'node:stream';
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
@@ -18,7 +21,7 @@ import { SigiloError } from '../errors.ts';
 import { PurposeHeaders, responses } from '../http/routes/common.schema.ts';
 import { gated, type RouteDeps } from '../http/routes/gated.ts';
 import { renderSubjectReportHtml, renderSubjectReportPdf } from '../reports/subject-report.render.ts';
-import { REQUEST_STAFF_ROLES } from './subject-request.service.ts';
+import { REQUEST_ROLES, REQUEST_STAFF_ROLES } from './subject-request.service.ts';
 import {
   AccessHistory,
   DeletionAnswer,
@@ -40,11 +43,13 @@ const tags = ['subject-requests'];
 export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, done) => {
   const { subjectRequests: requests, subjectAnswers: answers } = deps.services;
   const config = { roles: REQUEST_STAFF_ROLES };
+  // Routes the portal may use too: the service keeps it to the one subject it acts for.
+  const portal = { roles: REQUEST_ROLES };
 
   app.post(
     '/subject-requests',
     {
-      config,
+      config: portal,
       schema: {
         tags,
         summary: 'Register a data-subject request (LGPD Art. 18); the deadline is computed in Brasília time',
@@ -60,7 +65,7 @@ export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (ap
   app.get(
     '/subject-requests',
     {
-      config,
+      config: portal,
       schema: {
         tags,
         summary: 'List requests, soonest deadline first; due=overdue or due_soon lists open ones only',
@@ -75,7 +80,7 @@ export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (ap
   app.get(
     '/subject-requests/:requestId',
     {
-      config,
+      config: portal,
       schema: {
         tags,
         summary: 'One request with its history',
@@ -94,7 +99,7 @@ export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (ap
   app.post(
     '/subject-requests/:requestId/verification',
     {
-      config,
+      config: portal,
       schema: {
         tags,
         summary: "Record how the subject's identity was verified (nothing is released before)",
@@ -162,7 +167,7 @@ export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (ap
   app.get(
     '/subject-requests/:requestId/export',
     {
-      config,
+      config: portal,
       schema: {
         tags,
         summary: 'The complete export (sigilo.subject-export v1, docs/subject-export-schema.md), streamed',
@@ -202,7 +207,7 @@ export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (ap
   app.get(
     '/subject-requests/:requestId/access-history',
     {
-      config,
+      config: portal,
       schema: {
         tags,
         summary: "The subject's access history: who (role and pseudonym), when, why; legal secrecy excluded",
@@ -219,7 +224,7 @@ export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (ap
   app.get(
     '/subject-requests/:requestId/answer',
     {
-      config,
+      config: portal,
       schema: {
         tags,
         summary: 'The answer to a confirmation, simplified access, sharing, consent or revocation request',
@@ -257,7 +262,7 @@ export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (ap
   app.get(
     '/subject-requests/:requestId/report',
     {
-      config,
+      config: portal,
       schema: {
         tags,
         summary: 'The Portuguese report of a complete access request, as PDF (default) or HTML',

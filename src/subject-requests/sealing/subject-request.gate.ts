@@ -5,6 +5,7 @@
  */
 import type { GateSession } from '../../gate/gate.ts';
 import { kernelOf } from '../../gate/gate-kernel.ts';
+import { isSubjectBound } from '../../policy/policy.evaluate.ts';
 
 /** The purpose every subject-request step runs under. */
 export const SUBJECT_REQUEST_PURPOSE = 'subject_request';
@@ -55,8 +56,18 @@ export function refuseStep(
   session: GateSession,
   subjectId: string | null,
   step: string,
-  code: 'ROLE_NOT_ALLOWED' | 'IDENTITY_NOT_VERIFIED',
+  code: 'ROLE_NOT_ALLOWED' | 'IDENTITY_NOT_VERIFIED' | 'NOT_FOUND',
   reason: string,
 ): never {
   return kernelOf(session).fail(`subject_request.${step}`, subjectId, [], 'denied', code, reason);
+}
+
+/**
+ * The one subject a subject-bound context (the portal) acts for: its `actingForSubject`, or '' (no subject at
+ * all) when the policy binds the role and the context names none; null when the role is not subject-bound.
+ */
+export function actingSubjectOf(session: GateSession): string | null {
+  const k = kernelOf(session);
+  if (k.ctx.actingForSubject) return k.ctx.actingForSubject;
+  return isSubjectBound(k.policy, k.ctx.role) ? '' : null;
 }

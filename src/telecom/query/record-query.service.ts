@@ -73,6 +73,7 @@ export class RecordQueryService {
       phones.map((p) =>
         readTelecomRecords(s, 'cdr', {
           accountId: l.account_id,
+          person: personId,
           ...w,
           ...after,
           terms: [{ kind: 'number', value: String(p.fields.value) }],
