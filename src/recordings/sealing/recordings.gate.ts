@@ -260,6 +260,7 @@ export async function openRecording(session: GateSession, id: string): Promise<O
     .executeTakeFirst();
   const decisions = k.authorize(CATEGORIES, 'read', row?.subject_id ?? null, 'read');
   if (!row) throw new SigiloError('NOT_FOUND', 'recording not found', { resource: 'recording' });
+  await k.assertNotBlocked([row.subject_id], CATEGORIES, 'read');
   await checkRow(k, await RecordingMac.of(k.keyring), 'read', row);
   const key = await withKeyFailures(k, 'read', row.subject_id, () =>
     k.dataKey(row.subject_id, keyVersionOf(row.key_version)),
@@ -309,6 +310,7 @@ export async function listRecordings(session: GateSession, ticketId: string): Pr
     .executeTakeFirst();
   const decisions = k.authorize(CATEGORIES, 'read', ticket?.subject_id ?? null, 'list');
   if (!ticket) throw new SigiloError('NOT_FOUND', 'ticket not found', { resource: 'ticket' });
+  await k.assertNotBlocked([ticket.subject_id], CATEGORIES, 'list');
   const rows = await k.tx
     .selectFrom('recordings')
     .selectAll()

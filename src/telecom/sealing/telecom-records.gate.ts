@@ -436,6 +436,7 @@ export async function* readTelecomRecords(
         yield* release(Date.parse(h.first_at));
         // A search across accounts may reach a shredded subject's segment (a filter false positive): its data
         // is erased and it has nothing to give. Within one account, SUBJECT_SHREDDED stands.
+        await k.assertNotBlocked([seg.subject_id], [category], logOp);
         const encoded = await openSegment(k, logOp, category, seg, !q.accountId);
         if (!encoded) continue;
         if (legacy.has(h.id)) await checkLegacy(k, logOp, h, encoded, seg.record_keys);
