@@ -310,6 +310,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
           repo: requestRepo,
           accessLog: repo,
           telecom: telecomQuery,
+          people,
           policy: () => policies.policy(),
           now,
         }),

@@ -12,6 +12,7 @@ import type { SubjectRequestRow } from '../store/tables/subject-request.table.ts
 import { deadlineOf, dueStatus, endOfLocalDayAfter } from './subject-request.deadline.ts';
 import {
   CHANNELS,
+  CORRECTION_ITEMS,
   DOCUMENT_KINDS,
   DUE_SOON_DAYS,
   EXTENSION_MAX_DAYS,
@@ -23,6 +24,7 @@ import {
   REQUEST_TYPES,
   TRANSITIONS,
   VERIFICATION_METHODS,
+  type CorrectionItem,
   type DocumentKind,
   type ExtensionReason,
   type ProofKind,
@@ -62,6 +64,8 @@ export interface NewRequest {
   representative?: Representative;
   /** caller_identification: the requester's line (a phone contact point on file) and when the call came in. */
   callerIdentification?: { lineContactPointId: string; calledAt: string };
+  /** correction: the subject's stored items that the subject says are wrong (never the new values). */
+  correction?: { items: { item: CorrectionItem; id: string }[] };
 }
 
 export type Verification =
@@ -142,6 +146,13 @@ export class SubjectRequestService {
     } else if (input.callerIdentification) {
       throw new SigiloError('VALIDATION_FAILED', 'callerIdentification is only for caller_identification', {
         path: 'callerIdentification',
+      });
+    }
+    if (type === 'correction') {
+      params.corrections = await this.correctionItems(s, input.subjectId, kind, input.correction);
+    } else if (input.correction) {
+      throw new SigiloError('VALIDATION_FAILED', 'correction is only for correction requests', {
+        path: 'correction',
       });
     }
     const channel: RequestChannel = byPortal ? 'portal' : asked;
@@ -446,6 +457,44 @@ export class SubjectRequestService {
       throw new SigiloError('NOT_FOUND', 'representative not found', { path: 'representative.personId' });
     }
     return { kind, ...(r.personId ? { personId: r.personId } : {}), proof };
+  }
+
+  /** The items a correction names, each one of the subject's own (by id; NOT_FOUND otherwise). */
+  private async correctionItems(
+    s: GateSession,
+    subjectId: string,
+    kind: 'account' | 'person',
+    c: NewRequest['correction'],
+  ): Promise<{ item: CorrectionItem; id: string }[]> {
+    const items = c?.items ?? [];
+    if (items.length === 0 || items.length > 20)
+      throw new SigiloError('VALIDATION_FAILED', 'a correction names 1 to 20 items', {
+        path: 'correction.items',
+      });
+    const out: { item: CorrectionItem; id: string }[] = [];
+    for (const [i, x] of items.entries()) {
+      const item = oneOf(CORRECTION_ITEMS, x.item, `correction.items.${i}.item`);
+      let mine: boolean;
+      if (item === 'person_name') mine = kind === 'person' && x.id === subjectId;
+      else if (item === 'postal_address')
+        mine =
+          (await s.tx
+            .selectFrom('addresses')
+            .select('id')
+            .where('id', '=', x.id)
+            .where('subject_id', '=', subjectId)
+            .executeTakeFirst()) !== undefined;
+      else {
+        const cp = await this.repo.contactPoint(s.tx, x.id);
+        mine = cp?.kind === item && cp.person_id === subjectId;
+      }
+      if (!mine)
+        throw new SigiloError('NOT_FOUND', "the item is not one of the subject's", {
+          path: `correction.items.${i}.id`,
+        });
+      out.push({ item, id: x.id });
+    }
+    return out;
   }
 
   /** The phone contact point id when it is the subject's own line (a person's, or an account owner's). */

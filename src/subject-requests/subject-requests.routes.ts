@@ -8,6 +8,8 @@
  *   GET  /subject-requests/:id/export               the streamed JSON export (access, portability)
  *   GET  /subject-requests/:id/access-history       who accessed the subject's data, when and why
  *   POST /subject-requests/:id/deletion             answer a deletion request (kept vs deleted per category)
+ *   POST /subject-requests/:id/anonymisation | /blocking   unnecessary data erased or blocked, per category
+ *   POST /subject-requests/:id/correction           apply the corrected values through the person service
  *   GET  /subject-requests/:id/answer               simplified, sharing and consent answers
  *   GET  /subject-requests/:id/report?format=pdf|html  the Portuguese declaration of a complete access
  * The DPO works every request. The subject portal (its request bound to one subject by a signed assertion)
@@ -24,6 +26,8 @@ import { renderSubjectReportHtml, renderSubjectReportPdf } from '../reports/subj
 import { REQUEST_ROLES, REQUEST_STAFF_ROLES } from './subject-request.service.ts';
 import {
   AccessHistory,
+  CorrectionAnswer,
+  CorrectionBody,
   DeletionAnswer,
   ExtensionBody,
   InformationAnswer,
@@ -34,6 +38,7 @@ import {
   RequestList,
   RequestParams,
   RequestWithHistory,
+  RestrictionAnswerSchema,
   SubjectRequest,
   VerificationBody,
 } from './subject-requests.schema.ts';
@@ -257,6 +262,68 @@ export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (ap
       if (answer.shredded) await deps.services.recordShreds([answer.subjectId]);
       return { shredded: answer.shredded, categories: answer.categories };
     },
+  );
+
+  app.post(
+    '/subject-requests/:requestId/anonymisation',
+    {
+      config,
+      schema: {
+        tags,
+        summary:
+          'Answer an anonymisation request: unnecessary data erased, kept by law, or needed by the contract',
+        description:
+          'Per category held: necessary (a purpose of the contract in force needs it), kept (the law keeps it, ' +
+          'with the rule and until when), anonymised (erased now; the subject crypto-shredded when that is ' +
+          'everything, recorded in the shred journal) or expired (the next retention sweep deletes it).',
+        headers: PurposeHeaders,
+        params: RequestParams,
+        response: responses({ 200: RestrictionAnswerSchema }),
+      },
+    },
+    async (request) => {
+      const answer = await gated(deps, request, (s) => answers.anonymisation(s, request.params.requestId));
+      if (answer.shredded) await deps.services.recordShreds([answer.subjectId]);
+      return { shredded: answer.shredded, categories: answer.categories };
+    },
+  );
+
+  app.post(
+    '/subject-requests/:requestId/blocking',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Answer a blocking request: unnecessary data kept but refused to every purpose but the law',
+        description:
+          'Every category no purpose of the contract in force needs is blocked in the gate: refused ' +
+          '(403 PROCESSING_BLOCKED, logged) to every purpose the policy does not mark continuesWhenBlocked.',
+        headers: PurposeHeaders,
+        params: RequestParams,
+        response: responses({ 200: RestrictionAnswerSchema }),
+      },
+    },
+    async (request) => {
+      const answer = await gated(deps, request, (s) => answers.blocking(s, request.params.requestId));
+      return { shredded: answer.shredded, categories: answer.categories };
+    },
+  );
+
+  app.post(
+    '/subject-requests/:requestId/correction',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Apply a correction request through the person service (each change names a listed item)',
+        headers: PurposeHeaders,
+        params: RequestParams,
+        body: CorrectionBody,
+        response: responses({ 200: CorrectionAnswer }),
+      },
+    },
+    async (request) =>
+      gated(deps, request, (s) => answers.correct(s, request.params.requestId, request.body.changes)),
   );
 
   app.get(
