@@ -267,6 +267,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       signer: keyring,
       dialect: store.dialect,
     });
+    const recordings = new RecordingService({ gate, blobs, maxBytes: config.recordings.maxBytes, now });
     return {
       store,
       gate,
@@ -298,7 +299,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
         guardQuarantine: new QuarantineService(),
         credentials: new CredentialService(),
         telecomIngest,
-        recordings: new RecordingService({ gate, blobs, maxBytes: config.recordings.maxBytes, now }),
+        recordings,
         telecomQuery,
         attributionRules: new AttributionRuleService(),
         authorityRequests,
@@ -311,6 +312,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
           accessLog: repo,
           telecom: telecomQuery,
           people,
+          recordings: (s, subjectId) => recordings.listForSubject(s, subjectId),
           policy: () => policies.policy(),
           now,
         }),

@@ -56,12 +56,16 @@ export interface SubjectDataSink {
   end(): Promise<void> | void;
 }
 
+/** The subject's support-call recordings as export items: metadata and retention, never the audio. */
+export type RecordingLister = (s: GateSession, subjectId: string) => Promise<CollectedItem[]>;
+
 /** Walks the subject's data into `sink`. */
 export async function collectSubjectData(
   s: GateSession,
   subject: { id: string; kind: 'account' | 'person' },
   telecom: RecordQueryService,
   sink: SubjectDataSink,
+  recordings: RecordingLister,
 ): Promise<void> {
   for (const t of TABLE_SECTIONS) {
     await sink.section(t.section, t.category);
@@ -89,6 +93,8 @@ export async function collectSubjectData(
       );
     }
   }
+  await sink.section('recordings', 'support_recording');
+  for (const r of await recordings(s, subject.id)) await sink.item(r, 'support_recording', []);
   for (const t of TELECOM_SECTIONS) {
     await sink.section(t.section, t.category);
     if (subject.kind === 'account') {

@@ -1,6 +1,6 @@
 /**
  * The machine-readable answer to an access or portability request: one JSON document, streamed, in the format
- * `sigilo.subject-export` version 1 (docs/subject-export-schema.md, docs/subject-export.schema.json). Items are
+ * `sigilo.subject-export` version 2 (docs/subject-export-schema.md, docs/subject-export.schema.json). Items are
  * written as the gated walk finds them and the writer waits for the destination to drain, so memory stays flat
  * however many call records the subject has.
  */
@@ -10,7 +10,8 @@ import type { CollectedItem, SubjectDataSink } from './subject-data.collector.ts
 import { SubjectSummary } from './subject-summary.ts';
 
 export const EXPORT_FORMAT = 'sigilo.subject-export';
-export const EXPORT_VERSION = 1;
+/** 2: recordings (metadata), blocked categories and the subject's requests with their answers. */
+export const EXPORT_VERSION = 2;
 
 export interface ExportHeader {
   generatedAt: string;
@@ -18,6 +19,19 @@ export interface ExportHeader {
   policyVersion: number;
   request: { id: string; type: string; receivedAt: string };
   subject: { id: string; kind: 'account' | 'person' };
+  /** Categories the subject had blocked (LGPD Art. 18 IV), since when and by which request. */
+  blocked: { category: string; label: string; since: string; requestId: string }[];
+  /** The subject's requests, with the answer of each in Portuguese where it is a statement. */
+  requests: {
+    id: string;
+    type: string;
+    typeLabel: string;
+    state: string;
+    stateLabel: string;
+    receivedAt: string;
+    answeredAt: string | null;
+    answer: string[];
+  }[];
 }
 
 /** A sink that writes the export document to `out`; `summary` is filled as it goes. */

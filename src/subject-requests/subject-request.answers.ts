@@ -8,15 +8,18 @@ import type { AccessLogRepository } from '../access-log/access-log.repository.ts
 import { SigiloError } from '../errors.ts';
 import type { GateSession } from '../gate/gate.ts';
 import type { Policy } from '../policy/policy.schema.ts';
+import type { RecordingView } from '../recordings/sealing/recordings.gate.ts';
 import type { PersonService } from '../services/person.service.ts';
 import type { RecordQueryService } from '../telecom/query/record-query.service.ts';
 import type { CallRecord } from '../telecom/records/telecom-record.ts';
 import type { SubjectRequestRow } from '../store/tables/subject-request.table.ts';
 import type { Tx } from '../store/store.ts';
 import { decideDeletion, type CategoryOutcome } from './subject-deletion.ts';
-import { collectSubjectData } from './subject-data.collector.ts';
-import { exportSink, type ExportHeader } from './subject-export.ts';
-import type { CorrectionItem, RequestType } from './subject-request.model.ts';
+import { collectSubjectData, type CollectedItem } from './subject-data.collector.ts';
+import { EXPORT_FORMAT, EXPORT_VERSION, exportSink, type ExportHeader } from './subject-export.ts';
+import type { CorrectionItem, RequestState, RequestType } from './subject-request.model.ts';
+import { answerStatementsPt, REQUEST_STATE_PT, REQUEST_TYPE_PT } from './subject-request.texts.ts';
+import { retentionPeriodPt } from '../policy/policy.render.ts';
 import { decideNecessity, restrictionStatement, type RestrictionAnswer } from './subject-restriction.ts';
 import type { SubjectRequestRepository } from './subject-request.repository.ts';
 import type { SubjectRequestService } from './subject-request.service.ts';
@@ -47,6 +50,8 @@ export interface AnswerDeps {
   telecom: RecordQueryService;
   /** Corrections go through the person service like any other change (gated, with provenance). */
   people: PersonService;
+  /** The subject's recordings, metadata only (the recording service's gated listing). */
+  recordings: (s: GateSession, subjectId: string) => Promise<RecordingView[]>;
   policy: () => Policy;
   now: () => Date;
 }
@@ -100,10 +105,11 @@ export class SubjectRequestAnswers {
       s,
       { id: row.subject_id, kind },
       this.deps.telecom,
-      exportSink(out, this.header(row, kind), summary),
+      exportSink(out, await this.header(s, row, kind), summary),
+      this.recordingItems,
     );
     await this.finish(s, row, {
-      export: { format: 'sigilo.subject-export', version: 1 },
+      export: { format: EXPORT_FORMAT, version: EXPORT_VERSION },
       categories: counts(summary),
     });
     return summary;
@@ -118,7 +124,13 @@ export class SubjectRequestAnswers {
     const row = await this.release(s, requestId, types ?? null, 'summary');
     const summary = new SubjectSummary();
     const kind = (await this.deps.repo.subjectKind(s.tx, row.subject_id))!;
-    await collectSubjectData(s, { id: row.subject_id, kind }, this.deps.telecom, summary.sink());
+    await collectSubjectData(
+      s,
+      { id: row.subject_id, kind },
+      this.deps.telecom,
+      summary.sink(),
+      this.recordingItems,
+    );
     return { row, summary };
   }
 
@@ -558,13 +570,27 @@ export class SubjectRequestAnswers {
     const history = await this.history(s, row.subject_id);
     const label = (id: string): string => policy.categories.find((c) => c.id === id)?.label.pt ?? id;
     const kind = (await this.deps.repo.subjectKind(s.tx, row.subject_id))!;
+    const { blocked, requests } = await this.restrictions(s, row.subject_id);
     return {
       controller: { name: policy.controller.name, dpoEmail: policy.controller.dpoEmail },
       policyVersion: policy.version,
       generatedAt: this.deps.now().toISOString(),
       request: { id: row.id, receivedAt: row.received_at, dueAt: row.due_at },
       subject: { id: row.subject_id, kind },
-      categories: reportCategories(policy, summary.categories, this.deps.retentionDates),
+      categories: reportCategories(
+        policy,
+        summary.categories,
+        this.deps.retentionDates,
+        new Map(blocked.map((b) => [b.category, b.since])),
+      ),
+      recordings: summary.recordings,
+      requests: requests.map((r) => ({
+        typeLabel: r.typeLabel,
+        stateLabel: r.stateLabel,
+        receivedAt: r.receivedAt,
+        answeredAt: r.answeredAt,
+        answer: r.answer,
+      })),
       sharing: SHARING_STATEMENT,
       accesses: {
         total: history.length,
@@ -646,7 +672,11 @@ export class SubjectRequestAnswers {
     if (row.state !== 'answered') await this.deps.requests.markAnswered(s, row.id, summary);
   }
 
-  private header(row: SubjectRequestRow, kind: 'account' | 'person'): ExportHeader {
+  private async header(
+    s: GateSession,
+    row: SubjectRequestRow,
+    kind: 'account' | 'person',
+  ): Promise<ExportHeader> {
     const policy = this.deps.policy();
     return {
       generatedAt: this.deps.now().toISOString(),
@@ -654,8 +684,66 @@ export class SubjectRequestAnswers {
       policyVersion: policy.version,
       request: { id: row.id, type: row.type, receivedAt: row.received_at },
       subject: { id: row.subject_id, kind },
+      ...(await this.restrictions(s, row.subject_id)),
     };
   }
+
+  /** The subject's blocked categories and requests with their answers in Portuguese (export and report). */
+  private async restrictions(
+    s: GateSession,
+    subjectId: string,
+  ): Promise<Pick<ExportHeader, 'blocked' | 'requests'>> {
+    const policy = this.deps.policy();
+    const label = (id: string): string => policy.categories.find((c) => c.id === id)?.label.pt ?? id;
+    const blocked = (await this.deps.repo.blocks(s.tx, subjectId)).map((b) => ({
+      category: b.category,
+      label: label(b.category),
+      since: b.blocked_at,
+      requestId: b.request_id,
+    }));
+    const requests = (await this.deps.repo.list(s.tx, { subjectId, limit: 1000 })).map((r) => {
+      const answer = r.answer ? (JSON.parse(r.answer) as Record<string, unknown>) : null;
+      const type = r.type as RequestType;
+      return {
+        id: r.id,
+        type,
+        typeLabel: REQUEST_TYPE_PT[type],
+        state: r.state,
+        stateLabel: REQUEST_STATE_PT[r.state as RequestState],
+        receivedAt: r.received_at,
+        answeredAt: r.answered_at,
+        answer: answerStatementsPt(policy, type, answer),
+      };
+    });
+    return { blocked, requests };
+  }
+
+  /** The subject's recordings as export items: when, size, type, and until when each is kept. */
+  private readonly recordingItems = async (s: GateSession, subjectId: string): Promise<CollectedItem[]> => {
+    const policy = this.deps.policy();
+    const retention = policy.retention.find((r) => r.category === 'support_recording');
+    return (await this.deps.recordings(s, subjectId)).map((r) => ({
+      id: r.id,
+      data: {},
+      attributes: {
+        ticket_id: r.ticketId,
+        recorded_at: r.recordedAt,
+        // Sigilo stores no duration for a recording (the platforms send none): the size is what it knows.
+        duration_seconds: null,
+        size_bytes: r.sizeBytes,
+        content_type: r.contentType,
+        audio: 'not_included',
+        retention: retention
+          ? {
+              rule: retentionPeriodPt(retention.rule),
+              source: retention.source,
+              until: this.deps.retentionDates.expiresAt(retention.rule, r.recordedAt),
+            }
+          : null,
+      },
+      provenance: r.provenance,
+    }));
+  };
 }
 
 function counts(summary: SubjectSummary): Record<string, number> {

@@ -20,6 +20,8 @@ const INSTANT = /"(?:startedAt|at|periodStart)":"([^"]+)"/;
 /** Accumulates a summary while the data walks past (feeds the export's summary and the report). */
 export class SubjectSummary {
   readonly categories = new Map<string, CategoryHolding>();
+  /** The subject's recordings as the report lists them (metadata; a support ticket has a few). */
+  readonly recordings: { recordedAt: string; sizeBytes: number | null; keptUntil: string | null }[] = [];
 
   private holding(category: string): CategoryHolding {
     let h = this.categories.get(category);
@@ -60,6 +62,14 @@ export class SubjectSummary {
   item(item: CollectedItem, category: string, extra: readonly string[]): void {
     for (const c of [category, ...extra]) this.seen(c, item.provenance.collectedAt, item.provenance.source);
     const a = item.attributes;
+    if (category === 'support_recording') {
+      const retention = a.retention as { until: string } | null;
+      this.recordings.push({
+        recordedAt: a.recorded_at as string,
+        sizeBytes: (a.size_bytes as number | null) ?? null,
+        keptUntil: retention?.until ?? null,
+      });
+    }
     if (category === 'contract' && 'started_on' in a) {
       const f = this.holding('contract').facts;
       if (a.status === 'active') f.activeContracts += 1;

@@ -2,7 +2,9 @@
  * Issue 15 §4, LGPD Art. 18 III and IV: corrections through the person service with provenance; anonymisation and
  * blocking of unnecessary or excessive data, decided per category from the policy; blocking enforced by the gate.
  */
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { renderSubjectReportHtml } from '../../src/reports/subject-report.render.ts';
 import type { Sigilo } from '../../src/app.ts';
 import type { RequestType } from '../../src/subject-requests/subject-request.model.ts';
 import { createTestSigilo, ctx, testClock } from '../support/sigilo.ts';
@@ -178,6 +180,34 @@ describe.each(DIALECTS)('correction, anonymisation and blocking on %s', (dialect
       sigilo.services.accounts.get(s, maria.accountId),
     );
     expect(legal.name).toBe(MARIA.companyName);
+    // The export and the report say what is blocked, since when, and the answer in Portuguese.
+    const complete = await verified(sigilo, maria.accountId, 'access_complete');
+    const chunks: string[] = [];
+    const out = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        chunks.push(chunk.toString('utf8'));
+        cb();
+      },
+    });
+    await sigilo.gate.run(dpo(), (s) => sigilo.services.subjectAnswers.exportTo(s, complete, out));
+    const doc = JSON.parse(chunks.join('')) as {
+      blocked: { category: string; since: string; requestId: string }[];
+      requests: { id: string; typeLabel: string; answer: string[] }[];
+    };
+    expect(doc.blocked.map((b) => b.category).sort()).toEqual(
+      answer.categories.map((x) => x.category).sort(),
+    );
+    expect(doc.blocked[0]!.requestId).toBe(id);
+    const blockingRequest = doc.requests.find((r) => r.id === id)!;
+    expect(blockingRequest.typeLabel).toBe('Bloqueio de dados desnecessários ou excessivos');
+    expect(blockingRequest.answer).toContain(
+      'Pagamentos e faturas: bloqueados: usados somente para obrigação legal ou regulatória e exercício regular de direitos.',
+    );
+    const report = renderSubjectReportHtml(
+      await sigilo.gate.run(dpo(), (s) => sigilo.services.subjectAnswers.report(s, complete)),
+    );
+    expect(report).toContain('bloqueados a seu pedido desde 01/04/2026');
+    expect(report).toContain('Suas solicitações');
     const access = await verified(sigilo, maria.accountId, 'confirmation');
     const simplified = await sigilo.gate.run(dpo(), (s) =>
       sigilo.services.subjectAnswers.simplified(s, access),

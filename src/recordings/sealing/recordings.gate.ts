@@ -326,6 +326,32 @@ export async function listRecordings(session: GateSession, ticketId: string): Pr
 }
 
 /**
+ * The complete recordings of one subject, metadata only (when, size, type; never the audio), for the subject's
+ * own access export: authorized as an `export` of the recordings category (the audio itself needs `read`), and
+ * logged as one `export` of the subject when there is any.
+ */
+export async function listSubjectRecordings(
+  session: GateSession,
+  subjectId: string,
+): Promise<RecordingView[]> {
+  const k = kernelOf(session);
+  const decisions = k.authorize(CATEGORIES, 'export', subjectId, 'export');
+  await k.assertNotBlocked([subjectId], CATEGORIES, 'export');
+  const rows = await k.tx
+    .selectFrom('recordings')
+    .selectAll()
+    .where('subject_id', '=', subjectId)
+    .where('status', '=', 'complete')
+    .orderBy('recorded_at')
+    .orderBy('id')
+    .execute();
+  const mac = await RecordingMac.of(k.keyring);
+  for (const row of rows) await checkRow(k, mac, 'export', row);
+  if (rows.length > 0) k.allowed('export', subjectId, decisions, 'recording metadata');
+  return rows.map(view);
+}
+
+/**
  * Deletes one complete recording: authorizes `delete`, runs `removeBlob` (so a failing blob store leaves the row
  * and the deletion can be retried), deletes the row and logs it. Returns false when there is no such recording.
  */
