@@ -206,7 +206,9 @@ describe.each(DIALECTS)('the subject export on %s', (dialect) => {
           rule: '6 meses a partir da data de cada registro',
           source: 'Resolução Anatel 632/2014, Art. 26; Decreto 11.034/2022, Art. 12, §3º',
           until:
-            r.recordedAt === '2026-03-20T13:00:00.000Z' ? '2026-09-20T13:00:00.000Z' : expect.any(String),
+            r.recordedAt === '2026-03-20T13:00:00.000Z'
+              ? '2026-09-20T13:00:00.000Z'
+              : '2026-09-21T09:30:00.000Z',
         },
       })),
     );
