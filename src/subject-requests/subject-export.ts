@@ -44,13 +44,14 @@ export function exportSink(
   let first = true;
   let open = false;
   let itemFirst = true;
-  const write = async (text: string, force = false): Promise<void> => {
+  // Batches of ~64 KiB: one write per record would cost more in stream bookkeeping than in JSON. A promise is
+  // answered only when the batch went out and the destination must drain (the record loop awaits nothing else).
+  const write = (text: string, force = false): Promise<void> | undefined => {
     pending += text;
-    // Batches of ~64 KiB: one write per record would cost more in stream bookkeeping than in JSON.
-    if (pending.length < 65_536 && !force) return;
+    if (pending.length < 65_536 && !force) return undefined;
     const chunk = pending;
     pending = '';
-    if (!out.write(chunk)) await once(out, 'drain');
+    return out.write(chunk) ? undefined : once(out, 'drain').then(() => undefined);
   };
   const head = JSON.stringify({ format: EXPORT_FORMAT, version: EXPORT_VERSION, ...header });
   let started = false;
@@ -72,10 +73,11 @@ export function exportSink(
       await write(`${itemFirst ? '' : ','}${JSON.stringify(item)}`);
       itemFirst = false;
     },
-    async record(json, category) {
-      summary.record(json, category);
-      await write(`${itemFirst ? '' : ','}${json}`);
+    record(json, category, at) {
+      summary.record(json, category, at);
+      const comma = !itemFirst;
       itemFirst = false;
+      return write(comma ? `,${json}` : json);
     },
     async withheld(kind, category, createdAt) {
       summary.withheld(category, createdAt);

@@ -53,7 +53,7 @@ export class SubjectSummary {
     return {
       section: () => undefined,
       item: (item, category, extra) => this.item(item, category, extra),
-      record: (json, category) => this.record(json, category),
+      record: (json, category, at) => this.record(json, category, at),
       withheld: (_kind, category, createdAt) => this.withheld(category, createdAt),
       end: () => undefined,
     };
@@ -89,8 +89,8 @@ export class SubjectSummary {
     this.seen(category, createdAt, null);
   }
 
-  record(json: string, category: string): void {
-    this.seen(category, INSTANT.exec(json)?.[1] ?? null, 'network_platform');
+  record(json: string, category: string, at?: string | null): void {
+    this.seen(category, at !== undefined ? at : (INSTANT.exec(json)?.[1] ?? null), 'network_platform');
   }
 
   /** The summary as JSON (the export's last member). */
