@@ -123,6 +123,10 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchResult[]
     const out = execFileSync(
       process.execPath,
       [
+        // SIGILO_BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the export (node --cpu-prof) there.
+        ...(process.env.SIGILO_BENCH_CPU_PROF
+          ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SIGILO_BENCH_CPU_PROF}`]
+          : []),
         '--import',
         'tsx',
         path.join(import.meta.dirname, 'subject-export-child.ts'),

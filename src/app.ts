@@ -268,6 +268,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       signer: keyring,
       dialect: store.dialect,
     });
+    const recordings = new RecordingService({ gate, blobs, maxBytes: config.recordings.maxBytes, now });
     return {
       store,
       gate,
@@ -299,7 +300,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
         guardQuarantine: new QuarantineService(),
         credentials: new CredentialService(),
         telecomIngest,
-        recordings: new RecordingService({ gate, blobs, maxBytes: config.recordings.maxBytes, now }),
+        recordings,
         telecomQuery,
         attributionRules: new AttributionRuleService(),
         authorityRequests,
@@ -311,6 +312,8 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
           repo: requestRepo,
           accessLog: repo,
           telecom: telecomQuery,
+          people,
+          recordings: (s, subjectId) => recordings.listForSubject(s, subjectId),
           policy: () => policies.policy(),
           now,
         }),

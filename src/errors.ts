@@ -108,6 +108,11 @@ export const ERROR_CODES = {
     meaning:
       "The subject's identity has not been verified for this request; nothing is released before it is.",
   },
+  PROCESSING_BLOCKED: {
+    status: 403,
+    meaning:
+      "The subject's data of this category are blocked at their request (LGPD Art. 18 IV): kept, but used only for legal obligations and the defence of rights.",
+  },
   VERIFICATION_INSUFFICIENT: {
     status: 400,
     meaning:

@@ -63,6 +63,12 @@ export interface GateKernel {
     reason: string,
     details?: Record<string, unknown>,
   ): never;
+  /** Refuses (logged, PROCESSING_BLOCKED) an access to a category one of `subjects` had blocked. */
+  assertNotBlocked(
+    subjects: Iterable<string>,
+    categories: readonly string[],
+    logOperation: string,
+  ): Promise<void>;
   /** The subject's current data key (created on first use). */
   currentDataKey(subjectId: string): Promise<{ version: number; key: Buffer }>;
   /** A given version of the subject's data key (cached for the session); SUBJECT_SHREDDED when destroyed. */

@@ -37,6 +37,7 @@ import type { MaskLevel } from '../validation/masking.ts';
 import type { AccessContext } from './access-context.ts';
 import { AccessDecisions } from './access-decisions.ts';
 import { applyMasking, FieldSealing } from './field-sealing.ts';
+import { ProcessingBlocks } from './processing-blocks.ts';
 import { bindKernel, type CategoryDecision } from './gate-kernel.ts';
 import type { FieldAddress } from './sealed-field.cipher.ts';
 import {
@@ -173,6 +174,8 @@ export class Gate {
 export class GateSession {
   private readonly decisions: AccessDecisions;
   private readonly sealing: FieldSealing;
+  /** Categories the subjects blocked (LGPD Art. 18 IV), read once per subject and session. */
+  private readonly blocks: ProcessingBlocks;
   /** The same transaction with the sealed columns in view, for this kernel and its extensions only. */
   private readonly sealed: KernelTx;
 
@@ -191,6 +194,8 @@ export class GateSession {
     const sealing = new FieldSealing(deps.keyring, tx, decisions);
     this.decisions = decisions;
     this.sealing = sealing;
+    const blocks = new ProcessingBlocks(policy, ctx, tx, decisions);
+    this.blocks = blocks;
     this.sealed = sealedView(tx);
     bindKernel(this, {
       tx: this.sealed,
@@ -208,6 +213,7 @@ export class GateSession {
       authorizeCollected: (r, c, l) => decisions.authorizeCollected(r, c, l),
       allowed: (l, s, d, r) => decisions.allowed(l, s, d, r ?? null),
       fail: (l, s, c, o, code, r, d) => decisions.fail(l, s, c, o, code, r, d),
+      assertNotBlocked: (subjects, categories, l) => blocks.assertOpen(subjects, categories, l),
       currentDataKey: (subjectId) => sealing.currentDataKey(subjectId),
       dataKey: (subjectId, version) => sealing.dataKey(subjectId, version),
     });
@@ -254,6 +260,7 @@ export class GateSession {
       spec.subjectId,
       'insert',
     );
+    await this.blocks.assertOpen([spec.subjectId], [...decisions.keys()], 'insert');
     const id = spec.id ?? uuidv7();
     const now = this.deps.now().toISOString();
     const row: Record<string, unknown> = { ...spec.plain, ...table.fixed, id, subject_id: spec.subjectId };
@@ -392,6 +399,11 @@ export class GateSession {
       [...decisions.keys()],
       operation,
     );
+    await this.blocks.assertOpen(
+      rows.map((r) => r.subject_id as string),
+      [...decisions.keys()],
+      operation,
+    );
     const out: OpenedRow<T>[] = [];
     for (const raw of rows) {
       const subjectId = raw.subject_id as string;
@@ -438,6 +450,7 @@ export class GateSession {
     const categories = fields.length > 0 ? categoriesOf(table, fields) : [table.category];
     const decisions = this.decisions.authorize(categories, 'write', subjectId, 'update');
     if (!current || !subjectId) return false;
+    await this.blocks.assertOpen([subjectId], categories, 'update');
     assertPlainColumns(table, Object.keys(changes.plain ?? {}));
     const set: Record<string, unknown> = { ...changes.plain };
     if (hasUpdatedAt(table)) set.updated_at = this.deps.now().toISOString();
@@ -523,6 +536,7 @@ export class GateSession {
       this.decisions.allowed('verify', subjectId ?? null, decisions, 'no credential');
       return false;
     }
+    await this.blocks.assertOpen([raw.subject_id as string], [table.category], 'verify');
     const field = fieldOf(table, 'secret');
     const address: FieldAddress = {
       table: table.table,
@@ -550,6 +564,22 @@ export class GateSession {
     const decisions = this.decisions.authorize(categories, 'delete', subjectId, 'shred');
     await this.deps.keyring.shred(this.tx, subjectId, reason);
     this.decisions.allowed('shred', subjectId, decisions, reason);
+  }
+
+  /**
+   * Blocks `categories` of the subject (LGPD Art. 18 IV): kept, but refused PROCESSING_BLOCKED to every purpose
+   * the policy does not mark `continuesWhenBlocked`. Needs `delete` on each category (a restriction as strong as
+   * erasure) and is logged as a `block` entry.
+   */
+  async blockProcessing(subjectId: string, categories: string[], requestId: string): Promise<void> {
+    const decisions = this.decisions.authorize(categories, 'delete', subjectId, 'block');
+    await this.blocks.add(subjectId, categories, requestId, this.deps.now().toISOString());
+    this.decisions.allowed('block', subjectId, decisions, `subject request ${requestId}`);
+  }
+
+  /** The categories of the subject that are blocked (plain codes; nothing personal). */
+  async blockedCategories(subjectId: string): Promise<ReadonlySet<string>> {
+    return this.blocks.of(subjectId);
   }
 
   /** Appends this session's allowed entries; called by Gate.run just before commit. */

@@ -130,6 +130,9 @@ export function isLoosening(a: Policy, b: Policy): boolean {
   // A purpose made to apply to data collected before it was declared (LGPD Art. 9 §2).
   const appliedBefore = new Set(a.purposes.filter((p) => p.appliesToExisting).map((p) => p.id));
   if (b.purposes.some((p) => p.appliesToExisting && !appliedBefore.has(p.id))) return true;
+  // A purpose that newly reaches data the subjects had blocked (LGPD Art. 18 IV).
+  const blockedBefore = new Set(a.purposes.filter((p) => p.continuesWhenBlocked).map((p) => p.id));
+  if (b.purposes.some((p) => p.continuesWhenBlocked && !blockedBefore.has(p.id))) return true;
 
   // An operator that newly receives a category or a purpose: the data go to one more party.
   const oldOperators = new Map(a.operators.map((o) => [o.id, o]));

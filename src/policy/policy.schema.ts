@@ -83,6 +83,12 @@ export const purposeSchema = z.strictObject({
    * Without it the gate refuses such reads (PURPOSE_NOT_DECLARED_AT_COLLECTION).
    */
   appliesToExisting: z.boolean().optional(),
+  /**
+   * LGPD Art. 18 IV: data the subject had blocked are kept but used only for this purpose (legal and regulatory
+   * obligations, the defence of rights, the subject's own requests); every other purpose is refused
+   * PROCESSING_BLOCKED by the gate.
+   */
+  continuesWhenBlocked: z.boolean().optional(),
 });
 
 /**

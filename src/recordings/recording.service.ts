@@ -9,13 +9,14 @@ import { createHash } from 'node:crypto';
 import { finished, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { SigiloError, isSigiloError } from '../errors.ts';
 import type { AccessContext } from '../gate/access-context.ts';
-import type { Gate } from '../gate/gate.ts';
+import type { Gate, GateSession } from '../gate/gate.ts';
 import {
   beginRecording,
   completeRecording,
   deleteRecording,
   discardUpload,
   listRecordings,
+  listSubjectRecordings,
   openRecording,
   reportRecordingFailure,
   type RecordingView,
@@ -126,6 +127,11 @@ export class RecordingService {
   }
 
   /** The complete recordings of a ticket, oldest first (metadata only). */
+  /** The subject's recordings, metadata only, in the caller's session (the subject's access export). */
+  async listForSubject(s: GateSession, subjectId: string): Promise<RecordingView[]> {
+    return listSubjectRecordings(s, subjectId);
+  }
+
   async listForTicket(ctx: AccessContext, ticketId: string): Promise<RecordingView[]> {
     return this.deps.gate.run(ctx, (s) => listRecordings(s, ticketId));
   }

@@ -24,6 +24,24 @@ export interface ReportCategory {
   retentionRule: string;
   retentionSource: string;
   keptUntil: string;
+  /** When the subject had the category blocked (LGPD Art. 18 IV), or null. */
+  blockedSince: string | null;
+}
+
+/** One support-call recording, as the report lists it (never the audio). */
+export interface ReportRecording {
+  recordedAt: string;
+  sizeBytes: number | null;
+  keptUntil: string | null;
+}
+
+/** One of the subject's requests and its answer in Portuguese. */
+export interface ReportRequest {
+  typeLabel: string;
+  stateLabel: string;
+  receivedAt: string;
+  answeredAt: string | null;
+  answer: string[];
 }
 
 export interface ReportAccess {
@@ -43,6 +61,8 @@ export interface SubjectReportModel {
   categories: ReportCategory[];
   sharing: string;
   accesses: { total: number; shown: ReportAccess[] };
+  recordings: ReportRecording[];
+  requests: ReportRequest[];
 }
 
 /** What retention needs to say "until when" for one category. */
@@ -99,6 +119,7 @@ export function reportCategories(
   policy: Policy,
   holdings: ReadonlyMap<string, HoldingFacts>,
   dates: RetentionDates,
+  blocked?: ReadonlyMap<string, string>,
 ): ReportCategory[] {
   const out: ReportCategory[] = [];
   const until = new Map<string, string | null>();
@@ -115,7 +136,14 @@ export function reportCategories(
     ]
       .map((id) => policy.purposes.find((p) => p.id === id)?.label.pt ?? id)
       .sort((a, b) => a.localeCompare(b, 'pt-BR'));
-    const end = retention ? keptUntil(retention.rule, h, dates) : { text: 'conforme a política', date: null };
+    // Invoices run from the end of the contract too: the contract rows carry that date, not the invoices.
+    const facts =
+      retention?.rule.kind === 'after' && retention.rule.anchor === 'contract_end'
+        ? (holdings.get('contract') ?? h)
+        : h;
+    const end = retention
+      ? keptUntil(retention.rule, { ...h, facts: facts.facts }, dates)
+      : { text: 'conforme a política', date: null };
     until.set(category.id, end.date);
     out.push({
       id: category.id,
@@ -134,6 +162,7 @@ export function reportCategories(
           : `${retention.source} (${UNVERIFIED_SOURCE})`
         : '',
       keptUntil: end.text,
+      blockedSince: blocked?.get(category.id) ?? null,
     });
   }
   // Identity data are kept while another kept record needs them: until the latest of those dates.

@@ -6,6 +6,9 @@ import PDFDocument from 'pdfkit';
 import { labelledRows } from './pdf-rows.ts';
 import { countPt, datePt, dateTimePt, type SubjectReportModel } from './subject-report.model.ts';
 
+/** The export format version the report refers to (src/subject-requests/subject-export.ts). */
+const EXPORT_VERSION = 2;
+
 const TITLE = 'Declaração completa dos dados pessoais tratados';
 
 function intro(m: SubjectReportModel): string {
@@ -14,7 +17,7 @@ function intro(m: SubjectReportModel): string {
     `${m.controller.name} declara, nos termos do art. 19, II, da Lei nº 13.709/2018 (LGPD), os dados pessoais que ` +
     `mantém a seu respeito, a finalidade e a base legal de cada tratamento, a origem dos dados, desde quando são ` +
     `mantidos, por quanto tempo serão conservados e com quem podem ser compartilhados. ` +
-    `Os dados em si seguem no arquivo de exportação (formato sigilo.subject-export, versão 1).`
+    `Os dados em si seguem no arquivo de exportação (formato sigilo.subject-export, versão ${EXPORT_VERSION}).`
   );
 }
 
@@ -35,7 +38,29 @@ function rows(c: SubjectReportModel['categories'][number]): [string, string][] {
     ['Prazo de conservação', c.retentionRule],
     ['Fundamento do prazo', c.retentionSource || '—'],
     ['Conservados', c.keptUntil],
+    ...(c.blockedSince
+      ? ([
+          [
+            'Situação',
+            `bloqueados a seu pedido desde ${datePt(c.blockedSince)}: usados somente para cumprir obrigação legal ou regulatória, para o exercício regular de direitos e para atender aos seus pedidos`,
+          ],
+        ] as [string, string][])
+      : []),
   ];
+}
+
+function recordingPt(r: SubjectReportModel['recordings'][number]): string {
+  const size =
+    r.sizeBytes === null
+      ? ''
+      : `, ${(r.sizeBytes / 1024).toLocaleString('pt-BR', { maximumFractionDigits: 0 })} KiB`;
+  return `Gravação de ${dateTimePt(r.recordedAt)}${size}${r.keptUntil ? `; conservada até ${datePt(r.keptUntil)}` : ''}`;
+}
+
+function requestPt(r: SubjectReportModel['requests'][number]): string {
+  return `${r.typeLabel}: recebida em ${datePt(r.receivedAt)}, ${r.stateLabel}${
+    r.answeredAt ? ` em ${datePt(r.answeredAt)}` : ''
+  }.`;
 }
 
 function closing(m: SubjectReportModel): string {
@@ -84,7 +109,27 @@ th{width:13em;color:#444;font-weight:600}</style></head><body>
 <p>${esc(intro(m))}</p>
 <h2>Dados pessoais mantidos (${esc(countPt(m.categories.length, 'categoria', 'categorias'))})</h2>
 ${categories}
+${
+  m.recordings.length
+    ? `<h2>Gravações de atendimento (${esc(countPt(m.recordings.length, 'gravação', 'gravações'))})</h2>
+<p>O áudio não acompanha esta declaração; pode ser pedido ao encarregado.</p><ul>${m.recordings
+        .map((r) => `<li>${esc(recordingPt(r))}</li>`)
+        .join('')}</ul>`
+    : ''
+}
 <h2>Compartilhamento</h2><p>${esc(m.sharing)}</p>
+${
+  m.requests.length
+    ? `<h2>Suas solicitações</h2>${m.requests
+        .map(
+          (r) =>
+            `<p>${esc(requestPt(r))}</p>${
+              r.answer.length ? `<ul>${r.answer.map((a) => `<li>${esc(a)}</li>`).join('')}</ul>` : ''
+            }`,
+        )
+        .join('')}`
+    : ''
+}
 <h2>Histórico de acessos</h2>
 <p>${esc(countPt(m.accesses.total, 'acesso registrado', 'acessos registrados'))} aos seus dados; ${
     m.accesses.shown.length < m.accesses.total
@@ -142,8 +187,22 @@ export function renderSubjectReportPdf(m: SubjectReportModel): Promise<Buffer> {
     labelledRows(doc, rows(c), width, 120);
   }
 
+  if (m.recordings.length) {
+    heading(`Gravações de atendimento (${countPt(m.recordings.length, 'gravação', 'gravações')})`);
+    doc.text('O áudio não acompanha esta declaração; pode ser pedido ao encarregado.');
+    for (const r of m.recordings) doc.text(`• ${recordingPt(r)}`);
+  }
+
   heading('Compartilhamento');
   doc.text(m.sharing, { align: 'justify' });
+
+  if (m.requests.length) {
+    heading('Suas solicitações');
+    for (const r of m.requests) {
+      doc.moveDown(0.2).font('Helvetica-Bold').text(requestPt(r)).font('Helvetica');
+      for (const a of r.answer) doc.text(`• ${a}`, { indent: 10 });
+    }
+  }
 
   heading('Histórico de acessos');
   doc.text(

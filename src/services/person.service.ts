@@ -180,6 +180,12 @@ export class PersonService {
     if (n === 0) throw new SigiloError('NOT_FOUND', 'contact point not found', { resource: 'contact' });
   }
 
+  /** Removes one postal address of a person. */
+  async removeAddress(s: GateSession, personId: string, addressId: string): Promise<void> {
+    const n = await s.delete('addresses', { id: addressId, owner_id: personId }, personId);
+    if (n === 0) throw new SigiloError('NOT_FOUND', 'address not found', { resource: 'address' });
+  }
+
   /** Adds a postal address; returns its id. */
   async addAddress(
     s: GateSession,

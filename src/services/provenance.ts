@@ -14,6 +14,8 @@ export const SOURCES = [
   'import',
   'subject_portal',
   'staff',
+  // A correction the subject asked for (LGPD Art. 18 III), applied by the DPO.
+  'subject_request',
 ] as const;
 export type Source = (typeof SOURCES)[number];
 

@@ -27,7 +27,11 @@ import type {
 import type { SecurityIncidentTable } from './tables/security-incident.table.ts';
 import type { ShredLedgerTable } from './tables/shred-ledger.table.ts';
 import type { StaffTokenTable } from './tables/staff-token.table.ts';
-import type { SubjectRequestEventTable, SubjectRequestTable } from './tables/subject-request.table.ts';
+import type {
+  ProcessingBlockTable,
+  SubjectRequestEventTable,
+  SubjectRequestTable,
+} from './tables/subject-request.table.ts';
 import type { SubjectTable } from './tables/subject.table.ts';
 import type {
   AttributionRuleTable,
@@ -78,6 +82,7 @@ export interface Database {
   authority_request_events: AuthorityRequestEventTable;
   subject_requests: SubjectRequestTable;
   subject_request_events: SubjectRequestEventTable;
+  processing_blocks: ProcessingBlockTable;
   security_incidents: SecurityIncidentTable;
 }
 

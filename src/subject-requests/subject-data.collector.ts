@@ -7,7 +7,7 @@
 import type { GateSession } from '../gate/gate.ts';
 import { provenanceOf, type Provenance } from '../services/provenance.ts';
 import type { RecordQueryService } from '../telecom/query/record-query.service.ts';
-import type { TelecomKind } from '../telecom/records/telecom-record.ts';
+import type { TelecomKind, TelecomRecord } from '../telecom/records/telecom-record.ts';
 
 /** The sections of an export, in order, with the policy category of their items. */
 export const TABLE_SECTIONS = [
@@ -50,10 +50,19 @@ export interface SubjectDataSink {
   section(name: string, category: string): Promise<void> | void;
   item(item: CollectedItem, category: string, extraCategories: readonly string[]): Promise<void> | void;
   /** A telecom record: its JSON text (as the record query service exports it) and its instant. */
-  record(json: string, category: string): Promise<void> | void;
+  record(json: string, category: string, at: string | null): Promise<void> | void;
   /** Items that exist but whose value is never released (secrets): only their kind and dates. */
   withheld(kind: string, category: string, createdAt: string): Promise<void> | void;
   end(): Promise<void> | void;
+}
+
+/** The subject's support-call recordings as export items: metadata and retention, never the audio. */
+export type RecordingLister = (s: GateSession, subjectId: string) => Promise<CollectedItem[]>;
+
+/** When a telecom record happened (start of a call or connection, an access, a traffic period). */
+function instantOf(r: TelecomRecord): string | null {
+  const x = r as { startedAt?: string; at?: string; periodStart?: string };
+  return x.startedAt ?? x.at ?? x.periodStart ?? null;
 }
 
 /** Walks the subject's data into `sink`. */
@@ -62,6 +71,7 @@ export async function collectSubjectData(
   subject: { id: string; kind: 'account' | 'person' },
   telecom: RecordQueryService,
   sink: SubjectDataSink,
+  recordings: RecordingLister,
 ): Promise<void> {
   for (const t of TABLE_SECTIONS) {
     await sink.section(t.section, t.category);
@@ -89,18 +99,22 @@ export async function collectSubjectData(
       );
     }
   }
+  await sink.section('recordings', 'support_recording');
+  for (const r of await recordings(s, subject.id)) await sink.item(r, 'support_recording', []);
   for (const t of TELECOM_SECTIONS) {
     await sink.section(t.section, t.category);
     if (subject.kind === 'account') {
-      for await (const line of telecom.exportAccount(s, t.kind, subject.id, {}, 'ndjson')) {
-        await sink.record(line.endsWith('\n') ? line.slice(0, -1) : line, t.category);
+      // The hot loop of a large export (issue 15, P4): a sink answers a promise only when it must wait.
+      for await (const r of telecom.accountRecords(s, t.kind, subject.id, {})) {
+        const wait = sink.record(JSON.stringify(r), t.category, instantOf(r));
+        if (wait) await wait;
       }
     } else if (t.kind === 'cdr') {
       // A person's calls live in their accounts' segments: the calls on the person's own numbers.
       let cursor: string | undefined;
       do {
         const page = await telecom.personCalls(s, subject.id, {}, 1000, cursor);
-        for (const r of page.records) await sink.record(JSON.stringify(r), t.category);
+        for (const r of page.records) await sink.record(JSON.stringify(r), t.category, instantOf(r));
         cursor = page.next ?? undefined;
       } while (cursor);
     }

@@ -43,7 +43,10 @@ export function decideDeletion(
       out.push({ category, outcome: 'kept', rule: text, source, until: null });
       continue;
     }
-    const until = rule ? keptUntil(rule, h, dates, context.activeContract) : undefined;
+    // Invoices run from the end of the contract too: the contract rows carry that date, not the invoices.
+    const facts =
+      rule?.kind === 'after' && rule.anchor === 'contract_end' ? (holdings.get('contract') ?? h) : h;
+    const until = rule ? keptUntil(rule, facts, dates, context.activeContract) : undefined;
     out.push(
       until === undefined || (until !== null && until <= now)
         ? { category, outcome: 'deleted', rule: null, source: null, until: null }

@@ -8,14 +8,19 @@ import type { AccessLogRepository } from '../access-log/access-log.repository.ts
 import { SigiloError } from '../errors.ts';
 import type { GateSession } from '../gate/gate.ts';
 import type { Policy } from '../policy/policy.schema.ts';
+import type { RecordingView } from '../recordings/sealing/recordings.gate.ts';
+import type { PersonService } from '../services/person.service.ts';
 import type { RecordQueryService } from '../telecom/query/record-query.service.ts';
 import type { CallRecord } from '../telecom/records/telecom-record.ts';
 import type { SubjectRequestRow } from '../store/tables/subject-request.table.ts';
 import type { Tx } from '../store/store.ts';
 import { decideDeletion, type CategoryOutcome } from './subject-deletion.ts';
-import { collectSubjectData } from './subject-data.collector.ts';
-import { exportSink, type ExportHeader } from './subject-export.ts';
-import type { RequestType } from './subject-request.model.ts';
+import { collectSubjectData, type CollectedItem } from './subject-data.collector.ts';
+import { EXPORT_FORMAT, EXPORT_VERSION, exportSink, type ExportHeader } from './subject-export.ts';
+import type { CorrectionItem, RequestState, RequestType } from './subject-request.model.ts';
+import { answerStatementsPt, REQUEST_STATE_PT, REQUEST_TYPE_PT } from './subject-request.texts.ts';
+import { retentionPeriodPt } from '../policy/policy.render.ts';
+import { decideNecessity, restrictionStatement, type RestrictionAnswer } from './subject-restriction.ts';
 import type { SubjectRequestRepository } from './subject-request.repository.ts';
 import type { SubjectRequestService } from './subject-request.service.ts';
 import { SubjectSummary } from './subject-summary.ts';
@@ -24,7 +29,12 @@ import {
   type RetentionDates,
   type SubjectReportModel,
 } from '../reports/subject-report.model.ts';
-import { logRequestStep, staffPseudonym } from './sealing/subject-request.gate.ts';
+import {
+  actingSubjectOf,
+  logRequestStep,
+  refuseStep,
+  staffPseudonym,
+} from './sealing/subject-request.gate.ts';
 
 export interface AnswerDeps {
   /** Whether an active legal hold keeps this category of the subject (the retention module's public API). */
@@ -38,6 +48,10 @@ export interface AnswerDeps {
   repo: SubjectRequestRepository;
   accessLog: AccessLogRepository;
   telecom: RecordQueryService;
+  /** Corrections go through the person service like any other change (gated, with provenance). */
+  people: PersonService;
+  /** The subject's recordings, metadata only (the recording service's gated listing). */
+  recordings: (s: GateSession, subjectId: string) => Promise<RecordingView[]>;
   policy: () => Policy;
   now: () => Date;
 }
@@ -91,10 +105,11 @@ export class SubjectRequestAnswers {
       s,
       { id: row.subject_id, kind },
       this.deps.telecom,
-      exportSink(out, this.header(row, kind), summary),
+      exportSink(out, await this.header(s, row, kind), summary),
+      this.recordingItems,
     );
     await this.finish(s, row, {
-      export: { format: 'sigilo.subject-export', version: 1 },
+      export: { format: EXPORT_FORMAT, version: EXPORT_VERSION },
       categories: counts(summary),
     });
     return summary;
@@ -109,7 +124,13 @@ export class SubjectRequestAnswers {
     const row = await this.release(s, requestId, types ?? null, 'summary');
     const summary = new SubjectSummary();
     const kind = (await this.deps.repo.subjectKind(s.tx, row.subject_id))!;
-    await collectSubjectData(s, { id: row.subject_id, kind }, this.deps.telecom, summary.sink());
+    await collectSubjectData(
+      s,
+      { id: row.subject_id, kind },
+      this.deps.telecom,
+      summary.sink(),
+      this.recordingItems,
+    );
     return { row, summary };
   }
 
@@ -226,6 +247,163 @@ export class SubjectRequestAnswers {
   ): Promise<{ subjectId: string; shredded: boolean; categories: CategoryOutcome[] }> {
     const { row, summary } = await this.summary(s, requestId, ['deletion']);
     logRequestStep(s, row.subject_id, 'deletion', row.id);
+    const { activeContract, held } = await this.keeping(s, row, summary);
+    const nowIso = this.deps.now().toISOString();
+    const categories = decideDeletion(
+      this.deps.policy(),
+      summary.categories,
+      this.deps.retentionDates,
+      nowIso,
+      { activeContract, held },
+    );
+    const shredded = categories.length > 0 && categories.every((c) => c.outcome === 'deleted');
+    if (shredded) {
+      await s.shredSubject(row.subject_id, `subject request ${row.id}`);
+    } else {
+      for (const c of categories.filter((x) => x.outcome === 'deleted')) {
+        // Only secrets are deleted row by row here; anything else past its retention goes with the next sweep.
+        if (!c.category.endsWith('_secret')) {
+          c.outcome = 'expired';
+          continue;
+        }
+        await this.deleteSecrets(s, row.subject_id, c.category);
+      }
+    }
+    await this.finish(s, row, {
+      shredded,
+      categories: Object.fromEntries(categories.map((c) => [c.category, c.outcome])),
+    });
+    return { subjectId: row.subject_id, shredded, categories };
+  }
+
+  /**
+   * Anonymisation of unnecessary or excessive data (Art. 18 IV): what no purpose of the contract needs and no
+   * law keeps is erased (the subject crypto-shredded when that is everything); what the law keeps stays with its
+   * rule and end date; what the contract needs stays, and the answer says for which purposes. The caller records
+   * a shred in the shred journal once the transaction commits.
+   */
+  async anonymisation(
+    s: GateSession,
+    requestId: string,
+  ): Promise<{ subjectId: string; shredded: boolean; categories: RestrictionAnswer[] }> {
+    this.assertStaff(s, 'anonymisation');
+    const { row, summary } = await this.summary(s, requestId, ['anonymisation']);
+    logRequestStep(s, row.subject_id, 'anonymisation', row.id);
+    const decided = decideNecessity(
+      this.deps.policy(),
+      summary.categories,
+      this.deps.retentionDates,
+      this.deps.now().toISOString(),
+      await this.keeping(s, row, summary),
+    );
+    const shredded = decided.length > 0 && decided.every((c) => c.outcome === 'anonymised');
+    if (shredded) {
+      await s.shredSubject(row.subject_id, `subject request ${row.id}`);
+    } else {
+      for (const c of decided.filter((x) => x.outcome === 'anonymised')) {
+        // Secrets go now; anything else nothing keeps is past its retention and goes with the next sweep.
+        if (c.category.endsWith('_secret')) await this.deleteSecrets(s, row.subject_id, c.category);
+        else c.outcome = 'expired';
+      }
+    }
+    const categories = this.stated(decided);
+    await this.finish(s, row, {
+      shredded,
+      categories: Object.fromEntries(categories.map((c) => [c.category, c.outcome])),
+    });
+    return { subjectId: row.subject_id, shredded, categories };
+  }
+
+  /**
+   * Blocking of unnecessary or excessive data (Art. 18 IV): every category no purpose of the contract needs is
+   * kept (for as long as before) but blocked in the gate: refused PROCESSING_BLOCKED to every purpose the policy
+   * does not mark `continuesWhenBlocked`. Necessary categories are not blocked; the answer says why.
+   */
+  async blocking(
+    s: GateSession,
+    requestId: string,
+  ): Promise<{ subjectId: string; shredded: boolean; categories: RestrictionAnswer[] }> {
+    this.assertStaff(s, 'blocking');
+    const { row, summary } = await this.summary(s, requestId, ['blocking']);
+    logRequestStep(s, row.subject_id, 'blocking', row.id);
+    const decided = decideNecessity(
+      this.deps.policy(),
+      summary.categories,
+      this.deps.retentionDates,
+      this.deps.now().toISOString(),
+      await this.keeping(s, row, summary),
+    );
+    for (const c of decided) if (c.outcome !== 'necessary') c.outcome = 'blocked';
+    const blocked = decided.filter((c) => c.outcome === 'blocked').map((c) => c.category);
+    if (blocked.length > 0) await s.blockProcessing(row.subject_id, blocked, row.id);
+    const categories = this.stated(decided);
+    await this.finish(s, row, {
+      blocked,
+      categories: Object.fromEntries(categories.map((c) => [c.category, c.outcome])),
+    });
+    return { subjectId: row.subject_id, shredded: false, categories };
+  }
+
+  /**
+   * Applies a correction (Art. 18 III) through the person service, like any other change: each change must name
+   * an item the request listed; a name is changed in place, a phone, e-mail or address is replaced by a new item
+   * collected with source `subject_request`. The request's history records which items changed (never values).
+   */
+  async correct(
+    s: GateSession,
+    requestId: string,
+    changes: { item: CorrectionItem; id: string; value: unknown }[],
+  ): Promise<{ corrected: { item: CorrectionItem; id: string; newId: string | null; statement: string }[] }> {
+    this.assertStaff(s, 'correction');
+    const row = await this.release(s, requestId, ['correction'], 'correction');
+    if (row.state === 'answered')
+      throw new SigiloError('REQUEST_STATE_CONFLICT', 'the correction was already applied', {
+        state: row.state,
+      });
+    const asked =
+      (JSON.parse(row.params) as { corrections?: { item: CorrectionItem; id: string }[] }).corrections ?? [];
+    const policy = this.deps.policy();
+    const label = (c: string): string => policy.categories.find((x) => x.id === c)?.label.pt ?? c;
+    const corrected: { item: CorrectionItem; id: string; newId: string | null; statement: string }[] = [];
+    for (const [i, c] of changes.entries()) {
+      if (!asked.some((a) => a.item === c.item && a.id === c.id))
+        throw new SigiloError('VALIDATION_FAILED', 'the request did not ask to correct this item', {
+          path: `changes.${i}`,
+        });
+      const person = row.subject_id;
+      let newId: string | null = null;
+      if (c.item === 'person_name') {
+        await this.deps.people.rename(s, person, String(c.value));
+      } else if (c.item === 'postal_address') {
+        await this.deps.people.removeAddress(s, person, c.id);
+        newId = await this.deps.people.addAddress(s, person, c.value, 'subject_request');
+      } else {
+        await this.deps.people.removeContact(s, person, c.item, c.id);
+        newId = await this.deps.people.addContact(s, person, c.item, String(c.value), 'subject_request');
+      }
+      const category = c.item === 'person_name' ? 'name' : c.item;
+      corrected.push({
+        item: c.item,
+        id: c.id,
+        newId,
+        statement: `${label(category)}: corrigido a seu pedido em ${new Intl.DateTimeFormat('pt-BR', {
+          timeZone: 'America/Sao_Paulo',
+          dateStyle: 'long',
+        }).format(this.deps.now())}.`,
+      });
+    }
+    await this.finish(s, row, {
+      corrected: corrected.map(({ item, id, newId }) => ({ item, id, newId })),
+    });
+    return { corrected };
+  }
+
+  /** Whether an open contract and legal holds keep the subject's categories (deletion, anonymisation, blocking). */
+  private async keeping(
+    s: GateSession,
+    row: SubjectRequestRow,
+    summary: SubjectSummary,
+  ): Promise<{ activeContract: boolean; held: Set<string> }> {
     const kind = (await this.deps.repo.subjectKind(s.tx, row.subject_id))!;
     const accounts =
       kind === 'account'
@@ -257,39 +435,34 @@ export class SubjectRequestAnswers {
       };
       if (await this.deps.isHeld(s.tx, q)) held.add(category);
     }
-    const categories = decideDeletion(
-      this.deps.policy(),
-      summary.categories,
-      this.deps.retentionDates,
-      nowIso,
-      {
-        activeContract: active.length > 0,
-        held,
-      },
-    );
-    const shredded = categories.length > 0 && categories.every((c) => c.outcome === 'deleted');
-    if (shredded) {
-      await s.shredSubject(row.subject_id, `subject request ${row.id}`);
-    } else {
-      for (const c of categories.filter((x) => x.outcome === 'deleted')) {
-        // Only secrets are deleted row by row here; anything else past its retention goes with the next sweep.
-        if (!c.category.endsWith('_secret')) {
-          c.outcome = 'expired';
-          continue;
-        }
-        if (c.category === 'provisioning_secret')
-          await s.delete('provisioningSecrets', { subject_id: row.subject_id }, row.subject_id);
-        if (c.category === 'authentication_secret') {
-          await s.delete('portalPasswords', { subject_id: row.subject_id }, row.subject_id);
-          await s.delete('mfaSecrets', { subject_id: row.subject_id }, row.subject_id);
-        }
-      }
+    return { activeContract: active.length > 0, held };
+  }
+
+  /** Deletes the subject's secrets of one category (no active contract needs them). */
+  private async deleteSecrets(s: GateSession, subjectId: string, category: string): Promise<void> {
+    if (category === 'provisioning_secret')
+      await s.delete('provisioningSecrets', { subject_id: subjectId }, subjectId);
+    if (category === 'authentication_secret') {
+      await s.delete('portalPasswords', { subject_id: subjectId }, subjectId);
+      await s.delete('mfaSecrets', { subject_id: subjectId }, subjectId);
     }
-    await this.finish(s, row, {
-      shredded,
-      categories: Object.fromEntries(categories.map((c) => [c.category, c.outcome])),
-    });
-    return { subjectId: row.subject_id, shredded, categories };
+  }
+
+  private stated(decided: Omit<RestrictionAnswer, 'statement'>[]): RestrictionAnswer[] {
+    const policy = this.deps.policy();
+    return decided.map((c) => ({ ...c, statement: restrictionStatement(policy, c) }));
+  }
+
+  /** Answers that change the subject's data are applied by the DPO, never by the portal itself. */
+  private assertStaff(s: GateSession, step: string): void {
+    if (actingSubjectOf(s) !== null)
+      refuseStep(
+        s,
+        s.ctx.actingForSubject ?? null,
+        step,
+        'ROLE_NOT_ALLOWED',
+        `only the DPO may apply a ${step}`,
+      );
   }
 
   /**
@@ -397,13 +570,27 @@ export class SubjectRequestAnswers {
     const history = await this.history(s, row.subject_id);
     const label = (id: string): string => policy.categories.find((c) => c.id === id)?.label.pt ?? id;
     const kind = (await this.deps.repo.subjectKind(s.tx, row.subject_id))!;
+    const { blocked, requests } = await this.restrictions(s, row.subject_id);
     return {
       controller: { name: policy.controller.name, dpoEmail: policy.controller.dpoEmail },
       policyVersion: policy.version,
       generatedAt: this.deps.now().toISOString(),
       request: { id: row.id, receivedAt: row.received_at, dueAt: row.due_at },
       subject: { id: row.subject_id, kind },
-      categories: reportCategories(policy, summary.categories, this.deps.retentionDates),
+      categories: reportCategories(
+        policy,
+        summary.categories,
+        this.deps.retentionDates,
+        new Map(blocked.map((b) => [b.category, b.since])),
+      ),
+      recordings: summary.recordings,
+      requests: requests.map((r) => ({
+        typeLabel: r.typeLabel,
+        stateLabel: r.stateLabel,
+        receivedAt: r.receivedAt,
+        answeredAt: r.answeredAt,
+        answer: r.answer,
+      })),
       sharing: SHARING_STATEMENT,
       accesses: {
         total: history.length,
@@ -485,7 +672,11 @@ export class SubjectRequestAnswers {
     if (row.state !== 'answered') await this.deps.requests.markAnswered(s, row.id, summary);
   }
 
-  private header(row: SubjectRequestRow, kind: 'account' | 'person'): ExportHeader {
+  private async header(
+    s: GateSession,
+    row: SubjectRequestRow,
+    kind: 'account' | 'person',
+  ): Promise<ExportHeader> {
     const policy = this.deps.policy();
     return {
       generatedAt: this.deps.now().toISOString(),
@@ -493,8 +684,66 @@ export class SubjectRequestAnswers {
       policyVersion: policy.version,
       request: { id: row.id, type: row.type, receivedAt: row.received_at },
       subject: { id: row.subject_id, kind },
+      ...(await this.restrictions(s, row.subject_id)),
     };
   }
+
+  /** The subject's blocked categories and requests with their answers in Portuguese (export and report). */
+  private async restrictions(
+    s: GateSession,
+    subjectId: string,
+  ): Promise<Pick<ExportHeader, 'blocked' | 'requests'>> {
+    const policy = this.deps.policy();
+    const label = (id: string): string => policy.categories.find((c) => c.id === id)?.label.pt ?? id;
+    const blocked = (await this.deps.repo.blocks(s.tx, subjectId)).map((b) => ({
+      category: b.category,
+      label: label(b.category),
+      since: b.blocked_at,
+      requestId: b.request_id,
+    }));
+    const requests = (await this.deps.repo.list(s.tx, { subjectId, limit: 1000 })).map((r) => {
+      const answer = r.answer ? (JSON.parse(r.answer) as Record<string, unknown>) : null;
+      const type = r.type as RequestType;
+      return {
+        id: r.id,
+        type,
+        typeLabel: REQUEST_TYPE_PT[type],
+        state: r.state,
+        stateLabel: REQUEST_STATE_PT[r.state as RequestState],
+        receivedAt: r.received_at,
+        answeredAt: r.answered_at,
+        answer: answerStatementsPt(policy, type, answer),
+      };
+    });
+    return { blocked, requests };
+  }
+
+  /** The subject's recordings as export items: when, size, type, and until when each is kept. */
+  private readonly recordingItems = async (s: GateSession, subjectId: string): Promise<CollectedItem[]> => {
+    const policy = this.deps.policy();
+    const retention = policy.retention.find((r) => r.category === 'support_recording');
+    return (await this.deps.recordings(s, subjectId)).map((r) => ({
+      id: r.id,
+      data: {},
+      attributes: {
+        ticket_id: r.ticketId,
+        recorded_at: r.recordedAt,
+        // Sigilo stores no duration for a recording (the platforms send none): the size is what it knows.
+        duration_seconds: null,
+        size_bytes: r.sizeBytes,
+        content_type: r.contentType,
+        audio: 'not_included',
+        retention: retention
+          ? {
+              rule: retentionPeriodPt(retention.rule),
+              source: retention.source,
+              until: this.deps.retentionDates.expiresAt(retention.rule, r.recordedAt),
+            }
+          : null,
+      },
+      provenance: r.provenance,
+    }));
+  };
 }
 
 function counts(summary: SubjectSummary): Record<string, number> {

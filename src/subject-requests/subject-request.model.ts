@@ -73,6 +73,13 @@ export const PROOF_KINDS = [
 ] as const;
 export type ProofKind = (typeof PROOF_KINDS)[number];
 
+/**
+ * What a correction request (Art. 18 III) may name as wrong: one stored item of the subject. The corrected value
+ * is not kept in the request (a plain table): the DPO enters it when applying the correction through the services.
+ */
+export const CORRECTION_ITEMS = ['person_name', 'phone', 'email', 'postal_address'] as const;
+export type CorrectionItem = (typeof CORRECTION_ITEMS)[number];
+
 /** Why a request was refused (LGPD Art. 18 §4). */
 export const REFUSAL_REASONS = [
   'identity_not_confirmed',

@@ -12,6 +12,7 @@ import type { SubjectRequestRow } from '../store/tables/subject-request.table.ts
 import { deadlineOf, dueStatus, endOfLocalDayAfter } from './subject-request.deadline.ts';
 import {
   CHANNELS,
+  CORRECTION_ITEMS,
   DOCUMENT_KINDS,
   DUE_SOON_DAYS,
   EXTENSION_MAX_DAYS,
@@ -23,6 +24,7 @@ import {
   REQUEST_TYPES,
   TRANSITIONS,
   VERIFICATION_METHODS,
+  type CorrectionItem,
   type DocumentKind,
   type ExtensionReason,
   type ProofKind,
@@ -35,10 +37,12 @@ import {
 } from './subject-request.model.ts';
 import type { SubjectRequestRepository } from './subject-request.repository.ts';
 import {
+  actingSubjectOf,
   holdsDuty,
   logRequestStep,
   readRequestEvents,
   refuseStep,
+  staffPseudonym,
   writeRequestEvent,
 } from './sealing/subject-request.gate.ts';
 
@@ -58,6 +62,8 @@ export interface NewRequest {
   representative?: Representative;
   /** caller_identification: the requester's line (a phone contact point on file) and when the call came in. */
   callerIdentification?: { lineContactPointId: string; calledAt: string };
+  /** correction: the subject's stored items that the subject says are wrong (never the new values). */
+  correction?: { items: { item: CorrectionItem; id: string }[] };
 }
 
 export type Verification =
@@ -109,10 +115,16 @@ export class SubjectRequestService {
   /** Registers a request; the deadline starts from `receivedAt` (Brasília calendar). */
   async create(s: GateSession, input: NewRequest): Promise<RequestView> {
     const type = oneOf(REQUEST_TYPES, input.type, 'type');
-    const channel = oneOf(CHANNELS, input.channel, 'channel');
+    const asked = oneOf(CHANNELS, input.channel, 'channel');
     const kind = await this.repo.subjectKind(s.tx, input.subjectId);
     if (!kind) throw new SigiloError('NOT_FOUND', 'subject not found', { resource: 'subject' });
     this.assertMayAct(s, input.subjectId, 'create');
+    const byPortal = actingSubjectOf(s) !== null;
+    // The portal's own session is the subject signed in: it speaks for itself, through the portal channel.
+    if (byPortal && input.representative)
+      throw new SigiloError('VALIDATION_FAILED', 'a portal request is made by the subject in person', {
+        path: 'representative',
+      });
     const now = this.now().toISOString();
     const receivedAt = input.receivedAt ? instant(input.receivedAt, 'receivedAt') : now;
     if (receivedAt > now)
@@ -134,6 +146,14 @@ export class SubjectRequestService {
         path: 'callerIdentification',
       });
     }
+    if (type === 'correction') {
+      params.corrections = await this.correctionItems(s, input.subjectId, kind, input.correction);
+    } else if (input.correction) {
+      throw new SigiloError('VALIDATION_FAILED', 'correction is only for correction requests', {
+        path: 'correction',
+      });
+    }
+    const channel: RequestChannel = byPortal ? 'portal' : asked;
     const id = uuidv7();
     const due = deadlineOf(type, receivedAt);
     await this.repo.insert(s.tx, {
@@ -307,16 +327,18 @@ export class SubjectRequestService {
   /** One request. */
   async get(s: GateSession, id: string): Promise<RequestView> {
     const row = await this.load(s, id);
-    return this.view(row);
+    return this.view(row, s);
   }
 
   /** The request's history, oldest first. */
   async history(s: GateSession, id: string): Promise<RequestEventView[]> {
     const row = await this.load(s, id);
+    // The subject sees staff by role and a stable pseudonym, never by token or account id.
+    const bySubject = actingSubjectOf(s) !== null;
     return (await readRequestEvents(s, row.subject_id, id)).map((e) => ({
       kind: e.kind,
       at: e.at,
-      actor: e.actor,
+      actor: bySubject && e.role !== s.ctx.role ? staffPseudonym(s, e.actor) : e.actor,
       role: e.role,
       details: e.details,
     }));
@@ -327,7 +349,12 @@ export class SubjectRequestService {
     s: GateSession,
     f: { due?: 'overdue' | 'due_soon'; subjectId?: string; state?: RequestState; limit?: number } = {},
   ): Promise<RequestView[]> {
-    if (!holdsDuty(s, 'subject_request.work')) {
+    // The portal lists the requests of the one subject it acts for, whatever subject the filter names.
+    const bound = actingSubjectOf(s);
+    if (bound !== null && bound !== '') {
+      if (f.subjectId !== undefined && f.subjectId !== bound) return [];
+      f = { ...f, subjectId: bound };
+    } else if (!holdsDuty(s, 'subject_request.work')) {
       refuseStep(
         s,
         f.subjectId ?? null,
@@ -346,7 +373,7 @@ export class SubjectRequestService {
       ...(f.due === 'due_soon' ? { dueAfter: nowIso, dueBefore: soon } : {}),
       limit: Math.min(Math.max(f.limit ?? 100, 1), 1000),
     });
-    return rows.map((r) => this.view(r));
+    return rows.map((r) => this.view(r, s));
   }
 
   // ---- helpers -------------------------------------------------------------------------------------------
@@ -360,12 +387,16 @@ export class SubjectRequestService {
   }
 
   /**
-   * Roles holding `subject_request.work` (the DPO in the seed) work every request. The portal acts for its own
-   * subject only: until portal sessions carry a subject binding, the portal role is refused here (and the
-   * refusal logged).
+   * Roles holding `subject_request.work` (the DPO in the seed) work every request. A subject-bound role (the portal) acts for the one subject its signed assertion
+   * names: another subject's request answers exactly as one that does not exist (the refusal is logged).
    */
   private assertMayAct(s: GateSession, subjectId: string, step: string): void {
     if (holdsDuty(s, 'subject_request.work')) return;
+    const bound = actingSubjectOf(s);
+    if (bound !== null) {
+      if (bound !== '' && bound === subjectId) return;
+      refuseStep(s, subjectId, step, 'NOT_FOUND', 'not the subject this access acts for');
+    }
     refuseStep(s, subjectId, step, 'ROLE_NOT_ALLOWED', `role ${s.ctx.role} may not work subject requests`);
   }
 
@@ -423,6 +454,44 @@ export class SubjectRequestService {
     return { kind, ...(r.personId ? { personId: r.personId } : {}), proof };
   }
 
+  /** The items a correction names, each one of the subject's own (by id; NOT_FOUND otherwise). */
+  private async correctionItems(
+    s: GateSession,
+    subjectId: string,
+    kind: 'account' | 'person',
+    c: NewRequest['correction'],
+  ): Promise<{ item: CorrectionItem; id: string }[]> {
+    const items = c?.items ?? [];
+    if (items.length === 0 || items.length > 20)
+      throw new SigiloError('VALIDATION_FAILED', 'a correction names 1 to 20 items', {
+        path: 'correction.items',
+      });
+    const out: { item: CorrectionItem; id: string }[] = [];
+    for (const [i, x] of items.entries()) {
+      const item = oneOf(CORRECTION_ITEMS, x.item, `correction.items.${i}.item`);
+      let mine: boolean;
+      if (item === 'person_name') mine = kind === 'person' && x.id === subjectId;
+      else if (item === 'postal_address')
+        mine =
+          (await s.tx
+            .selectFrom('addresses')
+            .select('id')
+            .where('id', '=', x.id)
+            .where('subject_id', '=', subjectId)
+            .executeTakeFirst()) !== undefined;
+      else {
+        const cp = await this.repo.contactPoint(s.tx, x.id);
+        mine = cp?.kind === item && cp.person_id === subjectId;
+      }
+      if (!mine)
+        throw new SigiloError('NOT_FOUND', "the item is not one of the subject's", {
+          path: `correction.items.${i}.id`,
+        });
+      out.push({ item, id: x.id });
+    }
+    return out;
+  }
+
   /** The phone contact point id when it is the subject's own line (a person's, or an account owner's). */
   private async ownPhone(
     s: GateSession,
@@ -441,8 +510,9 @@ export class SubjectRequestService {
     return contactPointId;
   }
 
-  private view(r: SubjectRequestRow): RequestView {
+  private view(r: SubjectRequestRow, s?: GateSession): RequestView {
     const state = r.state as RequestState;
+    const bySubject = s !== undefined && actingSubjectOf(s) !== null;
     return {
       id: r.id,
       subjectId: r.subject_id,
@@ -463,7 +533,10 @@ export class SubjectRequestService {
               method: r.verification_method as VerificationMethod,
               evidence: JSON.parse(r.verification_evidence ?? '{}') as Record<string, string>,
               verifiedAt: r.verified_at,
-              verifiedBy: r.verified_by,
+              verifiedBy:
+                bySubject && r.verification_method !== 'portal_session'
+                  ? staffPseudonym(s, r.verified_by)
+                  : r.verified_by,
             }
           : null,
       representative: r.representative_kind

@@ -74,7 +74,7 @@ describe.each(DIALECTS)('/v1/subject-requests on %s', (dialect) => {
     });
   });
 
-  it('lists overdue requests, and refuses other roles and a missing purpose', async () => {
+  it('lists overdue requests, keeps the portal to its own subject, and refuses other roles and a missing purpose', async () => {
     h = await createTestApp(dialect);
     const seed = await seedCustomer(h.sigilo);
     const dpo = await h.headers('dpo', 'subject_request');
@@ -107,15 +107,27 @@ describe.each(DIALECTS)('/v1/subject-requests on %s', (dialect) => {
       headers: await h.headers('support_agent', 'subject_request'),
     });
     expectError(agent, 403, 'ROLE_NOT_ALLOWED');
-    const portal = await h.app.inject({
-      method: 'GET',
-      url: `/v1/subject-requests/${id}`,
+    // The portal follows the request of the subject it acts for; for anyone else the request does not exist.
+    const portalAs = async (subject: string) =>
+      h!.app.inject({
+        method: 'GET',
+        url: `/v1/subject-requests/${id}`,
+        headers: {
+          ...(await h!.headers('subject_portal', 'subject_request')),
+          'sigilo-subject': await h!.subjectAssertion(subject),
+        },
+      });
+    expect((await portalAs(seed.accountId)).statusCode).toBe(200);
+    expectError(await portalAs(seed.personId), 404, 'NOT_FOUND');
+    const portalStart = await h.app.inject({
+      method: 'POST',
+      url: `/v1/subject-requests/${id}/start`,
       headers: {
         ...(await h.headers('subject_portal', 'subject_request')),
         'sigilo-subject': await h.subjectAssertion(seed.accountId),
       },
     });
-    expectError(portal, 403, 'ROLE_NOT_ALLOWED');
+    expectError(portalStart, 403, 'ROLE_NOT_ALLOWED');
     const noPurpose = await h.app.inject({
       method: 'POST',
       url: '/v1/subject-requests',

@@ -8,9 +8,14 @@
  *   GET  /subject-requests/:id/export               the streamed JSON export (access, portability)
  *   GET  /subject-requests/:id/access-history       who accessed the subject's data, when and why
  *   POST /subject-requests/:id/deletion             answer a deletion request (kept vs deleted per category)
+ *   POST /subject-requests/:id/anonymisation | /blocking   unnecessary data erased or blocked, per category
+ *   POST /subject-requests/:id/correction           apply the corrected values through the person service
  *   GET  /subject-requests/:id/answer               simplified, sharing and consent answers
  *   GET  /subject-requests/:id/report?format=pdf|html  the Portuguese declaration of a complete access
- * DPO role only for now: the portal role reaches these routes once its sessions are bound to one subject.
+ * The DPO works every request. The subject portal (its request bound to one subject by a signed assertion)
+ * creates, verifies by its own session, lists and follows its subject's requests and downloads their answers;
+ * another subject's request answers as one that does not exist. Starting, extending, refusing and deletion
+ * stay with the DPO.
  */
 import { PassThrough, type Readable } from 'node:stream';
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
@@ -20,6 +25,8 @@ import { gated, type RouteDeps } from '../http/routes/gated.ts';
 import { renderSubjectReportHtml, renderSubjectReportPdf } from '../reports/subject-report.render.ts';
 import {
   AccessHistory,
+  CorrectionAnswer,
+  CorrectionBody,
   DeletionAnswer,
   ExtensionBody,
   InformationAnswer,
@@ -30,6 +37,7 @@ import {
   RequestList,
   RequestParams,
   RequestWithHistory,
+  RestrictionAnswerSchema,
   SubjectRequest,
   VerificationBody,
 } from './subject-requests.schema.ts';
@@ -39,11 +47,13 @@ const tags = ['subject-requests'];
 export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, done) => {
   const { subjectRequests: requests, subjectAnswers: answers } = deps.services;
   const config = { duty: 'subject_request.work' } as const;
+  // Routes the portal may use too: the service keeps it to the one subject it acts for.
+  const portal = { duty: ['subject_request.work', 'subject_request.act_for_own_subject'] } as const;
 
   app.post(
     '/subject-requests',
     {
-      config,
+      config: portal,
       schema: {
         tags,
         summary: 'Register a data-subject request (LGPD Art. 18); the deadline is computed in Brasília time',
@@ -59,7 +69,7 @@ export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (ap
   app.get(
     '/subject-requests',
     {
-      config,
+      config: portal,
       schema: {
         tags,
         summary: 'List requests, soonest deadline first; due=overdue or due_soon lists open ones only',
@@ -74,7 +84,7 @@ export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (ap
   app.get(
     '/subject-requests/:requestId',
     {
-      config,
+      config: portal,
       schema: {
         tags,
         summary: 'One request with its history',
@@ -93,7 +103,7 @@ export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (ap
   app.post(
     '/subject-requests/:requestId/verification',
     {
-      config,
+      config: portal,
       schema: {
         tags,
         summary: "Record how the subject's identity was verified (nothing is released before)",
@@ -161,7 +171,7 @@ export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (ap
   app.get(
     '/subject-requests/:requestId/export',
     {
-      config,
+      config: portal,
       schema: {
         tags,
         summary: 'The complete export (sigilo.subject-export v1, docs/subject-export-schema.md), streamed',
@@ -201,7 +211,7 @@ export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (ap
   app.get(
     '/subject-requests/:requestId/access-history',
     {
-      config,
+      config: portal,
       schema: {
         tags,
         summary: "The subject's access history: who (role and pseudonym), when, why; legal secrecy excluded",
@@ -218,7 +228,7 @@ export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (ap
   app.get(
     '/subject-requests/:requestId/answer',
     {
-      config,
+      config: portal,
       schema: {
         tags,
         summary: 'The answer to a confirmation, simplified access, sharing, consent or revocation request',
@@ -253,10 +263,72 @@ export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (ap
     },
   );
 
+  app.post(
+    '/subject-requests/:requestId/anonymisation',
+    {
+      config,
+      schema: {
+        tags,
+        summary:
+          'Answer an anonymisation request: unnecessary data erased, kept by law, or needed by the contract',
+        description:
+          'Per category held: necessary (a purpose of the contract in force needs it), kept (the law keeps it, ' +
+          'with the rule and until when), anonymised (erased now; the subject crypto-shredded when that is ' +
+          'everything, recorded in the shred journal) or expired (the next retention sweep deletes it).',
+        headers: PurposeHeaders,
+        params: RequestParams,
+        response: responses({ 200: RestrictionAnswerSchema }),
+      },
+    },
+    async (request) => {
+      const answer = await gated(deps, request, (s) => answers.anonymisation(s, request.params.requestId));
+      if (answer.shredded) await deps.services.recordShreds([answer.subjectId]);
+      return { shredded: answer.shredded, categories: answer.categories };
+    },
+  );
+
+  app.post(
+    '/subject-requests/:requestId/blocking',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Answer a blocking request: unnecessary data kept but refused to every purpose but the law',
+        description:
+          'Every category no purpose of the contract in force needs is blocked in the gate: refused ' +
+          '(403 PROCESSING_BLOCKED, logged) to every purpose the policy does not mark continuesWhenBlocked.',
+        headers: PurposeHeaders,
+        params: RequestParams,
+        response: responses({ 200: RestrictionAnswerSchema }),
+      },
+    },
+    async (request) => {
+      const answer = await gated(deps, request, (s) => answers.blocking(s, request.params.requestId));
+      return { shredded: answer.shredded, categories: answer.categories };
+    },
+  );
+
+  app.post(
+    '/subject-requests/:requestId/correction',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Apply a correction request through the person service (each change names a listed item)',
+        headers: PurposeHeaders,
+        params: RequestParams,
+        body: CorrectionBody,
+        response: responses({ 200: CorrectionAnswer }),
+      },
+    },
+    async (request) =>
+      gated(deps, request, (s) => answers.correct(s, request.params.requestId, request.body.changes)),
+  );
+
   app.get(
     '/subject-requests/:requestId/report',
     {
-      config,
+      config: portal,
       schema: {
         tags,
         summary: 'The Portuguese report of a complete access request, as PDF (default) or HTML',

@@ -3,6 +3,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import { Id, StringEnum, Timestamp } from '../http/routes/common.schema.ts';
 import {
   CHANNELS,
+  CORRECTION_ITEMS,
   DOCUMENT_KINDS,
   EXTENSION_MAX_DAYS,
   EXTENSION_REASONS,
@@ -51,9 +52,75 @@ export const NewRequestBody = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    correction: Type.Optional(
+      Type.Object(
+        {
+          items: Type.Array(
+            Type.Object(
+              { item: StringEnum(CORRECTION_ITEMS), id: Type.String({ format: 'uuid' }) },
+              { additionalProperties: false },
+            ),
+            {
+              minItems: 1,
+              maxItems: 20,
+              description:
+                'The stored items the subject says are wrong (the new values are entered when applied).',
+            },
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
+
+export const CorrectionBody = Type.Object(
+  {
+    changes: Type.Array(
+      Type.Object(
+        {
+          item: StringEnum(CORRECTION_ITEMS),
+          id: Type.String({ format: 'uuid' }),
+          value: Type.Unknown({
+            description: 'The corrected value: a name, phone, e-mail or postal address.',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 20 },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const CorrectionAnswer = Type.Object({
+  corrected: Type.Array(
+    Type.Object({
+      item: StringEnum(CORRECTION_ITEMS),
+      id: Id,
+      newId: Type.Union([Id, Type.Null()], {
+        description: 'The item that replaces it, when it was replaced.',
+      }),
+      statement: Type.String(),
+    }),
+  ),
+});
+
+export const RestrictionAnswerSchema = Type.Object({
+  shredded: Type.Boolean(),
+  categories: Type.Array(
+    Type.Object({
+      category: Type.String(),
+      outcome: StringEnum(['necessary', 'kept', 'anonymised', 'expired', 'blocked'] as const),
+      purposes: Type.Array(Type.String()),
+      rule: Type.Union([Type.String(), Type.Null()]),
+      source: Type.Union([Type.String(), Type.Null()]),
+      until: Type.Union([Timestamp, Type.Null()]),
+      statement: Type.String(),
+    }),
+  ),
+});
 
 export const VerificationBody = Type.Union([
   Type.Object(

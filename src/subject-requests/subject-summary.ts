@@ -20,6 +20,8 @@ const INSTANT = /"(?:startedAt|at|periodStart)":"([^"]+)"/;
 /** Accumulates a summary while the data walks past (feeds the export's summary and the report). */
 export class SubjectSummary {
   readonly categories = new Map<string, CategoryHolding>();
+  /** The subject's recordings as the report lists them (metadata; a support ticket has a few). */
+  readonly recordings: { recordedAt: string; sizeBytes: number | null; keptUntil: string | null }[] = [];
 
   private holding(category: string): CategoryHolding {
     let h = this.categories.get(category);
@@ -51,7 +53,7 @@ export class SubjectSummary {
     return {
       section: () => undefined,
       item: (item, category, extra) => this.item(item, category, extra),
-      record: (json, category) => this.record(json, category),
+      record: (json, category, at) => this.record(json, category, at),
       withheld: (_kind, category, createdAt) => this.withheld(category, createdAt),
       end: () => undefined,
     };
@@ -60,6 +62,14 @@ export class SubjectSummary {
   item(item: CollectedItem, category: string, extra: readonly string[]): void {
     for (const c of [category, ...extra]) this.seen(c, item.provenance.collectedAt, item.provenance.source);
     const a = item.attributes;
+    if (category === 'support_recording') {
+      const retention = a.retention as { until: string } | null;
+      this.recordings.push({
+        recordedAt: a.recorded_at as string,
+        sizeBytes: (a.size_bytes as number | null) ?? null,
+        keptUntil: retention?.until ?? null,
+      });
+    }
     if (category === 'contract' && 'started_on' in a) {
       const f = this.holding('contract').facts;
       if (a.status === 'active') f.activeContracts += 1;
@@ -79,8 +89,8 @@ export class SubjectSummary {
     this.seen(category, createdAt, null);
   }
 
-  record(json: string, category: string): void {
-    this.seen(category, INSTANT.exec(json)?.[1] ?? null, 'network_platform');
+  record(json: string, category: string, at?: string | null): void {
+    this.seen(category, at !== undefined ? at : (INSTANT.exec(json)?.[1] ?? null), 'network_platform');
   }
 
   /** The summary as JSON (the export's last member). */

@@ -1,4 +1,4 @@
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Sigilo } from '../../src/app.ts';
 import { createTestSigilo, ctx, testClock } from '../support/sigilo.ts';
@@ -46,6 +46,22 @@ async function calls(sigilo: Sigilo, accountId: string, callee: string, n: numbe
   await sigilo.services.telecomIngest.ingestObjects(ctx('network_platform', 'provisioning'), 'cdr', records, {
     accountId,
   });
+}
+
+/** A support-call recording of `ticketId` (a few bytes of audio), recorded at `recordedAt`. */
+async function recording(
+  sigilo: Sigilo,
+  ticketId: string,
+  recordedAt: string,
+  bytes: number,
+): Promise<string> {
+  const stored = await sigilo.services.recordings.upload(
+    ctx('support_agent', 'support'),
+    ticketId,
+    Readable.from([Buffer.alloc(bytes, 7)]),
+    { contentType: 'audio/wav', recordedAt },
+  );
+  return stored.id;
 }
 
 async function verifiedRequest(
@@ -115,7 +131,7 @@ describe.each(DIALECTS)('the subject export on %s', (dialect) => {
     };
     expect(doc).toMatchObject({
       format: 'sigilo.subject-export',
-      version: 1,
+      version: 2,
       subject: { id: maria.accountId, kind: 'account' },
     });
 
@@ -158,6 +174,54 @@ describe.each(DIALECTS)('the subject export on %s', (dialect) => {
     ]) {
       expect(raw.includes(leak), leak).toBe(false);
     }
+  });
+
+  it("lists the person's recordings (metadata and retention, never the audio), as a gated read does", async () => {
+    await setup();
+    const mine = [
+      await recording(sigilo, maria.ticketId, '2026-03-20T13:00:00.000Z', 4_096),
+      await recording(sigilo, maria.ticketId, '2026-03-21T09:30:00.000Z', 2_048),
+    ];
+    const theirs = await recording(sigilo, lookalike.ticketId, '2026-03-20T13:00:00.000Z', 4_096);
+    const id = await verifiedRequest(sigilo, maria.personId);
+    const { out, text } = sink();
+    await sigilo.gate.run(dpo(), (s) => sigilo.services.subjectAnswers.exportTo(s, id, out));
+    const raw = text();
+    const doc = JSON.parse(raw) as {
+      sections: { recordings: { id: string; data: object; attributes: Record<string, unknown> }[] };
+      summary: { categories: Record<string, { items: number }> };
+    };
+    const direct = await sigilo.services.recordings.listForTicket(dpo(), maria.ticketId);
+    expect(doc.sections.recordings.map((r) => r.id)).toEqual(direct.map((r) => r.id));
+    expect(doc.sections.recordings.map((r) => r.id)).toEqual(mine);
+    expect(doc.sections.recordings.map((r) => r.attributes)).toEqual(
+      direct.map((r) => ({
+        ticket_id: maria.ticketId,
+        recorded_at: r.recordedAt,
+        duration_seconds: null,
+        size_bytes: r.sizeBytes,
+        content_type: 'audio/wav',
+        audio: 'not_included',
+        retention: {
+          rule: '6 meses a partir da data de cada registro',
+          source: 'Resolução Anatel 632/2014, Art. 26; Decreto 11.034/2022, Art. 12, §3º',
+          until:
+            r.recordedAt === '2026-03-20T13:00:00.000Z'
+              ? '2026-09-20T13:00:00.000Z'
+              : '2026-09-21T09:30:00.000Z',
+        },
+      })),
+    );
+    expect(doc.sections.recordings.every((r) => Object.keys(r.data).length === 0)).toBe(true);
+    expect(doc.summary.categories.support_recording?.items).toBe(2);
+    expect(raw.includes(theirs)).toBe(false);
+
+    // The report lists them too, with the date each is kept until.
+    const report = await sigilo.gate.run(dpo(), (s) => sigilo.services.subjectAnswers.report(s, id));
+    expect(report.recordings).toEqual([
+      { recordedAt: '2026-03-20T13:00:00.000Z', sizeBytes: 4_096, keptUntil: '2026-09-20T13:00:00.000Z' },
+      { recordedAt: '2026-03-21T09:30:00.000Z', sizeBytes: 2_048, keptUntil: expect.any(String) as unknown },
+    ]);
   });
 
   it("holds the person's contacts, tickets and calls, and withholds secrets", async () => {

@@ -48,8 +48,9 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route needs no credentials (health, docs, the published policy text). */
     public?: boolean;
-    /** Only roles the policy in force gives this duty may call the route (403 ROLE_NOT_ALLOWED otherwise). */
-    duty?: Duty;
+    /** Only roles the policy in force gives this duty (or one of these duties) may call the route (403
+     *  ROLE_NOT_ALLOWED otherwise). */
+    duty?: Duty | readonly Duty[];
   }
 }
 
@@ -128,8 +129,9 @@ export function installAuthentication(app: FastifyInstance, deps: AuthDeps): voi
       }
       throw err;
     }
-    const duty = config.duty;
-    if (duty && !evaluate(deps.policy(), { role: request.principal.role, duty }).allowed) {
+    const duties: readonly Duty[] = config.duty === undefined ? [] : [config.duty].flat();
+    const role = request.principal.role;
+    if (duties.length && !duties.some((duty) => evaluate(deps.policy(), { role, duty }).allowed)) {
       request.accessLogged = true;
       const route = `${request.method} ${request.routeOptions.url ?? 'unmatched'}`;
       await deps.security?.refused(

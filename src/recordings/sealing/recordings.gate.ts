@@ -260,6 +260,7 @@ export async function openRecording(session: GateSession, id: string): Promise<O
     .executeTakeFirst();
   const decisions = k.authorize(CATEGORIES, 'read', row?.subject_id ?? null, 'read');
   if (!row) throw new SigiloError('NOT_FOUND', 'recording not found', { resource: 'recording' });
+  await k.assertNotBlocked([row.subject_id], CATEGORIES, 'read');
   await checkRow(k, await RecordingMac.of(k.keyring), 'read', row);
   k.authorizeCollected([collectedOf(row)], CATEGORIES, 'read');
   const key = await withKeyFailures(k, 'read', row.subject_id, () =>
@@ -310,6 +311,7 @@ export async function listRecordings(session: GateSession, ticketId: string): Pr
     .executeTakeFirst();
   const decisions = k.authorize(CATEGORIES, 'read', ticket?.subject_id ?? null, 'list');
   if (!ticket) throw new SigiloError('NOT_FOUND', 'ticket not found', { resource: 'ticket' });
+  await k.assertNotBlocked([ticket.subject_id], CATEGORIES, 'list');
   const rows = await k.tx
     .selectFrom('recordings')
     .selectAll()
@@ -322,6 +324,32 @@ export async function listRecordings(session: GateSession, ticketId: string): Pr
   for (const row of rows) await checkRow(k, mac, 'list', row);
   k.authorizeCollected(rows.map(collectedOf), CATEGORIES, 'list');
   k.allowed('list', ticket.subject_id, decisions, 'recording metadata');
+  return rows.map(view);
+}
+
+/**
+ * The complete recordings of one subject, metadata only (when, size, type; never the audio), for the subject's
+ * own access export: authorized as an `export` of the recordings category (the audio itself needs `read`), and
+ * logged as one `export` of the subject when there is any.
+ */
+export async function listSubjectRecordings(
+  session: GateSession,
+  subjectId: string,
+): Promise<RecordingView[]> {
+  const k = kernelOf(session);
+  const decisions = k.authorize(CATEGORIES, 'export', subjectId, 'export');
+  await k.assertNotBlocked([subjectId], CATEGORIES, 'export');
+  const rows = await k.tx
+    .selectFrom('recordings')
+    .selectAll()
+    .where('subject_id', '=', subjectId)
+    .where('status', '=', 'complete')
+    .orderBy('recorded_at')
+    .orderBy('id')
+    .execute();
+  const mac = await RecordingMac.of(k.keyring);
+  for (const row of rows) await checkRow(k, mac, 'export', row);
+  if (rows.length > 0) k.allowed('export', subjectId, decisions, 'recording metadata');
   return rows.map(view);
 }
 

@@ -46,3 +46,11 @@ export interface SubjectRequestEventTable {
   details_ct: Buffer | null;
 }
 export type SubjectRequestEventRow = Selectable<SubjectRequestEventTable>;
+
+/** A category of one subject withdrawn from processing by a blocking request (LGPD Art. 18 IV); ids and codes. */
+export interface ProcessingBlockTable {
+  subject_id: string;
+  category: string;
+  request_id: string;
+  blocked_at: string;
+}

@@ -10,7 +10,7 @@ import { isSigiloError } from '../../errors.ts';
 import type { GateSession } from '../../gate/gate.ts';
 import { kernelOf } from '../../gate/gate-kernel.ts';
 import { bindingOf, openStaffText, sealStaffText } from '../../gate/staff-text.cipher.ts';
-import { evaluate, hasPurposeGrant, type Duty } from '../../policy/policy.evaluate.ts';
+import { evaluate, hasPurposeGrant, isSubjectBound, type Duty } from '../../policy/policy.evaluate.ts';
 
 /** The purpose every subject-request step runs under. */
 export const SUBJECT_REQUEST_PURPOSE = 'subject_request';
@@ -67,7 +67,7 @@ export function refuseStep(
   session: GateSession,
   subjectId: string | null,
   step: string,
-  code: 'ROLE_NOT_ALLOWED' | 'IDENTITY_NOT_VERIFIED',
+  code: 'ROLE_NOT_ALLOWED' | 'IDENTITY_NOT_VERIFIED' | 'NOT_FOUND',
   reason: string,
 ): never {
   return kernelOf(session).fail(`subject_request.${step}`, subjectId, [], 'denied', code, reason);
@@ -155,4 +155,14 @@ export async function readRequestEvents(
   }
   k.allowed('subject_request.history', subjectId, new Map(), `request ${requestId}`);
   return out;
+}
+
+/**
+ * The one subject a subject-bound context (the portal) acts for: its `actingForSubject`, or '' (no subject at
+ * all) when the policy binds the role and the context names none; null when the role is not subject-bound.
+ */
+export function actingSubjectOf(session: GateSession): string | null {
+  const k = kernelOf(session);
+  if (k.ctx.actingForSubject) return k.ctx.actingForSubject;
+  return isSubjectBound(k.policy, k.ctx.role) ? '' : null;
 }

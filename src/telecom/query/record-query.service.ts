@@ -73,6 +73,7 @@ export class RecordQueryService {
       phones.map((p) =>
         readTelecomRecords(s, 'cdr', {
           accountId: l.account_id,
+          person: personId,
           ...w,
           ...after,
           terms: [{ kind: 'number', value: String(p.fields.value) }],
@@ -146,6 +147,17 @@ export class RecordQueryService {
   }
 
   /** Streams an account's records as NDJSON or CSV lines (export operation; never buffers the whole result). */
+  /** Every record of one account and kind, as objects (a subject's export serialises them itself). */
+  async *accountRecords(
+    s: GateSession,
+    kind: TelecomKind,
+    accountId: string,
+    w: Window,
+  ): AsyncGenerator<TelecomRecord> {
+    assertWindow(w);
+    for await (const { record } of readTelecomRecords(s, kind, { accountId, ...w }, 'export')) yield record;
+  }
+
   async *exportAccount(
     s: GateSession,
     kind: TelecomKind,

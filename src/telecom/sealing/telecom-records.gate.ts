@@ -301,6 +301,11 @@ export interface TelecomQuery {
   where?: (r: TelecomRecord) => boolean;
   /** Only records after this position (the last record of the previous page). */
   after?: RecordPosition;
+  /**
+   * The person whose own calls these are (with `accountId` and number terms): a context acting for that person
+   * (the portal) may read them although the segments belong to the account (see `ownCallsOf`).
+   */
+  person?: string;
 }
 
 /**
@@ -366,7 +371,8 @@ export async function* readTelecomRecords(
       { path: 'terms' },
     );
   }
-  const decisions = k.authorize([category], operation, q.accountId ?? null, logOp);
+  const subject = (await ownCallsOf(k, q)) ?? q.accountId ?? null;
+  const decisions = k.authorize([category], operation, subject, logOp);
   const level = decisions.get(category)!.masking;
   const window = readWindow(q);
   const { term } = await telecomHashers(k.keyring, kind);
@@ -437,6 +443,7 @@ export async function* readTelecomRecords(
         yield* release(Date.parse(h.first_at));
         // A search across accounts may reach a shredded subject's segment (a filter false positive): its data
         // is erased and it has nothing to give. Within one account, SUBJECT_SHREDDED stands.
+        await k.assertNotBlocked([seg.subject_id], [category], logOp);
         const encoded = await openSegment(k, logOp, category, seg, !q.accountId);
         if (!encoded) continue;
         if (legacy.has(h.id)) await checkLegacy(k, logOp, h, encoded, seg.record_keys);
@@ -447,6 +454,36 @@ export async function* readTelecomRecords(
   }
   yield* release(Infinity);
   if (subjects.size === 0) k.allowed(logOp, q.accountId ?? null, decisions, 'no matching record');
+}
+
+/**
+ * Acting for one person, their calls live in segments of the accounts they belong to, under the account's key.
+ * The read counts as the person's own only when the person is linked to that account and every term is a number
+ * on file for the person (checked here by its blind index, not taken from the caller): then the person is the
+ * subject authorised, and only records holding their own numbers come out. Otherwise undefined.
+ */
+async function ownCallsOf(k: GateKernel, q: TelecomQuery): Promise<string | undefined> {
+  const person = q.person;
+  if (!person || !q.accountId || !q.terms?.length || k.ctx.actingForSubject !== person) return undefined;
+  const link = await k.tx
+    .selectFrom('account_people')
+    .select('person_id')
+    .where('account_id', '=', q.accountId)
+    .where('person_id', '=', person)
+    .executeTakeFirst();
+  if (!link) return undefined;
+  for (const t of q.terms) {
+    if (t.kind !== 'number') return undefined;
+    const own = await k.tx
+      .selectFrom('contact_points')
+      .select('id')
+      .where('person_id', '=', person)
+      .where('kind', '=', 'phone')
+      .where('value_bidx', '=', k.keyring.blindIndex('phone', t.value))
+      .executeTakeFirst();
+    if (!own) return undefined;
+  }
+  return person;
 }
 
 /**
