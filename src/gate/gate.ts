@@ -35,7 +35,7 @@ import type { Policy } from '../policy/policy.schema.ts';
 import { sealedView, type KernelTx, type Store, type Tx } from '../store/store.ts';
 import type { MaskLevel } from '../validation/masking.ts';
 import type { AccessContext } from './access-context.ts';
-import { AccessDecisions } from './access-decisions.ts';
+import { AccessDecisions, NO_MATCH } from './access-decisions.ts';
 import { applyMasking, FieldSealing } from './field-sealing.ts';
 import { bindKernel, type CategoryDecision } from './gate-kernel.ts';
 import type { FieldAddress } from './sealed-field.cipher.ts';
@@ -415,7 +415,7 @@ export class GateSession {
     }
     const subjects = [...new Set(out.map((r) => r.subjectId))];
     if (subjects.length === 0)
-      this.decisions.allowed(operation, expectedSubject ?? null, decisions, 'no matching record');
+      this.decisions.allowed(operation, expectedSubject ?? null, decisions, NO_MATCH);
     for (const s of subjects) this.decisions.allowed(operation, s, decisions);
     return out;
   }
