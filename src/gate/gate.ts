@@ -47,6 +47,7 @@ import {
   hasUpdatedAt,
   isSealedColumn,
   readableFields,
+  selectRows,
 } from './sealed-lookups.ts';
 import {
   SEALED_TABLES,
@@ -285,12 +286,13 @@ export class GateSession {
     const searchFields = spec.lookup ? [spec.lookup.field] : [];
     const categories = categoriesOf(table, [...new Set([...fields, ...searchFields])]);
     const operation = spec.lookup ? 'search' : 'read';
-    let q = this.db.selectFrom(table.table).selectAll();
-    q = applyWhere(table, q, this.decisions.scoped(spec.where));
+    const where = this.decisions.scoped(spec.where);
+    assertPlainColumns(table, Object.keys({ ...where, ...table.fixed }));
+    let index: { column: string; value: Buffer } | undefined;
     if (spec.lookup) {
       const field = fieldOf(table, spec.lookup.field);
       if (!field.index) throw new Error(`field ${spec.lookup.field} of ${name} has no blind index`);
-      q = q.where(field.index.column, '=', this.sealing.index(field, spec.lookup.value));
+      index = { column: field.index.column, value: this.sealing.index(field, spec.lookup.value) };
     }
     let decisions: Map<string, CategoryDecision>;
     try {
@@ -306,17 +308,16 @@ export class GateSession {
       // Acting for one subject, a refusal about rows it does not have (someone else's, or none) is "not found":
       // the refusal itself would tell that such a row exists. It is logged with its real reason all the same.
       if (this.decisions.boundSubject() !== null && spec.subjectId === undefined && isSigiloError(err)) {
-        if (!(await q.select('id').limit(1).executeTakeFirst()))
+        if ((await selectRows(this.db, table, where, { ...(index ? { index } : {}), limit: 1 })).length === 0)
           throw new SigiloError('NOT_FOUND', 'not found');
       }
       throw err;
     }
-    if (spec.orderBy) {
-      assertPlainColumns(table, [spec.orderBy]);
-      q = q.orderBy(spec.orderBy);
-    }
-    if (spec.limit) q = q.limit(spec.limit);
-    const rows = (await q.execute()) as Record<string, unknown>[];
+    const rows = await selectRows(this.db, table, where, {
+      ...(index ? { index } : {}),
+      ...(spec.orderBy ? { orderBy: spec.orderBy } : {}),
+      ...(spec.limit ? { limit: spec.limit } : {}),
+    });
     return this.openAndLog<T>(table, fields, decisions, operation, rows, spec.subjectId);
   }
 
@@ -355,19 +356,14 @@ export class GateSession {
       );
       return { table, fields, decisions };
     });
-    let q = this.db.selectFrom(tables[0]!.table).selectAll();
     const where = this.decisions.scoped(spec.where);
     assertPlainColumns(tables[0]!, Object.keys(where));
-    q = applyWhere({ ...tables[0]!, fixed: {} }, q, where).where(
-      column,
-      'in',
-      tables.map((t) => t.fixed![column]),
+    const rows = await selectRows(
+      this.db,
+      { ...tables[0]!, fixed: {} },
+      { ...where, [column]: tables.map((t) => t.fixed![column]) },
+      spec.orderBy ? { orderBy: spec.orderBy } : {},
     );
-    if (spec.orderBy) {
-      assertPlainColumns(tables[0]!, [spec.orderBy]);
-      q = q.orderBy(spec.orderBy);
-    }
-    const rows = (await q.execute()) as Record<string, unknown>[];
     for (const [i, n] of names.entries()) {
       const d = decided[i]!;
       const mine = rows.filter((r) => r[column] === d.table.fixed![column]);
