@@ -121,6 +121,9 @@ class ChangeWatch implements KyselyPlugin {
 
 /** Builds sessions; one `run` is one transaction. */
 export class Gate {
+  /** Sessions of this process begun and not yet answered (see `run`: a lone read appends in its own transaction). */
+  private inFlight = 0;
+
   constructor(private readonly deps: GateDeps) {}
 
   /** The policy version the gate enforces right now. */
@@ -139,6 +142,7 @@ export class Gate {
     const log = this.deps.accessLog;
     let logged: ChainedEntry[] = [];
     let deferred: AccessLogEntry[] | null = null;
+    this.inFlight++;
     try {
       const out = await this.deps.store.transaction(async (plain) => {
         const watch = new ChangeWatch();
@@ -149,8 +153,9 @@ export class Gate {
         const result = await work(session);
         // A session that changed nothing has no change for its entries to be atomic with: they join the log's group
         // commit after this transaction (one commit for the reads of every concurrent request). A session that
-        // changed something keeps its entries in its own transaction.
-        if (watch.readOnly) deferred = session.takeEntries();
+        // changed something keeps its entries in its own transaction, and so does a read with nobody to share a
+        // commit with (no other session under way, no group forming): one transaction instead of two.
+        if (watch.readOnly && (this.inFlight > 1 || !log.idle)) deferred = session.takeEntries();
         else logged = await session.flush();
         return result;
       });
@@ -166,6 +171,8 @@ export class Gate {
         markAccessLogged(err);
       }
       throw err;
+    } finally {
+      this.inFlight--;
     }
   }
 }

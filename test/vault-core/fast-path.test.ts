@@ -147,7 +147,14 @@ describe.each(DIALECTS)('the interactive fast path on %s', (dialect) => {
       services.people.create(s, { name: 'Pessoa Aqui', phones: ['(11) 91111-2222'] }),
     );
     expect((await read(here)).name).toBe('Pessoa Aqui');
-    await Promise.all([read(here), gate.run(shredCtx(), (s) => s.shredSubject(here, 'teste'))]);
+    const [during] = await Promise.allSettled([
+      read(here),
+      gate.run(shredCtx(), (s) => s.shredSubject(here, 'teste')),
+    ]);
+    // The read under way is answered from before the shred or refused, never anything else (on PostgreSQL the
+    // two run on their own connections, so either may come first).
+    if (during.status === 'rejected')
+      expect((during.reason as { code?: string }).code).toBe('SUBJECT_SHREDDED');
     await expectSigiloError(read(here), 'SUBJECT_SHREDDED');
     // Shred through another process on the same database: this one still holds the unwrapped key.
     const there = await gate.run(ctx('support_agent', 'contracting'), (s) =>
@@ -236,5 +243,30 @@ describe.each(DIALECTS)('the interactive fast path on %s', (dialect) => {
       (e) => e.requestId === lookup.requestId,
     );
     expect(own.map((e) => e.operation)).toEqual(['search']);
+  });
+  it('a read with no other session under way appends its entry in its own transaction, committed when answered', async () => {
+    const { gate, services, accessLog } = t.sigilo;
+    const durable = vi.spyOn(accessLog.writer, 'appendDurable');
+    const counter = await committedCounter(t, dialect);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const c = ctx('support_agent', 'support');
+        expect((await gate.run(c, (s) => services.people.get(s, maria.personId))).name).toBe(
+          MARIA.personName,
+        );
+        expect(await counter.count(c.requestId)).toBe(1);
+      }
+      expect(durable).not.toHaveBeenCalled();
+      // Two at once: the second finds the first under way, and both go to a group commit.
+      const pair = [ctx('support_agent', 'support'), ctx('support_agent', 'support')];
+      await Promise.all(pair.map((c) => gate.run(c, (s) => services.people.get(s, joao.personId))));
+      expect(durable.mock.calls.flatMap(([batch]) => batch.map((e) => e.requestId))).toContain(
+        pair[1]!.requestId,
+      );
+      for (const c of pair) expect(await counter.count(c.requestId)).toBe(1);
+      expect((await accessLog.verify()).ok).toBe(true);
+    } finally {
+      await counter.close();
+    }
   });
 });
