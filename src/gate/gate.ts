@@ -32,6 +32,7 @@ import { SigiloError, isSigiloError } from '../errors.ts';
 import type { Keyring } from '../keys/keyring.ts';
 import type { Operation } from '../policy/policy.evaluate.ts';
 import type { Policy } from '../policy/policy.schema.ts';
+import { runShaped } from '../store/compiled-shapes.ts';
 import { sealedView, type KernelTx, type Store, type Tx } from '../store/store.ts';
 import type { MaskLevel } from '../validation/masking.ts';
 import type { AccessContext } from './access-context.ts';
@@ -281,7 +282,12 @@ export class GateSession {
       created_at: row.created_at ?? now,
     });
     if (hasUpdatedAt(table)) row.updated_at = row.updated_at ?? now;
-    await this.db.insertInto(table.table).values(row).execute();
+    // As Kysely does, a column given as undefined is left out (its default applies).
+    const columns = Object.keys(row).filter((c) => row[c] !== undefined);
+    const values = columns.map((c) => row[c]);
+    await runShaped(this.db, `gate.insert|${table.table}|${columns.join(',')}`, values, (slot) =>
+      this.db.insertInto(table.table).values(Object.fromEntries(columns.map((c, i) => [c, slot(i)]))),
+    );
     this.decisions.allowed('insert', spec.subjectId, decisions);
     return id;
   }
@@ -551,6 +557,7 @@ export class GateSession {
       .map((c) => c.id);
     const decisions = this.decisions.authorize(categories, 'delete', subjectId, 'shred');
     await this.deps.keyring.shred(this.tx, subjectId, reason);
+    this.sealing.forget(subjectId);
     this.decisions.allowed('shred', subjectId, decisions, reason);
   }
 
