@@ -35,7 +35,7 @@ const suites: Suite[] = [
 const extras: [string, string[]][] = [
   ['./retention.bench.ts', ['P5', 'P5-projected', 'P5-pg', 'P5-pg-projected', 'P5-cdr', 'P5-cdr-pg']],
   ['./import-rss.bench.ts', ['P7']],
-  ['./http.bench.ts', ['P3', 'P3-p99']],
+  ['./http.bench.ts', ['P3', 'P3-p99', 'P3-busy']],
   ['./authority.bench.ts', ['A1', 'A2']],
   ['./subject-export.bench.ts', ['P4', 'P4-rss']],
   ['./guard.bench.ts', ['G1', 'G1-wall']],

@@ -1,3 +1,4 @@
+import { runShaped } from '../store/compiled-shapes.ts';
 import type { AccessLogRow } from '../store/tables/access-log.table.ts';
 import type { Db, StoreDialect, Tx } from '../store/store.ts';
 import { GENESIS_HASH, type AccessLogEntry, type ChainedEntry } from './access-log.entry.ts';
@@ -34,26 +35,43 @@ export class AccessLogRepository {
       out.push({ ...e, seq, prevHash: head.hash, hash, keyVersion });
       head = { seq, hash };
     }
-    // One multi-row insert: bulk paths append hundreds of entries per transaction.
+    // One multi-row insert: bulk paths append hundreds of entries per transaction; the few entries of an
+    // interactive request (or a group commit) go through a statement compiled once per row count.
     for (let i = 0; i < out.length; i += 500) {
-      await tx
-        .insertInto('access_log')
-        .values(out.slice(i, i + 500).map(toRow))
-        .execute();
+      const rows = out.slice(i, i + 500).map(toRow);
+      if (rows.length > SHAPED_ROWS) {
+        await tx.insertInto('access_log').values(rows).execute();
+        continue;
+      }
+      const values = rows.flatMap((r) => ROW_COLUMNS.map((c) => r[c]));
+      await runShaped(tx, `access_log.insert.${rows.length}`, values, (slot) =>
+        tx
+          .insertInto('access_log')
+          .values(
+            rows.map((_, n) =>
+              Object.fromEntries(ROW_COLUMNS.map((c, k) => [c, slot(n * ROW_COLUMNS.length + k)])),
+            ) as unknown as AccessLogRow[],
+          ),
+      );
     }
-    await tx
-      .updateTable('access_log_head')
-      .set({ seq: head.seq, hash: head.hash })
-      .where('id', '=', 1)
-      .execute();
+    await runShaped(tx, 'access_log_head.update', [head.seq, head.hash], (slot) =>
+      tx
+        .updateTable('access_log_head')
+        .set({ seq: slot(0), hash: slot(1) })
+        .where('id', '=', 1),
+    );
     return out;
   }
 
   /** The head row, locked until `tx` ends (PostgreSQL; SQLite has one writer). */
   async lockHead(tx: Tx): Promise<{ seq: number; hash: Buffer }> {
-    const q = tx.selectFrom('access_log_head').select(['seq', 'hash']).where('id', '=', 1);
     // SQLite serialises writers itself; PostgreSQL needs the row lock so two instances never fork the chain.
-    const row = await (this.dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirstOrThrow();
+    const { rows } = await runShaped(tx, 'access_log_head.lock', [], () => {
+      const q = tx.selectFrom('access_log_head').select(['seq', 'hash']).where('id', '=', 1);
+      return this.dialect === 'postgres' ? q.forUpdate() : q;
+    });
+    const row = rows[0];
+    if (!row) throw new Error('access-log head row missing');
     return { seq: Number(row.seq), hash: row.hash };
   }
 
@@ -167,6 +185,34 @@ export class AccessLogRepository {
     );
   }
 }
+
+/** Up to this many rows an insert runs as a compiled shape (one per row count). */
+const SHAPED_ROWS = 32;
+/** The columns of a stored entry, in the order `toRow` writes them. */
+const ROW_COLUMNS = [
+  'seq',
+  'at',
+  'actor',
+  'role',
+  'purpose',
+  'legal_basis',
+  'subject_id',
+  'categories',
+  'operation',
+  'outcome',
+  'reason',
+  'request_id',
+  'policy_version',
+  'justification',
+  'legal_secrecy',
+  'prev_hash',
+  'hash',
+  'key_version',
+] as const satisfies readonly (keyof AccessLogRow)[];
+// Every column of a row is in the list (a column missing here would be dropped from shaped inserts).
+const everyColumn: Exclude<keyof AccessLogRow, (typeof ROW_COLUMNS)[number]> extends never ? true : false =
+  true;
+void everyColumn;
 
 function toRow(e: ChainedEntry): AccessLogRow {
   return {

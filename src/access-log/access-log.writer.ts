@@ -75,6 +75,11 @@ export class AccessLogWriter {
     this.onProblem = options.onProblem ?? (() => undefined);
   }
 
+  /** Whether no group commit is forming or under way (a lone read may then append in its own transaction). */
+  get idle(): boolean {
+    return this.queue.length === 0 && !this.draining;
+  }
+
   /** The checkpoint cadence and epoch in force (what the verifier will expect). */
   get cadence(): { every: number; epoch: number } {
     return { every: this.every, epoch: this.epoch };

@@ -13,6 +13,26 @@ import type { AccessContext } from './access-context.ts';
 import type { CategoryDecision } from './gate-kernel.ts';
 
 const JUSTIFICATION_MAX = 500;
+/** The log operations that read (a `search` reads through a blind index): one entry per subject for all of them. */
+const READING = new Set(['read', 'search']);
+/** The reason a read that matched no row is logged with (see GateSession.openAndLog). */
+export const NO_MATCH = 'no matching record';
+
+/** Adds categories and legal bases to an entry being built (categories stay sorted, bases unique). */
+function mergeInto(
+  entry: AccessLogEntry,
+  decisions: Map<string, CategoryDecision>,
+  legalBasis: string | null = null,
+): void {
+  entry.categories = [...new Set([...entry.categories, ...decisions.keys()])].sort();
+  const bases = new Set([
+    ...(entry.legalBasis?.split('; ') ?? []),
+    ...(legalBasis?.split('; ') ?? []),
+    ...[...decisions.values()].map((d) => d.legalBasis),
+  ]);
+  bases.delete('');
+  entry.legalBasis = [...bases].join('; ') || null;
+}
 
 /** One session's policy decisions and access-log entries. */
 export class AccessDecisions {
@@ -149,17 +169,15 @@ export class AccessDecisions {
     decisions: Map<string, CategoryDecision>,
     reason: string | null = null,
   ): void {
-    // One entry per subject and operation per transaction: reading a person's name, phones and addresses is one
-    // access with several categories, not five entries (the log stays readable and the hot path short).
-    const key = `${subjectId ?? ''}\u0000${operation}\u0000${reason ?? ''}`;
+    // One entry per subject per transaction for what it read: reading a person's name, phones and addresses is one
+    // access with several categories, not five entries, and a lookup that finds a person by a blind index and then
+    // reads them is one `search` naming every category (the log stays readable and the hot path short).
+    const reading = READING.has(operation);
+    const key = `${subjectId ?? ''}\u0000${reading ? 'read' : operation}\u0000${reason ?? ''}`;
     const same = this.pending.get(key);
     if (same) {
-      same.categories = [...new Set([...same.categories, ...decisions.keys()])].sort();
-      const bases = new Set([
-        ...(same.legalBasis?.split('; ') ?? []),
-        ...[...decisions.values()].map((d) => d.legalBasis),
-      ]);
-      same.legalBasis = [...bases].join('; ') || null;
+      if (operation === 'search') same.operation = 'search';
+      mergeInto(same, decisions);
       return;
     }
     const legalBasis = [...new Set([...decisions.values()].map((d) => d.legalBasis))].join('; ') || null;
@@ -173,10 +191,26 @@ export class AccessDecisions {
     return accessLog.append(tx, this.take());
   }
 
-  /** Takes the allowed entries recorded so far (for `flush`, or for the log's group commit). */
+  /**
+   * Takes the allowed entries recorded so far (for `flush`, or for the log's group commit). A read that matched
+   * no row names no subject; when the same transaction read subjects, it was part of reading them (their
+   * addresses, say, where they have none), so its categories join their entries instead of standing alone: a
+   * request that reads people leaves one entry per person, naming every category it was allowed to read.
+   */
   take(): AccessLogEntry[] {
     this.pending.clear();
-    return this.entries.splice(0);
+    const taken = this.entries.splice(0);
+    const read = taken.filter((e) => e.subjectId !== null && READING.has(e.operation) && e.reason === null);
+    if (read.length === 0) return taken;
+    return taken.filter((e) => {
+      const empty = e.subjectId === null && READING.has(e.operation) && e.reason === NO_MATCH;
+      if (!empty) return true;
+      const decisions = new Map(
+        e.categories.map((c): [string, CategoryDecision] => [c, { masking: 'hidden', legalBasis: '' }]),
+      );
+      for (const r of read) mergeInto(r, decisions, e.legalBasis);
+      return false;
+    });
   }
 
   /** The purpose as the log and error details may hold it: a declared id, or a marker with its length. */

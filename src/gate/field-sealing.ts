@@ -15,6 +15,7 @@ import type { SealedFieldSpec, SealedTableSpec } from './sealed-tables.ts';
 /** The field cipher as one session uses it. */
 export class FieldSealing {
   private readonly keys = new Map<string, Buffer>();
+  private readonly current = new Map<string, { version: number; key: Buffer }>();
 
   constructor(
     private readonly keyring: Keyring,
@@ -22,9 +23,23 @@ export class FieldSealing {
     private readonly decisions: AccessDecisions,
   ) {}
 
-  /** The subject's current data key (created on first use). */
-  currentDataKey(subjectId: string): Promise<{ version: number; key: Buffer }> {
-    return this.keyring.currentDataKey(this.tx, subjectId);
+  /**
+   * The subject's current data key (created on first use), read once per session: a person written with several
+   * contact points seals them all under the key the first read found (`forget` drops it when the session shreds).
+   */
+  async currentDataKey(subjectId: string): Promise<{ version: number; key: Buffer }> {
+    let dek = this.current.get(subjectId);
+    if (!dek) {
+      dek = await this.keyring.currentDataKey(this.tx, subjectId);
+      this.current.set(subjectId, dek);
+    }
+    return dek;
+  }
+
+  /** Drops what the session holds of a subject's keys (after shredding them). */
+  forget(subjectId: string): void {
+    this.current.delete(subjectId);
+    for (const id of [...this.keys.keys()]) if (id.startsWith(`${subjectId}#`)) this.keys.delete(id);
   }
 
   /** A given version of the subject's data key, cached for the session; SUBJECT_SHREDDED when destroyed. */

@@ -32,10 +32,11 @@ import { SigiloError, isSigiloError } from '../errors.ts';
 import type { Keyring } from '../keys/keyring.ts';
 import type { Operation } from '../policy/policy.evaluate.ts';
 import type { Policy } from '../policy/policy.schema.ts';
+import { runShaped } from '../store/compiled-shapes.ts';
 import { sealedView, type KernelTx, type Store, type Tx } from '../store/store.ts';
 import type { MaskLevel } from '../validation/masking.ts';
 import type { AccessContext } from './access-context.ts';
-import { AccessDecisions } from './access-decisions.ts';
+import { AccessDecisions, NO_MATCH } from './access-decisions.ts';
 import { applyMasking, FieldSealing } from './field-sealing.ts';
 import { ProcessingBlocks } from './processing-blocks.ts';
 import { bindKernel, type CategoryDecision } from './gate-kernel.ts';
@@ -48,6 +49,7 @@ import {
   hasUpdatedAt,
   isSealedColumn,
   readableFields,
+  selectRows,
 } from './sealed-lookups.ts';
 import {
   SEALED_TABLES,
@@ -121,6 +123,9 @@ class ChangeWatch implements KyselyPlugin {
 
 /** Builds sessions; one `run` is one transaction. */
 export class Gate {
+  /** Sessions of this process begun and not yet answered (see `run`: a lone read appends in its own transaction). */
+  private inFlight = 0;
+
   constructor(private readonly deps: GateDeps) {}
 
   /** The policy version the gate enforces right now. */
@@ -139,6 +144,7 @@ export class Gate {
     const log = this.deps.accessLog;
     let logged: ChainedEntry[] = [];
     let deferred: AccessLogEntry[] | null = null;
+    this.inFlight++;
     try {
       const out = await this.deps.store.transaction(async (plain) => {
         const watch = new ChangeWatch();
@@ -149,8 +155,9 @@ export class Gate {
         const result = await work(session);
         // A session that changed nothing has no change for its entries to be atomic with: they join the log's group
         // commit after this transaction (one commit for the reads of every concurrent request). A session that
-        // changed something keeps its entries in its own transaction.
-        if (watch.readOnly) deferred = session.takeEntries();
+        // changed something keeps its entries in its own transaction, and so does a read with nobody to share a
+        // commit with (no other session under way, no group forming): one transaction instead of two.
+        if (watch.readOnly && (this.inFlight > 1 || !log.idle)) deferred = session.takeEntries();
         else logged = await session.flush();
         return result;
       });
@@ -166,6 +173,8 @@ export class Gate {
         markAccessLogged(err);
       }
       throw err;
+    } finally {
+      this.inFlight--;
     }
   }
 }
@@ -281,7 +290,12 @@ export class GateSession {
       created_at: row.created_at ?? now,
     });
     if (hasUpdatedAt(table)) row.updated_at = row.updated_at ?? now;
-    await this.db.insertInto(table.table).values(row).execute();
+    // As Kysely does, a column given as undefined is left out (its default applies).
+    const columns = Object.keys(row).filter((c) => row[c] !== undefined);
+    const values = columns.map((c) => row[c]);
+    await runShaped(this.db, `gate.insert|${table.table}|${columns.join(',')}`, values, (slot) =>
+      this.db.insertInto(table.table).values(Object.fromEntries(columns.map((c, i) => [c, slot(i)]))),
+    );
     this.decisions.allowed('insert', spec.subjectId, decisions);
     return id;
   }
@@ -293,12 +307,13 @@ export class GateSession {
     const searchFields = spec.lookup ? [spec.lookup.field] : [];
     const categories = categoriesOf(table, [...new Set([...fields, ...searchFields])]);
     const operation = spec.lookup ? 'search' : 'read';
-    let q = this.db.selectFrom(table.table).selectAll();
-    q = applyWhere(table, q, this.decisions.scoped(spec.where));
+    const where = this.decisions.scoped(spec.where);
+    assertPlainColumns(table, Object.keys({ ...where, ...table.fixed }));
+    let index: { column: string; value: Buffer } | undefined;
     if (spec.lookup) {
       const field = fieldOf(table, spec.lookup.field);
       if (!field.index) throw new Error(`field ${spec.lookup.field} of ${name} has no blind index`);
-      q = q.where(field.index.column, '=', this.sealing.index(field, spec.lookup.value));
+      index = { column: field.index.column, value: this.sealing.index(field, spec.lookup.value) };
     }
     let decisions: Map<string, CategoryDecision>;
     try {
@@ -314,17 +329,16 @@ export class GateSession {
       // Acting for one subject, a refusal about rows it does not have (someone else's, or none) is "not found":
       // the refusal itself would tell that such a row exists. It is logged with its real reason all the same.
       if (this.decisions.boundSubject() !== null && spec.subjectId === undefined && isSigiloError(err)) {
-        if (!(await q.select('id').limit(1).executeTakeFirst()))
+        if ((await selectRows(this.db, table, where, { ...(index ? { index } : {}), limit: 1 })).length === 0)
           throw new SigiloError('NOT_FOUND', 'not found');
       }
       throw err;
     }
-    if (spec.orderBy) {
-      assertPlainColumns(table, [spec.orderBy]);
-      q = q.orderBy(spec.orderBy);
-    }
-    if (spec.limit) q = q.limit(spec.limit);
-    const rows = (await q.execute()) as Record<string, unknown>[];
+    const rows = await selectRows(this.db, table, where, {
+      ...(index ? { index } : {}),
+      ...(spec.orderBy ? { orderBy: spec.orderBy } : {}),
+      ...(spec.limit ? { limit: spec.limit } : {}),
+    });
     return this.openAndLog<T>(table, fields, decisions, operation, rows, spec.subjectId);
   }
 
@@ -363,19 +377,14 @@ export class GateSession {
       );
       return { table, fields, decisions };
     });
-    let q = this.db.selectFrom(tables[0]!.table).selectAll();
     const where = this.decisions.scoped(spec.where);
     assertPlainColumns(tables[0]!, Object.keys(where));
-    q = applyWhere({ ...tables[0]!, fixed: {} }, q, where).where(
-      column,
-      'in',
-      tables.map((t) => t.fixed![column]),
+    const rows = await selectRows(
+      this.db,
+      { ...tables[0]!, fixed: {} },
+      { ...where, [column]: tables.map((t) => t.fixed![column]) },
+      spec.orderBy ? { orderBy: spec.orderBy } : {},
     );
-    if (spec.orderBy) {
-      assertPlainColumns(tables[0]!, [spec.orderBy]);
-      q = q.orderBy(spec.orderBy);
-    }
-    const rows = (await q.execute()) as Record<string, unknown>[];
     for (const [i, n] of names.entries()) {
       const d = decided[i]!;
       const mine = rows.filter((r) => r[column] === d.table.fixed![column]);
@@ -428,7 +437,7 @@ export class GateSession {
     }
     const subjects = [...new Set(out.map((r) => r.subjectId))];
     if (subjects.length === 0)
-      this.decisions.allowed(operation, expectedSubject ?? null, decisions, 'no matching record');
+      this.decisions.allowed(operation, expectedSubject ?? null, decisions, NO_MATCH);
     for (const s of subjects) this.decisions.allowed(operation, s, decisions);
     return out;
   }
@@ -563,6 +572,7 @@ export class GateSession {
       .map((c) => c.id);
     const decisions = this.decisions.authorize(categories, 'delete', subjectId, 'shred');
     await this.deps.keyring.shred(this.tx, subjectId, reason);
+    this.sealing.forget(subjectId);
     this.decisions.allowed('shred', subjectId, decisions, reason);
   }
 

@@ -1,3 +1,4 @@
+import { runShaped } from '../store/compiled-shapes.ts';
 import type { KernelDb as Db, KernelTx as Tx } from '../store/store.ts';
 
 /** SQL for wrapped data keys and system key material; the rows only ever hold wrapped keys. */
@@ -7,13 +8,17 @@ export class DataKeyRepository {
     tx: Tx | Db,
     subjectId: string,
   ): Promise<{ version: number; wrapped: Buffer; kekVersion: number } | undefined> {
-    const row = await tx
-      .selectFrom('data_keys')
-      .select(['version', 'wrapped', 'kek_version'])
-      .where('subject_id', '=', subjectId)
-      .orderBy('version', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    // Read on every gated access that opens a field (a shred elsewhere must show at once): compiled once.
+    const [row] = (
+      await runShaped(tx, 'data_keys.current', [subjectId], (slot) =>
+        tx
+          .selectFrom('data_keys')
+          .select(['version', 'wrapped', 'kek_version'])
+          .where('subject_id', '=', slot(0))
+          .orderBy('version', 'desc')
+          .limit(1),
+      )
+    ).rows;
     return row && { version: row.version, wrapped: row.wrapped, kekVersion: row.kek_version };
   }
 
@@ -23,12 +28,15 @@ export class DataKeyRepository {
     subjectId: string,
     version: number,
   ): Promise<{ wrapped: Buffer; kekVersion: number } | undefined> {
-    const row = await tx
-      .selectFrom('data_keys')
-      .select(['wrapped', 'kek_version'])
-      .where('subject_id', '=', subjectId)
-      .where('version', '=', version)
-      .executeTakeFirst();
+    const [row] = (
+      await runShaped(tx, 'data_keys.get', [subjectId, version], (slot) =>
+        tx
+          .selectFrom('data_keys')
+          .select(['wrapped', 'kek_version'])
+          .where('subject_id', '=', slot(0))
+          .where('version', '=', slot(1)),
+      )
+    ).rows;
     return row && { wrapped: row.wrapped, kekVersion: row.kek_version };
   }
 

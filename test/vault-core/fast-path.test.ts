@@ -69,8 +69,8 @@ describe.each(DIALECTS)('the interactive fast path on %s', (dialect) => {
         }),
       );
       const entries = (await logEntries(t.sigilo)).slice(before);
-      // A read by id is one entry; a lookup is two (the search and the read of the person found).
-      expect(entries.length).toBe(20 + 2 * 20);
+      // One entry per request: a read by id, and a lookup (the search and the read of the person found).
+      expect(entries.length).toBe(40);
       for (const [requestId, n] of seen) {
         expect(n).toBe(entries.filter((e) => e.requestId === requestId).length);
         expect(n).toBeGreaterThan(0);
@@ -147,7 +147,14 @@ describe.each(DIALECTS)('the interactive fast path on %s', (dialect) => {
       services.people.create(s, { name: 'Pessoa Aqui', phones: ['(11) 91111-2222'] }),
     );
     expect((await read(here)).name).toBe('Pessoa Aqui');
-    await Promise.all([read(here), gate.run(shredCtx(), (s) => s.shredSubject(here, 'teste'))]);
+    const [during] = await Promise.allSettled([
+      read(here),
+      gate.run(shredCtx(), (s) => s.shredSubject(here, 'teste')),
+    ]);
+    // The read under way is answered from before the shred or refused, never anything else (on PostgreSQL the
+    // two run on their own connections, so either may come first).
+    if (during.status === 'rejected')
+      expect((during.reason as { code?: string }).code).toBe('SUBJECT_SHREDDED');
     await expectSigiloError(read(here), 'SUBJECT_SHREDDED');
     // Shred through another process on the same database: this one still holds the unwrapped key.
     const there = await gate.run(ctx('support_agent', 'contracting'), (s) =>
@@ -198,5 +205,68 @@ describe.each(DIALECTS)('the interactive fast path on %s', (dialect) => {
       );
     expect(await strip(one.requestId)).toEqual(await strip(apart.requestId));
     expect(await strip(one.requestId)).not.toEqual([]);
+  });
+  it('a lookup by phone leaves one access-log entry naming every category it read, and a miss one entry too', async () => {
+    const { gate, services } = t.sigilo;
+    // No address and no IP: the reads that find nothing are part of this person's entry, not entries of their own.
+    const id = await gate.run(ctx('support_agent', 'contracting'), (s) =>
+      services.people.create(s, {
+        name: 'Pessoa Só',
+        phones: ['(11) 95555-6666'],
+        emails: ['so@exemplo.com.br'],
+      }),
+    );
+    const entriesOf = async (requestId: string) =>
+      (await logEntries(t.sigilo))
+        .filter((e) => e.requestId === requestId)
+        .map((e) => [e.operation, e.subjectId, e.categories, e.reason, e.outcome]);
+    const lookup = ctx('support_agent', 'support');
+    const found = await gate.run(lookup, (s) => services.people.findByContact(s, 'phone', '11 95555 6666'));
+    expect(found.map((p) => p.id)).toEqual([id]);
+    expect(await entriesOf(lookup.requestId)).toEqual([
+      ['search', id, ['email', 'ip_address', 'name', 'phone', 'postal_address'], null, 'allowed'],
+    ]);
+    const read = ctx('support_agent', 'support');
+    await gate.run(read, (s) => services.people.get(s, id));
+    expect(await entriesOf(read.requestId)).toEqual([
+      ['read', id, ['email', 'ip_address', 'name', 'phone', 'postal_address'], null, 'allowed'],
+    ]);
+    const miss = ctx('support_agent', 'support');
+    expect(await gate.run(miss, (s) => services.people.findByContact(s, 'phone', '11 97777 0000'))).toEqual(
+      [],
+    );
+    expect(await entriesOf(miss.requestId)).toEqual([
+      ['search', null, ['phone'], 'no matching record', 'allowed'],
+    ]);
+    // The subject's own view of the log names the lookup once, with every category.
+    const own = (await t.sigilo.accessLog.repo.forSubject(t.sigilo.store.db, id)).filter(
+      (e) => e.requestId === lookup.requestId,
+    );
+    expect(own.map((e) => e.operation)).toEqual(['search']);
+  });
+  it('a read with no other session under way appends its entry in its own transaction, committed when answered', async () => {
+    const { gate, services, accessLog } = t.sigilo;
+    const durable = vi.spyOn(accessLog.writer, 'appendDurable');
+    const counter = await committedCounter(t, dialect);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const c = ctx('support_agent', 'support');
+        expect((await gate.run(c, (s) => services.people.get(s, maria.personId))).name).toBe(
+          MARIA.personName,
+        );
+        expect(await counter.count(c.requestId)).toBe(1);
+      }
+      expect(durable).not.toHaveBeenCalled();
+      // Two at once: the second finds the first under way, and both go to a group commit.
+      const pair = [ctx('support_agent', 'support'), ctx('support_agent', 'support')];
+      await Promise.all(pair.map((c) => gate.run(c, (s) => services.people.get(s, joao.personId))));
+      expect(durable.mock.calls.flatMap(([batch]) => batch.map((e) => e.requestId))).toContain(
+        pair[1]!.requestId,
+      );
+      for (const c of pair) expect(await counter.count(c.requestId)).toBe(1);
+      expect((await accessLog.verify()).ok).toBe(true);
+    } finally {
+      await counter.close();
+    }
   });
 });
