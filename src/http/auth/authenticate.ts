@@ -9,6 +9,7 @@ import type { SecurityEventLog } from '../../access-log/security-events.ts';
 import { SigiloError, isSigiloError } from '../../errors.ts';
 import { looksLikeStaffToken, type StaffTokenService } from '../../tokens/staff-token.service.ts';
 import type { HttpMetrics } from '../metrics.ts';
+import type { CategoryAccess } from '../route-access.ts';
 import type { CredentialVerifier, Principal } from './principal.ts';
 import { SUBJECT_ASSERTION_HEADER, type SubjectAssertionVerifier } from './subject-assertion.ts';
 
@@ -46,6 +47,8 @@ declare module 'fastify' {
     public?: boolean;
     /** Only these roles may call the route (403 ROLE_NOT_ALLOWED otherwise). */
     roles?: readonly string[];
+    /** What the route does with personal data, in the policy's words (see route-access.ts). */
+    access?: readonly CategoryAccess[];
   }
 }
 
