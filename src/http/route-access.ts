@@ -11,6 +11,8 @@ export interface CategoryAccess {
   readonly categories: readonly string[];
   /** `any`: the route shows what the role may see and needs one of the categories (default `all`). */
   readonly match?: 'all' | 'any';
+  /** Only for these purposes, whatever the grants say (a rule of the code the policy does not express yet). */
+  readonly purposes?: readonly string[];
 }
 
 /** The OpenAPI extension that carries a route's declaration. */

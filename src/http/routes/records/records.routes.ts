@@ -173,7 +173,8 @@ export const recordsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
   app.post(
     '/records/search',
     {
-      config: { access: [access('read', 'call_record')] },
+      // The gate extension answers a search across accounts only for an authority order.
+      config: { access: [{ ...access('read', 'call_record'), purposes: ['authority_order'] }] },
       schema: {
         tags: ['records'],
         summary: 'Authority search across accounts: by number in a window, or by IP (+ port) at an instant',
@@ -213,7 +214,8 @@ export const recordsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
   app.post(
     '/attribution-rules',
     {
-      config: { access: [access('write', 'network_identifier')] },
+      // Adding a rule reads the rules first: a kind and pattern are unique.
+      config: { access: [access('read', 'network_identifier'), access('write', 'network_identifier')] },
       schema: {
         tags: ['records'],
         summary: 'Add an attribution rule (network identifiers: write, purpose provisioning)',
