@@ -114,7 +114,8 @@ export function deriveCases(ops: MatrixOperation[], policy: Policy): MatrixCase[
       const bound = isSubjectBound(policy, role);
       const acting: { acting?: Acting } = bound ? { acting: 'own' } : {};
       const roleOk = !a.roles || a.roles.includes(role);
-      const roleWhy = roleOk ? '' : `route roles ${a.roles.join(',')}`;
+      const roleWhy = roleOk || !a.roles ? '' : `route roles ${a.roles.join(',')}`;
+      const passWhy = a.roles ? 'route roles' : 'any role';
       if (!op.takesPurpose || a.requires?.length === 0) {
         cases.push({
           op,
@@ -122,7 +123,7 @@ export function deriveCases(ops: MatrixOperation[], policy: Policy): MatrixCase[
           purpose: null,
           ...acting,
           expected: roleOk ? 'allow' : 'deny',
-          why: roleWhy || 'any role',
+          why: roleWhy || passWhy,
         });
         continue;
       }
@@ -175,6 +176,21 @@ export function deriveCases(ops: MatrixOperation[], policy: Policy): MatrixCase[
   return cases;
 }
 
+/**
+ * A sample of the matrix for a slower database: every case the policy allows, the request with no purpose, and
+ * one refused purpose per route and role (a different one from route to route, so every purpose is refused
+ * somewhere).
+ */
+export function samplePurposes(policy: Policy): (c: MatrixCase) => boolean {
+  const purposes = policy.purposes.map((p) => p.id);
+  return (c) => {
+    if (c.expected !== 'deny' || c.purpose === null || purposes.length === 0) return true;
+    let h = 0;
+    for (const ch of `${c.op.method} ${c.op.path} ${c.role}`) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+    return c.purpose === purposes[h % purposes.length];
+  };
+}
+
 /** What happened to one case. */
 export interface CaseResult {
   method: string;
@@ -190,6 +206,8 @@ export interface CaseResult {
   message?: string;
   /** refused: an authorization refusal; withheld: answered about another subject but revealed nothing of it. */
   outcome: 'refused' | 'withheld' | 'passed';
+  /** The route declares policy questions (it reaches personal data through the gate). */
+  personal: boolean;
 }
 
 export interface MatrixReport {
@@ -275,7 +293,6 @@ async function fixture(t: TestApp): Promise<Fixture> {
   );
   const incidentId = await inject('dpo', 'legal_obligation', 'POST', '/v1/incidents', {
     knownAt: '2026-03-01T10:00:00Z',
-    affectedSubjects: 1,
     description: 'Acesso indevido ao painel de testes',
     categories: ['name'],
     affectedSubjects: 1,
@@ -355,6 +372,9 @@ function valueFor(name: string, schema: JsonSchema, f: Fixture, depth = 0): unkn
   return fromSchema(schema, f, depth);
 }
 
+/** Optional body properties a canonical request sets. */
+const OPTIONAL_SENT = new Set(['affectedSubjects']);
+
 function fromSchema(schema: JsonSchema, f: Fixture, depth: number): unknown {
   if (schema.const !== undefined) return schema.const;
   if (schema.enum?.length) return schema.enum[0];
@@ -364,7 +384,9 @@ function fromSchema(schema: JsonSchema, f: Fixture, depth: number): unknown {
   switch (type) {
     case 'object': {
       const props = schema.properties ?? {};
-      const required = schema.required?.length ? schema.required : Object.keys(props).slice(0, 1);
+      const required = schema.required?.length ? [...schema.required] : Object.keys(props).slice(0, 1);
+      // Optional properties a service needs one of (an incident's affected subjects or leaked key version).
+      required.push(...Object.keys(props).filter((k) => OPTIONAL_SENT.has(k) && !required.includes(k)));
       return Object.fromEntries(required.map((k) => [k, valueFor(k, props[k] ?? {}, f, depth + 1)]));
     }
     case 'array':
@@ -506,6 +528,7 @@ async function send(
       ...(code ? { code } : {}),
       ...(message ? { message } : {}),
       outcome: refused ? 'refused' : withheld ? 'withheld' : 'passed',
+      personal: (c.op.access?.requires?.length ?? 0) > 0,
     },
     requestId: String(res.headers['x-request-id']),
     body: res.body,
