@@ -4,6 +4,7 @@
  * SQLite runs the full matrix; PostgreSQL runs every route and role with a sample of the purposes (each allowed
  * one, the first refused one and none). `npm run soak` runs both in full and prints the table.
  */
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { effectiveGrants, isPersonalCategory } from '../../src/policy/policy.evaluate.ts';
 import { createTestApp, type TestApp } from '../support/http.ts';
@@ -14,8 +15,13 @@ import {
   samplePurposes,
   type AttackResult,
   type CaseResult,
+  tableRows,
   type MatrixReport,
 } from './authz-matrix.ts';
+
+/** `npm run soak` (bench/soak/authz-matrix.suite.ts) asks for the full matrix everywhere and for its figures. */
+const FULL = process.env.SIGILO_AUTHZ_FULL === '1';
+const SOAK_OUT = process.env.SIGILO_SOAK_OUT;
 
 /**
  * Open findings of the matrix, each a case where the answer differs from the policy. They are asserted apart
@@ -42,10 +48,27 @@ describe.each(DIALECTS)('authorization matrix from the policy (%s)', (dialect) =
   let attacks: AttackResult[];
   beforeAll(async () => {
     t = await createTestApp(dialect);
-    const sample = dialect === 'sqlite' ? {} : { sample: samplePurposes(t.sigilo.policies.policy()) };
+    const sample = dialect === 'sqlite' || FULL ? {} : { sample: samplePurposes(t.sigilo.policies.policy()) };
+    const started = performance.now();
     report = await runAuthzMatrix(t, sample);
     attacks = await runAttacks(t);
-  }, 600_000);
+    if (SOAK_OUT) {
+      const figures = {
+        dialect,
+        seconds: Math.round((performance.now() - started) / 1000),
+        operations: report.operations,
+        cases: report.cases,
+        allowedExpected: report.allowedExpected,
+        deniedExpected: report.deniedExpected,
+        mismatches: report.mismatches.length,
+        knownFindings: report.mismatches.filter(known).length,
+        unlogged: report.unlogged.length,
+        attacks: attacks.length,
+        attackProblems: attacks.filter((a) => a.problem).length,
+      };
+      fs.writeFileSync(`${SOAK_OUT}.${dialect}.json`, JSON.stringify({ figures, rows: tableRows(report) }));
+    }
+  }, 1_800_000);
   afterAll(async () => {
     await t.cleanup();
   });
