@@ -6,10 +6,14 @@
  */
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPENAPI_FILE } from '../../src/http/openapi.ts';
 import { effectiveGrants, isPersonalCategory } from '../../src/policy/policy.evaluate.ts';
+import { loadDefaultPolicy, parsePolicy } from '../../src/policy/policy.loader.ts';
 import { createTestApp, type TestApp } from '../support/http.ts';
 import { DIALECTS } from '../support/stores.ts';
 import {
+  deriveCases,
+  operationsOf,
   runAttacks,
   runAuthzMatrix,
   samplePurposes,
@@ -41,6 +45,54 @@ const FINDINGS: { name: string; matches: (r: CaseResult) => boolean }[] = [
   },
 ];
 const known = (r: CaseResult): boolean => FINDINGS.some((f) => f.matches(r));
+
+describe('the matrix follows the policy document', () => {
+  const ops = operationsOf(
+    JSON.parse(fs.readFileSync(OPENAPI_FILE, 'utf8')) as Parameters<typeof operationsOf>[0],
+  );
+  const expected = (
+    policy: ReturnType<typeof loadDefaultPolicy>,
+    path: string,
+    role: string,
+    purpose: string,
+  ) =>
+    deriveCases(ops, policy).find(
+      (c) => c.op.method === 'GET' && c.op.path === path && c.role === role && c.purpose === purpose,
+    )?.expected;
+
+  it('a grant added to the policy turns the refusal it implies into an allowed case', () => {
+    const seed = loadDefaultPolicy();
+    expect(expected(seed, '/v1/people/{personId}', 'network_platform', 'support')).toBe('deny');
+    const wider = parsePolicy({
+      ...structuredClone(seed),
+      grants: [
+        ...seed.grants,
+        {
+          role: 'network_platform',
+          purpose: 'support',
+          categories: ['name'],
+          operations: ['read'],
+          masking: 'partial',
+        },
+      ],
+    });
+    expect(expected(wider, '/v1/people/{personId}', 'network_platform', 'support')).toBe('allow');
+  });
+
+  it('a grant removed from the policy turns its allowed cases into refusals', () => {
+    const seed = loadDefaultPolicy();
+    expect(expected(seed, '/v1/contracts/{contractId}', 'billing', 'billing')).toBe('allow');
+    const narrower = parsePolicy({
+      ...structuredClone(seed),
+      grants: seed.grants
+        .map((g) =>
+          g.role === 'billing' ? { ...g, categories: g.categories.filter((c) => c !== 'contract') } : g,
+        )
+        .filter((g) => g.categories.length > 0),
+    });
+    expect(expected(narrower, '/v1/contracts/{contractId}', 'billing', 'billing')).toBe('deny');
+  });
+});
 
 describe.each(DIALECTS)('authorization matrix from the policy (%s)', (dialect) => {
   let t: TestApp;
