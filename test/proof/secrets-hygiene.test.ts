@@ -65,8 +65,13 @@ describe.each(DIALECTS)('secrets hygiene after the proof suites (%s)', (dialect)
     };
 
     const policy = t.sigilo.policies.policy();
-    // The traffic of the matrix is what matters here, not its verdicts (authz-matrix.test.ts judges those).
-    await runAuthzMatrix(t, { sample: samplePurposes(policy), freshFixtures: false });
+    // The traffic of the matrix is what matters here, not its verdicts (authz-matrix.test.ts judges those): every
+    // allowed request, and on SQLite a refused purpose per route and role too (refusals read alike on both).
+    const sampled = samplePurposes(policy);
+    await runAuthzMatrix(t, {
+      sample: (c) => c.expected !== 'deny' || (dialect === 'sqlite' && sampled(c)),
+      freshFixtures: false,
+    });
     await runAttacks(t);
     await runOpenApiFuzz(t, { runsPerOperation: dialect === 'sqlite' ? 2 : 1, seed: 20261204 });
 
@@ -177,8 +182,8 @@ describe.each(DIALECTS)('secrets hygiene after the proof suites (%s)', (dialect)
   });
 
   it('ran the suites it claims to have run', () => {
-    expect(t.logs.length).toBeGreaterThan(1000);
-    expect(errorBodies.length).toBeGreaterThan(1000);
+    expect(t.logs.length).toBeGreaterThan(500);
+    expect(errorBodies.length).toBeGreaterThan(500);
     expect(sentCredentials.size).toBeGreaterThanOrEqual(t.sigilo.policies.policy().roles.length);
     expect(issuedTokens.length).toBeGreaterThan(0);
     expect(metrics).toContain('sigilo_');
