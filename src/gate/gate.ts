@@ -237,6 +237,15 @@ export class GateSession {
     return this.decisions.may(category, operation);
   }
 
+  /**
+   * Refuses, with the gate's code and a denied access-log entry, unless the policy lets this context use
+   * `operation` on `category`: for answers made of plain columns that still say something personal (whose tickets
+   * hold what). Nothing is accessed, so an allowed call logs nothing.
+   */
+  demand(category: string, operation: Operation, logOperation: string): void {
+    this.decisions.authorize([category], operation, null, logOperation);
+  }
+
   /** Creates a data subject (the owner of a set of data keys) and returns its id. */
   async newSubject(
     kind: 'account' | 'person' | 'authority_request' | 'security_incident',

@@ -55,6 +55,7 @@ import { reportRoutes } from './routes/reports/reports.routes.ts';
 import { sessionRoutes } from './routes/session/session.routes.ts';
 import { ticketRoutes } from './routes/tickets/tickets.routes.ts';
 import { tokenRoutes } from './routes/tokens/tokens.routes.ts';
+import { ACCESS_EXTENSION, accessExtensionOf } from './route-access.ts';
 
 /** The Fastify instance type of Sigilo's API. */
 export type SigiloApp = FastifyInstance<
@@ -193,6 +194,11 @@ export async function buildApp(
   await app.register(swagger, {
     openapi: OPENAPI_DOCUMENT,
     hideUntagged: false,
+    // Each route's access declaration (roles, policy questions) is shown as `x-sigilo-access`.
+    transform: ({ schema, url, route }) => {
+      const ext = accessExtensionOf(route.config ?? {});
+      return { schema: ext && schema ? { ...schema, [ACCESS_EXTENSION]: ext } : schema, url };
+    },
   });
   await app.register(swaggerUi, {
     routePrefix: '/docs',

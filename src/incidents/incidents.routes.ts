@@ -11,6 +11,7 @@
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { gated, type RouteDeps } from '../http/routes/gated.ts';
 import { PurposeHeaders, responses, StringEnum, Timestamp } from '../http/routes/common.schema.ts';
+import { access } from '../http/route-access.ts';
 
 /** Roles that keep the register (the policy still decides per purpose and category). */
 
@@ -93,7 +94,7 @@ export const incidentRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, dep
   app.post(
     '/incidents',
     {
-      config,
+      config: { ...config, access: [access('write', 'security_incident')] },
       schema: {
         tags,
         summary: 'Record a security incident (Res. CD/ANPD 15/2024)',
@@ -124,7 +125,7 @@ export const incidentRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, dep
   app.get(
     '/incidents',
     {
-      config,
+      config: { ...config, access: [access('read', 'security_incident')] },
       schema: {
         tags,
         summary: 'The incident register, newest first (no free text)',
@@ -141,7 +142,7 @@ export const incidentRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, dep
   app.get(
     '/incidents/affected',
     {
-      config,
+      config: { ...config, access: [] },
       schema: {
         tags,
         summary: 'How many subjects a leaked master-key version exposes (counts only)',
@@ -163,7 +164,7 @@ export const incidentRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, dep
   app.get(
     '/incidents/:id',
     {
-      config,
+      config: { ...config, access: [access('read', 'security_incident')] },
       schema: {
         tags,
         summary: 'One incident with its free text',
@@ -178,7 +179,7 @@ export const incidentRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, dep
   app.post(
     '/incidents/:id/communications',
     {
-      config,
+      config: { ...config, access: [access('read', 'security_incident')] },
       schema: {
         tags,
         summary: 'Record that the ANPD or the subjects were told',
@@ -200,7 +201,7 @@ export const incidentRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, dep
   app.get(
     '/incidents/:id/drafts',
     {
-      config,
+      config: { ...config, access: [access('read', 'security_incident')] },
       schema: {
         tags,
         summary: 'Drafts of the communications to the ANPD (Art. 6) and to the subjects (Art. 9), pt-BR',

@@ -17,6 +17,7 @@ import {
   responses,
 } from '../http/routes/common.schema.ts';
 import { accessContextOf } from '../http/routes/gated.ts';
+import { access } from '../http/route-access.ts';
 
 const RecordingFields = {
   id: Id,
@@ -65,6 +66,7 @@ export const recordingsRoutes: FastifyPluginAsyncTypebox<{ services: { recording
   app.put(
     '/tickets/:ticketId/recordings',
     {
+      config: { access: [access('write', 'support_recording')] },
       schema: {
         tags: ['recordings'],
         summary: 'Upload a call recording to a ticket',
@@ -105,6 +107,7 @@ export const recordingsRoutes: FastifyPluginAsyncTypebox<{ services: { recording
   app.get(
     '/recordings/:recordingId',
     {
+      config: { access: [access('read', 'support_recording')] },
       schema: {
         tags: ['recordings'],
         summary: 'Download a call recording',
@@ -134,6 +137,7 @@ export const recordingsRoutes: FastifyPluginAsyncTypebox<{ services: { recording
   app.delete(
     '/recordings/:recordingId',
     {
+      config: { access: [access('delete', 'support_recording')] },
       schema: {
         tags: ['recordings'],
         summary: 'Delete a call recording',
@@ -151,6 +155,7 @@ export const recordingsRoutes: FastifyPluginAsyncTypebox<{ services: { recording
   app.get(
     '/tickets/:ticketId/recordings',
     {
+      config: { access: [access('read', 'support_recording')] },
       schema: {
         tags: ['recordings'],
         summary: "List a ticket's call recordings",

@@ -11,6 +11,7 @@ import { evaluate, type Duty } from '../../policy/policy.evaluate.ts';
 import type { Policy } from '../../policy/policy.schema.ts';
 import { looksLikeStaffToken, type StaffTokenService } from '../../tokens/staff-token.service.ts';
 import type { HttpMetrics } from '../metrics.ts';
+import type { CategoryAccess } from '../route-access.ts';
 import type { CredentialVerifier, Principal } from './principal.ts';
 import { SUBJECT_ASSERTION_HEADER, type SubjectAssertionVerifier } from './subject-assertion.ts';
 
@@ -51,6 +52,8 @@ declare module 'fastify' {
     /** Only roles the policy in force gives this duty (or one of these duties) may call the route (403
      *  ROLE_NOT_ALLOWED otherwise). */
     duty?: Duty | readonly Duty[];
+    /** What the route does with personal data, in the policy's words (see route-access.ts). */
+    access?: readonly CategoryAccess[];
   }
 }
 

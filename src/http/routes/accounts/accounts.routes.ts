@@ -4,6 +4,7 @@ import type { AccountView } from '../../../services/account.service.ts';
 import { Created, optText, PurposeHeaders, responses } from '../common.schema.ts';
 import { gated, type RouteDeps } from '../gated.ts';
 import { Account, AccountList, AccountLookupBody, AccountParams, NewAccountBody } from './accounts.schema.ts';
+import { access, anyOf } from '../../route-access.ts';
 
 export const accountRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, done) => {
   const { accounts } = deps.services;
@@ -11,6 +12,7 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
   app.post(
     '/accounts',
     {
+      config: { access: [access('write', 'name', 'tax_id')] },
       schema: {
         tags: ['accounts'],
         summary: 'Create an account',
@@ -29,6 +31,7 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
   app.get(
     '/accounts/:accountId',
     {
+      config: { access: [anyOf('read', 'name', 'tax_id')] },
       schema: {
         tags: ['accounts'],
         summary: 'Read an account',
@@ -44,6 +47,7 @@ export const accountRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
   app.post(
     '/accounts/lookup',
     {
+      config: { access: [access('read', 'tax_id')] },
       schema: {
         tags: ['accounts'],
         summary: 'Find accounts by CPF or CNPJ',

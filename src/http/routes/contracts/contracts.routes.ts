@@ -1,4 +1,5 @@
 /** Contracts and their history (every change appends an event in the same transaction). */
+import { access } from '../../route-access.ts';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Created, NoContent, PurposeHeaders, responses } from '../common.schema.ts';
 import { gated, type RouteDeps } from '../gated.ts';
@@ -19,6 +20,7 @@ export const contractRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, dep
   app.post(
     '/contracts',
     {
+      config: { access: [access('write', 'contract')] },
       schema: {
         tags: ['contracts'],
         summary: 'Sign a contract for an account',
@@ -37,6 +39,7 @@ export const contractRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, dep
   app.get(
     '/contracts/:contractId',
     {
+      config: { access: [access('read', 'contract')] },
       schema: {
         tags: ['contracts'],
         summary: 'Read a contract',
@@ -51,6 +54,7 @@ export const contractRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, dep
   app.patch(
     '/contracts/:contractId',
     {
+      config: { access: [access('read', 'contract'), access('write', 'contract')] },
       schema: {
         tags: ['contracts'],
         summary: 'Amend product, plan or notes (the previous terms stay in the history)',
@@ -69,6 +73,7 @@ export const contractRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, dep
   app.post(
     '/contracts/:contractId/terminate',
     {
+      config: { access: [access('write', 'contract')] },
       schema: {
         tags: ['contracts'],
         summary: 'Terminate a contract (retention periods count from the end date)',
@@ -88,6 +93,7 @@ export const contractRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, dep
   app.get(
     '/contracts/:contractId/history',
     {
+      config: { access: [access('read', 'contract')] },
       schema: {
         tags: ['contracts'],
         summary: "A contract's history, oldest first",
@@ -104,6 +110,7 @@ export const contractRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, dep
   app.get(
     '/accounts/:accountId/contracts',
     {
+      config: { access: [access('read', 'contract')] },
       schema: {
         tags: ['contracts'],
         summary: 'Contracts of an account',

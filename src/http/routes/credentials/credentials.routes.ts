@@ -2,6 +2,7 @@
  * Credentials: portal passwords (argon2id hashes, never readable, only verifiable) and provisioning secrets
  * (sealed, released only for the provisioning purpose). Secrets travel in bodies, never in URLs.
  */
+import { access } from '../../route-access.ts';
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Created, NoContent, PurposeHeaders, responses } from '../common.schema.ts';
 import { gated, type RouteDeps } from '../gated.ts';
@@ -21,6 +22,7 @@ export const credentialRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, d
   app.put(
     '/people/:personId/portal-password',
     {
+      config: { access: [access('write', 'authentication_secret')] },
       schema: {
         tags: ['credentials'],
         summary: "Set or replace a person's portal password (stored as an argon2id hash)",
@@ -41,6 +43,7 @@ export const credentialRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, d
   app.post(
     '/people/:personId/portal-password/verify',
     {
+      config: { access: [access('read', 'authentication_secret')] },
       schema: {
         tags: ['credentials'],
         summary: 'Check a portal password against the stored hash',
@@ -60,6 +63,7 @@ export const credentialRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, d
   app.post(
     '/people/:personId/provisioning-secrets',
     {
+      config: { access: [access('write', 'provisioning_secret')] },
       schema: {
         tags: ['credentials'],
         summary: 'Store a provisioning secret (SIP password, API key)',
@@ -81,6 +85,7 @@ export const credentialRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, d
   app.post(
     '/credentials/:credentialId/reveal',
     {
+      config: { access: [access('read', 'provisioning_secret')] },
       schema: {
         tags: ['credentials'],
         summary: 'Reveal a provisioning secret (provisioning purpose only)',
@@ -101,6 +106,7 @@ export const credentialRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, d
   app.get(
     '/people/:personId/credentials',
     {
+      config: { access: [access('read', 'provisioning_secret')] },
       schema: {
         tags: ['credentials'],
         summary: "Labels of a person's credentials (no secret is read)",

@@ -6,6 +6,7 @@ import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebo
 import { NoContent, PurposeHeaders, responses } from '../common.schema.ts';
 import { gated, type RouteDeps } from '../gated.ts';
 import { QuarantineList, QuarantineParams, QuarantineQuery } from './guard.schema.ts';
+import { access } from '../../route-access.ts';
 
 const REVIEW = { duty: 'quarantine.review' } as const;
 const DECISIONS = {
@@ -20,7 +21,7 @@ export const guardRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, 
   app.get(
     '/guard/quarantine',
     {
-      config: REVIEW,
+      config: { ...REVIEW, access: [access('read', 'support_ticket')] },
       schema: {
         tags: ['guard'],
         summary: 'Free text held for DPO review (ids and classes, never the text)',

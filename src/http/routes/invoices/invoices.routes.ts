@@ -3,6 +3,7 @@ import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebo
 import { Created, NoContent, PurposeHeaders, responses } from '../common.schema.ts';
 import { gated, type RouteDeps } from '../gated.ts';
 import { AccountParams, InvoiceList, InvoiceParams, NewInvoiceBody, PaymentBody } from './invoices.schema.ts';
+import { access } from '../../route-access.ts';
 
 export const invoiceRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, done) => {
   const { invoices } = deps.services;
@@ -10,6 +11,7 @@ export const invoiceRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
   app.post(
     '/invoices',
     {
+      config: { access: [access('write', 'payment')] },
       schema: {
         tags: ['invoices'],
         summary: 'Issue an invoice under a contract',
@@ -28,6 +30,7 @@ export const invoiceRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
   app.post(
     '/invoices/:invoiceId/payment',
     {
+      config: { access: [access('read', 'payment'), access('write', 'payment')] },
       schema: {
         tags: ['invoices'],
         summary: 'Record the payment date',
@@ -48,6 +51,7 @@ export const invoiceRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
   app.get(
     '/accounts/:accountId/invoices',
     {
+      config: { access: [access('read', 'payment')] },
       schema: {
         tags: ['invoices'],
         summary: 'Invoices of an account, oldest first',

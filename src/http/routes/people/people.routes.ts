@@ -1,4 +1,5 @@
 /** People (contacts and service users) with phones, e-mails, IP addresses and postal addresses. */
+import { access } from '../../route-access.ts';
 import type { FastifyPluginCallbackTypebox, Static } from '@fastify/type-provider-typebox';
 import type { ContactView, PersonView } from '../../../services/person.service.ts';
 import { normaliseCnpj } from '../../../validation/cnpj.ts';
@@ -23,6 +24,7 @@ export const peopleRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps,
   app.post(
     '/people',
     {
+      config: { access: [access('write', 'name')] },
       schema: {
         tags: ['people'],
         summary: 'Create a person (optionally linked to an account)',
@@ -41,6 +43,7 @@ export const peopleRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps,
   app.get(
     '/people/:personId',
     {
+      config: { access: [access('read', 'name')] },
       schema: {
         tags: ['people'],
         summary: 'Read a person with every part your role and purpose may see',
@@ -56,6 +59,7 @@ export const peopleRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps,
   app.post(
     '/people/lookup',
     {
+      config: { access: [access('read', 'phone', 'name')] },
       schema: {
         tags: ['people'],
         summary: 'Find people by phone, e-mail, IP, CPF or CNPJ',
@@ -83,6 +87,7 @@ export const peopleRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps,
   app.patch(
     '/people/:personId',
     {
+      config: { access: [access('write', 'name')] },
       schema: {
         tags: ['people'],
         summary: 'Rename a person',
@@ -101,6 +106,7 @@ export const peopleRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps,
   app.post(
     '/people/:personId/contacts',
     {
+      config: { access: [access('write', 'phone')] },
       schema: {
         tags: ['people'],
         summary: 'Add a phone, e-mail or IP address',
@@ -122,6 +128,7 @@ export const peopleRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps,
   app.delete(
     '/people/:personId/contacts/:kind/:contactId',
     {
+      config: { access: [access('delete', 'phone')] },
       schema: {
         tags: ['people'],
         summary: 'Remove a phone, e-mail or IP address',
@@ -140,6 +147,7 @@ export const peopleRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps,
   app.post(
     '/people/:personId/addresses',
     {
+      config: { access: [access('write', 'postal_address')] },
       schema: {
         tags: ['people'],
         summary: 'Add a postal address',

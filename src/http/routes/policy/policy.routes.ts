@@ -68,6 +68,8 @@ export const policyRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { ser
   app.get(
     '/policy',
     {
+      // Any authenticated role; nothing personal.
+      config: { access: [] },
       schema: {
         tags: ['policy'],
         summary: 'The policy version in force',
@@ -135,6 +137,8 @@ export const policyRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { ser
   app.get(
     '/policy/versions',
     {
+      // Any authenticated role; nothing personal.
+      config: { access: [] },
       schema: {
         tags: ['policy'],
         summary: 'Every published policy version, newest first',
@@ -194,6 +198,8 @@ export const policyRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { ser
   app.get(
     '/policy/versions/:a/diff/:b',
     {
+      // Any authenticated role; nothing personal.
+      config: { access: [] },
       schema: {
         tags: ['policy'],
         summary: 'What changed from version a to version b: paths, loosening, and sentences in Portuguese',

@@ -2,6 +2,7 @@
  * Telecom records: batch ingest from network platforms (JSON array or NDJSON stream), account and person
  * history, streaming export, authority searches, and the attribution rules that map records to accounts.
  */
+import { access } from '../../route-access.ts';
 import { Readable } from 'node:stream';
 import { TypeBoxValidatorCompiler, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { SigiloError } from '../../../errors.ts';
@@ -40,6 +41,7 @@ export const recordsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
   app.post(
     '/records/:kind',
     {
+      config: { access: [access('write', 'call_record')] },
       bodyLimit: 64 * 1024 * 1024,
       schema: {
         tags: ['records'],
@@ -83,6 +85,7 @@ export const recordsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
   app.get(
     '/accounts/:accountId/records/:kind',
     {
+      config: { access: [access('read', 'call_record')] },
       schema: {
         tags: ['records'],
         summary: "One page of an account's records in a time window",
@@ -112,6 +115,7 @@ export const recordsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
   app.get(
     '/accounts/:accountId/records/:kind/export',
     {
+      config: { access: [access('export', 'call_record')] },
       schema: {
         tags: ['records'],
         summary: "Stream an account's records (NDJSON or CSV)",
@@ -146,6 +150,7 @@ export const recordsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
   app.get(
     '/people/:personId/calls',
     {
+      config: { access: [access('read', 'call_record')] },
       schema: {
         tags: ['records'],
         summary: "A person's calls: their accounts' CDRs that involve one of their phone numbers",
@@ -168,6 +173,8 @@ export const recordsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
   app.post(
     '/records/search',
     {
+      // The gate extension answers a search across accounts only for an authority order.
+      config: { access: [{ ...access('read', 'call_record'), purposes: ['authority_order'] }] },
       schema: {
         tags: ['records'],
         summary: 'Authority search across accounts: by number in a window, or by IP (+ port) at an instant',
@@ -193,6 +200,7 @@ export const recordsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
   app.get(
     '/attribution-rules',
     {
+      config: { access: [access('read', 'network_identifier')] },
       schema: {
         tags: ['records'],
         summary: 'List attribution rules (network identifiers: read, purpose provisioning)',
@@ -206,6 +214,8 @@ export const recordsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
   app.post(
     '/attribution-rules',
     {
+      // Adding a rule reads the rules first: a kind and pattern are unique.
+      config: { access: [access('read', 'network_identifier'), access('write', 'network_identifier')] },
       schema: {
         tags: ['records'],
         summary: 'Add an attribution rule (network identifiers: write, purpose provisioning)',
@@ -225,6 +235,7 @@ export const recordsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps
   app.delete(
     '/attribution-rules/:ruleId',
     {
+      config: { access: [access('delete', 'network_identifier')] },
       schema: {
         tags: ['records'],
         summary: 'Remove an attribution rule (network identifiers: delete, purpose provisioning)',

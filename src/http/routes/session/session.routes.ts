@@ -13,7 +13,11 @@ const Me = Type.Object({
 export const sessionRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, _deps, done) => {
   app.get(
     '/me',
-    { schema: { tags: ['session'], summary: 'Who am I', response: responses({ 200: Me }) } },
+    {
+      // Any authenticated role; nothing personal.
+      config: { access: [] },
+      schema: { tags: ['session'], summary: 'Who am I', response: responses({ 200: Me }) },
+    },
     (request) => request.principal!,
   );
 

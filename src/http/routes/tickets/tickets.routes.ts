@@ -1,4 +1,5 @@
 /** Support tickets and their messages. */
+import { access } from '../../route-access.ts';
 import type { FastifyPluginCallbackTypebox, Static } from '@fastify/type-provider-typebox';
 import type { TicketView } from '../../../services/ticket.service.ts';
 import { Created, NoContent, optText, PurposeHeaders, responses } from '../common.schema.ts';
@@ -18,6 +19,7 @@ export const ticketRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps,
   app.post(
     '/tickets',
     {
+      config: { access: [access('write', 'support_ticket')] },
       schema: {
         tags: ['tickets'],
         summary: 'Open a ticket (with its first message)',
@@ -36,6 +38,7 @@ export const ticketRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps,
   app.get(
     '/tickets/:ticketId',
     {
+      config: { access: [access('read', 'support_ticket')] },
       schema: {
         tags: ['tickets'],
         summary: 'Read a ticket with its messages',
@@ -51,6 +54,7 @@ export const ticketRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps,
   app.post(
     '/tickets/:ticketId/messages',
     {
+      config: { access: [access('write', 'support_ticket')] },
       schema: {
         tags: ['tickets'],
         summary: 'Add a message',
@@ -72,6 +76,7 @@ export const ticketRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps,
   app.post(
     '/tickets/:ticketId/resolve',
     {
+      config: { access: [access('write', 'support_ticket')] },
       schema: {
         tags: ['tickets'],
         summary: 'Mark a ticket resolved (its retention period starts now)',
@@ -89,6 +94,7 @@ export const ticketRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps,
   app.get(
     '/accounts/:accountId/tickets',
     {
+      config: { access: [access('read', 'support_ticket')] },
       schema: {
         tags: ['tickets'],
         summary: 'Tickets of an account (titles only)',
