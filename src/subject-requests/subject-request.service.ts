@@ -117,6 +117,8 @@ export class SubjectRequestService {
     const type = oneOf(REQUEST_TYPES, input.type, 'type');
     const asked = oneOf(CHANNELS, input.channel, 'channel');
     const kind = await this.repo.subjectKind(s.tx, input.subjectId);
+    // The portal probing a subject that does not exist is refused and logged like one of another subject's.
+    if (!kind && actingSubjectOf(s) !== null) refuseStep(s, null, 'create', 'NOT_FOUND', 'subject not found');
     if (!kind) throw new SigiloError('NOT_FOUND', 'subject not found', { resource: 'subject' });
     this.assertMayAct(s, input.subjectId, 'create');
     const byPortal = actingSubjectOf(s) !== null;
@@ -380,6 +382,9 @@ export class SubjectRequestService {
 
   private async load(s: GateSession, id: string): Promise<SubjectRequestRow> {
     const row = await this.repo.get(s.tx, id);
+    // A guessed id from the portal answers, and is logged, exactly as another subject's request.
+    if (!row && actingSubjectOf(s) !== null)
+      refuseStep(s, null, 'read', 'NOT_FOUND', 'not the subject this access acts for');
     if (!row)
       throw new SigiloError('NOT_FOUND', 'subject request not found', { resource: 'subject_request' });
     this.assertMayAct(s, row.subject_id, 'read');
