@@ -38,6 +38,7 @@ import type { AccessContext } from './access-context.ts';
 import { AccessDecisions } from './access-decisions.ts';
 import { applyMasking, FieldSealing } from './field-sealing.ts';
 import { bindKernel, type CategoryDecision } from './gate-kernel.ts';
+import { firstRowMacMismatch, rowMacColumns, rowMacSelection, sealRowMac } from './row-mac.ts';
 import type { FieldAddress } from './sealed-field.cipher.ts';
 import {
   applyWhere,
@@ -273,6 +274,7 @@ export class GateSession {
       created_at: row.created_at ?? now,
     });
     if (hasUpdatedAt(table)) row.updated_at = row.updated_at ?? now;
+    if (rowMacColumns(table.table)) row.row_mac = sealRowMac(await this.rowMacs(), table.table, row);
     await this.db.insertInto(table.table).values(row).execute();
     this.decisions.allowed('insert', spec.subjectId, decisions);
     return id;
@@ -385,6 +387,8 @@ export class GateSession {
     rows: Record<string, unknown>[],
     expectedSubject: string | undefined,
   ): Promise<OpenedRow<T>[]> {
+    // Before anything trusts a plain column (its policy version included): one MAC per row, no round trip.
+    await this.checkRowMacs(table, operation, rows);
     // LGPD Art. 9 §2: each row is read only for purposes the policy version it was collected under declared.
     this.decisions.authorizeCollected(
       rows.map((r) => ({ subjectId: r.subject_id as string, policyVersion: Number(r.policy_version) })),
@@ -428,16 +432,17 @@ export class GateSession {
   ): Promise<boolean> {
     const table: SealedTableSpec = SEALED_TABLES[name];
     const fields = Object.keys(changes.sealed ?? {});
-    const current = await applyWhere(
+    const current: Record<string, unknown> | undefined = await applyWhere(
       table,
-      this.db.selectFrom(table.table).select(['id', 'subject_id']),
+      this.db.selectFrom(table.table).select([...new Set(['id', 'subject_id', ...this.macColumns(table)])]),
       this.decisions.scoped({ id }),
     ).executeTakeFirst();
-    const subjectId = (current as { subject_id?: string } | undefined)?.subject_id ?? null;
+    const subjectId = (current?.subject_id as string | undefined) ?? null;
     const categories = fields.length > 0 ? categoriesOf(table, fields) : [table.category];
     const decisions = this.decisions.authorize(categories, 'write', subjectId, 'update');
     if (!current || !subjectId) return false;
     assertPlainColumns(table, Object.keys(changes.plain ?? {}));
+    await this.checkRowMacs(table, 'update', [current]);
     const set: Record<string, unknown> = { ...changes.plain };
     if (hasUpdatedAt(table)) set.updated_at = this.deps.now().toISOString();
     if (fields.length > 0) {
@@ -448,6 +453,9 @@ export class GateSession {
         set[field.column] = await this.sealing.seal(table, field, id, subjectId, dek, value);
         if (field.index) set[field.index.column] = this.sealing.index(field, value);
       }
+    }
+    if (rowMacColumns(table.table)) {
+      set.row_mac = sealRowMac(await this.rowMacs(), table.table, { ...current, ...set });
     }
     await this.db.updateTable(table.table).set(set).where('id', '=', id).execute();
     this.decisions.allowed('update', subjectId, decisions);
@@ -464,10 +472,11 @@ export class GateSession {
     const decisions = this.authorizeDelete(table, subjectId ?? this.ctx.actingForSubject ?? null);
     const rows = (await applyWhere(
       table,
-      this.db.selectFrom(table.table).select(['id', 'subject_id']),
+      this.db.selectFrom(table.table).select([...new Set(['id', 'subject_id', ...this.macColumns(table)])]),
       this.decisions.scoped(where),
     ).execute()) as { id: string; subject_id: string }[];
     if (rows.length === 0) return 0;
+    await this.checkRowMacs(table, 'delete', rows);
     await applyWhere(table, this.db.deleteFrom(table.table), {
       ...where,
       id: rows.map((r) => r.id),
@@ -489,9 +498,11 @@ export class GateSession {
     const table: SealedTableSpec = SEALED_TABLES[name];
     const decisions = this.authorizeDelete(table, null);
     if (values.length === 0) return 0;
+    // Checked after the statement, in its transaction: a mismatch throws and rolls the deletion back.
     const rows = (await applyWhere(table, this.db.deleteFrom(table.table), { [column]: [...values] })
-      .returning(['subject_id'])
+      .returning([...new Set(['subject_id', ...this.macColumns(table)])])
       .execute()) as { subject_id: string }[];
+    await this.checkRowMacs(table, 'delete', rows);
     for (const s of new Set(rows.map((r) => r.subject_id))) this.decisions.allowed('delete', s, decisions);
     return rows.length;
   }
@@ -510,13 +521,15 @@ export class GateSession {
       subjectId ?? this.ctx.actingForSubject ?? null,
       'verify',
     );
+    // Every matching row, not the first: a row moved here from another person must not hide behind the real one.
     const rows = (await applyWhere(
       table,
       this.db.selectFrom(table.table).selectAll(),
       this.decisions.scoped(where),
     )
-      .limit(1)
+      .orderBy('id')
       .execute()) as Record<string, unknown>[];
+    await this.checkRowMacs(table, 'verify', rows);
     const raw = rows[0];
     if (!raw) {
       this.decisions.allowed('verify', subjectId ?? null, decisions, 'no credential');
@@ -535,6 +548,16 @@ export class GateSession {
       raw[field.column] as Buffer,
       'verify',
     )) as string;
+    // The label is not shown, but a tampered one must not pass unnoticed on the one path that reads the row.
+    const label = fieldOf(table, 'label');
+    if (raw[label.column] !== null && raw[label.column] !== undefined) {
+      await this.sealing.open(
+        label,
+        { ...address, column: label.column },
+        raw[label.column] as Buffer,
+        'verify',
+      );
+    }
     const ok = await verifyPassword(hash, candidate);
     this.decisions.allowed('verify', raw.subject_id as string, decisions, ok ? 'match' : 'mismatch');
     return ok;
@@ -559,6 +582,36 @@ export class GateSession {
   /** Takes this session's allowed entries for a group commit (Gate.run, for a session that changed nothing). */
   takeEntries(): AccessLogEntry[] {
     return this.decisions.take();
+  }
+
+  /** The key ring's row-MAC hasher (src/gate/row-mac.ts). */
+  private rowMacs() {
+    return this.deps.keyring.rowMacHasher();
+  }
+
+  /** The columns to read for a row-MAC check of `table` (none when it has no row MACs). */
+  private macColumns(table: SealedTableSpec): string[] {
+    return rowMacColumns(table.table) ? rowMacSelection(table.table) : [];
+  }
+
+  /** INTEGRITY_ERROR (logged) naming the first row whose bound plain columns do not match its row MAC. */
+  private async checkRowMacs(
+    table: SealedTableSpec,
+    logOp: string,
+    rows: readonly Record<string, unknown>[],
+  ): Promise<void> {
+    if (rows.length === 0 || !rowMacColumns(table.table)) return;
+    const bad = firstRowMacMismatch(await this.rowMacs(), table.table, rows);
+    if (!bad) return;
+    this.decisions.fail(
+      logOp,
+      typeof bad.subject_id === 'string' ? bad.subject_id : null,
+      [table.category],
+      'error',
+      'INTEGRITY_ERROR',
+      'row metadata does not match its MAC',
+      { table: table.table, rowId: bad.id },
+    );
   }
 
   /** Deleting rows needs `delete` on every category the table holds. */
