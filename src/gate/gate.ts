@@ -521,16 +521,14 @@ export class GateSession {
       subjectId ?? this.ctx.actingForSubject ?? null,
       'verify',
     );
-    // Every matching row, not the first: a row moved here from another person must not hide behind the real one.
-    const rows = (await applyWhere(
-      table,
-      this.db.selectFrom(table.table).selectAll(),
-      this.decisions.scoped(where),
-    )
+    // Every row the filter names is checked, not only the first nor only the bound subject's: a row moved here
+    // from another person or subject must not hide behind the real one (nothing of it is opened or shown).
+    const rows = (await applyWhere(table, this.db.selectFrom(table.table).selectAll(), where)
       .orderBy('id')
       .execute()) as Record<string, unknown>[];
     await this.checkRowMacs(table, 'verify', rows);
-    const raw = rows[0];
+    const bound = this.decisions.boundSubject();
+    const raw = rows.find((r) => bound === null || r.subject_id === bound);
     if (!raw) {
       this.decisions.allowed('verify', subjectId ?? null, decisions, 'no credential');
       return false;
