@@ -44,6 +44,8 @@ import { AttributionRuleService } from './telecom/attribution/attribution-rule.s
 import { sealLegacyAttributionRules } from './telecom/sealing/attribution-rules.gate.ts';
 import { sealLegacyColumns } from './gate/legacy-columns.ts';
 import { backfillRowMacs } from './gate/row-mac-backfill.ts';
+import { backfillRecordingMacs } from './recordings/sealing/recordings.gate.ts';
+import { backfillSegmentMacs } from './telecom/sealing/telecom-segment-backfill.ts';
 import { TokenLabels } from './tokens/sealing/token-labels.ts';
 import { RecordIngestService } from './telecom/ingest/record-ingest.service.ts';
 import { TelecomPreparer } from './telecom/sealing/telecom-prepare.pool.ts';
@@ -216,7 +218,11 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
     // Every core row gets its MAC once (the start after the row-MAC migration); from then on NULL is a mismatch.
     await gate.run(
       { actor: 'sigilo', role: 'system', purpose: 'legal_obligation', requestId: 'start:row-macs' },
-      (s) => backfillRowMacs(s),
+      (s) =>
+        backfillRowMacs(s, [
+          { name: 'telecom_segments', run: backfillSegmentMacs },
+          { name: 'recordings', run: backfillRecordingMacs },
+        ]),
     );
     // What was stored in clear before it was sealed (attribution rules, credential labels) is sealed once, and
     // the clear table or column the migrations had to leave goes.

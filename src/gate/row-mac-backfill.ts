@@ -20,8 +20,20 @@ import { ROW_MACS } from './sealed-tables.ts';
 
 export const ROW_MAC_BACKFILL = 'row_mac_backfill';
 
-/** MACs every core row at the first start after the migration (see the file comment); returns rows MACed. */
-export async function backfillRowMacs(session: GateSession): Promise<number> {
+/** A sealing extension's own backfill (segments, recordings), run in the same transaction. */
+export type ExtensionBackfill = {
+  name: string;
+  run: (session: GateSession) => Promise<{ macked: number; refused: number }>;
+};
+
+/**
+ * MACs every core row at the first start after the migration (see the file comment), and runs the extensions'
+ * backfills in the same transaction (the root also says their units all have MACs); returns rows MACed.
+ */
+export async function backfillRowMacs(
+  session: GateSession,
+  extensions: readonly ExtensionBackfill[] = [],
+): Promise<number> {
   const k = kernelOf(session);
   if (k.keyring.hasRowMacKey) return 0;
   const db = k.tx as unknown as Kysely<any>;
@@ -57,6 +69,11 @@ export async function backfillRowMacs(session: GateSession): Promise<number> {
     }
     n += rows.length;
     if (rows.length > 0) counts.push(`${table}: ${rows.length}`);
+  }
+  for (const e of extensions) {
+    const r = await e.run(session);
+    n += r.macked;
+    if (r.macked > 0 || r.refused > 0) counts.push(`${e.name}: ${r.macked} (${r.refused} left without MAC)`);
   }
   // The kernel's own upkeep, not an access a grant decides: nothing is opened or shown.
   k.allowed(ROW_MAC_BACKFILL, null, new Map(), counts.length > 0 ? counts.join(', ') : 'no rows');
