@@ -210,6 +210,8 @@ export class GateSession {
       fail: (l, s, c, o, code, r, d) => decisions.fail(l, s, c, o, code, r, d),
       currentDataKey: (subjectId) => sealing.currentDataKey(subjectId),
       dataKey: (subjectId, version) => sealing.dataKey(subjectId, version),
+      rowMacColumns: (table) => (rowMacColumns(table) ? rowMacSelection(table) : []),
+      checkRowMacs: (table, category, logOp, rows) => this.checkRowMacs(table, category, logOp, rows),
     });
   }
 
@@ -388,7 +390,7 @@ export class GateSession {
     expectedSubject: string | undefined,
   ): Promise<OpenedRow<T>[]> {
     // Before anything trusts a plain column (its policy version included): one MAC per row, no round trip.
-    await this.checkRowMacs(table, operation, rows);
+    await this.checkRowMacs(table.table, table.category, operation, rows);
     // LGPD Art. 9 §2: each row is read only for purposes the policy version it was collected under declared.
     this.decisions.authorizeCollected(
       rows.map((r) => ({ subjectId: r.subject_id as string, policyVersion: Number(r.policy_version) })),
@@ -442,7 +444,7 @@ export class GateSession {
     const decisions = this.decisions.authorize(categories, 'write', subjectId, 'update');
     if (!current || !subjectId) return false;
     assertPlainColumns(table, Object.keys(changes.plain ?? {}));
-    await this.checkRowMacs(table, 'update', [current]);
+    await this.checkRowMacs(table.table, table.category, 'update', [current]);
     const set: Record<string, unknown> = { ...changes.plain };
     if (hasUpdatedAt(table)) set.updated_at = this.deps.now().toISOString();
     if (fields.length > 0) {
@@ -476,7 +478,7 @@ export class GateSession {
       this.decisions.scoped(where),
     ).execute()) as { id: string; subject_id: string }[];
     if (rows.length === 0) return 0;
-    await this.checkRowMacs(table, 'delete', rows);
+    await this.checkRowMacs(table.table, table.category, 'delete', rows);
     await applyWhere(table, this.db.deleteFrom(table.table), {
       ...where,
       id: rows.map((r) => r.id),
@@ -502,7 +504,7 @@ export class GateSession {
     const rows = (await applyWhere(table, this.db.deleteFrom(table.table), { [column]: [...values] })
       .returning([...new Set(['subject_id', ...this.macColumns(table)])])
       .execute()) as { subject_id: string }[];
-    await this.checkRowMacs(table, 'delete', rows);
+    await this.checkRowMacs(table.table, table.category, 'delete', rows);
     for (const s of new Set(rows.map((r) => r.subject_id))) this.decisions.allowed('delete', s, decisions);
     return rows.length;
   }
@@ -526,7 +528,7 @@ export class GateSession {
     const rows = (await applyWhere(table, this.db.selectFrom(table.table).selectAll(), where)
       .orderBy('id')
       .execute()) as Record<string, unknown>[];
-    await this.checkRowMacs(table, 'verify', rows);
+    await this.checkRowMacs(table.table, table.category, 'verify', rows);
     const bound = this.decisions.boundSubject();
     const raw = rows.find((r) => bound === null || r.subject_id === bound);
     if (!raw) {
@@ -594,21 +596,22 @@ export class GateSession {
 
   /** INTEGRITY_ERROR (logged) naming the first row whose bound plain columns do not match its row MAC. */
   private async checkRowMacs(
-    table: SealedTableSpec,
+    table: string,
+    category: string,
     logOp: string,
     rows: readonly Record<string, unknown>[],
   ): Promise<void> {
-    if (rows.length === 0 || !rowMacColumns(table.table)) return;
-    const bad = firstRowMacMismatch(await this.rowMacs(), table.table, rows);
+    if (rows.length === 0 || !rowMacColumns(table)) return;
+    const bad = firstRowMacMismatch(await this.rowMacs(), table, rows);
     if (!bad) return;
     this.decisions.fail(
       logOp,
       typeof bad.subject_id === 'string' ? bad.subject_id : null,
-      [table.category],
+      [category],
       'error',
       'INTEGRITY_ERROR',
       'row metadata does not match its MAC',
-      { table: table.table, rowId: bad.id },
+      { table, rowId: bad.id },
     );
   }
 

@@ -314,6 +314,20 @@ describe.each(DIALECTS)('row MACs of the core tables on %s', (dialect) => {
     }
   });
 
+  it('an import refuses the rules when one was moved to another account', async () => {
+    const rule = targets.find((x) => x.view === 'attributionRules')!;
+    const load = () =>
+      t.sigilo.gate.run(ctx('network_platform', 'provisioning'), (s) =>
+        t.sigilo.services.attributionRules.attributor(s),
+      );
+    await load();
+    await setColumn(t, 'attribution_rules', rule.id, 'account_id', b.accountId);
+    const err = await expectSigiloError(load(), 'INTEGRITY_ERROR');
+    expect(err.details).toMatchObject({ table: 'attribution_rules', rowId: rule.id });
+    await setColumn(t, 'attribution_rules', rule.id, 'account_id', a.accountId);
+    await load();
+  });
+
   it('changes made through the services keep working and stay checked', async () => {
     const { gate, services } = t.sigilo;
     // Another row's MAC does not fit this row: its table and id are in the MAC.
