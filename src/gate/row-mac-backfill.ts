@@ -36,6 +36,8 @@ export async function backfillRowMacs(
 ): Promise<number> {
   const k = kernelOf(session);
   if (k.keyring.hasRowMacKey) return 0;
+  // Another instance's first start may have done it since this key ring was loaded.
+  if (await k.keyring.reloadRowMacKey(k.tx)) return 0;
   const db = k.tx as unknown as Kysely<any>;
   const logged = await k.tx
     .selectFrom('access_log')

@@ -119,6 +119,13 @@ export class Keyring {
     return this.rowMac;
   }
 
+  /** Loads the row-MAC root if it exists by now (another instance's first start created it); whether it does. */
+  async reloadRowMacKey(view: Tx | KernelTx): Promise<boolean> {
+    const m = await this.repo.material(sealedView(view), ROW_MAC_MATERIAL);
+    if (m) this.rowMac = rowMacHasherOf(this.unwrapMaterial(ROW_MAC_MATERIAL, m));
+    return m !== undefined;
+  }
+
   /**
    * Creates the row-MAC root in `tx` and returns its hasher; `use` makes it the key ring's once `tx` committed.
    * Only the backfill at start calls it, when no root exists.
