@@ -210,6 +210,7 @@ export class GateSession {
       fail: (l, s, c, o, code, r, d) => decisions.fail(l, s, c, o, code, r, d),
       currentDataKey: (subjectId) => sealing.currentDataKey(subjectId),
       dataKey: (subjectId, version) => sealing.dataKey(subjectId, version),
+      rowMacOf: async (table, row) => sealRowMac(await this.rowMacs(), table, row),
       rowMacColumns: (table) => (rowMacColumns(table) ? rowMacSelection(table) : []),
       checkRowMacs: (table, category, logOp, rows) => this.checkRowMacs(table, category, logOp, rows),
     });

@@ -226,7 +226,8 @@ export const ROW_MACS: Partial<Record<keyof Database, readonly string[]>> = {
   ],
   ticket_messages: [...PROVENANCE, 'ticket_id', 'author', 'sent_at', 'guard_status'],
   credentials: [...PROVENANCE, 'person_id', 'kind'],
-  attribution_rules: [...PROVENANCE, 'account_id', 'kind', 'match_length'],
+  // pattern_bidx: the keyed hash an import matches records by (written by attribution-rules.gate.ts after insert).
+  attribution_rules: [...PROVENANCE, 'account_id', 'kind', 'match_length', 'pattern_bidx'],
   authority_requests: [
     ...PROVENANCE,
     'external_reference',

@@ -63,7 +63,19 @@ export async function insertAttributionRule(
     throw new SigiloError('CONFLICT', 'an attribution rule with this kind and pattern exists', {
       path: 'pattern',
     });
-  await k.tx.updateTable('attribution_rules').set({ pattern_bidx: index }).where('id', '=', id).execute();
+  // The hash is bound by the row MAC too (a hash copied onto another account's rule would attribute there).
+  const db = k.tx as unknown as Kysely<any>;
+  const row = (await db
+    .selectFrom('attribution_rules')
+    .select(k.rowMacColumns('attribution_rules'))
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow()) as Record<string, unknown>;
+  const row_mac = await k.rowMacOf('attribution_rules', { ...row, pattern_bidx: index });
+  await k.tx
+    .updateTable('attribution_rules')
+    .set({ pattern_bidx: index, row_mac })
+    .where('id', '=', id)
+    .execute();
   return id;
 }
 
