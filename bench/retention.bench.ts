@@ -13,6 +13,8 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import type { Sigilo } from '../src/app.ts';
+import type { KeyedHasher } from '../src/crypto/keyed-hash.ts';
+import { sealRowMac } from '../src/gate/row-mac.ts';
 import type { Store } from '../src/store/store.ts';
 import type { ParseOutcome } from '../src/telecom/formats/cdr-record.ts';
 import { DEFAULT_ACCOUNTS, generateCdrs } from '../test/support/synthetic/synthetic-cdr.ts';
@@ -26,6 +28,15 @@ const TICKETS_PER_ACCOUNT = 100;
 const CHUNK = 500;
 const YEAR_MS = 365.25 * 86_400_000;
 
+/** `row` with the row MAC the gate would write for it. */
+function macced<R extends Record<string, unknown>>(
+  h: KeyedHasher,
+  table: string,
+  row: R,
+): R & { row_mac: Buffer } {
+  return { ...row, row_mac: sealRowMac(h, table, row) };
+}
+
 function provenance(at: string) {
   return { source: 'import', collected_at: at, legal_basis: 'bench', policy_version: 1 };
 }
@@ -33,9 +44,12 @@ function provenance(at: string) {
 /**
  * Seeds `tickets` resolved support tickets (one message each) resolved three years ago, spread over accounts that
  * each keep an active contract (so the identity sweep finds them still referenced and leaves them). Ciphertext
- * columns hold random bytes: a sweep never opens them.
+ * columns hold random bytes: a sweep never opens them. Each row gets the row MAC the gate would write (a sweep
+ * checks it), under `sigilo`'s row-MAC key.
  */
-export async function seedExpiredTickets(store: Store, tickets: number): Promise<{ ticketIds: string[] }> {
+export async function seedExpiredTickets(sigilo: Sigilo, tickets: number): Promise<{ ticketIds: string[] }> {
+  const store = sigilo.store;
+  const hasher = await sigilo.keyring.rowMacHasher();
   const now = Date.now();
   const resolvedAt = new Date(now - 3 * YEAR_MS).toISOString();
   const openedAt = new Date(now - 3 * YEAR_MS - 86_400_000).toISOString();
@@ -51,35 +65,39 @@ export async function seedExpiredTickets(store: Store, tickets: number): Promise
     await store.db
       .insertInto('accounts')
       .values(
-        ids.map((id) => ({
-          id,
-          subject_id: id,
-          kind: 'company',
-          status: 'active',
-          name_ct: randomBytes(48),
-          tax_id_ct: randomBytes(40),
-          tax_id_bidx: randomBytes(32),
-          created_at: openedAt,
-          updated_at: openedAt,
-          ...provenance(openedAt),
-        })),
+        ids.map((id) =>
+          macced(hasher, 'accounts', {
+            id,
+            subject_id: id,
+            kind: 'company',
+            status: 'active',
+            name_ct: randomBytes(48),
+            tax_id_ct: randomBytes(40),
+            tax_id_bidx: randomBytes(32),
+            created_at: openedAt,
+            updated_at: openedAt,
+            ...provenance(openedAt),
+          }),
+        ),
       )
       .execute();
     await store.db
       .insertInto('contracts')
       .values(
-        ids.map((id) => ({
-          id: uuidv7(),
-          account_id: id,
-          subject_id: id,
-          status: 'active' as const,
-          started_on: openedAt.slice(0, 10),
-          ended_on: null,
-          terms_ct: randomBytes(64),
-          created_at: openedAt,
-          updated_at: openedAt,
-          ...provenance(openedAt),
-        })),
+        ids.map((id) =>
+          macced(hasher, 'contracts', {
+            id: uuidv7(),
+            account_id: id,
+            subject_id: id,
+            status: 'active' as const,
+            started_on: openedAt.slice(0, 10),
+            ended_on: null,
+            terms_ct: randomBytes(64),
+            created_at: openedAt,
+            updated_at: openedAt,
+            ...provenance(openedAt),
+          }),
+        ),
       )
       .execute();
   }
@@ -93,35 +111,41 @@ export async function seedExpiredTickets(store: Store, tickets: number): Promise
     await store.db
       .insertInto('tickets')
       .values(
-        rows.map((r) => ({
-          id: r.id,
-          account_id: r.account,
-          person_id: null,
-          subject_id: r.account,
-          channel: 'phone' as const,
-          status: 'resolved' as const,
-          opened_at: openedAt,
-          resolved_at: resolvedAt,
-          title_ct: randomBytes(60),
-          created_at: openedAt,
-          updated_at: resolvedAt,
-          ...provenance(openedAt),
-        })),
+        rows.map((r) =>
+          macced(hasher, 'tickets', {
+            id: r.id,
+            account_id: r.account,
+            person_id: null,
+            subject_id: r.account,
+            channel: 'phone' as const,
+            status: 'resolved' as const,
+            guard_status: 'clear' as const,
+            opened_at: openedAt,
+            resolved_at: resolvedAt,
+            title_ct: randomBytes(60),
+            created_at: openedAt,
+            updated_at: resolvedAt,
+            ...provenance(openedAt),
+          }),
+        ),
       )
       .execute();
     await store.db
       .insertInto('ticket_messages')
       .values(
-        rows.map((r) => ({
-          id: uuidv7(),
-          ticket_id: r.id,
-          subject_id: r.account,
-          author: 'customer' as const,
-          sent_at: openedAt,
-          body_ct: randomBytes(200),
-          created_at: openedAt,
-          ...provenance(openedAt),
-        })),
+        rows.map((r) =>
+          macced(hasher, 'ticket_messages', {
+            id: uuidv7(),
+            ticket_id: r.id,
+            subject_id: r.account,
+            author: 'customer' as const,
+            guard_status: 'clear' as const,
+            sent_at: openedAt,
+            body_ct: randomBytes(200),
+            created_at: openedAt,
+            ...provenance(openedAt),
+          }),
+        ),
       )
       .execute();
   }
@@ -148,7 +172,7 @@ async function measure(
   let seconds: number;
   let records = 0;
   try {
-    await seedExpiredTickets(a.store, tickets);
+    await seedExpiredTickets(a.sigilo, tickets);
     seconds = await time(async () => {
       const report = await a.sigilo.retention.run({ batchSize: 1000, trigger: 'bench' });
       records = report.totals.records;
@@ -161,7 +185,7 @@ async function measure(
   const b = await benchSigilo(dialect);
   let baselineSeconds: number;
   try {
-    const { ticketIds } = await seedExpiredTickets(b.store, tickets);
+    const { ticketIds } = await seedExpiredTickets(b.sigilo, tickets);
     baselineSeconds = await time(() => plainDelete(b.store, ticketIds));
   } finally {
     await b.cleanup();

@@ -43,6 +43,9 @@ import { registerTelecomRetention } from './telecom/telecom.retention-targets.ts
 import { AttributionRuleService } from './telecom/attribution/attribution-rule.service.ts';
 import { sealLegacyAttributionRules } from './telecom/sealing/attribution-rules.gate.ts';
 import { sealLegacyColumns } from './gate/legacy-columns.ts';
+import { backfillRowMacs } from './gate/row-mac-backfill.ts';
+import { backfillRecordingMacs } from './recordings/sealing/recordings.gate.ts';
+import { backfillSegmentMacs } from './telecom/sealing/telecom-segment-backfill.ts';
 import { TokenLabels } from './tokens/sealing/token-labels.ts';
 import { RecordIngestService } from './telecom/ingest/record-ingest.service.ts';
 import { TelecomPreparer } from './telecom/sealing/telecom-prepare.pool.ts';
@@ -212,6 +215,15 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       purposesOf: (version) => policies.purposesOf(version),
       now,
     });
+    // Every core row gets its MAC once (the start after the row-MAC migration); from then on NULL is a mismatch.
+    await gate.run(
+      { actor: 'sigilo', role: 'system', purpose: 'legal_obligation', requestId: 'start:row-macs' },
+      (s) =>
+        backfillRowMacs(s, [
+          { name: 'telecom_segments', run: backfillSegmentMacs },
+          { name: 'recordings', run: backfillRecordingMacs },
+        ]),
+    );
     // What was stored in clear before it was sealed (attribution rules, credential labels) is sealed once, and
     // the clear table or column the migrations had to leave goes.
     await gate.run(

@@ -83,7 +83,7 @@ export const ERROR_CODES = {
   INTEGRITY_ERROR: {
     status: 500,
     meaning:
-      'A ciphertext failed authentication: altered bytes, moved to another row, field or key version, or not bytes at all.',
+      'A ciphertext or row MAC failed: altered bytes, moved to another row, owner, period or key version, MAC NULL, not bytes.',
   },
   SUBJECT_SHREDDED: {
     status: 410,

@@ -73,6 +73,17 @@ export interface GateKernel {
   currentDataKey(subjectId: string): Promise<{ version: number; key: Buffer }>;
   /** A given version of the subject's data key (cached for the session); SUBJECT_SHREDDED when destroyed. */
   dataKey(subjectId: string, version: number): Promise<Buffer>;
+  /** The row MAC of `row` as it will be stored in core table `table` (src/gate/row-mac.ts). */
+  rowMacOf(table: string, row: Record<string, unknown>): Promise<Buffer>;
+  /** The columns to read for `checkRowMacs` of a core table (none for a table without row MACs). */
+  rowMacColumns(table: string): string[];
+  /** INTEGRITY_ERROR (logged under `category`) naming the first row whose row MAC does not match (row-mac.ts). */
+  checkRowMacs(
+    table: string,
+    category: string,
+    logOp: string,
+    rows: readonly Record<string, unknown>[],
+  ): Promise<void>;
 }
 
 // Keyed by the session object: whoever holds only a GateSession cannot reach its kernel without this module.

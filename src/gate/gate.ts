@@ -40,6 +40,7 @@ import { AccessDecisions, NO_MATCH } from './access-decisions.ts';
 import { applyMasking, FieldSealing } from './field-sealing.ts';
 import { ProcessingBlocks } from './processing-blocks.ts';
 import { bindKernel, type CategoryDecision } from './gate-kernel.ts';
+import { firstRowMacMismatch, rowMacColumns, rowMacSelection, sealRowMac } from './row-mac.ts';
 import type { FieldAddress } from './sealed-field.cipher.ts';
 import {
   applyWhere,
@@ -225,6 +226,9 @@ export class GateSession {
       assertNotBlocked: (subjects, categories, l) => blocks.assertOpen(subjects, categories, l),
       currentDataKey: (subjectId) => sealing.currentDataKey(subjectId),
       dataKey: (subjectId, version) => sealing.dataKey(subjectId, version),
+      rowMacOf: async (table, row) => sealRowMac(await this.rowMacs(), table, row),
+      rowMacColumns: (table) => (rowMacColumns(table) ? rowMacSelection(table) : []),
+      checkRowMacs: (table, category, logOp, rows) => this.checkRowMacs(table, category, logOp, rows),
     });
   }
 
@@ -299,6 +303,7 @@ export class GateSession {
       created_at: row.created_at ?? now,
     });
     if (hasUpdatedAt(table)) row.updated_at = row.updated_at ?? now;
+    if (rowMacColumns(table.table)) row.row_mac = sealRowMac(await this.rowMacs(), table.table, row);
     // As Kysely does, a column given as undefined is left out (its default applies).
     const columns = Object.keys(row).filter((c) => row[c] !== undefined);
     const values = columns.map((c) => row[c]);
@@ -411,6 +416,8 @@ export class GateSession {
     rows: Record<string, unknown>[],
     expectedSubject: string | undefined,
   ): Promise<OpenedRow<T>[]> {
+    // Before anything trusts a plain column (its policy version included): one MAC per row, no round trip.
+    await this.checkRowMacs(table.table, table.category, operation, rows);
     // LGPD Art. 9 §2: each row is read only for purposes the policy version it was collected under declared.
     this.decisions.authorizeCollected(
       rows.map((r) => ({ subjectId: r.subject_id as string, policyVersion: Number(r.policy_version) })),
@@ -459,17 +466,18 @@ export class GateSession {
   ): Promise<boolean> {
     const table: SealedTableSpec = SEALED_TABLES[name];
     const fields = Object.keys(changes.sealed ?? {});
-    const current = await applyWhere(
+    const current: Record<string, unknown> | undefined = await applyWhere(
       table,
-      this.db.selectFrom(table.table).select(['id', 'subject_id']),
+      this.db.selectFrom(table.table).select([...new Set(['id', 'subject_id', ...this.macColumns(table)])]),
       this.decisions.scoped({ id }),
     ).executeTakeFirst();
-    const subjectId = (current as { subject_id?: string } | undefined)?.subject_id ?? null;
+    const subjectId = (current?.subject_id as string | undefined) ?? null;
     const categories = fields.length > 0 ? categoriesOf(table, fields) : [table.category];
     const decisions = this.decisions.authorize(categories, 'write', subjectId, 'update');
     if (!current || !subjectId) return false;
     await this.blocks.assertOpen([subjectId], categories, 'update');
     assertPlainColumns(table, Object.keys(changes.plain ?? {}));
+    await this.checkRowMacs(table.table, table.category, 'update', [current]);
     const set: Record<string, unknown> = { ...changes.plain };
     if (hasUpdatedAt(table)) set.updated_at = this.deps.now().toISOString();
     if (fields.length > 0) {
@@ -480,6 +488,9 @@ export class GateSession {
         set[field.column] = await this.sealing.seal(table, field, id, subjectId, dek, value);
         if (field.index) set[field.index.column] = this.sealing.index(field, value);
       }
+    }
+    if (rowMacColumns(table.table)) {
+      set.row_mac = sealRowMac(await this.rowMacs(), table.table, { ...current, ...set });
     }
     await this.db.updateTable(table.table).set(set).where('id', '=', id).execute();
     this.decisions.allowed('update', subjectId, decisions);
@@ -496,10 +507,11 @@ export class GateSession {
     const decisions = this.authorizeDelete(table, subjectId ?? this.ctx.actingForSubject ?? null);
     const rows = (await applyWhere(
       table,
-      this.db.selectFrom(table.table).select(['id', 'subject_id']),
+      this.db.selectFrom(table.table).select([...new Set(['id', 'subject_id', ...this.macColumns(table)])]),
       this.decisions.scoped(where),
     ).execute()) as { id: string; subject_id: string }[];
     if (rows.length === 0) return 0;
+    await this.checkRowMacs(table.table, table.category, 'delete', rows);
     await applyWhere(table, this.db.deleteFrom(table.table), {
       ...where,
       id: rows.map((r) => r.id),
@@ -521,9 +533,11 @@ export class GateSession {
     const table: SealedTableSpec = SEALED_TABLES[name];
     const decisions = this.authorizeDelete(table, null);
     if (values.length === 0) return 0;
+    // Checked after the statement, in its transaction: a mismatch throws and rolls the deletion back.
     const rows = (await applyWhere(table, this.db.deleteFrom(table.table), { [column]: [...values] })
-      .returning(['subject_id'])
+      .returning([...new Set(['subject_id', ...this.macColumns(table)])])
       .execute()) as { subject_id: string }[];
+    await this.checkRowMacs(table.table, table.category, 'delete', rows);
     for (const s of new Set(rows.map((r) => r.subject_id))) this.decisions.allowed('delete', s, decisions);
     return rows.length;
   }
@@ -542,14 +556,14 @@ export class GateSession {
       subjectId ?? this.ctx.actingForSubject ?? null,
       'verify',
     );
-    const rows = (await applyWhere(
-      table,
-      this.db.selectFrom(table.table).selectAll(),
-      this.decisions.scoped(where),
-    )
-      .limit(1)
+    // Every row the filter names is checked, not only the first nor only the bound subject's: a row moved here
+    // from another person or subject must not hide behind the real one (nothing of it is opened or shown).
+    const rows = (await applyWhere(table, this.db.selectFrom(table.table).selectAll(), where)
+      .orderBy('id')
       .execute()) as Record<string, unknown>[];
-    const raw = rows[0];
+    await this.checkRowMacs(table.table, table.category, 'verify', rows);
+    const bound = this.decisions.boundSubject();
+    const raw = rows.find((r) => bound === null || r.subject_id === bound);
     if (!raw) {
       this.decisions.allowed('verify', subjectId ?? null, decisions, 'no credential');
       return false;
@@ -568,6 +582,16 @@ export class GateSession {
       raw[field.column] as Buffer,
       'verify',
     )) as string;
+    // The label is not shown, but a tampered one must not pass unnoticed on the one path that reads the row.
+    const label = fieldOf(table, 'label');
+    if (raw[label.column] !== null && raw[label.column] !== undefined) {
+      await this.sealing.open(
+        label,
+        { ...address, column: label.column },
+        raw[label.column] as Buffer,
+        'verify',
+      );
+    }
     const ok = await verifyPassword(hash, candidate);
     this.decisions.allowed('verify', raw.subject_id as string, decisions, ok ? 'match' : 'mismatch');
     return ok;
@@ -609,6 +633,37 @@ export class GateSession {
   /** Takes this session's allowed entries for a group commit (Gate.run, for a session that changed nothing). */
   takeEntries(): AccessLogEntry[] {
     return this.decisions.take();
+  }
+
+  /** The key ring's row-MAC hasher (src/gate/row-mac.ts). */
+  private rowMacs() {
+    return this.deps.keyring.rowMacHasher();
+  }
+
+  /** The columns to read for a row-MAC check of `table` (none when it has no row MACs). */
+  private macColumns(table: SealedTableSpec): string[] {
+    return rowMacColumns(table.table) ? rowMacSelection(table.table) : [];
+  }
+
+  /** INTEGRITY_ERROR (logged) naming the first row whose bound plain columns do not match its row MAC. */
+  private async checkRowMacs(
+    table: string,
+    category: string,
+    logOp: string,
+    rows: readonly Record<string, unknown>[],
+  ): Promise<void> {
+    if (rows.length === 0 || !rowMacColumns(table)) return;
+    const bad = firstRowMacMismatch(await this.rowMacs(), table, rows);
+    if (!bad) return;
+    this.decisions.fail(
+      logOp,
+      typeof bad.subject_id === 'string' ? bad.subject_id : null,
+      [category],
+      'error',
+      'INTEGRITY_ERROR',
+      'row metadata does not match its MAC',
+      { table, rowId: bad.id },
+    );
   }
 
   /** Deleting rows needs `delete` on every category the table holds. */

@@ -194,3 +194,79 @@ type PlainLeaks = {
 
 /** Compile-time proof that no column sealed above is nameable through a service's transaction. */
 export const NO_SEALED_COLUMN_IS_PLAIN: [PlainLeaks] extends [never] ? true : PlainLeaks = true;
+
+/**
+ * The plain columns of each core sealed table that decide whose data a row is, when it goes and how it may be
+ * used (issue 13 §5): its owners (subject and the ids that link it to an account, person, contract or ticket),
+ * the dates and statuses retention and the services act on, and its provenance (the policy version it was
+ * collected under decides which purposes may read it). `row_mac` is a keyed BLAKE3 over the table, the row id and
+ * these columns in this order (src/gate/row-mac.ts); it is written by the gate on insert and update and checked on
+ * every read, update, delete and retention delete. Columns not listed are safe to be plain (docs/security.md).
+ * A table added to SEALED_TABLES without an entry here has no row MAC (append a column to a list only together
+ * with a migration that re-MACs the rows: the list is part of the MAC).
+ */
+const PROVENANCE = ['subject_id', 'source', 'collected_at', 'legal_basis', 'policy_version', 'created_at'];
+export const ROW_MACS: Partial<Record<keyof Database, readonly string[]>> = {
+  accounts: [...PROVENANCE, 'kind', 'status'],
+  people: [...PROVENANCE],
+  contact_points: [...PROVENANCE, 'person_id', 'kind'],
+  addresses: [...PROVENANCE, 'owner_id'],
+  contracts: [...PROVENANCE, 'account_id', 'status', 'started_on', 'ended_on'],
+  contract_events: [...PROVENANCE, 'contract_id', 'kind', 'occurred_at'],
+  invoices: [...PROVENANCE, 'account_id', 'contract_id', 'issued_on'],
+  tickets: [
+    ...PROVENANCE,
+    'account_id',
+    'person_id',
+    'channel',
+    'status',
+    'opened_at',
+    'resolved_at',
+    'guard_status',
+  ],
+  ticket_messages: [...PROVENANCE, 'ticket_id', 'author', 'sent_at', 'guard_status'],
+  credentials: [...PROVENANCE, 'person_id', 'kind'],
+  // pattern_bidx: the keyed hash an import matches records by (written by attribution-rules.gate.ts after insert).
+  attribution_rules: [...PROVENANCE, 'account_id', 'kind', 'match_length', 'pattern_bidx'],
+  authority_requests: [
+    ...PROVENANCE,
+    'external_reference',
+    'country',
+    'authority_name',
+    'authority_type',
+    'order_legal_basis',
+    'court_order_ref',
+    'request_types',
+    'categories',
+    'target_count',
+    'window_from',
+    'window_to',
+    'deadline',
+    'urgent',
+    'secret',
+    'state',
+    'document_content_type',
+    'document_sha256',
+    'hold_ids',
+    'package_sha256',
+    'created_by',
+    'approved_by',
+    'approved_at',
+    'delivered_at',
+    'closed_at',
+  ],
+  security_incidents: [
+    ...PROVENANCE,
+    'occurred_at',
+    'known_at',
+    'categories',
+    'affected_subjects',
+    'affected_basis',
+    'kek_version',
+    'communication_due_at',
+    'anpd_communicated_at',
+    'subjects_communicated_at',
+    'state',
+    'created_by',
+  ],
+};

@@ -5,8 +5,11 @@
  *     ├─ wraps the blind-index root key                 → key_material 'blind-index-root'
  *     │    └─ HKDF per index kind (phone, email, ...)   → HMAC-SHA-256 blind indexes
  *     ├─ wraps the Ed25519 signing seed                 → key_material 'signing' (access-log checkpoints, certificates)
- *     └─ wraps the access-log MAC root, per version     → key_material 'access-log-mac-<v>'
- *          └─ HKDF                                      → HMAC-SHA-256 links of the access log
+ *     ├─ wraps the access-log MAC root, per version     → key_material 'access-log-mac-<v>'
+ *     │    └─ HKDF                                      → HMAC-SHA-256 links of the access log
+ *     └─ wraps the row-MAC root                         → key_material 'row-mac-1', created by the start that
+ *          └─ HKDF                                        MACs every core row (its presence: "MACs exist")
+ *                                                       → keyed BLAKE3 row MACs of the core sealed tables
  * Rotating the master key rewraps those rows only; no ciphertext of personal data is touched.
  */
 import { SigiloError } from '../errors.ts';
@@ -23,6 +26,8 @@ import { unwrapKey, wrapKey, type KeyProvider } from './key-provider.ts';
 const BLIND_INDEX_ROOT = 'blind-index-root';
 const SIGNING = 'signing';
 const ACCESS_LOG_MAC = 'access-log-mac-';
+/** The row-MAC root; its row is also the marker that every core row has a MAC (src/gate/row-mac-backfill.ts). */
+export const ROW_MAC_MATERIAL = 'row-mac-1';
 const CACHE_LIMIT = 50_000;
 
 /** A data key ready for use: the raw 32 bytes and the version stamped into every ciphertext it seals. */
@@ -38,6 +43,10 @@ function materialAad(id: string, kekVersion: number): Buffer {
   return Buffer.from(`sigilo/key-material/v1|${id}|${kekVersion}`);
 }
 
+function rowMacHasherOf(root: Buffer): Promise<KeyedHasher> {
+  return createKeyedHasher(hkdfSha256(root, Buffer.alloc(0), 'sigilo/row-mac/v1', 32));
+}
+
 /** Holds the unwrapped system keys and hands out per-subject data keys; only the gate uses it. */
 export class Keyring {
   private readonly repo = new DataKeyRepository();
@@ -50,6 +59,7 @@ export class Keyring {
   private signingSeed: Buffer | null = null;
   private signingPublic: Buffer | null = null;
   private readonly logKeys = new Map<number, Buffer>();
+  private rowMac: Promise<KeyedHasher> | null = null;
 
   constructor(
     private readonly provider: KeyProvider,
@@ -90,7 +100,54 @@ export class Keyring {
     this.signingPublic = publicKeyFromSeed(this.signingSeed);
     this.indexKeys.clear();
     this.hashers.clear();
+    const rowMac = await this.repo.material(sealedView(store.db), ROW_MAC_MATERIAL);
+    this.rowMac = rowMac ? rowMacHasherOf(this.unwrapMaterial(ROW_MAC_MATERIAL, rowMac)) : null;
     await this.reloadAccessLogKeys(store.db);
+  }
+
+  /** Whether the row-MAC key exists (the start that creates it MACs every core row in the same transaction). */
+  get hasRowMacKey(): boolean {
+    return this.rowMac !== null;
+  }
+
+  /**
+   * The keyed BLAKE3 of core-row MACs (src/gate/row-mac.ts), under a key derived from a root wrapped by the master
+   * key; NOT_INITIALISED until the start that creates it.
+   */
+  rowMacHasher(): Promise<KeyedHasher> {
+    if (!this.rowMac) throw new SigiloError('NOT_INITIALISED', 'the row-MAC key is missing');
+    return this.rowMac;
+  }
+
+  /** Loads the row-MAC root if it exists by now (another instance's first start created it); whether it does. */
+  async reloadRowMacKey(view: Tx | KernelTx): Promise<boolean> {
+    const m = await this.repo.material(sealedView(view), ROW_MAC_MATERIAL);
+    if (m) this.rowMac = rowMacHasherOf(this.unwrapMaterial(ROW_MAC_MATERIAL, m));
+    return m !== undefined;
+  }
+
+  /**
+   * Creates the row-MAC root in `tx` and returns its hasher; `use` makes it the key ring's once `tx` committed.
+   * Only the backfill at start calls it, when no root exists.
+   */
+  async createRowMacKey(view: Tx | KernelTx): Promise<{ hasher: KeyedHasher; use: () => void }> {
+    const tx = sealedView(view);
+    const kekVersion = this.provider.currentVersion();
+    const root = randomBytes(32);
+    await this.repo.insertMaterial(tx, {
+      id: ROW_MAC_MATERIAL,
+      wrapped: wrapKey(this.provider.getKek(kekVersion), root, materialAad(ROW_MAC_MATERIAL, kekVersion)),
+      kekVersion,
+      publicKey: null,
+      createdAt: this.now().toISOString(),
+    });
+    const hasher = rowMacHasherOf(root);
+    return {
+      hasher: await hasher,
+      use: () => {
+        this.rowMac = hasher;
+      },
+    };
   }
 
   private async addLogKey(tx: KernelTx, version: number): Promise<void> {

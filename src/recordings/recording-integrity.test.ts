@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestSigilo, ctx, SAMPLE } from '../../test/support/sigilo.ts';
+import { backfillRecordingMacs } from './sealing/recordings.gate.ts';
 import { DIALECTS } from '../../test/support/stores.ts';
 import { entriesFor, expectSigiloError, writeColumn } from '../../test/support/vault.ts';
 
@@ -76,15 +77,41 @@ describe.each(DIALECTS)('recording metadata is authenticated on %s', (dialect) =
     expect(rows.map((r) => r.id)).toEqual([id]);
   });
 
-  it('a row stored before MACs (NULL row_mac) is served while its ticket, account and subject agree', async () => {
-    const { t, b, ticketA, ticketB, id } = await setup();
+  it('a NULL row_mac is an INTEGRITY_ERROR, also after a restart', async () => {
+    const { t, ticketA, id } = await setup();
     await writeColumn(t.sigilo, 'recordings', id, 'row_mac', null as never);
+    await expectSigiloError(t.sigilo.services.recordings.listForTicket(agent(), ticketA), 'INTEGRITY_ERROR');
+    const reopened = await t.reopen();
+    await expectSigiloError(reopened.services.recordings.download(agent(), id), 'INTEGRITY_ERROR');
+  });
+
+  it('the row-MAC backfill MACs a row stored before MACs while its ticket, account and subject agree', async () => {
+    const { t, b, ticketA, ticketB, id } = await setup();
+    const system = () => ctx('system', 'legal_obligation', 'sigilo');
+    await writeColumn(t.sigilo, 'recordings', id, 'row_mac', null as never);
+    // Moved to another ticket and account while without MAC: the pre-MAC rule refuses to MAC it.
+    await writeColumn(t.sigilo, 'recordings', id, 'ticket_id', ticketB);
+    await writeColumn(t.sigilo, 'recordings', id, 'account_id', b);
+    expect(await t.sigilo.gate.run(system(), (s) => backfillRecordingMacs(s))).toEqual({
+      macked: 0,
+      refused: 1,
+    });
+    await expectSigiloError(t.sigilo.services.recordings.listForTicket(agent(), ticketB), 'INTEGRITY_ERROR');
+    // In place, it gets its MAC and is served again.
+    const { a } = await t.sigilo.store.db
+      .selectFrom('tickets')
+      .select('account_id as a')
+      .where('id', '=', ticketA)
+      .executeTakeFirstOrThrow();
+    await writeColumn(t.sigilo, 'recordings', id, 'ticket_id', ticketA);
+    await writeColumn(t.sigilo, 'recordings', id, 'account_id', a);
+    expect(await t.sigilo.gate.run(system(), (s) => backfillRecordingMacs(s))).toEqual({
+      macked: 1,
+      refused: 0,
+    });
     expect((await t.sigilo.services.recordings.listForTicket(agent(), ticketA)).map((r) => r.id)).toEqual([
       id,
     ]);
-    await writeColumn(t.sigilo, 'recordings', id, 'ticket_id', ticketB);
-    await writeColumn(t.sigilo, 'recordings', id, 'account_id', b);
-    await expectSigiloError(t.sigilo.services.recordings.listForTicket(agent(), ticketB), 'INTEGRITY_ERROR');
   });
 
   it('editing a size or the content type is an INTEGRITY_ERROR', async () => {

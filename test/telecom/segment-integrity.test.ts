@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Sigilo } from '../../src/app.ts';
 import type { ParsedCdr, ParseOutcome } from '../../src/telecom/formats/cdr-record.ts';
 import { deleteTelecomDay } from '../../src/telecom/sealing/telecom-records.gate.ts';
+import { backfillSegmentMacs } from '../../src/telecom/sealing/telecom-segment-backfill.ts';
 import { generateCdrs } from '../support/synthetic/synthetic-cdr.ts';
 import { createTestSigilo, ctx } from '../support/sigilo.ts';
 import { DIALECTS } from '../support/stores.ts';
@@ -135,40 +136,46 @@ describe.each(DIALECTS)('telecom segment metadata is authenticated on %s', (dial
     expect((await entriesFor(t.sigilo, c.requestId))[0]).toMatchObject({ outcome: 'error' });
   });
 
-  it('a segment stored before MACs (NULL header_mac) is read when its columns agree with its payload, refused when not', async () => {
+  it('a NULL header_mac is an INTEGRITY_ERROR, on reads, re-imports and retention, even after a restart', async () => {
+    const { t, a, cdrs, seg } = await setup();
+    await writeColumn(t.sigilo, 'telecom_segments', String(seg.id), 'header_mac', null as never);
+    const err = await expectSigiloError(history(t.sigilo, a), 'INTEGRITY_ERROR');
+    expect(err.details).toMatchObject({ table: 'telecom_segments', rowId: seg.id });
+    await expectSigiloError(ingest(await t.reopen(), a, cdrs), 'INTEGRITY_ERROR');
+    await expectSigiloError(
+      t.sigilo.gate.run(ctx('system', 'legal_obligation'), (s) =>
+        deleteTelecomDay(s, 'cdr', String(seg.day)),
+      ),
+      'INTEGRITY_ERROR',
+    );
+    expect((await segments(t.sigilo)).find((x) => x.id === seg.id)?.header_mac).toBeNull();
+  });
+
+  it('the row-MAC backfill MACs a segment stored before MACs that agrees with its payload, and only such', async () => {
     const { t, a, b, cdrs } = await setup();
-    for (const seg of await segments(t.sigilo)) {
+    const all = await segments(t.sigilo);
+    for (const seg of all) {
       await writeColumn(t.sigilo, 'telecom_segments', String(seg.id), 'header_mac', null as never);
     }
-    expect((await history(t.sigilo, a)).records).toHaveLength(300);
-    expect(await ingest(await t.reopen(), a, cdrs)).toMatchObject({ stored: 0, duplicates: 300 });
-    const [seg] = await segments(t.sigilo);
-    const keys = Buffer.from(seg!.record_keys as Buffer);
-    keys[1] = keys[1]! ^ 0xff;
-    await writeColumn(t.sigilo, 'telecom_segments', String(seg!.id), 'record_keys', keys);
-    await expectSigiloError(ingest(await t.reopen(), a, cdrs), 'INTEGRITY_ERROR');
-    await writeColumn(
-      t.sigilo,
-      'telecom_segments',
-      String(seg!.id),
-      'record_keys',
-      seg!.record_keys as Buffer,
+    // One segment of the store "from before MACs" was moved to another account: the pre-MAC rule catches it.
+    const moved = all[0]!;
+    await writeColumn(t.sigilo, 'telecom_segments', String(moved.id), 'account_id', b);
+    // What the first start after the row-MAC migration runs, in its transaction, on such a store.
+    const done = await t.sigilo.gate.run(ctx('system', 'legal_obligation', 'sigilo'), (s) =>
+      backfillSegmentMacs(s),
     );
-    for (const [column, value] of [
-      ['account_id', b],
-      ['day', '2001-01-01'],
-      ['record_count', 7],
-    ] as const) {
-      const target = seg!;
-      const original = target[column];
-      await writeColumn(t.sigilo, 'telecom_segments', String(target.id), column, value as never);
-      const err = await expectSigiloError(
-        history(t.sigilo, column === 'account_id' ? b : a),
-        'INTEGRITY_ERROR',
-      );
-      expect(err.details).toMatchObject({ rowId: target.id });
-      await writeColumn(t.sigilo, 'telecom_segments', String(target.id), column, original as never);
-    }
+    expect(done).toEqual({ macked: all.length - 1, refused: 1 });
+    await writeColumn(t.sigilo, 'telecom_segments', String(moved.id), 'account_id', a);
+    // Put back, it stays without MAC and refused; every other segment reads and re-imports as before.
+    const err = await expectSigiloError(history(t.sigilo, a), 'INTEGRITY_ERROR');
+    expect(err.details).toMatchObject({ rowId: moved.id });
+    await t.sigilo.store.db.deleteFrom('telecom_segments').where('id', '=', String(moved.id)).execute();
+    expect((await history(t.sigilo, a)).records).toHaveLength(300 - Number(moved.record_count));
+    // A re-import stores again only the deleted segment's records: the others are known duplicates.
+    expect(await ingest(await t.reopen(), a, cdrs)).toMatchObject({
+      stored: Number(moved.record_count),
+      duplicates: 300 - Number(moved.record_count),
+    });
   });
 
   it('an untouched store reads and re-imports as before', async () => {

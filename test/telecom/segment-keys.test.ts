@@ -14,6 +14,7 @@ import {
 } from '../../src/telecom/sealing/telecom-records.gate.ts';
 import { telecomHashers, termId } from '../../src/telecom/sealing/telecom-prepare.ts';
 import { RecordIds } from '../../src/telecom/sealing/telecom-record-id.ts';
+import { backfillSegmentMacs } from '../../src/telecom/sealing/telecom-segment-backfill.ts';
 import type { ParsedCdr, ParseOutcome } from '../../src/telecom/formats/cdr-record.ts';
 import { CDR_FIELDS, storableCdr, type CallRecord } from '../../src/telecom/records/telecom-record.ts';
 import { buildTermFilter, mayHoldTerm } from '../../src/telecom/records/term-filter.ts';
@@ -242,6 +243,11 @@ describe.each(DIALECTS)('telecom natural keys on %s', (dialect) => {
         .values({ segment_id: id, kind: 'cdr', day })
         .execute();
     });
+    // Stored before segment MACs too: the first start after the row-MAC migration checks it against its payload
+    // and gives it its MAC (without one it would be refused).
+    expect(
+      await t.sigilo.gate.run(ctx('system', 'legal_obligation', 'sigilo'), (s) => backfillSegmentMacs(s)),
+    ).toEqual({ macked: 1, refused: 0 });
     expect(await ingest(t.sigilo, account, [cdr!])).toMatchObject({ stored: 0, duplicates: 1 });
     const page = await t.sigilo.gate.run(ctx('dpo', 'subject_request'), (s) =>
       t.sigilo.services.telecomQuery.accountHistory(s, 'cdr', account, {}, 10),

@@ -382,23 +382,48 @@ export async function deleteRecording(
 
 // ---- helpers -------------------------------------------------------------------------------------------------
 
+/** Whether a row stored before MACs existed names its ticket's account and subject (the pre-MAC rule). */
+async function agreesWithTicket(k: GateKernel, row: RecordingRow): Promise<boolean> {
+  const ticket = await k.tx
+    .selectFrom('tickets')
+    .select(['account_id', 'subject_id'])
+    .where('id', '=', row.ticket_id)
+    .executeTakeFirst();
+  return ticket?.account_id === row.account_id && ticket.subject_id === row.subject_id;
+}
+
+/**
+ * Recordings stored before recording MACs existed (NULL `row_mac`) get their MAC once, in the start that creates
+ * the row-MAC key (src/gate/row-mac-backfill.ts), when they agree with their ticket; after that a NULL MAC is an
+ * INTEGRITY_ERROR and the recording date and sizes of every row are authenticated. Returns { macked, refused }.
+ */
+export async function backfillRecordingMacs(
+  session: GateSession,
+): Promise<{ macked: number; refused: number }> {
+  const k = kernelOf(session);
+  const mac = await RecordingMac.of(k.keyring);
+  const rows = await k.tx.selectFrom('recordings').selectAll().where('row_mac', 'is', null).execute();
+  let macked = 0;
+  for (const row of rows) {
+    if (!(await agreesWithTicket(k, row))) continue;
+    await k.tx
+      .updateTable('recordings')
+      .set({ row_mac: mac.seal(row) })
+      .where('id', '=', row.id)
+      .execute();
+    macked++;
+  }
+  return { macked, refused: rows.length - macked };
+}
+
 /**
  * INTEGRITY_ERROR (logged) naming the recording unless its row is the one Sigilo wrote: by its MAC, or — rows
- * stored before MACs existed — by its ticket's account and subject (its recording date and sizes cannot be
- * checked on such rows).
+ * stored before MACs existed, until the row-MAC backfill — by its ticket's account and subject.
  */
 async function checkRow(k: GateKernel, mac: RecordingMac, logOp: string, row: RecordingRow): Promise<void> {
-  let ok: boolean;
-  if (row.row_mac === null) {
-    const ticket = await k.tx
-      .selectFrom('tickets')
-      .select(['account_id', 'subject_id'])
-      .where('id', '=', row.ticket_id)
-      .executeTakeFirst();
-    ok = ticket?.account_id === row.account_id && ticket.subject_id === row.subject_id;
-  } else {
-    ok = mac.verify(row);
-  }
+  // Once the row-MAC key exists every row has been given a MAC (backfillRecordingMacs): NULL is an edit.
+  const ok =
+    row.row_mac === null && !k.keyring.hasRowMacKey ? await agreesWithTicket(k, row) : mac.verify(row);
   if (!ok) {
     k.fail(
       logOp,

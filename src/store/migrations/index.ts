@@ -20,6 +20,7 @@ import * as attributionRulesSealed from './2026-12-04T1500-attribution-rules-sea
 import * as credentialLabelsSealed from './2026-12-04T1510-credential-labels-sealed.migration.ts';
 import * as tokenLabelsSealed from './2026-12-04T1520-token-labels-sealed.migration.ts';
 import * as holdAndEventTextSealed from './2026-12-04T1530-hold-and-event-text-sealed.migration.ts';
+import * as coreRowMacs from './2026-12-04T1600-core-row-macs.migration.ts';
 import * as processingBlocks from './2026-12-04T1900-processing-blocks.migration.ts';
 
 /** All migrations in order; names are timestamps so they sort. Add new ones at the end, never edit old ones. */
@@ -45,6 +46,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-04T1510-credential-labels-sealed': credentialLabelsSealed,
   '2026-12-04T1520-token-labels-sealed': tokenLabelsSealed,
   '2026-12-04T1530-hold-and-event-text-sealed': holdAndEventTextSealed,
+  '2026-12-04T1600-core-row-macs': coreRowMacs,
   '2026-12-04T1900-processing-blocks': processingBlocks,
 };
 

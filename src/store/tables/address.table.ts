@@ -8,6 +8,8 @@ export interface AddressTable extends ProvenanceColumns {
   subject_id: string;
   address_ct: Buffer;
   created_at: string;
+  /** Keyed MAC of the row's bound columns (src/gate/row-mac.ts); NULL only before the start that backfills it. */
+  row_mac: Buffer | null;
 }
 export type AddressRow = Selectable<AddressTable>;
 export type NewAddressRow = Insertable<AddressTable>;

@@ -37,6 +37,8 @@ export interface AuthorityRequestTable extends ProvenanceColumns {
   closed_at: string | null;
   created_at: string;
   updated_at: string;
+  /** Keyed MAC of the row's bound columns (src/gate/row-mac.ts); NULL only before the start that backfills it. */
+  row_mac: Buffer | null;
 }
 export type AuthorityRequestRow = Selectable<AuthorityRequestTable>;
 export type NewAuthorityRequestRow = Insertable<AuthorityRequestTable>;

@@ -10,6 +10,8 @@ export interface ContactPointTable extends ProvenanceColumns {
   value_ct: Buffer;
   value_bidx: Buffer;
   created_at: string;
+  /** Keyed MAC of the row's bound columns (src/gate/row-mac.ts); NULL only before the start that backfills it. */
+  row_mac: Buffer | null;
 }
 export type ContactPointRow = Selectable<ContactPointTable>;
 export type NewContactPointRow = Insertable<ContactPointTable>;

@@ -12,6 +12,8 @@ export interface ContractTable extends ProvenanceColumns {
   terms_ct: Buffer;
   created_at: string;
   updated_at: string;
+  /** Keyed MAC of the row's bound columns (src/gate/row-mac.ts); NULL only before the start that backfills it. */
+  row_mac: Buffer | null;
 }
 export type ContractRow = Selectable<ContractTable>;
 export type NewContractRow = Insertable<ContractTable>;
@@ -25,5 +27,7 @@ export interface ContractEventTable extends ProvenanceColumns {
   occurred_at: string;
   details_ct: Buffer;
   created_at: string;
+  /** Keyed MAC of the row's bound columns (src/gate/row-mac.ts); NULL only before the start that backfills it. */
+  row_mac: Buffer | null;
 }
 export type ContractEventRow = Selectable<ContractEventTable>;

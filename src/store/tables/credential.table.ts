@@ -12,6 +12,8 @@ export interface CredentialTable extends ProvenanceColumns {
   secret_ct: Buffer;
   created_at: string;
   updated_at: string;
+  /** Keyed MAC of the row's bound columns (src/gate/row-mac.ts); NULL only before the start that backfills it. */
+  row_mac: Buffer | null;
 }
 export type CredentialRow = Selectable<CredentialTable>;
 export type NewCredentialRow = Insertable<CredentialTable>;

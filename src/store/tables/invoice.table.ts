@@ -11,6 +11,8 @@ export interface InvoiceTable extends ProvenanceColumns {
   details_ct: Buffer;
   created_at: string;
   updated_at: string;
+  /** Keyed MAC of the row's bound columns (src/gate/row-mac.ts); NULL only before the start that backfills it. */
+  row_mac: Buffer | null;
 }
 export type InvoiceRow = Selectable<InvoiceTable>;
 export type NewInvoiceRow = Insertable<InvoiceTable>;

@@ -8,6 +8,8 @@ export interface PersonTable extends ProvenanceColumns {
   name_ct: Buffer;
   created_at: string;
   updated_at: string;
+  /** Keyed MAC of the row's bound columns (src/gate/row-mac.ts); NULL only before the start that backfills it. */
+  row_mac: Buffer | null;
 }
 export type PersonRow = Selectable<PersonTable>;
 export type NewPersonRow = Insertable<PersonTable>;

@@ -23,5 +23,7 @@ export interface SecurityIncidentTable extends ProvenanceColumns {
   created_by: string;
   created_at: string;
   updated_at: string;
+  /** Keyed MAC of the row's bound columns (src/gate/row-mac.ts); NULL only before the start that backfills it. */
+  row_mac: Buffer | null;
 }
 export type SecurityIncidentRow = Selectable<SecurityIncidentTable>;

@@ -76,5 +76,7 @@ export interface AttributionRuleTable extends ProvenanceColumns {
   pattern_ct: Buffer;
   pattern_bidx: Buffer | null;
   created_at: string;
+  /** Keyed MAC of the row's bound columns (src/gate/row-mac.ts); NULL only before the start that backfills it. */
+  row_mac: Buffer | null;
 }
 export type AttributionRuleRow = Selectable<AttributionRuleTable>;

@@ -20,6 +20,8 @@ export interface TicketTable extends ProvenanceColumns {
   guard_classes: string | null;
   created_at: string;
   updated_at: string;
+  /** Keyed MAC of the row's bound columns (src/gate/row-mac.ts); NULL only before the start that backfills it. */
+  row_mac: Buffer | null;
 }
 export type TicketRow = Selectable<TicketTable>;
 export type NewTicketRow = Insertable<TicketTable>;
@@ -35,5 +37,7 @@ export interface TicketMessageTable extends ProvenanceColumns {
   guard_status: GuardStatus;
   guard_classes: string | null;
   created_at: string;
+  /** Keyed MAC of the row's bound columns (src/gate/row-mac.ts); NULL only before the start that backfills it. */
+  row_mac: Buffer | null;
 }
 export type TicketMessageRow = Selectable<TicketMessageTable>;

@@ -11,6 +11,7 @@ import { SigiloError } from '../../errors.ts';
 import type { GateSession } from '../../gate/gate.ts';
 import { kernelOf } from '../../gate/gate-kernel.ts';
 import type { KeyedHasher } from '../../crypto/keyed-hash.ts';
+import type { AttributionRuleRow } from '../../store/tables/telecom.table.ts';
 import { matchLengthOf, ruleIndexText, type IndexedRule, type RuleKind } from '../attribution/attribution.ts';
 
 /** The policy category of a rule's pattern. */
@@ -62,7 +63,19 @@ export async function insertAttributionRule(
     throw new SigiloError('CONFLICT', 'an attribution rule with this kind and pattern exists', {
       path: 'pattern',
     });
-  await k.tx.updateTable('attribution_rules').set({ pattern_bidx: index }).where('id', '=', id).execute();
+  // The hash is bound by the row MAC too (a hash copied onto another account's rule would attribute there).
+  const db = k.tx as unknown as Kysely<any>;
+  const row = (await db
+    .selectFrom('attribution_rules')
+    .select(k.rowMacColumns('attribution_rules'))
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow()) as Record<string, unknown>;
+  const row_mac = await k.rowMacOf('attribution_rules', { ...row, pattern_bidx: index });
+  await k.tx
+    .updateTable('attribution_rules')
+    .set({ pattern_bidx: index, row_mac })
+    .where('id', '=', id)
+    .execute();
   return id;
 }
 
@@ -75,10 +88,21 @@ export async function attributionIndex(
 ): Promise<{ rules: IndexedRule[]; hash: (text: string) => Buffer }> {
   const k = kernelOf(session);
   const decisions = k.authorize([NETWORK_IDENTIFIER], 'read', null, 'attribution.load');
-  const rows = await k.tx
+  const db = k.tx as unknown as Kysely<any>;
+  const rows = (await db
     .selectFrom('attribution_rules')
-    .select(['kind', 'pattern_bidx', 'match_length', 'account_id'])
-    .execute();
+    .select([
+      ...new Set([
+        'kind',
+        'pattern_bidx',
+        'match_length',
+        'account_id',
+        ...k.rowMacColumns('attribution_rules'),
+      ]),
+    ])
+    .execute()) as Pick<AttributionRuleRow, 'kind' | 'pattern_bidx' | 'match_length' | 'account_id'>[];
+  // The account a match attributes records to must be the one Sigilo wrote (row MAC), before any record is.
+  await k.checkRowMacs('attribution_rules', NETWORK_IDENTIFIER, 'attribution.load', rows);
   const rules: IndexedRule[] = [];
   for (const r of rows) {
     if (!r.pattern_bidx) continue; // never committed without its hash; unusable if edited to NULL

@@ -41,7 +41,8 @@ export function segmentTampered(k: GateKernel, logOp: string, h: StoredHeader, r
 
 /**
  * Checks the MAC of a header (and of its natural-key hashes when `recordKeys` is given). Returns false for a
- * segment without MAC (stored before it existed): the caller must check it against its payload (`checkLegacy`).
+ * segment without MAC only before the row-MAC backfill has run (the caller must then check it against its payload,
+ * `checkLegacy`); after it, a segment without MAC is an INTEGRITY_ERROR.
  */
 export function checkHeader(
   k: GateKernel,
@@ -50,7 +51,11 @@ export function checkHeader(
   h: StoredHeader,
   recordKeys?: Buffer | null,
 ): boolean {
-  if (h.header_mac === null) return false;
+  if (h.header_mac === null) {
+    // Once the row-MAC key exists every segment has been given a MAC (telecom-segment-backfill.ts): NULL is an edit.
+    if (k.keyring.hasRowMacKey) segmentTampered(k, logOp, h, 'segment has no MAC');
+    return false;
+  }
   const ok =
     recordKeys === undefined
       ? mac.verifyHeader(h, h.header_mac)
