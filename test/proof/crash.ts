@@ -67,8 +67,8 @@ export interface CrashSizes {
 }
 
 export const CRASH_SIZES: Record<'ci' | 'soak', CrashSizes> = {
-  ci: { importRows: 12_000, retentionRows: 6_000, subjects: 1_200, trials: 3, jitterMs: 1_200 },
-  soak: { importRows: 40_000, retentionRows: 20_000, subjects: 3_000, trials: 10, jitterMs: 3_000 },
+  ci: { importRows: 3_000, retentionRows: 2_000, subjects: 300, trials: 3, jitterMs: 600 },
+  soak: { importRows: 20_000, retentionRows: 10_000, subjects: 1_500, trials: 10, jitterMs: 2_500 },
 };
 
 const DAY_MS = 86_400_000;
@@ -157,7 +157,7 @@ export class CrashBench {
       '--account',
       this.accountId,
       '--batch-size',
-      '500',
+      '250',
       '--no-progress',
       '--json',
       file,
@@ -179,7 +179,12 @@ export class CrashBench {
     const again = await cliInProcess(this.inst.env, ...this.importArgs(file));
     let nextRunOk = again.code === 0;
     if (nextRunOk) {
-      const r = JSON.parse(again.out) as { read: number; stored: number; duplicates: number; rejected: number };
+      const r = JSON.parse(again.out) as {
+        read: number;
+        stored: number;
+        duplicates: number;
+        rejected: number;
+      };
       if (r.read !== rows || r.rejected !== 0) problems.push(`rerun read ${r.read}, rejected ${r.rejected}`);
       if (r.duplicates !== atKill) problems.push(`rerun saw ${r.duplicates} stored before, ${atKill} were`);
     } else {
@@ -229,8 +234,9 @@ export class CrashBench {
     ]);
     const runsBefore = await this.withStore((s) => runIds(s));
     const c = spawnCli(this.inst.env, 'retention', 'run', '--json', '--no-progress', '--batch-size', '20');
-    const killed = await this.killAtRandomPoint(c, async () =>
-      this.withStore(async (s) => (await runIds(s)).length > runsBefore.length),
+    const killed = await this.killAtRandomPoint(
+      c,
+      async () => this.withStore(async (s) => (await runIds(s)).length > runsBefore.length),
       // Whole days past their period go in one statement per table: the sweep is short once it has started.
       this.sizes.jitterMs / 4,
     );
@@ -245,13 +251,16 @@ export class CrashBench {
       running: await runningRuns(s),
     }));
     if (after.due !== 0) problems.push(`${after.due} due records left after the rerun`);
-    if (after.kept.records !== keptBefore) problems.push(`${keptBefore - after.kept.records} records not due lost`);
+    if (after.kept.records !== keptBefore)
+      problems.push(`${keptBefore - after.kept.records} records not due lost`);
     // Every committed batch is written with its deletion: their sum is what went, once.
-    if (after.batches !== dueBefore) problems.push(`batches count ${after.batches} deleted records of ${dueBefore}`);
+    if (after.batches !== dueBefore)
+      problems.push(`batches count ${after.batches} deleted records of ${dueBefore}`);
     // The killed run still looks alive (fresh heartbeat) to the rerun; the first sweep once it is stale (15 min)
     // certifies and closes it, so every deletion ends up in exactly one certificate.
     const killedRun = after.running.filter((id) => !runsBefore.includes(id));
-    if (after.running.length > (killed ? 1 : 0)) problems.push(`${after.running.length} run(s) still marked running`);
+    if (after.running.length > (killed ? 1 : 0))
+      problems.push(`${after.running.length} run(s) still marked running`);
     const later = await this.openLater(16 * 60_000);
     try {
       await later.retention.run({ trigger: 'cli' });
@@ -262,9 +271,12 @@ export class CrashBench {
       running: await runningRuns(s),
       certified: await certifiedRecords(s, runsBefore),
     }));
-    if (closed.running.length) problems.push(`${closed.running.length} run(s) marked running after the stale window`);
+    if (closed.running.length)
+      problems.push(`${closed.running.length} run(s) marked running after the stale window`);
     if (closed.certified !== dueBefore)
-      problems.push(`certificates count ${closed.certified} deleted records of ${dueBefore} (${killedRun.length} killed run)`);
+      problems.push(
+        `certificates count ${closed.certified} deleted records of ${dueBefore} (${killedRun.length} killed run)`,
+      );
     return {
       operation: 'retention',
       dialect: this.inst.dialect,
@@ -310,14 +322,16 @@ export class CrashBench {
     const versions = () => keyFileVersions(keyFile);
     const current = versions().current;
     const expected = await this.withStore((s) => dataKeyCount(s));
-    const c = spawnCli(this.inst.env, 'keys', 'rotate', '--json');
+    // Small batches: a kill lands between committed batches as well as inside one.
+    const batch = String(Math.max(10, Math.floor(this.subjectIds.length / 12)));
+    const c = spawnCli(this.inst.env, 'keys', 'rotate', '--json', '--batch-size', batch);
     const killed = await this.killAtRandomPoint(c, () => Promise.resolve(versions().current > current));
     const afterKill = versions();
     const atKill = await this.withStore((s) => dataKeyCount(s, afterKill.current));
     const orphans = await this.withStore((s) => dataKeysOutside(s, afterKill.versions));
     if (orphans) problems.push(`${orphans} data keys wrapped under a version the key file lost`);
     const readable = await this.readAll(problems);
-    const again = await cliInProcess(this.inst.env, 'keys', 'rotate', '--json');
+    const again = await cliInProcess(this.inst.env, 'keys', 'rotate', '--json', '--batch-size', batch);
     const nextRunOk = again.code === 0;
     if (!nextRunOk) problems.push(`rerun exited ${again.code}: ${firstLine(again.err)}`);
     const final = versions();
@@ -325,7 +339,8 @@ export class CrashBench {
       await dataKeyCount(s, final.current),
       await dataKeyCount(s),
     ]);
-    if (underCurrent !== total) problems.push(`${total - underCurrent} data keys not under the current version`);
+    if (underCurrent !== total)
+      problems.push(`${total - underCurrent} data keys not under the current version`);
     if (final.versions.length !== 1) problems.push(`key file keeps versions ${final.versions.join(', ')}`);
     if (total !== expected) problems.push(`${total} data keys, ${expected} before`);
     const readableAfter = await this.readAll(problems);
@@ -381,19 +396,23 @@ export class CrashBench {
     const killed = await this.killAtRandomPoint(c, () => Promise.resolve(written() > 0));
     const atKill = written();
     if (killed && fs.existsSync(out)) problems.push('a partial export was left at --out');
-    const again = await cliInProcess(this.inst.env, 'requests', 'export', id, '--out', out);
+    const count = (file: string): number => {
+      try {
+        return countExportedCdrs(JSON.parse(fs.readFileSync(file, 'utf8')));
+      } catch {
+        problems.push('an export is not valid JSON');
+        return -1;
+      }
+    };
+    // Killed: the next run writes where the killed one would have. Finished first: its file must be whole.
+    if (fs.existsSync(out) && count(out) !== expected) problems.push('the finished export is incomplete');
+    const next = fs.existsSync(out) ? `${out}.next.json` : out;
+    const again = await cliInProcess(this.inst.env, 'requests', 'export', id, '--out', next);
     const nextRunOk = again.code === 0;
     if (!nextRunOk) problems.push(`rerun exited ${again.code}: ${firstLine(again.err)}`);
-    let found = 0;
-    if (nextRunOk) {
-      try {
-        found = countExportedCdrs(JSON.parse(fs.readFileSync(out, 'utf8')));
-      } catch {
-        problems.push('the export is not valid JSON');
-      }
-    }
+    const found = nextRunOk ? count(next) : 0;
     if (found !== expected) problems.push(`export holds ${found} call records of ${expected}`);
-    const leftovers = fs.readdirSync(dir).filter((f) => f.includes(path.basename(out)) && f !== path.basename(out));
+    const leftovers = fs.readdirSync(dir).filter((f) => f.endsWith('.partial'));
     if (leftovers.length) problems.push(`${leftovers.length} temporary export file(s) left`);
     return {
       operation: 'export',

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { openConfiguredStore, openSigilo, type Sigilo } from '../../src/app.ts';
 import { runCli } from '../../src/cli/main.ts';
@@ -126,8 +127,8 @@ export function spawnCli(env: Record<string, string>, ...argv: string[]): CliChi
   });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -181,7 +182,9 @@ export async function auditVerify(
   return {
     ok: r.code === 0 && report.ok,
     entries: report.entries,
-    ...(report.firstBroken ? { problem: `seq ${report.firstBroken.seq}: ${report.firstBroken.problem}` } : {}),
+    ...(report.firstBroken
+      ? { problem: `seq ${report.firstBroken.seq}: ${report.firstBroken.problem}` }
+      : {}),
   };
 }
 
@@ -191,10 +194,13 @@ export async function cdrCounts(
   accountId: string,
   dayRange: { from?: string; before?: string } = {},
 ): Promise<{ records: number; distinctKeys: number }> {
-  let q = sealedKeysQuery(store, accountId);
-  if (dayRange.from) q = q.where('day', '>=', dayRange.from);
-  if (dayRange.before) q = q.where('day', '<', dayRange.before);
-  const rows = await q.execute();
+  // record_keys is a keyed-hash column, outside the plain view services get: read here as opaque bytes.
+  const { rows } = await sql<{ record_count: number | string; record_keys: Uint8Array | null }>`
+    select record_count, record_keys from telecom_segments
+    where kind = 'cdr' and account_id = ${accountId}
+      and day >= ${dayRange.from ?? '0000-01-01'} and day < ${dayRange.before ?? '9999-12-31'}`.execute(
+    store.db,
+  );
   let records = 0;
   const keys = new Set<string>();
   for (const r of rows) {
@@ -204,14 +210,6 @@ export async function cdrCounts(
     for (let i = 1; i + 16 <= buf.length; i += 16) keys.add(buf.subarray(i, i + 16).toString('hex'));
   }
   return { records, distinctKeys: keys.size };
-}
-
-function sealedKeysQuery(store: Store, accountId: string) {
-  return store.db
-    .selectFrom('telecom_segments')
-    .select(['record_count', 'record_keys'])
-    .where('kind', '=', 'cdr')
-    .where('account_id', '=', accountId);
 }
 
 /** One company account created through the gate; returns its id. */
@@ -245,4 +243,82 @@ export function cnpj(n: number): string {
   const d1 = digit(base, [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]);
   const d2 = digit(base + d1, [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]);
   return `${base}${d1}${d2}`;
+}
+
+/** A `sigilo serve` child on a free port, once it listens. */
+export interface ServerChild extends CliChild {
+  readonly url: string;
+  /** SIGTERM, then the exit; SIGKILL if it has not stopped within 20 s. */
+  stop(): Promise<void>;
+}
+
+/** Starts `sigilo serve --port 0` on the installation `env` and waits for its URL. */
+export async function startServer(env: Record<string, string>, extraEnv: Record<string, string> = {}) {
+  const c = spawnCli({ ...env, SIGILO_LOG_LEVEL: 'warn', ...extraEnv }, 'serve', '--port', '0');
+  let url: string | undefined;
+  await until(
+    () => {
+      url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(c.out())?.[1];
+      return Promise.resolve(url !== undefined);
+    },
+    c,
+    120_000,
+  );
+  if (!url) {
+    c.child.kill('SIGKILL');
+    throw new Error(`sigilo serve did not start: ${c.err().split('\n').slice(0, 3).join(' ')}`);
+  }
+  const server: ServerChild = {
+    ...c,
+    url,
+    stop: async () => {
+      if (ended(c)) return;
+      c.child.kill('SIGTERM');
+      const timer = setTimeout(() => c.child.kill('SIGKILL'), 20_000);
+      await c.exited;
+      clearTimeout(timer);
+    },
+  };
+  return server;
+}
+
+/** A staff token of `role` created with `sigilo tokens create` (roles that need a second approver are refused). */
+export async function staffToken(env: Record<string, string>, role: string): Promise<string> {
+  const r = await cliInProcess(env, 'tokens', 'create', '--role', role, '--label', `proof ${role}`);
+  if (r.code !== 0) throw new Error(`tokens create --role ${role} failed: ${r.err.split('\n')[0]}`);
+  return r.out.trim();
+}
+
+/** One HTTP call: status and parsed body (null when not JSON); network failures come back as status 0. */
+export async function call(
+  url: string,
+  token: string,
+  method: string,
+  route: string,
+  purpose: string | null,
+  body?: unknown,
+): Promise<{ status: number; body: unknown; code?: string }> {
+  try {
+    const res = await fetch(`${url}${route}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(purpose ? { 'sigilo-purpose': purpose } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(60_000),
+    });
+    const text = await res.text();
+    let parsed: unknown = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = null;
+    }
+    const code = (parsed as { error?: { code?: string } } | null)?.error?.code;
+    return { status: res.status, body: parsed, ...(code ? { code } : {}) };
+  } catch (err) {
+    return { status: 0, body: null, code: err instanceof Error ? err.name : 'error' };
+  }
 }
