@@ -319,6 +319,7 @@ export async function call(
     const code = (parsed as { error?: { code?: string } } | null)?.error?.code;
     return { status: res.status, body: parsed, ...(code ? { code } : {}) };
   } catch (err) {
-    return { status: 0, body: null, code: err instanceof Error ? err.name : 'error' };
+    const cause = (err as { cause?: { code?: string } }).cause?.code;
+    return { status: 0, body: null, code: cause ?? (err instanceof Error ? err.name : 'error') };
   }
 }
