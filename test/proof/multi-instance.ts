@@ -41,7 +41,7 @@ export interface MultiInstanceSizes {
 
 export const MULTI_SIZES: Record<'ci' | 'soak', MultiInstanceSizes> = {
   ci: { batches: 12, batchSize: 200, requests: 6, dueRecords: 2_000 },
-  soak: { batches: 60, batchSize: 500, requests: 30, dueRecords: 20_000 },
+  soak: { batches: 30, batchSize: 300, requests: 12, dueRecords: 6_000 },
 };
 
 export interface MultiInstanceResult {

@@ -35,7 +35,7 @@ export interface RotationLoadSizes {
 
 export const ROTATION_SIZES: Record<'ci' | 'soak', RotationLoadSizes> = {
   ci: { seedPeople: 150, workers: 4, rotations: 1, tailMs: 2_500 },
-  soak: { seedPeople: 1_500, workers: 8, rotations: 3, tailMs: 5_000 },
+  soak: { seedPeople: 300, workers: 6, rotations: 3, tailMs: 3_000 },
 };
 
 export interface RotationLoadResult {
