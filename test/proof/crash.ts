@@ -81,6 +81,8 @@ export class CrashBench {
   private retentionTrials = 0;
   private subjectIds: string[] = [];
   private requestId: string | null = null;
+  private victim: string | null = null;
+  private victims = 0;
 
   private constructor(
     readonly inst: ProofInstallation,
@@ -123,6 +125,35 @@ export class CrashBench {
     }
   }
 
+  /**
+   * A child to be killed. On PostgreSQL its sessions carry an application name, so that after the kill the count
+   * waits until the server has ended them: a COMMIT the child sent just before dying still completes there.
+   */
+  private spawnVictim(...argv: string[]): CliChild {
+    const env = { ...this.inst.env };
+    if (this.inst.dialect === 'postgres') {
+      this.victim = `sigilo-crash-${process.pid}-${++this.victims}`;
+      env.SIGILO_DATABASE_URL = `${env.SIGILO_DATABASE_URL!}&application_name=${this.victim}`;
+    }
+    return spawnCli(env, ...argv);
+  }
+
+  /** Waits until no session of the last killed child is left on the PostgreSQL server. */
+  private async settle(): Promise<void> {
+    if (this.inst.dialect !== 'postgres' || !this.victim) return;
+    const name = this.victim;
+    await until(
+      () =>
+        this.withStore(async (s) => {
+          const { rows } = await sql<{ n: number | string }>`select count(*) as n from pg_stat_activity
+            where application_name = ${name}`.execute(s.db);
+          return Number(rows[0]?.n ?? 0) === 0;
+        }),
+      null,
+      30_000,
+    );
+  }
+
   /** Kills `c` once `progressed` holds, after a random delay up to the jitter; whether it was still running. */
   private async killAtRandomPoint(
     c: CliChild,
@@ -134,6 +165,7 @@ export class CrashBench {
     const running = !ended(c);
     if (running) c.child.kill('SIGKILL');
     const exit = await c.exited;
+    await this.settle();
     return running && exit.signal === 'SIGKILL';
   }
 
@@ -173,7 +205,7 @@ export class CrashBench {
     const start = new Date(Date.UTC(2026, 1, 2, 11) + trial * 14 * DAY_MS);
     const file = await this.cdrFile(`import-${trial}.csv`, rows, start, 1000 + trial);
     const before = this.imported;
-    const c = spawnCli(this.inst.env, ...this.importArgs(file));
+    const c = this.spawnVictim(...this.importArgs(file));
     const total = () => this.withStore((s) => cdrTotal(s, this.accountId));
     const killed = await this.killAtRandomPoint(c, async () => (await total()) > before);
     const atKill = (await total()) - before;
@@ -234,7 +266,7 @@ export class CrashBench {
       (await cdrCounts(s, this.accountId, keep)).records,
     ]);
     const runsBefore = await this.withStore((s) => runIds(s));
-    const c = spawnCli(this.inst.env, 'retention', 'run', '--json', '--no-progress', '--batch-size', '20');
+    const c = this.spawnVictim('retention', 'run', '--json', '--no-progress', '--batch-size', '20');
     const killed = await this.killAtRandomPoint(
       c,
       async () => this.withStore(async (s) => (await runIds(s)).length > runsBefore.length),
@@ -325,7 +357,7 @@ export class CrashBench {
     const expected = await this.withStore((s) => dataKeyCount(s));
     // Small batches: a kill lands between committed batches as well as inside one.
     const batch = String(Math.max(10, Math.floor(this.subjectIds.length / 12)));
-    const c = spawnCli(this.inst.env, 'keys', 'rotate', '--json', '--batch-size', batch);
+    const c = this.spawnVictim('keys', 'rotate', '--json', '--batch-size', batch);
     const killed = await this.killAtRandomPoint(c, () => Promise.resolve(versions().current > current));
     const afterKill = versions();
     const atKill = await this.withStore((s) => dataKeyCount(s, afterKill.current));
@@ -390,7 +422,7 @@ export class CrashBench {
     const id = await this.ensureRequest();
     const out = this.file(`export-${trial}.json`);
     const expected = await this.withStore((s) => cdrTotal(s, this.accountId));
-    const c = spawnCli(this.inst.env, 'requests', 'export', id, '--out', out);
+    const c = this.spawnVictim('requests', 'export', id, '--out', out);
     const dir = path.dirname(out);
     const written = () => exportBytes(dir, path.basename(out));
     const killed = await this.killAtRandomPoint(c, () => Promise.resolve(written() > 0));
