@@ -562,16 +562,21 @@ export async function runCrashProof(
   sizes: CrashSizes,
   random: () => number,
   only: readonly CrashOperation[] = ['import', 'retention', 'rotation', 'export', 'power-loss'],
+  onTrial: (t: CrashTrial) => void = () => undefined,
 ): Promise<CrashTrial[]> {
   const bench = await CrashBench.create(dialect, pgUrl, sizes, random);
   const trials: CrashTrial[] = [];
+  const add = (t: CrashTrial): void => {
+    trials.push(t);
+    onTrial(t);
+  };
   try {
     for (let t = 0; t < sizes.trials; t++) {
-      if (only.includes('import')) trials.push(await bench.importTrial());
-      if (only.includes('retention')) trials.push(await bench.retentionTrial());
-      if (only.includes('rotation')) trials.push(await bench.rotationTrial(t));
-      if (only.includes('export')) trials.push(await bench.exportTrial(t));
-      if (only.includes('power-loss') && dialect === 'sqlite') trials.push(await bench.powerLossTrial(t));
+      if (only.includes('import')) add(await bench.importTrial());
+      if (only.includes('retention')) add(await bench.retentionTrial());
+      if (only.includes('rotation')) add(await bench.rotationTrial(t));
+      if (only.includes('export')) add(await bench.exportTrial(t));
+      if (only.includes('power-loss') && dialect === 'sqlite') add(await bench.powerLossTrial(t));
     }
   } finally {
     await bench.cleanup();
