@@ -10,10 +10,16 @@ const suite: SoakSuite = {
     const { dialects, pgUrl } = await soakDialects();
     const seed = Number(process.env.SIGILO_PROOF_SEED ?? Date.now() % 100_000);
     const trials: CrashTrial[] = [];
-    for (const d of dialects) trials.push(...(await runCrashProof(d, pgUrl, CRASH_SIZES[size], prng(seed))));
-    for (const t of trials)
-      if (t.problems.length)
-        console.log(`  ${t.operation}/${t.dialect} #${t.trial}: ${t.problems.join('; ')}`);
+    // One line per trial as it ends, so a long run shows where it is (and what it found) before the table.
+    const line = (t: CrashTrial): void =>
+      console.log(
+        `  ${t.operation}/${t.dialect} #${t.trial}: killed mid-run ${t.killedMidway}, ${t.atKill} at kill, ` +
+          `${t.found}/${t.expected} found, lost ${t.lost}, duplicates ${t.duplicates}, audit ${t.auditOk ? 'ok' : 'FAILED'}` +
+          (t.problems.length ? `; ${t.problems.join('; ')}` : ''),
+      );
+    const all = ['import', 'retention', 'rotation', 'export', 'power-loss'] as const;
+    for (const d of dialects)
+      trials.push(...(await runCrashProof(d, pgUrl, CRASH_SIZES[size], prng(seed), all, line)));
     return {
       table: crashTable(trials),
       summary: {
