@@ -69,7 +69,7 @@ export interface CrashSizes {
 export const CRASH_SIZES: Record<'ci' | 'soak', CrashSizes> = {
   ci: { importRows: 3_000, retentionRows: 2_000, subjects: 200, trials: 3, jitterMs: 600 },
   // Ten trials of each: more random kill points rather than larger runs (a trial's cost is mostly process starts).
-  soak: { importRows: 2_500, retentionRows: 1_500, subjects: 150, trials: 10, jitterMs: 800 },
+  soak: { importRows: 5_000, retentionRows: 1_500, subjects: 150, trials: 10, jitterMs: 600 },
 };
 
 const DAY_MS = 86_400_000;
