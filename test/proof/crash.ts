@@ -82,6 +82,7 @@ export class CrashBench {
   private subjectIds: string[] = [];
   private requestId: string | null = null;
   private victim: string | null = null;
+  private readonly windows = new Map<string, number>();
   private victims = 0;
 
   private constructor(
@@ -154,14 +155,27 @@ export class CrashBench {
     );
   }
 
-  /** Kills `c` once `progressed` holds, after a random delay up to the jitter; whether it was still running. */
+  /**
+   * Waits a random delay after progress showed, or until `c` ends first. The bound adapts per operation: when a
+   * run ended before its delay, the next delays are drawn from 70 % of the time it took, so on a fast machine the
+   * kills still land mid-run rather than after it.
+   */
+  private async randomPause(op: string, c: CliChild, jitterMs: number): Promise<void> {
+    const from = Date.now();
+    const bound = this.windows.get(op) ?? jitterMs;
+    await Promise.race([sleep(Math.floor(this.random() * bound)), c.exited]);
+    if (ended(c)) this.windows.set(op, Math.max(10, 0.7 * (Date.now() - from)));
+  }
+
+  /** Kills `c` once `progressed` holds, after a random pause; whether it was still running. */
   private async killAtRandomPoint(
+    op: string,
     c: CliChild,
     progressed: () => Promise<boolean>,
     jitterMs = this.sizes.jitterMs,
   ): Promise<boolean> {
     await until(progressed, c, 120_000);
-    await sleep(Math.floor(this.random() * jitterMs));
+    await this.randomPause(op, c, jitterMs);
     const running = !ended(c);
     if (running) c.child.kill('SIGKILL');
     const exit = await c.exited;
@@ -207,7 +221,7 @@ export class CrashBench {
     const before = this.imported;
     const c = this.spawnVictim(...this.importArgs(file));
     const total = () => this.withStore((s) => cdrTotal(s, this.accountId));
-    const killed = await this.killAtRandomPoint(c, async () => (await total()) > before);
+    const killed = await this.killAtRandomPoint('import', c, async () => (await total()) > before);
     const atKill = (await total()) - before;
     const again = await cliInProcess(this.inst.env, ...this.importArgs(file));
     let nextRunOk = again.code === 0;
@@ -268,6 +282,7 @@ export class CrashBench {
     const runsBefore = await this.withStore((s) => runIds(s));
     const c = this.spawnVictim('retention', 'run', '--json', '--no-progress', '--batch-size', '20');
     const killed = await this.killAtRandomPoint(
+      'retention',
       c,
       async () => this.withStore(async (s) => (await runIds(s)).length > runsBefore.length),
       // Whole days past their period go in one statement per table: the sweep is short once it has started.
@@ -358,7 +373,9 @@ export class CrashBench {
     // Small batches: a kill lands between committed batches as well as inside one.
     const batch = String(Math.max(10, Math.floor(this.subjectIds.length / 12)));
     const c = this.spawnVictim('keys', 'rotate', '--json', '--batch-size', batch);
-    const killed = await this.killAtRandomPoint(c, () => Promise.resolve(versions().current > current));
+    const killed = await this.killAtRandomPoint('rotation', c, () =>
+      Promise.resolve(versions().current > current),
+    );
     const afterKill = versions();
     const atKill = await this.withStore((s) => dataKeyCount(s, afterKill.current));
     const orphans = await this.withStore((s) => dataKeysOutside(s, afterKill.versions));
@@ -425,7 +442,7 @@ export class CrashBench {
     const c = this.spawnVictim('requests', 'export', id, '--out', out);
     const dir = path.dirname(out);
     const written = () => exportBytes(dir, path.basename(out));
-    const killed = await this.killAtRandomPoint(c, () => Promise.resolve(written() > 0));
+    const killed = await this.killAtRandomPoint('export', c, () => Promise.resolve(written() > 0));
     const atKill = written();
     const count = (file: string): number => {
       try {
@@ -505,7 +522,7 @@ export class CrashBench {
     const before = this.imported;
     const c = spawnCli(this.inst.env, ...this.importArgs(file));
     await until(async () => (await this.withStore((s) => cdrTotal(s, this.accountId))) > before, c, 120_000);
-    await sleep(Math.floor(this.random() * this.sizes.jitterMs));
+    await this.randomPause('power-loss', c, this.sizes.jitterMs);
     const copy = path.join(this.inst.dir, `power-copy-${trial}`);
     const frozen = !ended(c) && c.child.kill('SIGSTOP');
     try {
