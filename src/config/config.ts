@@ -49,6 +49,13 @@ const EnvSchema = z.object({
   SIGILO_CHECKPOINT_EVERY: z.coerce.number().int().min(1).default(1000),
   SIGILO_AUDIT_HEAD_FILE: z.string().min(1).optional(),
   SIGILO_AUDIT_HEAD_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  SIGILO_RETENTION_SWEEP_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(7 * 86_400_000)
+    .default(3_600_000),
+  SIGILO_RETENTION_FIRST_SWEEP_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
   SIGILO_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(366).default(30),
   SIGILO_TOKEN_CACHE_MS: z.coerce.number().int().min(0).max(10_000).default(1000),
   SIGILO_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
@@ -123,6 +130,11 @@ export interface SigiloConfig {
   };
   /** Worker threads preparing bulk CDR imports (0: in the calling thread). */
   readonly ingestWorkers: number;
+  /** The in-process sweep schedule of `sigilo serve` (several instances coordinate through the database). */
+  readonly retentionSchedule: {
+    readonly intervalMs: number;
+    readonly firstDelayMs: number;
+  };
   readonly recordings: {
     /** Largest accepted recording, in plaintext bytes. */
     readonly maxBytes: number;
@@ -272,6 +284,10 @@ export function loadConfig(
     },
     // One core stays with the thread that prepares and writes; a worker only hashes natural keys (one is plenty).
     ingestWorkers: e.SIGILO_INGEST_WORKERS ?? Math.max(0, Math.min(2, os.availableParallelism() - 1)),
+    retentionSchedule: {
+      intervalMs: e.SIGILO_RETENTION_SWEEP_INTERVAL_MS,
+      firstDelayMs: e.SIGILO_RETENTION_FIRST_SWEEP_MS,
+    },
     recordings: {
       maxBytes: e.SIGILO_RECORDING_MAX_BYTES,
       store:

@@ -15,6 +15,11 @@ export interface KeyProvider {
   addVersion(): Promise<number>;
   /** Forgets a version after every wrapped key was rewrapped (rotation step 3). */
   retireVersion(version: number): Promise<void>;
+  /**
+   * Set by providers that several processes share (the local key file): within this many ms each of them wraps
+   * new keys under a version another process added. A rotation waits this long before its last rewrap pass.
+   */
+  readonly followMs?: number;
 }
 
 // Prefixed to the caller's aad so a wrapped key can never be accepted as (or confused with) a data

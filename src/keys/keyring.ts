@@ -364,23 +364,32 @@ export class Keyring {
       this.provider.kind === 'env' ? this.provider.currentVersion() : await this.provider.addVersion();
     const kek = this.provider.getKek(newVersion);
     let rewrapped = 0;
-    for (;;) {
-      const n = await store.transaction(async (view) => {
-        const tx = sealedView(view);
-        const batch = await this.repo.wrappedByOtherThan(tx, newVersion, batchSize);
-        for (const row of batch) {
-          const key = unwrapKey(
-            this.provider.getKek(row.kekVersion),
-            row.wrapped,
-            dekAad(row.subjectId, row.version, row.kekVersion),
-          );
-          const wrapped = wrapKey(kek, key, dekAad(row.subjectId, row.version, newVersion));
-          await this.repo.rewrap(tx, row.subjectId, row.version, wrapped, newVersion);
-        }
-        return batch.length;
-      });
-      rewrapped += n;
-      if (n === 0) break;
+    const rewrapAll = async (): Promise<void> => {
+      for (;;) {
+        const n = await store.transaction(async (view) => {
+          const tx = sealedView(view);
+          const batch = await this.repo.wrappedByOtherThan(tx, newVersion, batchSize);
+          for (const row of batch) {
+            const key = unwrapKey(
+              this.provider.getKek(row.kekVersion),
+              row.wrapped,
+              dekAad(row.subjectId, row.version, row.kekVersion),
+            );
+            const wrapped = wrapKey(kek, key, dekAad(row.subjectId, row.version, newVersion));
+            await this.repo.rewrap(tx, row.subjectId, row.version, wrapped, newVersion);
+          }
+          return batch.length;
+        });
+        rewrapped += n;
+        if (n === 0) break;
+      }
+    };
+    await rewrapAll();
+    // Other processes sharing the key file (a running server) wrapped new subjects' keys under the old version
+    // until they saw the new one: once they all have, rewrap what they wrote meanwhile, before any retirement.
+    if (this.provider.followMs) {
+      await new Promise((r) => setTimeout(r, this.provider.followMs));
+      await rewrapAll();
     }
     await store.transaction(async (view) => {
       const tx = sealedView(view);

@@ -3,7 +3,7 @@
  * Every change rewrites the file atomically (temp file, fsync, rename, fsync of the directory), so a crash
  * leaves either the old or the new file, never a torn one. No key byte ever reaches a message or a log.
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -124,6 +124,12 @@ function serialise(keys: Map<number, KeyEntry>, current: number): string {
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
+/** What changes when the file is replaced (rename gives a new inode) or rewritten; null when it cannot be read. */
+function fileStamp(file: string): string | null {
+  const st = statSync(file, { throwIfNoEntry: false });
+  return st ? `${st.ino}:${st.size}:${st.mtimeMs}` : null;
+}
+
 async function writeAndSync(handle: FileHandle, text: string): Promise<void> {
   await handle.chmod(FILE_MODE); // the umask may have narrowed it further; never wider
   await handle.writeFile(text, 'utf8');
@@ -150,6 +156,8 @@ export class LocalKeyFileProvider implements KeyProvider {
   #keys: Map<number, KeyEntry>;
   #current: number;
   #lastReload = 0;
+  #lastFollow = 0;
+  #stamp: string | null;
   // Serialises this process's changes; each one re-reads the file first so it builds on the latest state.
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -157,7 +165,14 @@ export class LocalKeyFileProvider implements KeyProvider {
     this.file = file;
     this.#keys = keys;
     this.#current = current;
+    this.#stamp = fileStamp(file);
   }
+
+  /**
+   * Within this long every process sharing the file has seen a change to it (`currentVersion` follows the file
+   * once a second): a rotation waits this long before it looks for keys still wrapped under the old version.
+   */
+  readonly followMs = 2 * RELOAD_INTERVAL_MS;
 
   /** Creates a new key file holding version 1; refuses (CONFLICT) to overwrite an existing one. */
   static async create(file: string): Promise<LocalKeyFileProvider> {
@@ -202,7 +217,24 @@ export class LocalKeyFileProvider implements KeyProvider {
     });
   }
 
+  /**
+   * The version new keys are wrapped under. Another process (`sigilo keys rotate` next to `sigilo serve`) may
+   * have added one: the file is checked at most once a second and re-read when it changed. A server that kept
+   * wrapping under the version it started with wrote keys the rotation then retired from the file, unreadable
+   * after a restart (rotation-under-load proof, issue 14).
+   */
   currentVersion(): number {
+    if (Date.now() - this.#lastFollow >= RELOAD_INTERVAL_MS) {
+      this.#lastFollow = Date.now();
+      const stamp = fileStamp(this.file);
+      if (stamp !== null && stamp !== this.#stamp) {
+        try {
+          this.#adopt(readKeyFileSync(this.file), stamp);
+        } catch {
+          // An unreadable file now: keep what was read before; the next start reports the problem.
+        }
+      }
+    }
     return this.#current;
   }
 
@@ -210,7 +242,8 @@ export class LocalKeyFileProvider implements KeyProvider {
     let entry = this.#keys.get(version);
     if (!entry && Date.now() - this.#lastReload >= RELOAD_INTERVAL_MS) {
       this.#lastReload = Date.now();
-      this.#adopt(readKeyFileSync(this.file));
+      const stamp = fileStamp(this.file);
+      this.#adopt(readKeyFileSync(this.file), stamp);
       entry = this.#keys.get(version);
     }
     if (!entry) throw new SigiloError('KEY_NOT_FOUND', 'master key version is not available', { version });
@@ -242,9 +275,10 @@ export class LocalKeyFileProvider implements KeyProvider {
     });
   }
 
-  #adopt(state: Map<number, KeyEntry> & { current: number }): void {
+  #adopt(state: Map<number, KeyEntry> & { current: number }, stamp: string | null): void {
     this.#keys = state;
     this.#current = state.current;
+    this.#stamp = stamp;
   }
 
   #change<T>(
@@ -255,7 +289,7 @@ export class LocalKeyFileProvider implements KeyProvider {
       const { current, result } = mutate(state, state.current);
       await this.#replaceFile(serialise(state, current));
       state.current = current;
-      this.#adopt(state);
+      this.#adopt(state, fileStamp(this.file));
       return result;
     };
     const next = this.#queue.then(run, run);

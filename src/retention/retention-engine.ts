@@ -69,8 +69,11 @@ export class RetentionEngine {
   /**
    * One sweep over every target. Resolves with the report; if a target throws, what was committed before is
    * certified (run status `failed`) and the error is rethrown. Safe to run on several instances at once.
+   * Runs whose process died (no heartbeat for 15 minutes) are certified and closed first: otherwise the batches
+   * a killed sweep committed stayed uncertified and its run marked running for ever (crash proof, issue 14).
    */
-  run(options: SweepOptions = {}): Promise<SweepReport> {
+  async run(options: SweepOptions = {}): Promise<SweepReport> {
+    await this.finishStaleRuns();
     return this.sweep.run(options);
   }
 

@@ -5,7 +5,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { AccessLogRepository } from '../access-log/access-log.repository.ts';
-import { SigiloError } from '../errors.ts';
+import { isSigiloError, SigiloError } from '../errors.ts';
 import type { GateSession } from '../gate/gate.ts';
 import type { Policy } from '../policy/policy.schema.ts';
 import type { RecordingView } from '../recordings/sealing/recordings.gate.ts';
@@ -669,7 +669,20 @@ export class SubjectRequestAnswers {
     row: SubjectRequestRow,
     summary: Record<string, unknown>,
   ): Promise<void> {
-    if (row.state !== 'answered') await this.deps.requests.markAnswered(s, row.id, summary);
+    if (row.state === 'answered') return;
+    try {
+      await this.deps.requests.markAnswered(s, row.id, summary);
+    } catch (err) {
+      // Another instance answered the request while this one streamed it (two downloads at once): the request is
+      // answered once, by the other, and this is a second download, which an answered request allows. Failing
+      // here cut the stream the client had already received whole (multi-instance proof, issue 14).
+      if (
+        isSigiloError(err, 'REQUEST_STATE_CONFLICT') &&
+        (await this.deps.repo.get(s.tx, row.id))?.state === 'answered'
+      )
+        return;
+      throw err;
+    }
   }
 
   private async header(

@@ -1,5 +1,6 @@
 /** `sigilo keys rotate`: a new master-key version; every data key is rewrapped, no data is re-encrypted. */
 import type { Command } from 'commander';
+import { SigiloError } from '../../errors.ts';
 import type { CliContext } from '../cli-context.ts';
 
 export function registerKeysCommand(program: Command, ctx: CliContext): void {
@@ -7,10 +8,17 @@ export function registerKeysCommand(program: Command, ctx: CliContext): void {
   keys
     .command('rotate')
     .description('rotate the master key: rewrap every data key under a new version and retire unused ones')
+    .option('--batch-size <n>', 'data keys rewrapped per transaction (default 1000)')
     .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean; batchSize?: string }) => {
+      const batchSize = opts.batchSize === undefined ? undefined : Number(opts.batchSize);
+      if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 1)) {
+        throw new SigiloError('VALIDATION_FAILED', '--batch-size must be a positive integer', {
+          path: 'batchSize',
+        });
+      }
       await ctx.withSigilo(async (sigilo) => {
-        const result = await sigilo.keyring.rotateMasterKey(sigilo.store);
+        const result = await sigilo.keyring.rotateMasterKey(sigilo.store, batchSize);
         ctx.log().info({ event: 'keys.rotated', ...result }, 'master key rotated');
         ctx.print(
           opts.json

@@ -3,6 +3,7 @@
  * `subject_request`; `--actor <staff id>` (never a name) is written to the access log and the request history.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { once } from 'node:events';
 import type { Command } from 'commander';
 import { SigiloError } from '../../errors.ts';
@@ -23,6 +24,58 @@ function dpo(actor: string | undefined): AccessContext {
 
 function line(r: RequestView): string {
   return `${r.id}  ${r.state.padEnd(17)}  ${r.type.padEnd(22)}  due ${r.dueAt} (${r.due})  subject ${r.subjectId}`;
+}
+
+/**
+ * Where an export is written: a `.<name>.<pid>.partial` file next to `out`, published under `out` only once it is
+ * complete and on disk, so a process killed mid-export never leaves a truncated answer where the answer belongs.
+ * Partial files of processes that are gone (a kill -9) are removed first: they hold personal data. An existing
+ * `out` is refused (CONFLICT), before the export starts and again, atomically, when it is published.
+ */
+export function exportTarget(out: string): { partial: string; publish: () => void } {
+  const dir = path.dirname(path.resolve(out));
+  const base = path.basename(out);
+  const stale = new RegExp(`^\\.${escapeRegExp(base)}\\.(\\d+)\\.partial$`);
+  for (const f of fs.readdirSync(dir)) {
+    const pid = stale.exec(f)?.[1];
+    if (pid !== undefined && !processAlive(Number(pid))) fs.rmSync(path.join(dir, f), { force: true });
+  }
+  const exists = (): SigiloError =>
+    new SigiloError('CONFLICT', `${out} already exists; choose another --out`, { path: 'out' });
+  if (fs.existsSync(out)) throw exists();
+  const partial = path.join(dir, `.${base}.${process.pid}.partial`);
+  return {
+    partial,
+    publish: () => {
+      const fd = fs.openSync(partial, 'r');
+      try {
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      try {
+        fs.linkSync(partial, out); // fails if `out` appeared meanwhile: never overwrites
+      } catch (err) {
+        if ((err as { code?: string }).code === 'EEXIST') throw exists();
+        throw err;
+      } finally {
+        fs.rmSync(partial, { force: true });
+      }
+    },
+  };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Registers `sigilo requests ...`. */
@@ -147,14 +200,16 @@ export function registerRequestsCommands(
         await sigilo.gate.run(dpo(opts.actor), (s) =>
           sigilo.services.subjectAnswers.assertReleasable(s, id, 'export'),
         );
-        const file = fs.createWriteStream('', { fd: fs.openSync(opts.out, 'wx', 0o600) });
+        const target = exportTarget(opts.out);
+        const file = fs.createWriteStream('', { fd: fs.openSync(target.partial, 'wx', 0o600) });
         try {
           await sigilo.gate.run(dpo(opts.actor), (s) => sigilo.services.subjectAnswers.exportTo(s, id, file));
           file.end();
           await once(file, 'close');
+          target.publish();
         } catch (err) {
           file.destroy();
-          fs.rmSync(opts.out, { force: true });
+          fs.rmSync(target.partial, { force: true });
           throw err;
         }
         out.write(`Wrote ${opts.out}\n`);

@@ -49,6 +49,8 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
       }
       // Retention sweeps run in-process on a schedule; several instances coordinate through the database.
       const sweeps = sigilo.retention.scheduler({
+        intervalMs: config.retentionSchedule.intervalMs,
+        firstDelayMs: config.retentionSchedule.firstDelayMs,
         onError: (err) =>
           ctx
             .log()

@@ -1,0 +1,182 @@
+/**
+ * Key rotation under load (issue 14, suite 6), shared by test/proof/rotation-under-load.test.ts and
+ * bench/soak/rotation.suite.ts: a `sigilo serve` process answers a bounded load generator (workers that create a
+ * person and read people back, over HTTP) while `sigilo keys rotate` runs as a second process on the same data.
+ * Then: zero failed requests, every person created before, during and after the rotation reads back with its
+ * name, from the running server and from a freshly started one (a key wrapped under a version the rotation
+ * retired reads in the old process's memory but nowhere else), every wrapped key names a version the key file
+ * holds, and the access log verifies.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { sql } from 'kysely';
+import type { StoreDialect } from '../../src/store/store.ts';
+import {
+  auditVerify,
+  call,
+  proofInstallation,
+  sleep,
+  spawnCli,
+  staffToken,
+  startServer,
+  type ProofInstallation,
+} from './process-harness.ts';
+
+export interface RotationLoadSizes {
+  /** People created before the load starts (data keys the rotation rewraps). */
+  readonly seedPeople: number;
+  /** Concurrent workers of the load generator. */
+  readonly workers: number;
+  /** Rotations run one after another while the load goes on. */
+  readonly rotations: number;
+  /** Load kept up after the last rotation, ms (instances follow a new version within a second). */
+  readonly tailMs: number;
+}
+
+export const ROTATION_SIZES: Record<'ci' | 'soak', RotationLoadSizes> = {
+  ci: { seedPeople: 150, workers: 4, rotations: 1, tailMs: 2_500 },
+  soak: { seedPeople: 300, workers: 6, rotations: 3, tailMs: 3_000 },
+};
+
+export interface RotationLoadResult {
+  readonly dialect: StoreDialect;
+  readonly requests: number;
+  readonly failed: number;
+  /** Failure codes and counts (statuses and error codes only). */
+  readonly failures: Readonly<Record<string, number>>;
+  readonly rotations: number;
+  readonly rotationsFailed: number;
+  readonly people: number;
+  readonly unreadableLive: number;
+  readonly unreadableAfterRestart: number;
+  /** Wrapped keys under a master-key version the key file no longer holds. */
+  readonly orphanKeys: number;
+  readonly auditOk: boolean;
+  readonly seconds: number;
+}
+
+const personName = (i: number): string => `Pessoa Carga ${i}`;
+
+/** Runs the whole scenario on a fresh installation of `dialect`. */
+export async function runRotationUnderLoad(
+  dialect: StoreDialect,
+  pgUrl: string | null,
+  sizes: RotationLoadSizes,
+): Promise<RotationLoadResult> {
+  const t0 = Date.now();
+  const inst = await proofInstallation(dialect, pgUrl);
+  try {
+    return await scenario(inst, sizes, t0);
+  } finally {
+    await inst.cleanup();
+  }
+}
+
+async function scenario(
+  inst: ProofInstallation,
+  sizes: RotationLoadSizes,
+  t0: number,
+): Promise<RotationLoadResult> {
+  const token = await staffToken(inst.env, 'support_agent');
+  const created = new Map<string, number>(); // person id → index of its name
+  let next = 0;
+  let requests = 0;
+  const failures: Record<string, number> = {};
+  const fail = (what: string, r: { status: number; code?: string }): void => {
+    const k = `${what} ${r.status}${r.code ? ` ${r.code}` : ''}`;
+    failures[k] = (failures[k] ?? 0) + 1;
+  };
+
+  let server = await startServer(inst.env);
+  try {
+    const create = async (): Promise<void> => {
+      const i = next++;
+      requests++;
+      const r = await call(server.url, token, 'POST', '/v1/people', 'contracting', {
+        name: personName(i),
+        phones: [`+55119${String(70_000_000 + i).padStart(8, '0')}`],
+      });
+      if (r.status === 201 || r.status === 200) created.set((r.body as { id: string }).id, i);
+      else fail('create', r);
+    };
+    const read = async (id: string, i: number, url = server.url): Promise<boolean> => {
+      requests++;
+      const r = await call(url, token, 'GET', `/v1/people/${id}`, 'support');
+      const ok = r.status === 200 && (r.body as { name?: string }).name === personName(i);
+      if (!ok) fail('read', r);
+      return ok;
+    };
+    for (let i = 0; i < sizes.seedPeople; i++) await create();
+
+    let stop = false;
+    const worker = async (w: number): Promise<void> => {
+      let n = 0;
+      while (!stop) {
+        n++;
+        if ((n + w) % 2 === 0) await create();
+        else {
+          const ids = [...created.entries()];
+          const [id, i] = ids[Math.floor(Math.random() * ids.length)]!;
+          await read(id, i);
+        }
+      }
+    };
+    const load = Array.from({ length: sizes.workers }, (_, w) => worker(w));
+    let rotationsFailed = 0;
+    for (let r = 0; r < sizes.rotations; r++) {
+      await sleep(500);
+      const rotate = spawnCli(inst.env, 'keys', 'rotate', '--json', '--batch-size', '50');
+      const exit = await rotate.exited;
+      if (exit.code !== 0) rotationsFailed++;
+    }
+    await sleep(sizes.tailMs);
+    stop = true;
+    await Promise.all(load);
+
+    let unreadableLive = 0;
+    for (const [id, i] of created) if (!(await read(id, i))) unreadableLive++;
+    await server.stop();
+    server = await startServer(inst.env);
+    let unreadableAfterRestart = 0;
+    for (const [id, i] of created) if (!(await read(id, i))) unreadableAfterRestart++;
+    await server.stop();
+
+    const orphanKeys = await orphans(inst);
+    const audit = await auditVerify(inst.env);
+    const failed = Object.values(failures).reduce((a, b) => a + b, 0);
+    return {
+      dialect: inst.dialect,
+      requests,
+      failed,
+      failures,
+      rotations: sizes.rotations,
+      rotationsFailed,
+      people: created.size,
+      unreadableLive,
+      unreadableAfterRestart,
+      orphanKeys,
+      auditOk: audit.ok,
+      seconds: (Date.now() - t0) / 1000,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Wrapped keys whose master-key version the key file no longer holds (numbers only are read). */
+async function orphans(inst: ProofInstallation): Promise<number> {
+  const file = path.join(inst.env.SIGILO_DATA_DIR!, 'master.key');
+  const versions = (JSON.parse(fs.readFileSync(file, 'utf8')) as { keys: { version: number }[] }).keys.map(
+    (k) => k.version,
+  );
+  const store = inst.store();
+  try {
+    const keys = await sql<{ n: number | string }>`select count(*) as n from data_keys
+      where kek_version not in (${sql.join(versions)})`.execute(store.db);
+    const material = await sql<{ n: number | string }>`select count(*) as n from key_material
+      where kek_version not in (${sql.join(versions)})`.execute(store.db);
+    return Number(keys.rows[0]?.n ?? 0) + Number(material.rows[0]?.n ?? 0);
+  } finally {
+    await store.close();
+  }
+}
