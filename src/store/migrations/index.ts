@@ -19,6 +19,7 @@ import * as telecomTermPostings from './2026-12-04T1500-telecom-term-postings.mi
 import * as attributionRulesSealed from './2026-12-04T1500-attribution-rules-sealed.migration.ts';
 import * as credentialLabelsSealed from './2026-12-04T1510-credential-labels-sealed.migration.ts';
 import * as tokenLabelsSealed from './2026-12-04T1520-token-labels-sealed.migration.ts';
+import * as telecomPostingMacs from './2026-12-04T1900-telecom-posting-macs.migration.ts';
 
 /** All migrations in order; names are timestamps so they sort. Add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-04T1500-attribution-rules-sealed': attributionRulesSealed,
   '2026-12-04T1510-credential-labels-sealed': credentialLabelsSealed,
   '2026-12-04T1520-token-labels-sealed': tokenLabelsSealed,
+  '2026-12-04T1900-telecom-posting-macs': telecomPostingMacs,
 };
 
 /** Hands Kysely's Migrator the statically imported migrations (no file-system scanning, works from any cwd). */
