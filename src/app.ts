@@ -266,6 +266,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       db: store.db,
       signer: keyring,
       dialect: store.dialect,
+      blobs,
     });
     return {
       store,

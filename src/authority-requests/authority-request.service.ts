@@ -5,6 +5,7 @@
  * Every method takes a gate session opened at the edge; the request's own subject key seals its targets.
  */
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { Compile } from 'typebox/compile';
 import { SigiloError, isSigiloError } from '../errors.ts';
 import type { AccessContext } from '../gate/access-context.ts';
@@ -28,6 +29,8 @@ import {
   type PlainRequestRow,
 } from './authority-request.repository.ts';
 import { logStep, refuseStep } from './sealing/authority-requests.gate.ts';
+import { openOrderDocument, sealOrderDocument } from './sealing/order-document.gate.ts';
+import type { BlobStore } from '../recordings/blob-store.ts';
 import {
   encryptPackage,
   packTar,
@@ -78,6 +81,8 @@ export interface AuthorityRequestDeps {
   /** Sigilo's Ed25519 key: signs export manifests. */
   signer: ExportSigner;
   dialect: StoreDialect;
+  /** Where order documents are stored, sealed (the recordings blob store). */
+  blobs: BlobStore;
 }
 
 /** A built answer package. */
@@ -87,6 +92,12 @@ export interface BuiltPackage {
   sha256: string;
   manifest: Manifest;
   found: { category: string; count: number }[];
+}
+
+async function streamToBuffer(r: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of r) parts.push(c as Buffer);
+  return Buffer.concat(parts);
 }
 
 /** Validates an input against a compiled schema, with the first problem's path. */
@@ -167,50 +178,62 @@ export class AuthorityRequestService {
     const subjectId = await s.newSubject('authority_request');
     const now = this.nowIso();
     const id = subjectId;
-    await s.insert('authorityRequests', {
-      id,
-      subjectId,
-      plain: {
-        external_reference: input.externalReference.trim(),
-        country: input.country ?? 'BR',
-        authority_name: input.authority.name.trim(),
-        authority_type: input.authority.type,
-        order_legal_basis: input.legalBasis.trim(),
-        court_order_ref: input.courtOrderRef?.trim() ?? null,
-        request_types: JSON.stringify([...input.requestTypes].sort()),
-        categories: JSON.stringify(checked.categories),
-        target_count: checked.targets.length,
-        window_from: checked.window.from,
-        window_to: checked.window.to,
-        deadline: new Date(Date.parse(input.deadline)).toISOString(),
-        urgent: input.urgent ? 1 : 0,
-        secret: input.secret ? 1 : 0,
-        state: 'received',
-        document_content_type: input.document?.contentType ?? null,
-        document_sha256: document ? createHash('sha256').update(document).digest('hex') : null,
-        hold_ids: '[]',
-        package_sha256: null,
-        created_by: s.ctx.actor,
-        approved_by: null,
-        approved_at: null,
-        delivered_at: null,
-        closed_at: null,
-      },
-      sealed: {
-        targets: checked.targets,
-        ...(input.contact ? { contact: input.contact } : {}),
-        ...(document ? { document: document.toString('base64') } : {}),
-      },
-      source: 'staff',
-    });
-    await this.repo.event(s.tx, id, 'received', now, s.ctx.actor, {
-      requestTypes: input.requestTypes,
-      categories: checked.categories,
-      targetCount: checked.targets.length,
-      retentionNotes: checked.retentionNotes,
-    });
-    if (input.requestTypes.includes('preservation')) {
-      await this.preserve(s, id, subjectId, input, checked.targets, checked.categories, checked.window);
+    const sha256 = document ? createHash('sha256').update(document).digest('hex') : null;
+    // Sealed and stored before the row: the row never names a blob that is not there. A rolled-back intake
+    // removes the blob again (a crash between the two leaves an unreferenced sealed blob, unreadable once the
+    // request's subject has no key).
+    const sealed = document ? await sealOrderDocument(s, id, subjectId, sha256!, document) : null;
+    if (sealed) await this.deps.blobs.put(sealed.blobKey, Readable.from([sealed.blob]));
+    try {
+      await s.insert('authorityRequests', {
+        id,
+        subjectId,
+        plain: {
+          external_reference: input.externalReference.trim(),
+          country: input.country ?? 'BR',
+          authority_name: input.authority.name.trim(),
+          authority_type: input.authority.type,
+          order_legal_basis: input.legalBasis.trim(),
+          court_order_ref: input.courtOrderRef?.trim() ?? null,
+          request_types: JSON.stringify([...input.requestTypes].sort()),
+          categories: JSON.stringify(checked.categories),
+          target_count: checked.targets.length,
+          window_from: checked.window.from,
+          window_to: checked.window.to,
+          deadline: new Date(Date.parse(input.deadline)).toISOString(),
+          urgent: input.urgent ? 1 : 0,
+          secret: input.secret ? 1 : 0,
+          state: 'received',
+          document_content_type: input.document?.contentType ?? null,
+          document_sha256: sha256,
+          document_blob_key: sealed?.blobKey ?? null,
+          document_size: document?.length ?? null,
+          hold_ids: '[]',
+          package_sha256: null,
+          created_by: s.ctx.actor,
+          approved_by: null,
+          approved_at: null,
+          delivered_at: null,
+          closed_at: null,
+        },
+        sealed: {
+          targets: checked.targets,
+          ...(input.contact ? { contact: input.contact } : {}),
+        },
+        source: 'staff',
+      });
+      await this.repo.event(s.tx, id, 'received', now, s.ctx.actor, {
+        requestTypes: input.requestTypes,
+        categories: checked.categories,
+        targetCount: checked.targets.length,
+        retentionNotes: checked.retentionNotes,
+      });
+      if (input.requestTypes.includes('preservation')) {
+        await this.preserve(s, id, subjectId, input, checked.targets, checked.categories, checked.window);
+      }
+    } catch (err) {
+      if (sealed) await this.deps.blobs.delete(sealed.blobKey).catch(() => undefined);
+      throw err;
     }
     return this.view(await this.load(s, id));
   }
@@ -287,11 +310,25 @@ export class AuthorityRequestService {
     return (opened?.fields.targets ?? []) as Target[];
   }
 
-  /** The attached order document, opened through the gate. */
+  /** The attached order document, opened through the gate (from the blob store, or inline for older requests). */
   async document(s: GateSession, id: string): Promise<{ contentType: string; bytes: Buffer } | null> {
     this.assertRole(s, AUTHORITY_ROLES, 'read authority requests');
     const row = await this.load(s, id);
     if (!row.document_content_type) return null;
+    if (row.document_blob_key) {
+      const blob = await streamToBuffer(await this.deps.blobs.get(row.document_blob_key));
+      const bytes = await openOrderDocument(
+        s,
+        {
+          requestId: row.id,
+          subjectId: row.subject_id,
+          sha256: row.document_sha256 ?? '',
+          size: Number(row.document_size),
+        },
+        blob,
+      );
+      return { contentType: row.document_content_type, bytes };
+    }
     const [opened] = await s.find('authorityRequests', {
       where: { id },
       subjectId: row.subject_id,

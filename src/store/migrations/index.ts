@@ -20,6 +20,7 @@ import * as attributionRulesSealed from './2026-12-04T1500-attribution-rules-sea
 import * as credentialLabelsSealed from './2026-12-04T1510-credential-labels-sealed.migration.ts';
 import * as tokenLabelsSealed from './2026-12-04T1520-token-labels-sealed.migration.ts';
 import * as telecomPostingMacs from './2026-12-04T1900-telecom-posting-macs.migration.ts';
+import * as authorityOrderDocuments from './2026-12-04T1910-authority-order-documents.migration.ts';
 
 /** All migrations in order; names are timestamps so they sort. Add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-04T1510-credential-labels-sealed': credentialLabelsSealed,
   '2026-12-04T1520-token-labels-sealed': tokenLabelsSealed,
   '2026-12-04T1900-telecom-posting-macs': telecomPostingMacs,
+  '2026-12-04T1910-authority-order-documents': authorityOrderDocuments,
 };
 
 /** Hands Kysely's Migrator the statically imported migrations (no file-system scanning, works from any cwd). */
