@@ -45,7 +45,7 @@ import {
   renderCoverLetterPdf,
   type CoverLetter,
 } from '../reports/authority-cover-letter.ts';
-import type { RecordQueryService } from '../telecom/query/record-query.service.ts';
+import { ipPortWindow, type RecordQueryService } from '../telecom/query/record-query.service.ts';
 import { stringify } from 'csv-stringify/sync';
 
 /** Roles that work authority requests; roles that may see the monthly counts (no targets in them). */
@@ -238,7 +238,11 @@ export class AuthorityRequestService {
     return this.view(await this.load(s, id));
   }
 
-  /** Creates one legal hold per resolvable target (accounts, CPF/CNPJ holders, number holders). */
+  /**
+   * Creates one legal hold per resolvable target (accounts, CPF/CNPJ holders, number holders, and the accounts
+   * whose connection or access records show an IP + port in use at the instant — held over the span those records
+   * are searched in, so retention keeps exactly them).
+   */
   private async preserve(
     s: GateSession,
     id: string,
@@ -248,32 +252,68 @@ export class AuthorityRequestService {
     categories: string[],
     window: { from: string | null; to: string | null },
   ): Promise<void> {
-    const scopes = new Map<string, 'account' | 'person'>();
-    for (const t of targets) {
-      if (t.kind === 'account') scopes.set(t.id, 'account');
-      if (t.kind === 'tax_id')
-        for (const a of await this.deps.accounts.findByTaxId(s, t.value)) scopes.set(a.id, 'account');
-      if (t.kind === 'number')
-        for (const p of await this.deps.people.findByContact(s, 'phone', t.value)) scopes.set(p.id, 'person');
-    }
-    const holdCategories = categories.filter((c) =>
+    const requested = categories.filter((c) =>
       ['connection_record', 'access_record', 'call_record'].includes(c),
     );
+    interface Scope {
+      kind: 'account' | 'person';
+      categories: Set<string>;
+      window: { from: string | null; to: string | null };
+    }
+    const scopes = new Map<string, Scope>();
+    const add = (scopeId: string, kind: Scope['kind'], cats: readonly string[], w: Scope['window']): void => {
+      const had = scopes.get(scopeId);
+      if (!had) {
+        scopes.set(scopeId, { kind, categories: new Set(cats), window: w });
+        return;
+      }
+      for (const c of cats) had.categories.add(c);
+      // Two spans for one scope: one hold over both (erring on keeping).
+      had.window = {
+        from:
+          had.window.from === null || w.from === null
+            ? null
+            : w.from < had.window.from
+              ? w.from
+              : had.window.from,
+        to: had.window.to === null || w.to === null ? null : w.to > had.window.to ? w.to : had.window.to,
+      };
+    };
+    let resolved = 0;
+    for (const t of targets) {
+      const found: [string, Scope['kind'], readonly string[], Scope['window']][] = [];
+      if (t.kind === 'account') found.push([t.id, 'account', requested, window]);
+      if (t.kind === 'tax_id')
+        for (const a of await this.deps.accounts.findByTaxId(s, t.value))
+          found.push([a.id, 'account', requested, window]);
+      if (t.kind === 'number')
+        for (const p of await this.deps.people.findByContact(s, 'phone', t.value))
+          found.push([p.id, 'person', requested, window]);
+      if (t.kind === 'ip') {
+        const kinds = [
+          ['connection', 'connection_record'],
+          ['access', 'access_record'],
+        ] as const;
+        for (const [kind, category] of kinds) {
+          if (!requested.includes(category)) continue;
+          for (const a of await this.deps.telecomQuery.accountsAtIpPort(s, kind, t.ip, t.port, t.at))
+            found.push([a, 'account', [category], ipPortWindow(kind, t.at)]);
+        }
+      }
+      for (const f of found) add(...f);
+      if (found.length) resolved++;
+    }
     const ids: string[] = [];
-    for (const [scopeId, kind] of scopes) {
+    for (const [scopeId, scope] of scopes) {
+      const w = scope.window;
       const hold = await this.deps.holds.create(
         s.ctx,
         {
           kind: 'preservation',
-          scope: { kind, id: scopeId },
-          categories: holdCategories,
-          ...(window.from || window.to
-            ? {
-                window: {
-                  ...(window.from ? { from: window.from } : {}),
-                  ...(window.to ? { to: window.to } : {}),
-                },
-              }
+          scope: { kind: scope.kind, id: scopeId },
+          categories: [...scope.categories].sort(),
+          ...(w.from || w.to
+            ? { window: { ...(w.from ? { from: w.from } : {}), ...(w.to ? { to: w.to } : {}) } }
             : {}),
           reason: `Requisição de preservação ${input.externalReference.trim()}`.slice(0, 500),
           authorityRequestRef: input.externalReference.trim(),
@@ -287,7 +327,7 @@ export class AuthorityRequestService {
     await s.update('authorityRequests', id, { plain: { hold_ids: JSON.stringify(ids) } });
     await this.repo.event(s.tx, id, 'hold_created', this.nowIso(), s.ctx.actor, {
       holds: ids,
-      unresolvedTargets: targets.length - scopes.size,
+      unresolvedTargets: targets.length - resolved,
     });
     logStep(s, subjectId, 'preserve', `legal holds created: ${ids.length}`);
   }
