@@ -5,6 +5,9 @@
  * and the signed, age-encrypted package. Measured: time to the first result and to the whole package, against a
  * plaintext indexed query of the same rows (SQLite, index on caller and on callee, same run): time to its first
  * row and to all rows. Ingest is not timed here (P1 is).
+ * A1-pg/A2-pg: the same on PostgreSQL (when reachable; 1,000,000 CDRs in full, 100,000 with --quick,
+ * SIGILO_BENCH_AUTHORITY_PG_CDRS overrides) against the same rows in a plain PostgreSQL table with the same indexes
+ * (first row: the query with `limit 1`; all rows: the query).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,7 +17,8 @@ import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import type { ParsedCdr, ParseOutcome } from '../src/telecom/formats/cdr-record.ts';
 import { Prng } from '../test/support/synthetic/prng.ts';
 import type { BenchResult } from './bench-result.ts';
-import { benchCtx, benchSigilo, time } from './support.ts';
+import pg from 'pg';
+import { benchCtx, benchSigilo, PG_URL, time } from './support.ts';
 
 const ACCOUNTS = 500;
 const DAY = 86_400_000;
@@ -147,13 +151,76 @@ function plaintextQuery(records: number, perAccount: number[]): { first: number;
   }
 }
 
+/** The plaintext baseline on PostgreSQL: the same rows in a plain table (own schema), same indexes. */
+async function plaintextQueryPg(perAccount: number[]): Promise<{ first: number; all: number; rows: number }> {
+  const schema = `bench_plain_${process.pid}_${Date.now()}`;
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    await c.query(`create schema ${schema}`);
+    await c.query(`create table ${schema}.cdrs (account_id integer, natural_key text, started_at text,
+      answered_at text, ended_at text, duration_sec integer, bill_sec integer, caller text, callee text,
+      direction text, disposition text)`);
+    let offset = 0;
+    for (let a = 0; a < ACCOUNTS; a++) {
+      let rows: unknown[] = [];
+      const flush = async () => {
+        if (!rows.length) return;
+        const n = rows.length / 11;
+        const values = Array.from(
+          { length: n },
+          (_, i) => `(${Array.from({ length: 11 }, (_, j) => `$${i * 11 + j + 1}`).join(',')})`,
+        ).join(',');
+        await c.query(`insert into ${schema}.cdrs values ${values}`, rows);
+        rows = [];
+      };
+      for (const r of calls(a, perAccount[a]!, offset)) {
+        rows.push(a, r.naturalKey, r.startedAt, r.answeredAt, r.endedAt, r.durationSec, r.billSec, r.caller);
+        rows.push(r.callee, r.direction, r.disposition);
+        if (rows.length >= 11 * 2000) await flush();
+      }
+      await flush();
+      offset += perAccount[a]!;
+    }
+    await c.query(`create index on ${schema}.cdrs (caller, started_at)`);
+    await c.query(`create index on ${schema}.cdrs (callee, started_at)`);
+    await c.query(`analyze ${schema}.cdrs`);
+    const q = `select * from ${schema}.cdrs where (caller = $1 or callee = $1) and started_at >= $2
+      and started_at <= $3 order by started_at`;
+    const params = [TARGET, new Date(START).toISOString(), new Date(START + 366 * DAY).toISOString()];
+    const first = await time(async () => void (await c.query(`${q} limit 1`, params)));
+    let rows = 0;
+    const all = await time(async () => void (rows = (await c.query(q, params)).rowCount ?? 0));
+    return { first, all, rows };
+  } finally {
+    await c.query(`drop schema if exists ${schema} cascade`);
+    await c.end();
+  }
+}
+
 export async function run(opts: { quick?: boolean; postgres?: boolean } = {}): Promise<BenchResult[]> {
   const records = Number(process.env.SIGILO_BENCH_AUTHORITY_CDRS ?? (opts.quick ? 200_000 : 10_000_000));
-  const perAccount = Array.from(
+  // 0 skips SQLite (a PostgreSQL-only run).
+  const out = records > 0 ? await measure('sqlite', records) : [];
+  if (opts.postgres) {
+    const pgRecords = Number(
+      process.env.SIGILO_BENCH_AUTHORITY_PG_CDRS ?? (opts.quick ? 100_000 : 1_000_000),
+    );
+    out.push(...(await measure('postgres', pgRecords)));
+  }
+  return out;
+}
+
+function split(records: number): number[] {
+  return Array.from(
     { length: ACCOUNTS },
     (_, a) => Math.floor(records / ACCOUNTS) + (a < records % ACCOUNTS ? 1 : 0),
   );
-  const b = await benchSigilo('sqlite');
+}
+
+async function measure(dialect: 'sqlite' | 'postgres', records: number): Promise<BenchResult[]> {
+  const perAccount = split(records);
+  const b = await benchSigilo(dialect);
   let first = 0;
   let whole = 0;
   let found = 0;
@@ -214,27 +281,29 @@ export async function run(opts: { quick?: boolean; postgres?: boolean } = {}): P
   } finally {
     await b.cleanup();
   }
-  const base = plaintextQuery(records, perAccount);
+  const base =
+    dialect === 'sqlite' ? plaintextQuery(records, perAccount) : await plaintextQueryPg(perAccount);
   if (base.rows !== found) throw new Error(`Sigilo found ${found} calls, the plaintext query ${base.rows}`);
-  const n = `${records.toLocaleString('en')} CDRs, ${ACCOUNTS} accounts, 365 days, ${found.toLocaleString('en')} hits`;
+  const n = `${dialect}, ${records.toLocaleString('en')} CDRs, ${ACCOUNTS} accounts, 365 days, ${found.toLocaleString('en')} hits`;
+  const suffix = dialect === 'sqlite' ? '' : '-pg';
+  const engine = dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL';
   return [
     {
-      id: 'A1',
+      id: `A1${suffix}`,
       what: `authority search by number, time to first result (${n})`,
       value: Number((first * 1000).toFixed(1)),
       unit: 'ms',
-      baseline:
-        'plaintext SQLite indexed query (caller/callee index), time to first row, same rows, same run',
+      baseline: `plaintext ${engine} indexed query (caller/callee index), time to first row, same rows, same run`,
       baselineValue: Number((base.first * 1000).toFixed(3)),
       ratio: Number((first / Math.max(base.first, 1e-6)).toFixed(1)),
       ratioMeaning: 'time ratio = Sigilo time / baseline time',
     },
     {
-      id: 'A2',
+      id: `A2${suffix}`,
       what: `authority search by number, whole signed encrypted package (${n})`,
       value: Number((whole * 1000).toFixed(1)),
       unit: 'ms',
-      baseline: 'plaintext SQLite indexed query, all rows, same rows, same run',
+      baseline: `plaintext ${engine} indexed query, all rows, same rows, same run`,
       baselineValue: Number((base.all * 1000).toFixed(3)),
       ratio: Number((whole / Math.max(base.all, 1e-6)).toFixed(1)),
       ratioMeaning: 'time ratio = Sigilo time / baseline time',

@@ -36,7 +36,7 @@ const extras: [string, string[]][] = [
   ['./retention.bench.ts', ['P5', 'P5-projected', 'P5-pg', 'P5-pg-projected', 'P5-cdr', 'P5-cdr-pg']],
   ['./import-rss.bench.ts', ['P7']],
   ['./http.bench.ts', ['P3', 'P3-p99', 'P3-busy']],
-  ['./authority.bench.ts', ['A1', 'A2']],
+  ['./authority.bench.ts', ['A1', 'A2', 'A1-pg', 'A2-pg']],
   ['./subject-export.bench.ts', ['P4', 'P4-rss']],
   ['./guard.bench.ts', ['G1', 'G1-wall']],
   ['./access-log.bench.ts', ['P6', 'P6-pg']],

@@ -37,6 +37,7 @@ import { SubjectRequestService } from './subject-requests/subject-request.servic
 import { createRetention, type RetentionModule } from './retention/retention.module.ts';
 import type { BlobStore } from './recordings/blob-store.ts';
 import { openBlobStore } from './recordings/open-blob-store.ts';
+import { registerAuthorityRequestRetention } from './retention/targets/authority-request.target.ts';
 import { RecordingService } from './recordings/recording.service.ts';
 import { registerRecordingRetention } from './recordings/recordings.retention-target.ts';
 import { registerTelecomRetention } from './telecom/telecom.retention-targets.ts';
@@ -259,6 +260,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
     registerRecordingRetention(retention.registry, blobs);
     registerTelecomRetention(retention.registry);
     registerIncidentRetention(retention.registry);
+    registerAuthorityRequestRetention(retention.registry, blobs);
     const requestRepo = new SubjectRequestRepository();
     const subjectRequests = new SubjectRequestService(requestRepo, now);
     const telecomIngest = new RecordIngestService(
@@ -279,6 +281,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       db: store.db,
       signer: keyring,
       dialect: store.dialect,
+      blobs,
     });
     const recordings = new RecordingService({ gate, blobs, maxBytes: config.recordings.maxBytes, now });
     return {

@@ -27,6 +27,8 @@ export const PLAIN_COLUMNS = [
   'state',
   'document_content_type',
   'document_sha256',
+  'document_blob_key',
+  'document_size',
   'hold_ids',
   'package_sha256',
   'created_by',
@@ -40,7 +42,9 @@ export const PLAIN_COLUMNS = [
 export type PlainRequestRow = {
   [K in (typeof PLAIN_COLUMNS)[number]]: K extends 'target_count' | 'urgent' | 'secret'
     ? number
-    : string | null;
+    : K extends 'document_size'
+      ? number | string | null
+      : string | null;
 } & {
   id: string;
   subject_id: string;

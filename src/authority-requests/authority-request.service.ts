@@ -6,6 +6,7 @@
  * Every method takes a gate session opened at the edge; the request's own subject key seals its targets.
  */
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { Compile } from 'typebox/compile';
 import { SigiloError, isSigiloError } from '../errors.ts';
 import type { AccessContext } from '../gate/access-context.ts';
@@ -30,7 +31,9 @@ import {
   type PlainRequestRow,
 } from './authority-request.repository.ts';
 import { logStep, readEvents, refuseStep, writeEvent } from './sealing/authority-requests.gate.ts';
+import { openOrderDocument, sealOrderDocument } from './sealing/order-document.gate.ts';
 import { refuseSensitiveText } from '../guard/free-text.guard.ts';
+import type { BlobStore } from '../recordings/blob-store.ts';
 import {
   encryptPackage,
   packTar,
@@ -45,7 +48,7 @@ import {
   renderCoverLetterPdf,
   type CoverLetter,
 } from '../reports/authority-cover-letter.ts';
-import type { RecordQueryService } from '../telecom/query/record-query.service.ts';
+import { ipPortWindow, type RecordQueryService } from '../telecom/query/record-query.service.ts';
 import { stringify } from 'csv-stringify/sync';
 
 const DOCUMENT_MAX_BYTES = 5 * 1024 * 1024;
@@ -78,6 +81,8 @@ export interface AuthorityRequestDeps {
   /** Sigilo's Ed25519 key: signs export manifests. */
   signer: ExportSigner;
   dialect: StoreDialect;
+  /** Where order documents are stored, sealed (the recordings blob store). */
+  blobs: BlobStore;
 }
 
 /** A built answer package. */
@@ -87,6 +92,12 @@ export interface BuiltPackage {
   sha256: string;
   manifest: Manifest;
   found: { category: string; count: number }[];
+}
+
+async function streamToBuffer(r: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of r) parts.push(c as Buffer);
+  return Buffer.concat(parts);
 }
 
 /** Validates an input against a compiled schema, with the first problem's path. */
@@ -176,60 +187,76 @@ export class AuthorityRequestService {
     const subjectId = await s.newSubject('authority_request');
     const now = this.nowIso();
     const id = subjectId;
-    await s.insert('authorityRequests', {
-      id,
-      subjectId,
-      plain: {
-        external_reference: input.externalReference.trim(),
-        country: input.country ?? 'BR',
-        authority_name: input.authority.name.trim(),
-        authority_type: input.authority.type,
-        order_legal_basis: input.legalBasis.trim(),
-        court_order_ref: input.courtOrderRef?.trim() ?? null,
-        request_types: JSON.stringify([...input.requestTypes].sort()),
-        categories: JSON.stringify(checked.categories),
-        target_count: checked.targets.length,
-        window_from: checked.window.from,
-        window_to: checked.window.to,
-        deadline: new Date(Date.parse(input.deadline)).toISOString(),
-        urgent: input.urgent ? 1 : 0,
-        secret: input.secret ? 1 : 0,
-        state: 'received',
-        document_content_type: input.document?.contentType ?? null,
-        document_sha256: document ? createHash('sha256').update(document).digest('hex') : null,
-        hold_ids: '[]',
-        package_sha256: null,
-        created_by: s.ctx.actor,
-        approved_by: null,
-        approved_at: null,
-        delivered_at: null,
-        closed_at: null,
-      },
-      sealed: {
-        targets: checked.targets,
-        ...(input.contact ? { contact: input.contact } : {}),
-        ...(document ? { document: document.toString('base64') } : {}),
-      },
-      source: 'staff',
-    });
-    await writeEvent(
-      s,
-      subjectId,
-      { requestId: id, kind: 'received', at: now, actor: s.ctx.actor },
-      {
-        requestTypes: input.requestTypes,
-        categories: checked.categories,
-        targetCount: checked.targets.length,
-        retentionNotes: checked.retentionNotes,
-      },
-    );
-    if (input.requestTypes.includes('preservation')) {
-      await this.preserve(s, id, subjectId, input, checked.targets, checked.categories, checked.window);
+    const sha256 = document ? createHash('sha256').update(document).digest('hex') : null;
+    // Sealed and stored before the row: the row never names a blob that is not there. A rolled-back intake
+    // removes the blob again (a crash between the two leaves an unreferenced sealed blob, unreadable once the
+    // request's subject has no key).
+    const sealed = document ? await sealOrderDocument(s, id, subjectId, sha256!, document) : null;
+    if (sealed) await this.deps.blobs.put(sealed.blobKey, Readable.from([sealed.blob]));
+    try {
+      await s.insert('authorityRequests', {
+        id,
+        subjectId,
+        plain: {
+          external_reference: input.externalReference.trim(),
+          country: input.country ?? 'BR',
+          authority_name: input.authority.name.trim(),
+          authority_type: input.authority.type,
+          order_legal_basis: input.legalBasis.trim(),
+          court_order_ref: input.courtOrderRef?.trim() ?? null,
+          request_types: JSON.stringify([...input.requestTypes].sort()),
+          categories: JSON.stringify(checked.categories),
+          target_count: checked.targets.length,
+          window_from: checked.window.from,
+          window_to: checked.window.to,
+          deadline: new Date(Date.parse(input.deadline)).toISOString(),
+          urgent: input.urgent ? 1 : 0,
+          secret: input.secret ? 1 : 0,
+          state: 'received',
+          document_content_type: input.document?.contentType ?? null,
+          document_sha256: sha256,
+          document_blob_key: sealed?.blobKey ?? null,
+          document_size: document?.length ?? null,
+          hold_ids: '[]',
+          package_sha256: null,
+          created_by: s.ctx.actor,
+          approved_by: null,
+          approved_at: null,
+          delivered_at: null,
+          closed_at: null,
+        },
+        sealed: {
+          targets: checked.targets,
+          ...(input.contact ? { contact: input.contact } : {}),
+        },
+        source: 'staff',
+      });
+      await writeEvent(
+        s,
+        subjectId,
+        { requestId: id, kind: 'received', at: now, actor: s.ctx.actor },
+        {
+          requestTypes: input.requestTypes,
+          categories: checked.categories,
+          targetCount: checked.targets.length,
+          retentionNotes: checked.retentionNotes,
+        },
+      );
+      if (input.requestTypes.includes('preservation')) {
+        await this.preserve(s, id, subjectId, input, checked.targets, checked.categories, checked.window);
+      }
+    } catch (err) {
+      if (sealed) await this.deps.blobs.delete(sealed.blobKey).catch(() => undefined);
+      throw err;
     }
     return this.view(await this.load(s, id));
   }
 
-  /** Creates one legal hold per resolvable target (accounts, CPF/CNPJ holders, number holders). */
+  /**
+   * Creates one legal hold per resolvable target (accounts, CPF/CNPJ holders, number holders, and the accounts
+   * whose connection or access records show an IP + port in use at the instant — held over the span those records
+   * are searched in, so retention keeps exactly them).
+   */
   private async preserve(
     s: GateSession,
     id: string,
@@ -239,32 +266,68 @@ export class AuthorityRequestService {
     categories: string[],
     window: { from: string | null; to: string | null },
   ): Promise<void> {
-    const scopes = new Map<string, 'account' | 'person'>();
-    for (const t of targets) {
-      if (t.kind === 'account') scopes.set(t.id, 'account');
-      if (t.kind === 'tax_id')
-        for (const a of await this.deps.accounts.findByTaxId(s, t.value)) scopes.set(a.id, 'account');
-      if (t.kind === 'number')
-        for (const p of await this.deps.people.findByContact(s, 'phone', t.value)) scopes.set(p.id, 'person');
-    }
-    const holdCategories = categories.filter((c) =>
+    const requested = categories.filter((c) =>
       ['connection_record', 'access_record', 'call_record'].includes(c),
     );
+    interface Scope {
+      kind: 'account' | 'person';
+      categories: Set<string>;
+      window: { from: string | null; to: string | null };
+    }
+    const scopes = new Map<string, Scope>();
+    const add = (scopeId: string, kind: Scope['kind'], cats: readonly string[], w: Scope['window']): void => {
+      const had = scopes.get(scopeId);
+      if (!had) {
+        scopes.set(scopeId, { kind, categories: new Set(cats), window: w });
+        return;
+      }
+      for (const c of cats) had.categories.add(c);
+      // Two spans for one scope: one hold over both (erring on keeping).
+      had.window = {
+        from:
+          had.window.from === null || w.from === null
+            ? null
+            : w.from < had.window.from
+              ? w.from
+              : had.window.from,
+        to: had.window.to === null || w.to === null ? null : w.to > had.window.to ? w.to : had.window.to,
+      };
+    };
+    let resolved = 0;
+    for (const t of targets) {
+      const found: [string, Scope['kind'], readonly string[], Scope['window']][] = [];
+      if (t.kind === 'account') found.push([t.id, 'account', requested, window]);
+      if (t.kind === 'tax_id')
+        for (const a of await this.deps.accounts.findByTaxId(s, t.value))
+          found.push([a.id, 'account', requested, window]);
+      if (t.kind === 'number')
+        for (const p of await this.deps.people.findByContact(s, 'phone', t.value))
+          found.push([p.id, 'person', requested, window]);
+      if (t.kind === 'ip') {
+        const kinds = [
+          ['connection', 'connection_record'],
+          ['access', 'access_record'],
+        ] as const;
+        for (const [kind, category] of kinds) {
+          if (!requested.includes(category)) continue;
+          for (const a of await this.deps.telecomQuery.accountsAtIpPort(s, kind, t.ip, t.port, t.at))
+            found.push([a, 'account', [category], ipPortWindow(kind, t.at)]);
+        }
+      }
+      for (const f of found) add(...f);
+      if (found.length) resolved++;
+    }
     const ids: string[] = [];
-    for (const [scopeId, kind] of scopes) {
+    for (const [scopeId, scope] of scopes) {
+      const w = scope.window;
       const hold = await this.deps.holds.create(
         s.ctx,
         {
           kind: 'preservation',
-          scope: { kind, id: scopeId },
-          categories: holdCategories,
-          ...(window.from || window.to
-            ? {
-                window: {
-                  ...(window.from ? { from: window.from } : {}),
-                  ...(window.to ? { to: window.to } : {}),
-                },
-              }
+          scope: { kind: scope.kind, id: scopeId },
+          categories: [...scope.categories].sort(),
+          ...(w.from || w.to
+            ? { window: { ...(w.from ? { from: w.from } : {}), ...(w.to ? { to: w.to } : {}) } }
             : {}),
           // The reference goes in its own field: the reason (guarded for identifiers) is Sigilo's own words.
           reason: 'Requisição de preservação de autoridade (referência em authorityRequestRef)',
@@ -281,7 +344,7 @@ export class AuthorityRequestService {
       s,
       subjectId,
       { requestId: id, kind: 'hold_created', at: this.nowIso(), actor: s.ctx.actor },
-      { holds: ids, unresolvedTargets: targets.length - scopes.size },
+      { holds: ids, unresolvedTargets: targets.length - resolved },
     );
     logStep(s, subjectId, 'preserve', `legal holds created: ${ids.length}`);
   }
@@ -304,11 +367,25 @@ export class AuthorityRequestService {
     return (opened?.fields.targets ?? []) as Target[];
   }
 
-  /** The attached order document, opened through the gate. */
+  /** The attached order document, opened through the gate (from the blob store, or inline for older requests). */
   async document(s: GateSession, id: string): Promise<{ contentType: string; bytes: Buffer } | null> {
     this.assertRole(s, 'authority_request.work', 'read authority requests');
     const row = await this.load(s, id);
     if (!row.document_content_type) return null;
+    if (row.document_blob_key) {
+      const blob = await streamToBuffer(await this.deps.blobs.get(row.document_blob_key));
+      const bytes = await openOrderDocument(
+        s,
+        {
+          requestId: row.id,
+          subjectId: row.subject_id,
+          sha256: row.document_sha256 ?? '',
+          size: Number(row.document_size),
+        },
+        blob,
+      );
+      return { contentType: row.document_content_type, bytes };
+    }
     const [opened] = await s.find('authorityRequests', {
       where: { id },
       subjectId: row.subject_id,

@@ -39,6 +39,8 @@ import type {
   TelecomSegmentTable,
   TelecomTermPostingTable,
   TelecomUnindexedSegmentTable,
+  TelecomPostingDayTable,
+  TelecomPostingRootTable,
 } from './tables/telecom.table.ts';
 import type { TicketMessageTable, TicketTable } from './tables/ticket.table.ts';
 
@@ -70,6 +72,8 @@ export interface Database {
   telecom_key_groups: TelecomKeyGroupTable;
   telecom_term_postings: TelecomTermPostingTable;
   telecom_unindexed_segments: TelecomUnindexedSegmentTable;
+  telecom_posting_days: TelecomPostingDayTable;
+  telecom_posting_roots: TelecomPostingRootTable;
   attribution_rules: AttributionRuleTable;
   legal_holds: LegalHoldTable;
   legal_hold_events: LegalHoldEventTable;

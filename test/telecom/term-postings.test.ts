@@ -196,6 +196,8 @@ describe.each(DIALECTS)('telecom term postings on %s', (dialect) => {
     // As the migration leaves a database: no postings, every segment listed as unindexed.
     const db = sealedView(t.sigilo.store.db);
     await db.deleteFrom('telecom_term_postings').execute();
+    await db.deleteFrom('telecom_posting_days').execute();
+    await db.deleteFrom('telecom_posting_roots').execute();
     await db
       .insertInto('telecom_unindexed_segments')
       .columns(['segment_id', 'kind', 'day'])

@@ -27,6 +27,10 @@ export interface AuthorityRequestTable extends ProvenanceColumns {
   document_ct: Buffer | null;
   document_content_type: string | null;
   document_sha256: string | null;
+  /** Random blob-store key of the sealed order document (since 2026-12-04T1910; older ones are inline). */
+  document_blob_key: string | null;
+  /** Plaintext bytes of the order document in the blob store. */
+  document_size: number | null;
   /** JSON array of legal-hold ids. */
   hold_ids: string;
   package_sha256: string | null;

@@ -53,6 +53,25 @@ export interface TelecomTermPostingTable {
   level: number;
   /** Sorted 24-byte entries: 8 bytes of term hash, 16 bytes of segment id. */
   term_postings: Buffer;
+  /** Keyed BLAKE3 over kind, day, block, level, bucket and the entries (telecom-postings.ts). */
+  postings_mac: Buffer;
+}
+
+/** The blocks of one (kind, day)'s postings, MAC'd: a removed block or bucket row is caught. */
+export interface TelecomPostingDayTable {
+  kind: string;
+  day: string;
+  /** 18 bytes a block, sorted: block id (16), level, split depth. */
+  blocks: Buffer;
+  manifest_mac: Buffer;
+}
+
+/** The days of one kind that have postings, MAC'd: a removed day manifest is caught. */
+export interface TelecomPostingRootTable {
+  kind: string;
+  /** Sorted YYYY-MM-DD days, concatenated. */
+  days: string;
+  root_mac: Buffer;
 }
 
 /** Segments stored before term postings existed, searched through their Bloom filters until indexed. */

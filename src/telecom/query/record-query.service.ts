@@ -108,6 +108,48 @@ export class RecordQueryService {
     instant: string,
     limit = 100,
   ): Promise<Page<ConnectionRecord | AccessRecord>> {
+    const out: (ConnectionRecord | AccessRecord)[] = [];
+    for (const kind of ['connection', 'access'] as const) {
+      for await (const { record: r } of this.ipPortHits(s, kind, ip, port, instant)) {
+        if (out.length >= limit) break;
+        out.push(r as ConnectionRecord | AccessRecord);
+      }
+    }
+    return { records: out, next: null };
+  }
+
+  /**
+   * The accounts whose records of `kind` (connection or access) show this IP and port in use at this instant:
+   * what a preservation request by IP + port + instant holds (issue 16). The records are read through the gate
+   * (authorized and logged as reads, like the search); the account of each matching segment is a plain column.
+   */
+  async accountsAtIpPort(
+    s: GateSession,
+    kind: 'connection' | 'access',
+    ip: string,
+    port: number | null,
+    instant: string,
+  ): Promise<string[]> {
+    const segments = new Set<string>();
+    for await (const { segment } of this.ipPortHits(s, kind, ip, port, instant)) segments.add(segment);
+    if (segments.size === 0) return [];
+    const rows = await s.tx
+      .selectFrom('telecom_segments')
+      .select('account_id')
+      .distinct()
+      .where('id', 'in', [...segments])
+      .execute();
+    return rows.map((r) => r.account_id).sort();
+  }
+
+  /** Records of `kind` matching an IP, port and instant (connection: the session spans it; access: ±1 min). */
+  private ipPortHits(
+    s: GateSession,
+    kind: 'connection' | 'access',
+    ip: string,
+    port: number | null,
+    instant: string,
+  ): AsyncGenerator<PositionedRecord> {
     const value = normaliseIp(ip, 'ip');
     const at = Date.parse(instant);
     if (Number.isNaN(at))
@@ -117,33 +159,24 @@ export class RecordQueryService {
     if (port !== null && (!Number.isInteger(port) || port < 0 || port > 65535)) {
       throw new SigiloError('VALIDATION_FAILED', 'port must be 0 to 65535', { path: 'port' });
     }
-    const day = 86_400_000;
-    const window = { from: new Date(at - 2 * day).toISOString(), to: new Date(at).toISOString() };
-    const out: (ConnectionRecord | AccessRecord)[] = [];
+    const window = ipPortWindow(kind, instant);
     const inPorts = (lo: number | null, hi: number | null): boolean =>
       port === null || lo === null || (port >= lo && port <= (hi ?? lo));
-    for await (const { record: r } of readTelecomRecords(s, 'connection', {
+    if (kind === 'connection')
+      return readTelecomRecords(s, 'connection', {
+        ...window,
+        terms: [{ kind: 'ip', value }],
+        where: (r) =>
+          r.kind === 'connection' &&
+          Date.parse(r.startedAt) <= at &&
+          (r.stoppedAt === null || Date.parse(r.stoppedAt) >= at) &&
+          inPorts(r.portStart, r.portEnd),
+      });
+    return readTelecomRecords(s, 'access', {
       ...window,
       terms: [{ kind: 'ip', value }],
-      where: (r) =>
-        r.kind === 'connection' &&
-        Date.parse(r.startedAt) <= at &&
-        (r.stoppedAt === null || Date.parse(r.stoppedAt) >= at) &&
-        inPorts(r.portStart, r.portEnd),
-    })) {
-      out.push(r as ConnectionRecord);
-      if (out.length >= limit) break;
-    }
-    for await (const { record: r } of readTelecomRecords(s, 'access', {
-      from: new Date(at - 60_000).toISOString(),
-      to: new Date(at + 60_000).toISOString(),
-      terms: [{ kind: 'ip', value }],
       where: (r) => r.kind === 'access' && (port === null || r.port === null || r.port === port),
-    })) {
-      if (out.length >= limit) break;
-      out.push(r as AccessRecord);
-    }
-    return { records: out, next: null };
+    });
   }
 
   /** Streams an account's records as NDJSON or CSV lines (export operation; never buffers the whole result). */
@@ -280,4 +313,15 @@ function decodeCursor(c: string | undefined): { after?: RecordPosition } {
     // fall through
   }
   throw new SigiloError('VALIDATION_FAILED', 'cursor is not valid', { path: 'cursor' });
+}
+
+/**
+ * The time span searched for an IP, port and instant: connection sessions that started up to two days before it,
+ * access records within a minute of it. A preservation hold by IP keeps the records of this span.
+ */
+export function ipPortWindow(kind: 'connection' | 'access', instant: string): { from: string; to: string } {
+  const at = Date.parse(instant);
+  return kind === 'connection'
+    ? { from: new Date(at - 2 * 86_400_000).toISOString(), to: new Date(at).toISOString() }
+    : { from: new Date(at - 60_000).toISOString(), to: new Date(at + 60_000).toISOString() };
 }

@@ -34,7 +34,6 @@ import {
   deleteDayPostings,
   deleteSegmentPostings,
   postingCandidates,
-  unindexedSegments,
   writePostings,
   type SegmentTerms,
 } from './telecom-postings.ts';
@@ -406,7 +405,7 @@ export async function* readTelecomRecords(
   // before postings existed); a read of one account walks that account's segment headers.
   const pages =
     !q.accountId && termKeys.length
-      ? indexedHeaderPages(k, kind, termKeys[0]!, window)
+      ? indexedHeaderPages(k, kind, termKeys[0]!, window, logOp)
       : scannedHeaderPages(k, kind, q.accountId, window, termKeys.length ? 500 : 20);
   for await (const headers of pages) {
     // Nothing in a header is trusted before its MAC is checked (owner, day, time range, filter). A segment
@@ -543,6 +542,7 @@ async function* indexedHeaderPages(
   kind: TelecomKind,
   term: Uint8Array,
   window: ReadWindow,
+  logOp: string,
 ): AsyncGenerator<StoredHeader[]> {
   const spans: [string | undefined, string | undefined][] = [];
   if (window.fromDay && window.toDay) {
@@ -554,10 +554,7 @@ async function* indexedHeaderPages(
     }
   } else spans.push([window.fromDay, window.toDay]);
   for (const [fromDay, toDay] of spans) {
-    const ids = [
-      ...(await postingCandidates(k, kind, term, fromDay, toDay)),
-      ...(await unindexedSegments(k, kind, fromDay, toDay)),
-    ];
+    const ids = [...(await postingCandidates(k, kind, term, fromDay, toDay, logOp))];
     const headers: StoredHeader[] = [];
     for (let i = 0; i < ids.length; i += IN_CHUNK) {
       let sel = k.tx
@@ -727,15 +724,16 @@ async function removeSegments(
   segs: SegmentMeta[],
   wholeDay: string | null,
 ): Promise<TelecomSegmentDeletion> {
+  // Key groups before postings: importers lock their key groups first and the kind's postings last, and so does
+  // this (no wait cycle on PostgreSQL).
   if (wholeDay !== null) {
-    await deleteDayPostings(k, kind, wholeDay);
     await retireKeyGroups(k, kind, wholeDay);
+    await deleteDayPostings(k, kind, wholeDay);
   } else {
     for (let i = 0; i < segs.length; i += IN_CHUNK) {
       const chunk = segs.slice(i, i + IN_CHUNK).map((s) => s.id);
       await k.tx.deleteFrom('telecom_segments').where('id', 'in', chunk).execute();
     }
-    await deleteSegmentPostings(k, kind, segs);
     // In (account, day) order, as importers lock them.
     const accountDays = new Map<string, { accountId: string; day: string }>();
     for (const s of segs)
@@ -744,6 +742,7 @@ async function removeSegments(
       const { accountId, day } = accountDays.get(id)!;
       await retireKeyGroups(k, kind, day, accountId);
     }
+    await deleteSegmentPostings(k, kind, segs);
   }
   const perSubject = new Map<string, number>();
   let records = 0;
