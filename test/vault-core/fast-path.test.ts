@@ -257,12 +257,12 @@ describe.each(DIALECTS)('the interactive fast path on %s', (dialect) => {
         expect(await counter.count(c.requestId)).toBe(1);
       }
       expect(durable).not.toHaveBeenCalled();
-      // Two at once: the second finds the first under way, and both go to a group commit.
+      // Two at once: whichever comes second finds the other under way and goes to a group commit (which one is
+      // second is up to the scheduler: on PostgreSQL the first may still be waiting for its connection).
       const pair = [ctx('support_agent', 'support'), ctx('support_agent', 'support')];
       await Promise.all(pair.map((c) => gate.run(c, (s) => services.people.get(s, joao.personId))));
-      expect(durable.mock.calls.flatMap(([batch]) => batch.map((e) => e.requestId))).toContain(
-        pair[1]!.requestId,
-      );
+      const grouped = durable.mock.calls.flatMap(([batch]) => batch.map((e) => e.requestId));
+      expect(pair.some((c) => grouped.includes(c.requestId))).toBe(true);
       for (const c of pair) expect(await counter.count(c.requestId)).toBe(1);
       expect((await accessLog.verify()).ok).toBe(true);
     } finally {
