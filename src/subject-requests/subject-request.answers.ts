@@ -276,6 +276,21 @@ export class SubjectRequestAnswers {
     return { subjectId: row.subject_id, shredded, categories };
   }
 
+  /** The first steps of an Art. 18 IV answer: staff only, logged, each category judged necessary or not. */
+  private async necessity(s: GateSession, requestId: string, type: 'anonymisation' | 'blocking') {
+    this.assertStaff(s, type);
+    const { row, summary } = await this.summary(s, requestId, [type]);
+    logRequestStep(s, row.subject_id, type, row.id);
+    const decided = decideNecessity(
+      this.deps.policy(),
+      summary.categories,
+      this.deps.retentionDates,
+      this.deps.now().toISOString(),
+      await this.keeping(s, row, summary),
+    );
+    return { row, decided };
+  }
+
   /**
    * Anonymisation of unnecessary or excessive data (Art. 18 IV): what no purpose of the contract needs and no
    * law keeps is erased (the subject crypto-shredded when that is everything); what the law keeps stays with its
@@ -286,16 +301,7 @@ export class SubjectRequestAnswers {
     s: GateSession,
     requestId: string,
   ): Promise<{ subjectId: string; shredded: boolean; categories: RestrictionAnswer[] }> {
-    this.assertStaff(s, 'anonymisation');
-    const { row, summary } = await this.summary(s, requestId, ['anonymisation']);
-    logRequestStep(s, row.subject_id, 'anonymisation', row.id);
-    const decided = decideNecessity(
-      this.deps.policy(),
-      summary.categories,
-      this.deps.retentionDates,
-      this.deps.now().toISOString(),
-      await this.keeping(s, row, summary),
-    );
+    const { row, decided } = await this.necessity(s, requestId, 'anonymisation');
     const shredded = decided.length > 0 && decided.every((c) => c.outcome === 'anonymised');
     if (shredded) {
       await s.shredSubject(row.subject_id, `subject request ${row.id}`);
@@ -323,16 +329,7 @@ export class SubjectRequestAnswers {
     s: GateSession,
     requestId: string,
   ): Promise<{ subjectId: string; shredded: boolean; categories: RestrictionAnswer[] }> {
-    this.assertStaff(s, 'blocking');
-    const { row, summary } = await this.summary(s, requestId, ['blocking']);
-    logRequestStep(s, row.subject_id, 'blocking', row.id);
-    const decided = decideNecessity(
-      this.deps.policy(),
-      summary.categories,
-      this.deps.retentionDates,
-      this.deps.now().toISOString(),
-      await this.keeping(s, row, summary),
-    );
+    const { row, decided } = await this.necessity(s, requestId, 'blocking');
     for (const c of decided) if (c.outcome !== 'necessary') c.outcome = 'blocked';
     const blocked = decided.filter((c) => c.outcome === 'blocked').map((c) => c.category);
     if (blocked.length > 0) await s.blockProcessing(row.subject_id, blocked, row.id);
