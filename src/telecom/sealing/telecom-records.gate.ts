@@ -458,7 +458,8 @@ export async function* readTelecomRecords(
 /**
  * Acting for one person, their calls live in segments of the accounts they belong to, under the account's key.
  * The read counts as the person's own only when the person is linked to that account and every term is a number
- * on file for the person (checked here by its blind index, not taken from the caller): then the person is the
+ * on file for the person (found by blind index, then its row MAC checked and its sealed value opened and compared,
+ * not taken from the caller): then the person is the
  * subject authorised, and only records holding their own numbers come out. Otherwise undefined.
  */
 async function ownCallsOf(k: GateKernel, q: TelecomQuery): Promise<string | undefined> {
@@ -473,13 +474,23 @@ async function ownCallsOf(k: GateKernel, q: TelecomQuery): Promise<string | unde
   if (!link) return undefined;
   for (const t of q.terms) {
     if (t.kind !== 'number') return undefined;
-    const own = await k.tx
+    const rows = await k.tx
       .selectFrom('contact_points')
-      .select('id')
+      .select(['id', 'subject_id', 'value_ct', ...k.rowMacColumns('contact_points')] as 'id'[])
       .where('person_id', '=', person)
       .where('kind', '=', 'phone')
       .where('value_bidx', '=', k.keyring.blindIndex('phone', t.value))
-      .executeTakeFirst();
+      .execute();
+    // The blind index is not bound by the row MAC: a number copied into the person's row by someone who can write
+    // the database must not make another subscriber's calls "own". The row is checked and its sealed value opened.
+    await k.checkRowMacs('contact_points', 'phone', 'read', rows);
+    let own = false;
+    for (const r of rows as unknown as { id: string; subject_id: string; value_ct: Buffer }[]) {
+      if (r.subject_id !== person) continue;
+      const address = { table: 'contact_points', rowId: r.id, column: 'value_ct', subjectId: r.subject_id };
+      const key = await k.dataKey(r.subject_id, sealedKeyVersion(r.value_ct));
+      if (openField(key, address, r.value_ct).toString('utf8') === t.value) own = true;
+    }
     if (!own) return undefined;
   }
   return person;
