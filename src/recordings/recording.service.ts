@@ -126,12 +126,12 @@ export class RecordingService {
     return { recording: opened.recording, stream };
   }
 
-  /** The complete recordings of a ticket, oldest first (metadata only). */
   /** The subject's recordings, metadata only, in the caller's session (the subject's access export). */
   async listForSubject(s: GateSession, subjectId: string): Promise<RecordingView[]> {
     return listSubjectRecordings(s, subjectId);
   }
 
+  /** The complete recordings of a ticket, oldest first (metadata only). */
   async listForTicket(ctx: AccessContext, ticketId: string): Promise<RecordingView[]> {
     return this.deps.gate.run(ctx, (s) => listRecordings(s, ticketId));
   }

@@ -349,6 +349,7 @@ export async function listSubjectRecordings(
     .execute();
   const mac = await RecordingMac.of(k.keyring);
   for (const row of rows) await checkRow(k, mac, 'export', row);
+  k.authorizeCollected(rows.map(collectedOf), CATEGORIES, 'export');
   if (rows.length > 0) k.allowed('export', subjectId, decisions, 'recording metadata');
   return rows.map(view);
 }

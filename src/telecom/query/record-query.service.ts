@@ -179,7 +179,6 @@ export class RecordQueryService {
     });
   }
 
-  /** Streams an account's records as NDJSON or CSV lines (export operation; never buffers the whole result). */
   /** Every record of one account and kind, as objects (a subject's export serialises them itself). */
   async *accountRecords(
     s: GateSession,
@@ -191,6 +190,7 @@ export class RecordQueryService {
     for await (const { record } of readTelecomRecords(s, kind, { accountId, ...w }, 'export')) yield record;
   }
 
+  /** Streams an account's records as NDJSON or CSV lines (export operation; never buffers the whole result). */
   async *exportAccount(
     s: GateSession,
     kind: TelecomKind,
