@@ -158,7 +158,9 @@ export default tseslint.config(
   },
   {
     // src/ is the product: it never imports the test support or the benchmarks; and every access rule is the
-    // policy's, so outside src/policy no role list or literal role comparison decides anything.
+    // policy's, so outside src/policy no role list (`*_ROLES`, a route `roles` option) and no comparison of a role
+    // with a literal, `includes`/`has`/`indexOf(role)` or `switch (role)` is allowed (a role-keyed lookup object is
+    // not caught: review it).
     files: ['src/**/*.ts'],
     ignores: [...TESTS, ...POLICY],
     rules: { 'no-restricted-syntax': ['error', NO_TEST_IMPORTS, ...NO_ROLE_CHECKS] },

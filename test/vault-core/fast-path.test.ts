@@ -155,6 +155,7 @@ describe.each(DIALECTS)('the interactive fast path on %s', (dialect) => {
     // two run on their own connections, so either may come first).
     if (during.status === 'rejected')
       expect((during.reason as { code?: string }).code).toBe('SUBJECT_SHREDDED');
+    else expect(during.value.name).toBe('Pessoa Aqui');
     await expectSigiloError(read(here), 'SUBJECT_SHREDDED');
     // Shred through another process on the same database: this one still holds the unwrapped key.
     const there = await gate.run(ctx('support_agent', 'contracting'), (s) =>
