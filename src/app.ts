@@ -40,6 +40,7 @@ import { openBlobStore } from './recordings/open-blob-store.ts';
 import { registerAuthorityRequestRetention } from './retention/targets/authority-request.target.ts';
 import { RecordingService } from './recordings/recording.service.ts';
 import { registerRecordingRetention } from './recordings/recordings.retention-target.ts';
+import { BlobDeletions } from './recordings/sealing/blob-deletions.ts';
 import { registerTelecomRetention } from './telecom/telecom.retention-targets.ts';
 import { AttributionRuleService } from './telecom/attribution/attribution-rule.service.ts';
 import { sealLegacyAttributionRules } from './telecom/sealing/attribution-rules.gate.ts';
@@ -257,10 +258,13 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
     // A restored backup may predate shreds: destroy those subjects' keys again before serving anything.
     await retention.journal.reconcile();
     const blobs = options.blobStore ?? (await openBlobStore(config.recordings.store, now));
-    registerRecordingRetention(retention.registry, blobs);
+    // Blobs go only once the deletion of their row commits; a crash or a failing store leaves them queued.
+    const blobDeletions = new BlobDeletions(gate, blobs);
+    await blobDeletions.drain();
+    registerRecordingRetention(retention.registry, blobDeletions);
     registerTelecomRetention(retention.registry);
     registerIncidentRetention(retention.registry);
-    registerAuthorityRequestRetention(retention.registry, blobs);
+    registerAuthorityRequestRetention(retention.registry, blobDeletions);
     const requestRepo = new SubjectRequestRepository();
     const subjectRequests = new SubjectRequestService(requestRepo, now);
     const telecomIngest = new RecordIngestService(
@@ -283,7 +287,13 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       dialect: store.dialect,
       blobs,
     });
-    const recordings = new RecordingService({ gate, blobs, maxBytes: config.recordings.maxBytes, now });
+    const recordings = new RecordingService({
+      gate,
+      blobs,
+      deletions: blobDeletions,
+      maxBytes: config.recordings.maxBytes,
+      now,
+    });
     return {
       store,
       gate,
@@ -343,6 +353,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       tokenLabels: new TokenLabels(keyring),
       now,
       close: async () => {
+        await blobDeletions.settled();
         await security.close();
         await writer.close();
         await telecomIngest.close();

@@ -269,4 +269,6 @@ export const ROW_MACS: Partial<Record<keyof Database, readonly string[]>> = {
     'state',
     'created_by',
   ],
+  // The outbox of blobs to remove after their deletion commits (src/recordings/sealing/blob-deletions.ts).
+  blob_deletions: ['queued_at'],
 };

@@ -24,6 +24,7 @@ import {
 } from './sealing/recordings.gate.ts';
 import { SOURCES, type Source } from '../services/provenance.ts';
 import type { BlobStore } from './blob-store.ts';
+import { BlobDeletions } from './sealing/blob-deletions.ts';
 import { abandonedUploadIds, expiredRecordingIds } from './recording.repository.ts';
 
 export type { RecordingView } from './sealing/recordings.gate.ts';
@@ -41,6 +42,8 @@ export interface RecordingServiceDeps {
   now: () => Date;
   /** Plaintext chunk size; only tests change it. */
   chunkSize?: number;
+  /** The outbox that removes blobs once their deletion commits (one per app: the retention targets share it). */
+  deletions?: BlobDeletions;
 }
 
 export interface RecordingUpload {
@@ -60,7 +63,12 @@ export interface StoredRecording extends RecordingView {
 
 /** Uploads, downloads, lists and deletes the recordings of support tickets. */
 export class RecordingService {
-  constructor(private readonly deps: RecordingServiceDeps) {}
+  /** Removes the blobs of deleted recordings once the deletion commits. */
+  readonly deletions: BlobDeletions;
+
+  constructor(private readonly deps: RecordingServiceDeps) {
+    this.deletions = deps.deletions ?? new BlobDeletions(deps.gate, deps.blobs);
+  }
 
   /** The configured size limit in bytes. */
   get maxBytes(): number {
@@ -136,11 +144,12 @@ export class RecordingService {
     return this.deps.gate.run(ctx, (s) => listRecordings(s, ticketId));
   }
 
-  /** Deletes a recording: its blob, then its row (NOT_FOUND when there is none). */
+  /** Deletes a recording: its row, then, once that committed, its blob (NOT_FOUND when there is none). */
   async delete(ctx: AccessContext, id: string, reason: string | null = null): Promise<void> {
     const deleted = await this.deps.gate.run(ctx, (s) =>
-      deleteRecording(s, id, reason, (key) => this.deps.blobs.delete(key)),
+      deleteRecording(s, id, reason, (key) => this.deletions.queue(s, key)),
     );
+    await this.deletions.settled();
     if (!deleted) throw new SigiloError('NOT_FOUND', 'recording not found', { resource: 'recording' });
   }
 
@@ -161,17 +170,18 @@ export class RecordingService {
       if (options.keep && (await options.keep(id))) continue;
       const ok = await this.deps.gate.run(ctx, (s) =>
         deleteRecording(s, id, options.reason ?? 'retention period over', (key) =>
-          this.deps.blobs.delete(key),
+          this.deletions.queue(s, key),
         ),
       );
       if (ok) deleted.push(id);
     }
+    await this.deletions.settled();
     return deleted;
   }
 
   /**
    * Garbage-collects uploads still `uploading` that began before `startedBefore` (a crash or a lost client):
-   * blob first, then row. Returns how many were discarded. `ctx` needs `delete` on support_recording.
+   * row first, then, once that committed, blob. Returns how many were discarded. `ctx` needs `delete` on support_recording.
    */
   async collectAbandoned(ctx: AccessContext, startedBefore: Date, limit = 100): Promise<number> {
     const ids = await this.deps.gate.run(ctx, (s) =>
@@ -180,18 +190,20 @@ export class RecordingService {
     let n = 0;
     for (const id of ids) {
       const ok = await this.deps.gate.run(ctx, (s) =>
-        discardUpload(s, id, 'abandoned upload', 'delete', (key) => this.deps.blobs.delete(key)),
+        discardUpload(s, id, 'abandoned upload', 'delete', (key) => this.deletions.queue(s, key)),
       );
       if (ok) n += 1;
     }
+    await this.deletions.settled();
     return n;
   }
 
   /** Best effort: a leftover is collected later by `collectAbandoned`. */
   private async abandon(ctx: AccessContext, upload: SealedUpload, reason: string): Promise<void> {
     await this.deps.gate
-      .run(ctx, (s) => discardUpload(s, upload.id, reason, 'write', (key) => this.deps.blobs.delete(key)))
+      .run(ctx, (s) => discardUpload(s, upload.id, reason, 'write', (key) => this.deletions.queue(s, key)))
       .catch(() => undefined);
+    await this.deletions.settled();
   }
 
   private recordedAt(value: string | undefined): string {

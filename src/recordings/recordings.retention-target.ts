@@ -18,7 +18,7 @@ import type {
 } from '../retention/retention-target.ts';
 import { anchoredNextExpiry, anchoredScan, type AnchoredFetch } from '../retention/targets/anchored-scan.ts';
 import type { Tx } from '../store/store.ts';
-import type { BlobStore } from './blob-store.ts';
+import type { BlobDeletions } from './sealing/blob-deletions.ts';
 import {
   recordingsByAnchor,
   subjectsWithRecordings,
@@ -36,7 +36,7 @@ export class RecordingRetentionTarget implements RetentionTarget {
   readonly description = 'gravações dos atendimentos';
   readonly order = 40;
 
-  constructor(private readonly blobs: BlobStore) {}
+  constructor(private readonly deletions: BlobDeletions) {}
 
   supports(rule: RetentionRule): boolean {
     return rule.kind === 'after' && rule.anchor === 'record_created';
@@ -66,7 +66,7 @@ export class RecordingRetentionTarget implements RetentionTarget {
     let records = 0;
     for (const item of items) {
       const deleted = await deleteRecording(session, item.id, 'retention period over', (key) =>
-        this.blobs.delete(key),
+        this.deletions.queue(session, key),
       );
       if (deleted) records += 1;
     }
@@ -82,7 +82,12 @@ export class RecordingRetentionTarget implements RetentionTarget {
 }
 
 /** Plugs recordings into the retention engine: the target, and the guard that keeps their tickets. */
-export function registerRecordingRetention(registry: RetentionRegistry, blobs: BlobStore): void {
-  registry.register(new RecordingRetentionTarget(blobs));
+export function registerRecordingRetention(registry: RetentionRegistry, deletions: BlobDeletions): void {
+  registry.register(new RecordingRetentionTarget(deletions));
+  // Before and after every sweep: the blobs its commits queued, and any a crash or a failing store left.
+  registry.upkeep(async () => {
+    await deletions.settled();
+    await deletions.drain();
+  });
   registry.guard(TICKETS_TARGET, (db, ticketIds) => ticketsWithRecordings(db, ticketIds));
 }

@@ -40,8 +40,10 @@ export class RetentionEngine {
   private readonly sweep: RetentionSweep;
   private readonly dryRun: RetentionPreview;
   private readonly issuer: CertificateIssuer;
+  private readonly registry: RetentionRegistry;
 
   constructor(deps: RetentionEngineDeps) {
+    this.registry = deps.registry;
     this.instanceId = deps.instanceId ?? `${os.hostname()}:${process.pid}`;
     const runs = new RetentionRunRepository();
     this.issuer = new CertificateIssuer({
@@ -74,7 +76,10 @@ export class RetentionEngine {
    */
   async run(options: SweepOptions = {}): Promise<SweepReport> {
     await this.finishStaleRuns();
-    return this.sweep.run(options);
+    await this.registry.runUpkeep();
+    const report = await this.sweep.run(options);
+    await this.registry.runUpkeep();
+    return report;
   }
 
   /** Certifies and closes runs whose process died (no heartbeat for 15 minutes). */

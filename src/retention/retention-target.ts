@@ -132,6 +132,7 @@ export type RetentionGuard = (db: Tx, itemIds: readonly string[]) => Promise<Set
 export class RetentionRegistry {
   private readonly byId = new Map<string, RetentionTarget>();
   private readonly guards = new Map<string, RetentionGuard[]>();
+  private readonly upkeeps: (() => Promise<void>)[] = [];
 
   /** Adds a target; its id must be new. */
   register(target: RetentionTarget): void {
@@ -148,6 +149,16 @@ export class RetentionRegistry {
   /** Adds a guard that keeps items of `targetId` while something else still refers to them. */
   guard(targetId: string, guard: RetentionGuard): void {
     this.guards.set(targetId, [...(this.guards.get(targetId) ?? []), guard]);
+  }
+
+  /** Adds work every sweep does before and after its batches: finishing deletions outside the database (blobs). */
+  upkeep(fn: () => Promise<void>): void {
+    this.upkeeps.push(fn);
+  }
+
+  /** Runs the upkeep of every target, in registration order. */
+  async runUpkeep(): Promise<void> {
+    for (const fn of this.upkeeps) await fn();
   }
 
   /** Every target in sweep order. */

@@ -14,7 +14,7 @@ import type { InvoiceTable } from './tables/invoice.table.ts';
 import type { KeyMaterialTable } from './tables/key-material.table.ts';
 import type { AccountPersonTable, PersonTable } from './tables/person.table.ts';
 import type { PolicyProposalTable, PolicyVersionTable } from './tables/policy-version.table.ts';
-import type { RecordingTable } from './tables/recording.table.ts';
+import type { BlobDeletionTable, RecordingTable } from './tables/recording.table.ts';
 import type {
   DeletionCertificateTable,
   LegalHoldEventTable,
@@ -63,6 +63,7 @@ export interface Database {
   tickets: TicketTable;
   ticket_messages: TicketMessageTable;
   recordings: RecordingTable;
+  blob_deletions: BlobDeletionTable;
   credentials: CredentialTable;
   access_log: AccessLogTable;
   access_log_head: AccessLogHeadTable;

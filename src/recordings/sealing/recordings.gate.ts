@@ -222,8 +222,8 @@ export async function completeRecording(
 }
 
 /**
- * Discards an unfinished upload: `removeBlob` runs first (so a failure leaves the row for the next collector),
- * then the row goes. `operation` is `write` for the uploader abandoning its own upload, `delete` for a collector.
+ * Discards an unfinished upload: the row goes and `queueBlob` queues its blob for removal once this transaction
+ * commits. `operation` is `write` for the uploader abandoning its own upload, `delete` for a collector.
  * Returns false when there is no unfinished upload with that id.
  */
 export async function discardUpload(
@@ -231,7 +231,7 @@ export async function discardUpload(
   id: string,
   reason: string,
   operation: Extract<Operation, 'write' | 'delete'>,
-  removeBlob: (blobKey: string) => Promise<void>,
+  queueBlob: (blobKey: string) => Promise<void>,
 ): Promise<boolean> {
   const k = kernelOf(session);
   const row = await k.tx
@@ -243,8 +243,8 @@ export async function discardUpload(
   const decisions = k.authorize(CATEGORIES, operation, row?.subject_id ?? null, 'discard');
   if (!row) return false;
   await checkRow(k, await RecordingMac.of(k.keyring), 'discard', row);
-  await removeBlob(row.blob_key);
   await k.tx.deleteFrom('recordings').where('id', '=', id).where('status', '=', 'uploading').execute();
+  await queueBlob(row.blob_key);
   k.allowed('discard', row.subject_id, decisions, reason);
   return true;
 }
@@ -355,14 +355,15 @@ export async function listSubjectRecordings(
 }
 
 /**
- * Deletes one complete recording: authorizes `delete`, runs `removeBlob` (so a failing blob store leaves the row
- * and the deletion can be retried), deletes the row and logs it. Returns false when there is no such recording.
+ * Deletes one complete recording: authorizes `delete`, deletes the row, has `queueBlob` queue its blob for removal
+ * once this transaction commits (src/recordings/blob-deletions.ts) and logs it. Returns false when there is no
+ * such recording.
  */
 export async function deleteRecording(
   session: GateSession,
   id: string,
   reason: string | null,
-  removeBlob: (blobKey: string) => Promise<void>,
+  queueBlob: (blobKey: string) => Promise<void>,
 ): Promise<boolean> {
   const k = kernelOf(session);
   const row = await k.tx
@@ -375,8 +376,8 @@ export async function deleteRecording(
   if (!row) return false;
   // A retention sweep picked it by its plain recording date: that date must be the one Sigilo wrote.
   await checkRow(k, await RecordingMac.of(k.keyring), 'delete', row);
-  await removeBlob(row.blob_key);
   await k.tx.deleteFrom('recordings').where('id', '=', id).execute();
+  await queueBlob(row.blob_key);
   k.allowed('delete', row.subject_id, decisions, reason);
   return true;
 }

@@ -9,7 +9,7 @@
  */
 import type { GateSession } from '../../gate/gate.ts';
 import type { RetentionRule } from '../../policy/policy.schema.ts';
-import type { BlobStore } from '../../recordings/blob-store.ts';
+import type { BlobDeletions } from '../../recordings/sealing/blob-deletions.ts';
 import type { Tx } from '../../store/store.ts';
 import type { RetentionClock } from '../retention-clock.ts';
 import type {
@@ -59,7 +59,7 @@ export class AuthorityRequestTarget implements RetentionTarget {
   readonly description = 'requisições de autoridades, seu histórico e a cópia da ordem';
   readonly order = 90;
 
-  constructor(private readonly blobs: BlobStore) {}
+  constructor(private readonly deletions: BlobDeletions) {}
 
   supports(rule: RetentionRule): boolean {
     return rule.kind === 'after' && rule.anchor === 'record_created';
@@ -125,8 +125,8 @@ export class AuthorityRequestTarget implements RetentionTarget {
     }
     // Each request is its own subject: its key goes with it, so a backup's copy of its sealed fields is unreadable.
     for (const i of items) await session.shredSubject(i.subjectId, 'authority request retention period over');
-    // Blobs last: a failure above rolls the rows back and leaves the document in place.
-    for (const key of blobs) await this.blobs.delete(key);
+    // The documents go once this transaction commits: a failure above rolls the rows back and keeps them.
+    for (const key of blobs) await this.deletions.queue(session, key);
     return { records, subjects: [] };
   }
 
@@ -140,6 +140,9 @@ function nowOf(clock: RetentionClock): string {
 }
 
 /** Registers the authority requests' retention target. */
-export function registerAuthorityRequestRetention(registry: RetentionRegistry, blobs: BlobStore): void {
-  registry.register(new AuthorityRequestTarget(blobs));
+export function registerAuthorityRequestRetention(
+  registry: RetentionRegistry,
+  deletions: BlobDeletions,
+): void {
+  registry.register(new AuthorityRequestTarget(deletions));
 }

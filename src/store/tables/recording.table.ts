@@ -32,3 +32,13 @@ export interface RecordingTable extends ProvenanceColumns {
 export type RecordingRow = Selectable<RecordingTable>;
 export type NewRecordingRow = Insertable<RecordingTable>;
 export type RecordingUpdate = Updateable<RecordingTable>;
+
+/**
+ * A blob whose row is gone and which is removed once that deletion commits (src/recordings/sealing/blob-deletions.ts).
+ * `id` is the random blob key; `row_mac` binds it to `queued_at`, so a planted key is refused, not deleted.
+ */
+export interface BlobDeletionTable {
+  id: string;
+  queued_at: string;
+  row_mac: Buffer;
+}
