@@ -45,28 +45,37 @@ export interface PurposeCount {
 }
 
 export class ProcessingRecordRepository {
-  /** Records and distinct subjects per category (categories with nothing stored are absent). */
+  /**
+   * Records and distinct subjects per category (categories with nothing stored are absent): one statement per
+   * category, counted by the database, so no subject id is read into memory however large the store.
+   */
   async categoryCounts(db: Db | Tx): Promise<Map<string, CategoryCount>> {
     const out = new Map<string, CategoryCount>();
-    const subjects = new Map<string, Set<string>>();
-    for (const src of SOURCES) {
-      const where = src.kind ? sql`where kind = ${src.kind}` : sql``;
-      const rows = src.rows ? sql`coalesce(sum(record_count), 0)` : sql`count(*)`;
-      const { rows: totals } = await sql<{ n: number | string }>`select ${rows} as n from ${sql.table(
-        src.table,
-      )} ${where}`.execute(db);
-      // Distinct subjects across the category's tables: the ids are read to be counted, never returned.
-      const { rows: ids } = await sql<{ subject_id: string }>`select distinct subject_id from ${sql.table(
-        src.table,
-      )} ${where}`.execute(db);
-      const n = Number(totals[0]?.n ?? 0);
-      const prev = out.get(src.category) ?? { records: 0, subjects: 0 };
-      const seen = subjects.get(src.category) ?? new Set<string>();
-      for (const r of ids) seen.add(r.subject_id);
-      subjects.set(src.category, seen);
-      out.set(src.category, { records: prev.records + n, subjects: seen.size });
+    for (const category of [...new Set(SOURCES.map((s) => s.category))]) {
+      const sources = SOURCES.filter((s) => s.category === category);
+      const where = (src: (typeof SOURCES)[number]) => (src.kind ? sql`where kind = ${src.kind}` : sql``);
+      const records = sql.join(
+        sources.map(
+          (src) =>
+            sql`(select ${src.rows ? sql`coalesce(sum(record_count), 0)` : sql`count(*)`} from ${sql.table(
+              src.table,
+            )} ${where(src)})`,
+        ),
+        sql` + `,
+      );
+      // Distinct subjects across the category's tables (UNION removes the duplicates).
+      const ids = sql.join(
+        sources.map((src) => sql`select subject_id from ${sql.table(src.table)} ${where(src)}`),
+        sql` union `,
+      );
+      const { rows } = await sql<{
+        records: number | string;
+        subjects: number | string;
+      }>`select ${records} as records,
+        (select count(*) from (${ids}) ids) as subjects`.execute(db);
+      const n = Number(rows[0]?.records ?? 0);
+      if (n > 0) out.set(category, { records: n, subjects: Number(rows[0]?.subjects ?? 0) });
     }
-    for (const [k, v] of out) if (v.records === 0) out.delete(k);
     return out;
   }
 

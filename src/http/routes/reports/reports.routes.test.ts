@@ -33,6 +33,15 @@ describeHttp('records of processing', ({ h, seed }) => {
       records: (await count('accounts')) + (await count('people')),
       legalBasis: 'LGPD Art. 7º, V',
     });
+    // Distinct subjects across a category's tables: a person named on two rows counts once.
+    const ids = async (table: 'accounts' | 'people' | 'tickets' | 'ticket_messages') =>
+      (await db.selectFrom(table).select('subject_id').execute()).map((r) => r.subject_id);
+    expect(byId.get('name')!.subjects).toBe(
+      new Set([...(await ids('accounts')), ...(await ids('people'))]).size,
+    );
+    expect(byId.get('support_ticket')!.subjects).toBe(
+      new Set([...(await ids('tickets')), ...(await ids('ticket_messages'))]).size,
+    );
     expect(byId.get('support_ticket')!.records).toBe(
       (await count('tickets')) + (await count('ticket_messages')),
     );
