@@ -12,6 +12,7 @@
  * INTEGRITY_ERROR naming the unit, logged, and the access is refused.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { CompiledQuery } from 'kysely';
 import { KEYED_HASH_BYTES, type KeyedHasher } from '../crypto/keyed-hash.ts';
 import { SigiloError } from '../errors.ts';
 import type { Policy } from '../policy/policy.schema.ts';
@@ -55,6 +56,22 @@ function macMatches(expected: Buffer, stored: unknown): boolean {
 }
 
 const CHUNK = 500;
+
+/** One row of the join of a subject's set with its blocks (block columns NULL for a subject without blocks). */
+type BlockRow = {
+  set_subject: string;
+  version: number | string;
+  set_mac: Buffer;
+  id: string | null;
+  subject_id: string | null;
+  category: string | null;
+  request_id: string | null;
+  blocked_at: string | null;
+  row_mac: Buffer | null;
+};
+
+/** The join's SQL text per dialect and number of subjects (see ProcessingBlocks.readSql). */
+const READ_SQL = new Map<string, string>();
 
 /** One session's view of the blocks of the subjects it touches. */
 export class ProcessingBlocks {
@@ -221,22 +238,8 @@ export class ProcessingBlocks {
     const h = await this.hasher();
     for (let i = 0; i < missing.length; i += CHUNK) {
       const part = missing.slice(i, i + CHUNK);
-      const rows = await this.tx
-        .selectFrom('block_sets as s')
-        .leftJoin('processing_blocks as b', 'b.subject_id', 's.subject_id')
-        .select([
-          's.subject_id as set_subject',
-          's.version',
-          's.set_mac',
-          'b.id',
-          'b.subject_id',
-          'b.category',
-          'b.request_id',
-          'b.blocked_at',
-          'b.row_mac',
-        ])
-        .where('s.subject_id', 'in', part)
-        .execute();
+      const rows = (await this.tx.executeQuery<BlockRow>(CompiledQuery.raw(this.readSql(part.length), part)))
+        .rows;
       const sets = new Map<string, { version: number; mac: unknown; blocks: Map<string, ProcessingBlock> }>();
       for (const r of rows) {
         let set = sets.get(r.set_subject);
@@ -264,6 +267,40 @@ export class ProcessingBlocks {
         this.bySubject.set(subject, { version: set.version, blocks: set.blocks });
       }
     }
+  }
+
+  /**
+   * The SQL of the join for `n` subjects, built once per count and dialect: Kysely's builder costs more CPU than
+   * SQLite's execution of this statement (about 14 µs against 4), and the statement runs once per subject and
+   * session on the hot read path. Executed as a compiled query, a plain select.
+   */
+  private readSql(n: number): string {
+    const key = `${this.tx.getExecutor().adapter.constructor.name}/${n}`;
+    let text = READ_SQL.get(key);
+    if (text === undefined) {
+      text = this.tx
+        .selectFrom('block_sets as s')
+        .leftJoin('processing_blocks as b', 'b.subject_id', 's.subject_id')
+        .select([
+          's.subject_id as set_subject',
+          's.version',
+          's.set_mac',
+          'b.id',
+          'b.subject_id',
+          'b.category',
+          'b.request_id',
+          'b.blocked_at',
+          'b.row_mac',
+        ])
+        .where(
+          's.subject_id',
+          'in',
+          Array.from({ length: n }, (_, i) => String(i)),
+        )
+        .compile().sql;
+      READ_SQL.set(key, text);
+    }
+    return text;
   }
 
   private integrity(

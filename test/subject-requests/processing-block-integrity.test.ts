@@ -5,12 +5,16 @@
  * blocked"): the next gated access answers INTEGRITY_ERROR naming the unit, logged and counted in /metrics, and
  * serves nothing. Lifting a blocking request's blocks works end to end over HTTP, logged and in the history.
  */
+import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Sigilo } from '../../src/app.ts';
 import type { AccessContext } from '../../src/gate/access-context.ts';
 import { createTestApp, expectError, type TestApp } from '../support/http.ts';
-import { ctx } from '../support/sigilo.ts';
+import type { ParsedCdr, ParseOutcome } from '../../src/telecom/formats/cdr-record.ts';
+import { createTestSigilo, ctx } from '../support/sigilo.ts';
+import { makeAccount } from '../support/telecom.ts';
 import { DIALECTS } from '../support/stores.ts';
 import { entriesFor, expectSigiloError, MARIA, seedCustomer, type Customer } from '../support/vault.ts';
 
@@ -254,5 +258,127 @@ describe.each(DIALECTS)('processing blocks against a database writer on %s', (di
     );
     // A replay of the deleted rows with their old MACs does not bring the block back unnoticed.
     expect((await sigilo.gate.run(dpo(), (s) => s.processingBlocks(maria.accountId))).length).toBe(0);
+  });
+});
+
+/** One answered call between two numbers, as a parser would hand it to the import. */
+function call(id: string, at: string, caller: string, callee: string): ParsedCdr {
+  return {
+    naturalKey: `generic:${id}`,
+    platform: 'generic',
+    platformId: id,
+    linkedId: null,
+    startedAt: at,
+    answeredAt: at,
+    endedAt: new Date(Date.parse(at) + 60_000).toISOString(),
+    durationSec: 60,
+    billSec: 60,
+    caller,
+    callee,
+    callerName: null,
+    accountCode: null,
+    context: null,
+    channel: null,
+    dstChannel: null,
+    username: null,
+    sourceIp: null,
+    disposition: 'answered',
+    direction: 'outbound',
+    sourceLine: 1,
+  };
+}
+
+/** Counts the statements both drivers are handed that name `table`, while `fn` runs. */
+async function statementsNaming(table: string, fn: () => Promise<unknown>): Promise<number> {
+  let n = 0;
+  const seen = (text: unknown) => {
+    const q = typeof text === 'string' ? text : (text as { text?: string } | null)?.text;
+    if (typeof q === 'string' && q.includes(`"${table}"`)) n++;
+  };
+  // SQLite statements are prepared once and cached by the store: count their executions.
+  const probe = new SqliteDatabase(':memory:');
+  const proto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<
+    string,
+    (...a: unknown[]) => unknown
+  >;
+  probe.close();
+  const saved = ['all', 'get', 'run', 'iterate'].map((m) => [m, proto[m]!] as const);
+  for (const [m, f] of saved) {
+    proto[m] = function (this: { source: string }, ...a: unknown[]) {
+      seen(this.source);
+      return f.apply(this, a);
+    };
+  }
+  const client = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+  const query = client.query;
+  client.query = function (this: unknown, ...a: unknown[]) {
+    seen(a[0]);
+    return query.apply(this, a);
+  };
+  try {
+    await fn();
+  } finally {
+    for (const [m, f] of saved) proto[m] = f;
+    client.query = query;
+  }
+  return n;
+}
+
+describe.each(DIALECTS)('processing blocks in a search across accounts on %s', (dialect) => {
+  let cleanup: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await cleanup?.();
+  });
+
+  it('reads the blocks of every account the search reaches in one statement, and a blocked one refuses', async () => {
+    const t = await createTestSigilo(dialect);
+    cleanup = t.cleanup;
+    const sigilo = t.sigilo;
+    const target = '+5511987654321';
+    const accounts: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const account = await makeAccount(sigilo, `Cliente ${i}`);
+      accounts.push(account);
+      async function* outcomes(): AsyncGenerator<ParseOutcome> {
+        yield {
+          ok: true,
+          record: call(`b${i}`, `2026-03-0${i + 1}T10:00:00.000Z`, `+55113000000${i}`, target),
+        };
+      }
+      await sigilo.services.telecomIngest.ingestCdrs(ctx('network_platform', 'provisioning'), outcomes(), {
+        accountId: account,
+      });
+    }
+    // Only authority_order searches across accounts, and the seed lets it go on when blocked (the law). A policy
+    // that does not: the one the gate enforces, with that flag off for this process.
+    const seeded = sigilo.policies.policy();
+    const variant = {
+      ...seeded,
+      purposes: seeded.purposes.map((p) =>
+        p.id === 'authority_order' ? { ...p, continuesWhenBlocked: false } : p,
+      ),
+    };
+    vi.spyOn(sigilo.policies, 'policy').mockReturnValue(variant);
+    const search = () =>
+      sigilo.gate.run(ctx('legal', 'authority_order'), (s) =>
+        sigilo.services.telecomQuery.searchByNumber(
+          s,
+          target,
+          { from: '2026-03-01T00:00:00.000Z', to: '2026-03-31T23:59:59.999Z' },
+          100,
+        ),
+      );
+    let found = 0;
+    const statements = await statementsNaming('block_sets', async () => {
+      found = (await search()).records.length;
+    });
+    expect(found).toBe(4);
+    expect(statements).toBe(1);
+    // One of them blocks its call records: the search is refused.
+    await sigilo.gate.run(ctx('dpo', 'subject_request'), (s) =>
+      s.blockProcessing(accounts[2]!, ['call_record'], 'a-request'),
+    );
+    await expectSigiloError(search(), 'PROCESSING_BLOCKED');
   });
 });
