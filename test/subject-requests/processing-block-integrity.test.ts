@@ -6,11 +6,12 @@
  * serves nothing. Lifting a blocking request's blocks works end to end over HTTP, logged and in the history.
  */
 import SqliteDatabase from 'better-sqlite3';
-import { sql } from 'kysely';
+import { Migrator, sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Sigilo } from '../../src/app.ts';
 import type { AccessContext } from '../../src/gate/access-context.ts';
+import { migrationProvider } from '../../src/store/migrations/index.ts';
 import { createTestApp, expectError, type TestApp } from '../support/http.ts';
 import type { ParsedCdr, ParseOutcome } from '../../src/telecom/formats/cdr-record.ts';
 import { createTestSigilo, ctx } from '../support/sigilo.ts';
@@ -175,6 +176,26 @@ describe.each(DIALECTS)('processing blocks against a database writer on %s', (di
     await sigilo.store.db.deleteFrom('block_sets').where('subject_id', '=', '').execute();
     const err = await expectSigiloError(t!.reopen(), 'INTEGRITY_ERROR');
     expect(err.details).toMatchObject({ table: 'block_sets' });
+  });
+
+  it('a migration down and up again keeps the MACs: the blocks hold after the next start', async () => {
+    await blocked();
+    const db = sigilo.store.db as unknown as Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const migrator = new Migrator({ db, provider: migrationProvider });
+    expect((await migrator.migrateTo('2026-12-04T1910-authority-order-documents')).error).toBeUndefined();
+    expect((await migrator.migrateToLatest()).error).toBeUndefined();
+    const next = await t!.reopen();
+    await expectSigiloError(
+      next.gate.run(billing(), (s) => next.services.invoices.listForAccount(s, maria.accountId)),
+      'PROCESSING_BLOCKED',
+    );
+    expect(
+      (
+        await next.gate.run(ctx('support_agent', 'support'), (s) =>
+          next.services.people.get(s, maria.personId),
+        )
+      ).name,
+    ).toBe(MARIA.personName);
   });
 
   it('the DPO lifts the blocks of the request: served again, logged, in the history, answered in Portuguese', async () => {
