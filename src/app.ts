@@ -45,6 +45,7 @@ import { registerTelecomRetention } from './telecom/telecom.retention-targets.ts
 import { AttributionRuleService } from './telecom/attribution/attribution-rule.service.ts';
 import { sealLegacyAttributionRules } from './telecom/sealing/attribution-rules.gate.ts';
 import { sealLegacyColumns } from './gate/legacy-columns.ts';
+import { backfillBlockSets } from './gate/block-set-backfill.ts';
 import { backfillRowMacs } from './gate/row-mac-backfill.ts';
 import { backfillRecordingMacs } from './recordings/sealing/recordings.gate.ts';
 import { backfillSegmentMacs } from './telecom/sealing/telecom-segment-backfill.ts';
@@ -225,6 +226,11 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
           { name: 'telecom_segments', run: backfillSegmentMacs },
           { name: 'recordings', run: backfillRecordingMacs },
         ]),
+    );
+    // Every subject gets its MACed set of processing blocks once (the start after the block-MAC migration).
+    await gate.run(
+      { actor: 'sigilo', role: 'system', purpose: 'legal_obligation', requestId: 'start:block-sets' },
+      (s) => backfillBlockSets(s),
     );
     // What was stored in clear before it was sealed (attribution rules, credential labels) is sealed once, and
     // the clear table or column the migrations had to leave goes.

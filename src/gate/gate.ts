@@ -38,7 +38,7 @@ import type { MaskLevel } from '../validation/masking.ts';
 import type { AccessContext } from './access-context.ts';
 import { AccessDecisions, NO_MATCH } from './access-decisions.ts';
 import { applyMasking, FieldSealing } from './field-sealing.ts';
-import { ProcessingBlocks } from './processing-blocks.ts';
+import { ProcessingBlocks, type ProcessingBlock } from './processing-blocks.ts';
 import { bindKernel, type CategoryDecision } from './gate-kernel.ts';
 import { firstRowMacMismatch, rowMacColumns, rowMacSelection, sealRowMac } from './row-mac.ts';
 import type { FieldAddress } from './sealed-field.cipher.ts';
@@ -204,7 +204,7 @@ export class GateSession {
     const sealing = new FieldSealing(deps.keyring, tx, decisions);
     this.decisions = decisions;
     this.sealing = sealing;
-    const blocks = new ProcessingBlocks(policy, ctx, tx, decisions);
+    const blocks = new ProcessingBlocks(policy, ctx, tx, decisions, () => this.rowMacs());
     this.blocks = blocks;
     this.sealed = sealedView(tx);
     bindKernel(this, {
@@ -269,6 +269,8 @@ export class GateSession {
       .insertInto('subjects')
       .values({ id, kind, created_at: this.deps.now().toISOString() })
       .execute();
+    // Its (empty) set of processing blocks: from now on a missing set is tampering, not "never blocked".
+    await this.blocks.create(id);
     return id;
   }
 
@@ -616,13 +618,41 @@ export class GateSession {
    */
   async blockProcessing(subjectId: string, categories: string[], requestId: string): Promise<void> {
     const decisions = this.decisions.authorize(categories, 'delete', subjectId, 'block');
-    await this.blocks.add(subjectId, categories, requestId, this.deps.now().toISOString());
-    this.decisions.allowed('block', subjectId, decisions, `subject request ${requestId}`);
+    const version = await this.blocks.add(
+      subjectId,
+      categories,
+      requestId,
+      this.deps.now().toISOString(),
+      'block',
+    );
+    this.decisions.allowed(
+      'block',
+      subjectId,
+      decisions,
+      `subject request ${requestId}, block set ${version}`,
+    );
   }
 
-  /** The categories of the subject that are blocked (plain codes; nothing personal). */
+  /**
+   * Lifts the blocks of `categories` of the subject (those blocked; LGPD Art. 18 IV ends): the data return to
+   * every purpose the policy grants. Needs `delete` on each category, like the block, and is logged as an
+   * `unblock` entry naming the set's new version. Returns the blocks lifted.
+   */
+  async liftBlocks(subjectId: string, categories: string[], why: string): Promise<ProcessingBlock[]> {
+    const decisions = this.decisions.authorize(categories, 'delete', subjectId, 'unblock');
+    const { lifted, version } = await this.blocks.lift(subjectId, categories, 'unblock');
+    this.decisions.allowed('unblock', subjectId, decisions, `${why}, block set ${version}`);
+    return lifted;
+  }
+
+  /** The categories of the subject that are blocked (plain codes; nothing personal), MACs checked. */
   async blockedCategories(subjectId: string): Promise<ReadonlySet<string>> {
     return this.blocks.of(subjectId);
+  }
+
+  /** The subject's blocks, oldest first (plain codes, request ids and dates), MACs checked. */
+  async processingBlocks(subjectId: string): Promise<ProcessingBlock[]> {
+    return this.blocks.list(subjectId);
   }
 
   /** Appends this session's allowed entries; called by Gate.run just before commit. */

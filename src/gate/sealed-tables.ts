@@ -271,4 +271,7 @@ export const ROW_MACS: Partial<Record<keyof Database, readonly string[]>> = {
   ],
   // The outbox of blobs to remove after their deletion commits (src/recordings/sealing/blob-deletions.ts).
   blob_deletions: ['queued_at'],
+  // Not a sealed table: a block (LGPD Art. 18 IV) withdraws a category from processing; its set is MACed in
+  // block_sets (src/gate/processing-blocks.ts), which catches a deleted row.
+  processing_blocks: ['subject_id', 'category', 'request_id', 'blocked_at'],
 };

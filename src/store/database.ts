@@ -28,6 +28,7 @@ import type { SecurityIncidentTable } from './tables/security-incident.table.ts'
 import type { ShredLedgerTable } from './tables/shred-ledger.table.ts';
 import type { StaffTokenTable } from './tables/staff-token.table.ts';
 import type {
+  BlockSetTable,
   ProcessingBlockTable,
   SubjectRequestEventTable,
   SubjectRequestTable,
@@ -88,6 +89,7 @@ export interface Database {
   subject_requests: SubjectRequestTable;
   subject_request_events: SubjectRequestEventTable;
   processing_blocks: ProcessingBlockTable;
+  block_sets: BlockSetTable;
   security_incidents: SecurityIncidentTable;
 }
 

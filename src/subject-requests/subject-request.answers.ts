@@ -20,7 +20,15 @@ import { EXPORT_FORMAT, EXPORT_VERSION, exportSink, type ExportHeader } from './
 import type { CorrectionItem, RequestState, RequestType } from './subject-request.model.ts';
 import { answerStatementsPt, REQUEST_STATE_PT, REQUEST_TYPE_PT } from './subject-request.texts.ts';
 import { retentionPeriodPt } from '../policy/policy.render.ts';
-import { decideNecessity, restrictionStatement, type RestrictionAnswer } from './subject-restriction.ts';
+import {
+  decideNecessity,
+  LIFT_REASONS,
+  liftStatement,
+  restrictionStatement,
+  type LiftAnswer,
+  type LiftReason,
+  type RestrictionAnswer,
+} from './subject-restriction.ts';
 import type { SubjectRequestRepository } from './subject-request.repository.ts';
 import type { SubjectRequestService } from './subject-request.service.ts';
 import { SubjectSummary } from './subject-summary.ts';
@@ -31,9 +39,11 @@ import {
 } from '../reports/subject-report.model.ts';
 import {
   actingSubjectOf,
+  holdsDuty,
   logRequestStep,
   refuseStep,
   staffPseudonym,
+  writeRequestEvent,
 } from './sealing/subject-request.gate.ts';
 
 export interface AnswerDeps {
@@ -339,6 +349,56 @@ export class SubjectRequestAnswers {
       categories: Object.fromEntries(categories.map((c) => [c.category, c.outcome])),
     });
     return { subjectId: row.subject_id, shredded: false, categories };
+  }
+
+  /**
+   * Lifts the blocks a blocking request put in force (all, or the categories named): the subject asked for it,
+   * or the reason ended. Staff only (duty `subject_request.work`); each category's data return to every purpose
+   * the policy grants. The gate logs an `unblock` entry, the request's history a `block_lifted` event, and the
+   * answer says per category, in Portuguese, what changed.
+   */
+  async liftBlocks(
+    s: GateSession,
+    requestId: string,
+    input: { reason: LiftReason; categories?: string[] },
+  ): Promise<{ subjectId: string; lifted: LiftAnswer[]; stillBlocked: string[] }> {
+    if (!holdsDuty(s, 'subject_request.work'))
+      refuseStep(s, null, 'block_lifted', 'ROLE_NOT_ALLOWED', 'only the DPO may lift a block');
+    if (!(LIFT_REASONS as readonly string[]).includes(input.reason))
+      throw new SigiloError('VALIDATION_FAILED', `reason must be one of ${LIFT_REASONS.join(', ')}`, {
+        path: 'reason',
+      });
+    const row = await this.release(s, requestId, ['blocking'], 'block_lifted');
+    const mine = (await s.processingBlocks(row.subject_id)).filter((b) => b.requestId === row.id);
+    if (mine.length === 0)
+      throw new SigiloError('REQUEST_STATE_CONFLICT', 'no block of this request is in force', {
+        state: row.state,
+      });
+    const asked = input.categories ?? mine.map((b) => b.category);
+    for (const [i, c] of asked.entries()) {
+      if (!mine.some((b) => b.category === c))
+        throw new SigiloError('VALIDATION_FAILED', 'the category is not blocked by this request', {
+          path: `categories.${i}`,
+        });
+    }
+    const lifted = await s.liftBlocks(row.subject_id, asked, `subject request ${row.id}, ${input.reason}`);
+    const at = this.deps.now().toISOString();
+    await writeRequestEvent(
+      s,
+      { requestId: row.id, kind: 'block_lifted', at, actor: s.ctx.actor, role: s.ctx.role },
+      { reason: input.reason, categories: lifted.map((b) => b.category) },
+    );
+    const policy = this.deps.policy();
+    return {
+      subjectId: row.subject_id,
+      lifted: lifted.map((b) => ({
+        category: b.category,
+        blockedAt: b.blockedAt,
+        liftedAt: at,
+        statement: liftStatement(policy, b.category, input.reason, at),
+      })),
+      stillBlocked: [...(await s.blockedCategories(row.subject_id))].sort(),
+    };
   }
 
   /**
@@ -705,11 +765,12 @@ export class SubjectRequestAnswers {
   ): Promise<Pick<ExportHeader, 'blocked' | 'requests'>> {
     const policy = this.deps.policy();
     const label = (id: string): string => policy.categories.find((c) => c.id === id)?.label.pt ?? id;
-    const blocked = (await this.deps.repo.blocks(s.tx, subjectId)).map((b) => ({
+    // Through the gate, which checks the blocks' MACs: a deleted block is not left out of the answer silently.
+    const blocked = (await s.processingBlocks(subjectId)).map((b) => ({
       category: b.category,
       label: label(b.category),
-      since: b.blocked_at,
-      requestId: b.request_id,
+      since: b.blockedAt,
+      requestId: b.requestId,
     }));
     const requests = (await this.deps.repo.list(s.tx, { subjectId, limit: 1000 })).map((r) => {
       const answer = r.answer ? (JSON.parse(r.answer) as Record<string, unknown>) : null;

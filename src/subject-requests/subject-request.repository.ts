@@ -60,20 +60,6 @@ export class SubjectRequestRepository {
     return row?.kind === 'account' || row?.kind === 'person' ? row.kind : undefined;
   }
 
-  /** The subject's blocked categories (LGPD Art. 18 IV), oldest first. */
-  async blocks(
-    db: Tx | Db,
-    subjectId: string,
-  ): Promise<{ category: string; request_id: string; blocked_at: string }[]> {
-    return db
-      .selectFrom('processing_blocks')
-      .select(['category', 'request_id', 'blocked_at'])
-      .where('subject_id', '=', subjectId)
-      .orderBy('blocked_at')
-      .orderBy('category')
-      .execute();
-  }
-
   /** A contact point's owner and kind (plain columns only; the value stays sealed). */
   async contactPoint(
     db: Tx | Db,

@@ -9,6 +9,7 @@
  *   GET  /subject-requests/:id/access-history       who accessed the subject's data, when and why
  *   POST /subject-requests/:id/deletion             answer a deletion request (kept vs deleted per category)
  *   POST /subject-requests/:id/anonymisation | /blocking   unnecessary data erased or blocked, per category
+ *   POST /subject-requests/:id/blocks/lift          lift the blocks of a blocking request (DPO)
  *   POST /subject-requests/:id/correction           apply the corrected values through the person service
  *   GET  /subject-requests/:id/answer               simplified, sharing and consent answers
  *   GET  /subject-requests/:id/report?format=pdf|html  the Portuguese declaration of a complete access
@@ -25,6 +26,8 @@ import { gated, type RouteDeps } from '../http/routes/gated.ts';
 import { renderSubjectReportHtml, renderSubjectReportPdf } from '../reports/subject-report.render.ts';
 import {
   AccessHistory,
+  BlockLiftAnswer,
+  BlockLiftBody,
   CorrectionAnswer,
   CorrectionBody,
   DeletionAnswer,
@@ -305,6 +308,30 @@ export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (ap
     async (request) => {
       const answer = await gated(deps, request, (s) => answers.blocking(s, request.params.requestId));
       return { shredded: answer.shredded, categories: answer.categories };
+    },
+  );
+
+  app.post(
+    '/subject-requests/:requestId/blocks/lift',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Lift the blocks a blocking request put in force (the subject asked, or the reason ended)',
+        description:
+          'The categories named (default: every block of the request) return to every purpose the policy ' +
+          'grants. Logged (unblock), recorded in the request history (block_lifted); the answer is in Portuguese.',
+        headers: PurposeHeaders,
+        params: RequestParams,
+        body: BlockLiftBody,
+        response: responses({ 200: BlockLiftAnswer }),
+      },
+    },
+    async (request) => {
+      const answer = await gated(deps, request, (s) =>
+        answers.liftBlocks(s, request.params.requestId, request.body),
+      );
+      return { lifted: answer.lifted, stillBlocked: answer.stillBlocked };
     },
   );
 

@@ -1,6 +1,7 @@
 /** Wire schemas of /v1/subject-requests (TypeBox; OpenAPI is generated from them). */
 import { Type } from '@fastify/type-provider-typebox';
 import { Id, StringEnum, Timestamp } from '../http/routes/common.schema.ts';
+import { LIFT_REASONS } from './subject-restriction.ts';
 import {
   CHANNELS,
   CORRECTION_ITEMS,
@@ -120,6 +121,35 @@ export const RestrictionAnswerSchema = Type.Object({
       statement: Type.String(),
     }),
   ),
+});
+
+export const BlockLiftBody = Type.Object(
+  {
+    reason: StringEnum(LIFT_REASONS, {
+      description:
+        'subject_asked: the subject asked to lift it; reason_ended: the data are no longer unnecessary.',
+    }),
+    categories: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$' }), {
+        minItems: 1,
+        maxItems: 50,
+        description: 'The categories to lift (default: every block of the request).',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const BlockLiftAnswer = Type.Object({
+  lifted: Type.Array(
+    Type.Object({
+      category: Type.String(),
+      blockedAt: Timestamp,
+      liftedAt: Timestamp,
+      statement: Type.String({ description: 'What the answer says about the category, in Portuguese.' }),
+    }),
+  ),
+  stillBlocked: Type.Array(Type.String(), { description: "The subject's categories still blocked." }),
 });
 
 export const VerificationBody = Type.Union([

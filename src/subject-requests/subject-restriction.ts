@@ -109,3 +109,23 @@ export function restrictionStatement(policy: Policy, a: Omit<RestrictionAnswer, 
       return `${label}: bloqueados a seu pedido. Permanecem guardados${a.rule ? ` (${a.source ?? 'LGPD, art. 16'}, ${until})` : ''} e só podem ser usados para cumprir obrigação legal ou regulatória, para o exercício regular de direitos e para atender aos seus próprios pedidos.`;
   }
 }
+
+/** Why a block is lifted: the subject asked for it, or what made the data unnecessary no longer holds. */
+export const LIFT_REASONS = ['subject_asked', 'reason_ended'] as const;
+export type LiftReason = (typeof LIFT_REASONS)[number];
+
+/** One category of a lifted block, as the answer states it. */
+export interface LiftAnswer {
+  category: string;
+  blockedAt: string;
+  liftedAt: string;
+  /** What the answer says about the category, in Portuguese. */
+  statement: string;
+}
+
+/** The Portuguese sentence for one category whose block was lifted. */
+export function liftStatement(policy: Policy, category: string, reason: LiftReason, at: string): string {
+  const label = policy.categories.find((c) => c.id === category)?.label.pt ?? category;
+  const why = reason === 'subject_asked' ? 'a seu pedido' : 'porque o motivo do bloqueio deixou de existir';
+  return `${label}: bloqueio encerrado em ${DATE.format(new Date(at))}, ${why}. Os dados voltam a ser tratados para as finalidades previstas na política de privacidade, até o fim do prazo de conservação.`;
+}

@@ -22,6 +22,7 @@ import * as tokenLabelsSealed from './2026-12-04T1520-token-labels-sealed.migrat
 import * as holdAndEventTextSealed from './2026-12-04T1530-hold-and-event-text-sealed.migration.ts';
 import * as coreRowMacs from './2026-12-04T1600-core-row-macs.migration.ts';
 import * as processingBlocks from './2026-12-04T1900-processing-blocks.migration.ts';
+import * as processingBlockMacs from './2026-12-04T2200-processing-block-macs.migration.ts';
 import * as telecomPostingMacs from './2026-12-04T1900-telecom-posting-macs.migration.ts';
 import * as authorityOrderDocuments from './2026-12-04T1910-authority-order-documents.migration.ts';
 import * as blobDeletions from './2026-12-04T2200-blob-deletions.migration.ts';
@@ -54,6 +55,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-04T1900-telecom-posting-macs': telecomPostingMacs,
   '2026-12-04T1910-authority-order-documents': authorityOrderDocuments,
   '2026-12-04T2200-blob-deletions': blobDeletions,
+  '2026-12-04T2200-processing-block-macs': processingBlockMacs,
 };
 
 /** Hands Kysely's Migrator the statically imported migrations (no file-system scanning, works from any cwd). */

@@ -49,8 +49,19 @@ export type SubjectRequestEventRow = Selectable<SubjectRequestEventTable>;
 
 /** A category of one subject withdrawn from processing by a blocking request (LGPD Art. 18 IV); ids and codes. */
 export interface ProcessingBlockTable {
+  /** `<subject_id>/<category>`: the primary key as one value, for the row MAC. */
+  id: string;
   subject_id: string;
   category: string;
   request_id: string;
   blocked_at: string;
+  /** Keyed MAC over id, subject, category, request and date (src/gate/row-mac.ts). */
+  row_mac: Buffer | null;
+}
+
+/** Per subject, a MAC over its whole set of blocks, so that a deleted block row is seen (src/gate/processing-blocks.ts). */
+export interface BlockSetTable {
+  subject_id: string;
+  version: number;
+  set_mac: Buffer;
 }

@@ -422,6 +422,12 @@ export async function* readTelecomRecords(
       [category],
       logOp,
     );
+    // The blocks of every subject of the page in one statement (not one per new subject as the segments come).
+    await k.assertNotBlocked(
+      wanted.map((h) => h.subject_id),
+      [category],
+      logOp,
+    );
     // Payloads are fetched 20 segments at a time and released before the next: memory stays bounded.
     for (let i = 0; i < wanted.length; i += 20) {
       const chunk = wanted.slice(i, i + 20);
@@ -442,7 +448,6 @@ export async function* readTelecomRecords(
         yield* release(Date.parse(h.first_at));
         // A search across accounts may reach a shredded subject's segment (a filter false positive): its data
         // is erased and it has nothing to give. Within one account, SUBJECT_SHREDDED stands.
-        await k.assertNotBlocked([seg.subject_id], [category], logOp);
         const encoded = await openSegment(k, logOp, category, seg, !q.accountId);
         if (!encoded) continue;
         if (legacy.has(h.id)) await checkLegacy(k, logOp, h, encoded, seg.record_keys);
