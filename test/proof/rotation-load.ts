@@ -29,12 +29,27 @@ export interface RotationLoadSizes {
   readonly workers: number;
   /** Rotations run one after another while the load goes on. */
   readonly rotations: number;
-  /** Load kept up after the last rotation, ms (instances follow a new version within a second). */
+  /** Load kept up after the last rotation, ms (writes after it must still succeed and read back). */
   readonly tailMs: number;
 }
 
+/** Requests in flight at once when seeding and when reading everything back (the load itself uses `workers`). */
+const CHECK_CONCURRENCY = 8;
+
+/** Runs `work` over `items` with at most `n` at once. */
+async function pool<T>(items: readonly T[], n: number, work: (item: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (i < items.length) await work(items[i++]!);
+    }),
+  );
+}
+
 export const ROTATION_SIZES: Record<'ci' | 'soak', RotationLoadSizes> = {
-  ci: { seedPeople: 150, workers: 4, rotations: 1, tailMs: 2_500 },
+  // The tail was 2.5 s while a rotation waited two seconds for servers to follow the key file; the retiring mark
+  // (docs/operations.md "Key rotation") made that wait unnecessary, and one second of load after it suffices.
+  ci: { seedPeople: 150, workers: 4, rotations: 1, tailMs: 1_000 },
   soak: { seedPeople: 300, workers: 6, rotations: 3, tailMs: 3_000 },
 };
 
@@ -46,6 +61,8 @@ export interface RotationLoadResult {
   readonly failures: Readonly<Record<string, number>>;
   readonly rotations: number;
   readonly rotationsFailed: number;
+  /** Requests of the load that completed while a rotation process was running (it ran under load). */
+  readonly duringRotation: number;
   readonly people: number;
   readonly unreadableLive: number;
   readonly unreadableAfterRestart: number;
@@ -106,7 +123,11 @@ async function scenario(
       if (!ok) fail('read', r);
       return ok;
     };
-    for (let i = 0; i < sizes.seedPeople; i++) await create();
+    await pool(
+      Array.from({ length: sizes.seedPeople }, (_, i) => i),
+      CHECK_CONCURRENCY,
+      () => create(),
+    );
 
     let stop = false;
     const worker = async (w: number): Promise<void> => {
@@ -123,22 +144,30 @@ async function scenario(
     };
     const load = Array.from({ length: sizes.workers }, (_, w) => worker(w));
     let rotationsFailed = 0;
+    let duringRotation = 0;
     for (let r = 0; r < sizes.rotations; r++) {
       await sleep(500);
       const rotate = spawnCli(inst.env, 'keys', 'rotate', '--json', '--batch-size', '50');
+      const before = requests;
       const exit = await rotate.exited;
+      duringRotation += requests - before;
       if (exit.code !== 0) rotationsFailed++;
     }
     await sleep(sizes.tailMs);
     stop = true;
     await Promise.all(load);
 
+    const everyone = [...created];
     let unreadableLive = 0;
-    for (const [id, i] of created) if (!(await read(id, i))) unreadableLive++;
+    await pool(everyone, CHECK_CONCURRENCY, async ([id, i]) => {
+      if (!(await read(id, i))) unreadableLive++;
+    });
     await server.stop();
     server = await startServer(inst.env);
     let unreadableAfterRestart = 0;
-    for (const [id, i] of created) if (!(await read(id, i))) unreadableAfterRestart++;
+    await pool(everyone, CHECK_CONCURRENCY, async ([id, i]) => {
+      if (!(await read(id, i))) unreadableAfterRestart++;
+    });
     await server.stop();
 
     const orphanKeys = await orphans(inst);
@@ -151,6 +180,7 @@ async function scenario(
       failures,
       rotations: sizes.rotations,
       rotationsFailed,
+      duringRotation,
       people: created.size,
       unreadableLive,
       unreadableAfterRestart,
