@@ -3,17 +3,19 @@
  * bench/soak/rotation.suite.ts: a `sigilo serve` process answers a bounded load generator (workers that create a
  * person and read people back, over HTTP) while `sigilo keys rotate` runs as a second process on the same data.
  * Then: zero failed requests, every person created before, during and after the rotation reads back with its
- * name, from the running server and from a freshly started one (a key wrapped under a version the rotation
- * retired reads in the old process's memory but nowhere else), every wrapped key names a version the key file
- * holds, and the access log verifies.
+ * name, from the running server and from a fresh start (a new Sigilo opened on the data and key file: a key
+ * wrapped under a version the rotation retired reads in the old process's memory but nowhere else), every
+ * wrapped key names a version the key file holds, and the access log verifies.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
+import { isSigiloError } from '../../src/errors.ts';
 import type { StoreDialect } from '../../src/store/store.ts';
 import {
   auditVerify,
   call,
+  proofCtx,
   proofInstallation,
   sleep,
   spawnCli,
@@ -104,7 +106,7 @@ async function scenario(
     failures[k] = (failures[k] ?? 0) + 1;
   };
 
-  let server = await startServer(inst.env);
+  const server = await startServer(inst.env);
   try {
     const create = async (): Promise<void> => {
       const i = next++;
@@ -163,12 +165,26 @@ async function scenario(
       if (!(await read(id, i))) unreadableLive++;
     });
     await server.stop();
-    server = await startServer(inst.env);
+    // A fresh start: a new process's key ring holds only what the key file and the database give it (a key
+    // wrapped under a retired version fails here). Opened in this process, which costs no server start and no
+    // HTTP round trip per person.
     let unreadableAfterRestart = 0;
-    await pool(everyone, CHECK_CONCURRENCY, async ([id, i]) => {
-      if (!(await read(id, i))) unreadableAfterRestart++;
-    });
-    await server.stop();
+    const restarted = await inst.open();
+    try {
+      for (const [id, i] of everyone) {
+        try {
+          const p = await restarted.gate.run(proofCtx('support_agent', 'support'), (s) =>
+            restarted.services.people.get(s, id),
+          );
+          if (p.name !== personName(i)) unreadableAfterRestart++;
+        } catch (err) {
+          unreadableAfterRestart++;
+          fail('read after restart', { status: 0, code: isSigiloError(err) ? err.code : 'ERROR' });
+        }
+      }
+    } finally {
+      await restarted.close();
+    }
 
     const orphanKeys = await orphans(inst);
     const audit = await auditVerify(inst.env);
