@@ -30,7 +30,13 @@ import {
   DONE_STATES,
   type PlainRequestRow,
 } from './authority-request.repository.ts';
-import { logStep, readEvents, refuseStep, writeEvent } from './sealing/authority-requests.gate.ts';
+import {
+  AUTHORITY_REQUEST_CATEGORY,
+  logStep,
+  readEvents,
+  refuseStep,
+  writeEvent,
+} from './sealing/authority-requests.gate.ts';
 import { openOrderDocument, sealOrderDocument } from './sealing/order-document.gate.ts';
 import { refuseSensitiveText } from '../guard/free-text.guard.ts';
 import type { BlobStore } from '../recordings/blob-store.ts';
@@ -166,6 +172,8 @@ export class AuthorityRequestService {
    */
   async create(s: GateSession, raw: unknown): Promise<AuthorityRequestViewOut> {
     this.assertRole(s, 'authority_request.work', 'record authority requests');
+    // The purpose before the rules: a caller without it learns nothing of what the rules would say.
+    s.demand(AUTHORITY_REQUEST_CATEGORY, 'write', 'authority_request.intake');
     const input = parseInput<NewAuthorityRequestInput>(intakeValidator, raw, 'request');
     let checked;
     try {
@@ -403,6 +411,7 @@ export class AuthorityRequestService {
     filter: { state?: string; overdue?: boolean; limit?: number } = {},
   ): Promise<AuthorityRequestViewOut[]> {
     this.assertRole(s, 'authority_request.work', 'read authority requests');
+    s.demand(AUTHORITY_REQUEST_CATEGORY, 'read', 'authority_request.list');
     const rows = await this.repo.list(s.tx, {
       ...(filter.state ? { state: filter.state } : {}),
       ...(filter.overdue ? { overdueAt: this.nowIso() } : {}),
@@ -671,6 +680,8 @@ export class AuthorityRequestService {
 
   /** Loads a request's plain row; reading it is itself logged through the gate. */
   async load(s: GateSession, id: string, forUpdate = false): Promise<PlainRequestRow> {
+    // Asked before the lookup: under another purpose a guessed id and a real one answer alike (logged).
+    s.demand(AUTHORITY_REQUEST_CATEGORY, 'read', 'authority_request.read');
     const row = await this.repo.get(s.tx, id, forUpdate);
     if (!row)
       throw new SigiloError('NOT_FOUND', 'authority request not found', { resource: 'authority_request' });

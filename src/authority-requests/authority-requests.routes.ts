@@ -15,6 +15,8 @@ import type { FastifyRequest } from 'fastify';
 import { gated, type RouteDeps } from '../http/routes/gated.ts';
 import { PurposeHeaders, responses } from '../http/routes/common.schema.ts';
 import { accessContextOf } from '../http/routes/gated.ts';
+import { access } from '../http/route-access.ts';
+import { AUTHORITY_REQUEST_CATEGORY } from './sealing/authority-requests.gate.ts';
 import {
   AuthorityRequestView,
   Decision,
@@ -73,7 +75,14 @@ const CourtOrderBody = Type.Object(
 
 export const authorityRequestsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, done) => {
   const svc = deps.services.authorityRequests;
-  const legal = { duty: 'authority_request.work' } as const;
+  const duty = 'authority_request.work' as const;
+  // The policy questions the service asks first (before any lookup): the request's own category, under the
+  // purpose the policy grants it for (authority_order).
+  const reads = { duty, access: [access('read', AUTHORITY_REQUEST_CATEGORY)] };
+  const works = {
+    duty,
+    access: [access('read', AUTHORITY_REQUEST_CATEGORY), access('write', AUTHORITY_REQUEST_CATEGORY)],
+  };
   const tags = ['authority-requests'];
   // The context of one request: under legal secrecy when the request is secret.
   const ctxOf = (request: FastifyRequest & { params: { id: string } }) =>
@@ -82,7 +91,7 @@ export const authorityRequestsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = 
   app.post(
     '/authority-requests',
     {
-      config: legal,
+      config: { duty, access: [access('write', AUTHORITY_REQUEST_CATEGORY)] },
       schema: {
         tags,
         summary: 'Record an authority request (checked against the legal rules)',
@@ -101,7 +110,7 @@ export const authorityRequestsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = 
   app.get(
     '/authority-requests',
     {
-      config: legal,
+      config: reads,
       schema: {
         tags,
         summary: 'Requests newest first, or the overdue ones by deadline',
@@ -163,7 +172,7 @@ export const authorityRequestsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = 
   app.get(
     '/authority-requests/:id',
     {
-      config: legal,
+      config: reads,
       schema: {
         tags,
         summary: 'One request with its history',
@@ -189,7 +198,7 @@ export const authorityRequestsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = 
   app.get(
     '/authority-requests/:id/targets',
     {
-      config: legal,
+      config: reads,
       schema: {
         tags,
         summary: "The request's targets (sealed; opened through the gate)",
@@ -207,7 +216,7 @@ export const authorityRequestsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = 
     app.post(
       `/authority-requests/:id/${name}`,
       {
-        config: legal,
+        config: works,
         schema: {
           tags,
           summary,
@@ -233,7 +242,7 @@ export const authorityRequestsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = 
     app.post(
       `/authority-requests/:id/${name}`,
       {
-        config: legal,
+        config: works,
         schema: {
           tags,
           summary,
@@ -255,7 +264,7 @@ export const authorityRequestsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = 
   app.post(
     '/authority-requests/:id/court-order',
     {
-      config: legal,
+      config: works,
       schema: {
         tags,
         summary: 'Link the court order that followed a preservation request (its holds stop lapsing)',
@@ -272,7 +281,11 @@ export const authorityRequestsRoutes: FastifyPluginCallbackTypebox<RouteDeps> = 
   app.post(
     '/authority-requests/:id/package',
     {
-      config: legal,
+      // The canonical request is a CDR order: its search exports call records, under authority_order.
+      config: {
+        duty,
+        access: [...works.access, { ...access('export', 'call_record'), purposes: ['authority_order'] }],
+      },
       schema: {
         tags,
         summary: 'Search and build the signed answer package, encrypted with age for the recipient',

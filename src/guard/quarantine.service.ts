@@ -68,12 +68,15 @@ export class QuarantineService {
 
   /** Releases the text as written. */
   async approve(s: GateSession, kind: QuarantineKind, id: string): Promise<void> {
+    s.demand(CATEGORY, 'write', 'quarantine.approve');
     await this.pending(s, kind, id);
     await s.update(this.table(kind), id, { plain: CLEAR });
   }
 
   /** Replaces every finding in the held text with its mark and releases the rest. */
   async redact(s: GateSession, kind: QuarantineKind, id: string): Promise<void> {
+    s.demand(CATEGORY, 'read', 'quarantine.redact');
+    s.demand(CATEGORY, 'write', 'quarantine.redact');
     const subjectId = await this.pending(s, kind, id);
     if (kind === 'ticket_title') {
       const [row] = await s.find('tickets', { where: { id }, subjectId, fields: ['title'] });
@@ -91,6 +94,8 @@ export class QuarantineService {
 
   /** Deletes the held message, or replaces a held title with a fixed mark. */
   async delete(s: GateSession, kind: QuarantineKind, id: string): Promise<void> {
+    // Replacing a held title by a fixed mark deletes its text as surely as deleting a message.
+    s.demand(CATEGORY, 'delete', 'quarantine.delete');
     const subjectId = await this.pending(s, kind, id);
     if (kind === 'ticket_message') await s.delete('ticketMessages', { id }, subjectId);
     else await s.update('tickets', id, { plain: CLEAR, sealed: { title: DELETED_TITLE } });

@@ -104,6 +104,42 @@ export class DataKeyRepository {
       .execute();
   }
 
+  /**
+   * Whether master-key version `kekVersion` is being retired, asked by a writer about to commit a key wrapped
+   * under it. On PostgreSQL the version's row is held FOR SHARE until the writer commits, so a rotation marking it
+   * (`markRetiring`) waits for the writer and its last rewrap pass then sees the key; SQLite serialises writers.
+   */
+  async isRetiring(tx: Tx, kekVersion: number, dialect: 'sqlite' | 'postgres'): Promise<boolean> {
+    const look = async (): Promise<{ retiring_at: string | null } | undefined> => {
+      const q = tx.selectFrom('kek_versions').select('retiring_at').where('version', '=', kekVersion);
+      return (dialect === 'postgres' ? q.forShare() : q).executeTakeFirst();
+    };
+    let row = await look();
+    if (!row) {
+      // First key under this version: the inserted row is this writer's until it commits (a rotation marking it
+      // waits on it); when a rotation's row was there first, read that one.
+      const res = await tx
+        .insertInto('kek_versions')
+        .values({ version: kekVersion, retiring_at: null })
+        .onConflict((oc) => oc.column('version').doNothing())
+        .executeTakeFirst();
+      if (Number(res.numInsertedOrUpdatedRows ?? 0) > 0) return false;
+      row = await look();
+    }
+    return row?.retiring_at != null;
+  }
+
+  /** Marks master-key versions as retiring; waits for writers holding them (see `isRetiring`). */
+  async markRetiring(tx: Tx, kekVersions: readonly number[], at: string): Promise<void> {
+    for (const version of kekVersions) {
+      await tx
+        .insertInto('kek_versions')
+        .values({ version, retiring_at: at })
+        .onConflict((oc) => oc.column('version').doUpdateSet({ retiring_at: at }))
+        .execute();
+    }
+  }
+
   async material(
     db: Tx | Db,
     id: string,

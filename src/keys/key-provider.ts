@@ -16,10 +16,10 @@ export interface KeyProvider {
   /** Forgets a version after every wrapped key was rewrapped (rotation step 3). */
   retireVersion(version: number): Promise<void>;
   /**
-   * Set by providers that several processes share (the local key file): within this many ms each of them wraps
-   * new keys under a version another process added. A rotation waits this long before its last rewrap pass.
+   * Re-reads the versions now, for providers that several processes share (the local key file): a writer calls it
+   * when the version it holds is being retired by another process's rotation.
    */
-  readonly followMs?: number;
+  refresh?(): void;
 }
 
 // Prefixed to the caller's aad so a wrapped key can never be accepted as (or confused with) a data

@@ -60,6 +60,8 @@ export class Keyring {
   private signingPublic: Buffer | null = null;
   private readonly logKeys = new Map<number, Buffer>();
   private rowMac: Promise<KeyedHasher> | null = null;
+  // Set by `load`: how `wrapLive` holds a master-key version against a rotation retiring it.
+  private dialect: Store['dialect'] = 'sqlite';
 
   constructor(
     private readonly provider: KeyProvider,
@@ -68,13 +70,14 @@ export class Keyring {
 
   /** Creates the system keys on first start, then unwraps them into memory. */
   async load(store: Store): Promise<void> {
+    this.dialect = store.dialect;
     await store.transaction(async (view) => {
       const tx = sealedView(view);
-      const kekVersion = this.provider.currentVersion();
-      const kek = this.provider.getKek(kekVersion);
       const createdAt = this.now().toISOString();
       if (!(await this.repo.material(tx, BLIND_INDEX_ROOT))) {
-        const wrapped = wrapKey(kek, randomBytes(32), materialAad(BLIND_INDEX_ROOT, kekVersion));
+        const { wrapped, kekVersion } = await this.wrapLive(tx, randomBytes(32), (v) =>
+          materialAad(BLIND_INDEX_ROOT, v),
+        );
         await this.repo.insertMaterial(tx, {
           id: BLIND_INDEX_ROOT,
           wrapped,
@@ -85,7 +88,7 @@ export class Keyring {
       }
       if (!(await this.repo.material(tx, SIGNING))) {
         const { seed, publicKey } = generateSigningKey();
-        const wrapped = wrapKey(kek, seed, materialAad(SIGNING, kekVersion));
+        const { wrapped, kekVersion } = await this.wrapLive(tx, seed, (v) => materialAad(SIGNING, v));
         await this.repo.insertMaterial(tx, { id: SIGNING, wrapped, kekVersion, publicKey, createdAt });
       }
       if (!(await this.repo.material(tx, `${ACCESS_LOG_MAC}1`))) await this.addLogKey(tx, 1);
@@ -132,11 +135,11 @@ export class Keyring {
    */
   async createRowMacKey(view: Tx | KernelTx): Promise<{ hasher: KeyedHasher; use: () => void }> {
     const tx = sealedView(view);
-    const kekVersion = this.provider.currentVersion();
     const root = randomBytes(32);
+    const { wrapped, kekVersion } = await this.wrapLive(tx, root, (v) => materialAad(ROW_MAC_MATERIAL, v));
     await this.repo.insertMaterial(tx, {
       id: ROW_MAC_MATERIAL,
-      wrapped: wrapKey(this.provider.getKek(kekVersion), root, materialAad(ROW_MAC_MATERIAL, kekVersion)),
+      wrapped,
       kekVersion,
       publicKey: null,
       createdAt: this.now().toISOString(),
@@ -151,9 +154,8 @@ export class Keyring {
   }
 
   private async addLogKey(tx: KernelTx, version: number): Promise<void> {
-    const kekVersion = this.provider.currentVersion();
     const id = `${ACCESS_LOG_MAC}${version}`;
-    const wrapped = wrapKey(this.provider.getKek(kekVersion), randomBytes(32), materialAad(id, kekVersion));
+    const { wrapped, kekVersion } = await this.wrapLive(tx, randomBytes(32), (v) => materialAad(id, v));
     await this.repo.insertMaterial(tx, {
       id,
       wrapped,
@@ -196,6 +198,35 @@ export class Keyring {
     await store.transaction((tx) => this.addLogKey(sealedView(tx), version));
     await this.reloadAccessLogKeys(store.db);
     return version;
+  }
+
+  /**
+   * Wraps a new key under the current master-key version, checked in `tx` (the transaction that stores it) not to
+   * be one a rotation is retiring; if it is, the provider is re-read and its newer version used. A key `tx` commits
+   * is thus never under a version whose retirement already made its last rewrap pass (docs/operations.md "Key
+   * rotation"), however long ago `tx` chose the version.
+   */
+  private async wrapLive(
+    tx: KernelTx,
+    raw: Buffer,
+    aadOf: (kekVersion: number) => Buffer,
+  ): Promise<{ wrapped: Buffer; kekVersion: number }> {
+    let kekVersion = this.provider.currentVersion();
+    while (await this.repo.isRetiring(tx, kekVersion, this.dialect)) {
+      this.provider.refresh?.();
+      const next = this.provider.currentVersion();
+      if (next <= kekVersion) {
+        throw new SigiloError(
+          'KEY_NOT_FOUND',
+          'the master key version is being retired; no newer one is loaded',
+          {
+            version: kekVersion,
+          },
+        );
+      }
+      kekVersion = next;
+    }
+    return { wrapped: wrapKey(this.provider.getKek(kekVersion), raw, aadOf(kekVersion)), kekVersion };
   }
 
   private unwrapMaterial(id: string, m: { wrapped: Buffer; kekVersion: number }): Buffer {
@@ -269,9 +300,8 @@ export class Keyring {
       .where('id', '=', subjectId)
       .executeTakeFirst();
     if (shredded?.shredded_at) throw new SigiloError('SUBJECT_SHREDDED', 'the subject was crypto-shredded');
-    const kekVersion = this.provider.currentVersion();
     const key = randomBytes(32);
-    const wrapped = wrapKey(this.provider.getKek(kekVersion), key, dekAad(subjectId, 1, kekVersion));
+    const { wrapped, kekVersion } = await this.wrapLive(tx, key, (v) => dekAad(subjectId, 1, v));
     await this.repo.insert(tx, {
       subjectId,
       version: 1,
@@ -353,8 +383,9 @@ export class Keyring {
   /**
    * Master-key rotation: makes a new KEK version current (a provider managed outside Sigilo, such as the
    * environment or a secret manager, has already done so), rewraps every data key and system key in bounded
-   * batches (each its own transaction, so it resumes after a crash), and retires an old version only once no
-   * wrapped key uses it any more — a server still wrapping with the old version keeps it alive.
+   * batches (each its own transaction, so it resumes after a crash), marks the old versions retiring (writers
+   * check that mark in the transaction that stores a new key, `wrapLive`), rewraps once more what writers holding
+   * an old version committed before the mark, and retires an old version only once no wrapped key uses it.
    */
   async rotateMasterKey(
     store: Store,
@@ -385,10 +416,13 @@ export class Keyring {
       }
     };
     await rewrapAll();
-    // Other processes sharing the key file (a running server) wrapped new subjects' keys under the old version
-    // until they saw the new one: once they all have, rewrap what they wrote meanwhile, before any retirement.
-    if (this.provider.followMs) {
-      await new Promise((r) => setTimeout(r, this.provider.followMs));
+    if (this.provider.kind !== 'env') {
+      // Other processes (a running server) may still wrap new keys under an old version. The mark commits only
+      // after every writer holding an old version has committed (PostgreSQL: their FOR SHARE on its row; SQLite:
+      // one writer at a time), and no writer uses a marked version afterwards, so the pass below sees them all.
+      const old = this.provider.versions().filter((v) => v !== newVersion);
+      const at = this.now().toISOString();
+      await store.transaction((view) => this.repo.markRetiring(sealedView(view), old, at));
       await rewrapAll();
     }
     await store.transaction(async (view) => {

@@ -168,12 +168,6 @@ export class LocalKeyFileProvider implements KeyProvider {
     this.#stamp = fileStamp(file);
   }
 
-  /**
-   * Within this long every process sharing the file has seen a change to it (`currentVersion` follows the file
-   * once a second): a rotation waits this long before it looks for keys still wrapped under the old version.
-   */
-  readonly followMs = 2 * RELOAD_INTERVAL_MS;
-
   /** Creates a new key file holding version 1; refuses (CONFLICT) to overwrite an existing one. */
   static async create(file: string): Promise<LocalKeyFileProvider> {
     const resolved = path.resolve(file);
@@ -236,6 +230,13 @@ export class LocalKeyFileProvider implements KeyProvider {
       }
     }
     return this.#current;
+  }
+
+  /** Re-reads the file now if it changed (a writer whose master-key version another process is retiring). */
+  refresh(): void {
+    this.#lastFollow = Date.now();
+    const stamp = fileStamp(this.file);
+    if (stamp !== null && stamp !== this.#stamp) this.#adopt(readKeyFileSync(this.file), stamp);
   }
 
   getKek(version: number): Buffer {

@@ -12,6 +12,7 @@ import type { CredentialTable } from './tables/credential.table.ts';
 import type { DataKeyTable } from './tables/data-key.table.ts';
 import type { InvoiceTable } from './tables/invoice.table.ts';
 import type { KeyMaterialTable } from './tables/key-material.table.ts';
+import type { KekVersionTable } from './tables/kek-version.table.ts';
 import type { AccountPersonTable, PersonTable } from './tables/person.table.ts';
 import type { PolicyProposalTable, PolicyVersionTable } from './tables/policy-version.table.ts';
 import type { BlobDeletionTable, RecordingTable } from './tables/recording.table.ts';
@@ -50,6 +51,7 @@ export interface Database {
   subjects: SubjectTable;
   data_keys: DataKeyTable;
   key_material: KeyMaterialTable;
+  kek_versions: KekVersionTable;
   shred_ledger: ShredLedgerTable;
   policy_versions: PolicyVersionTable;
   policy_proposals: PolicyProposalTable;

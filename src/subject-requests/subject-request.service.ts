@@ -42,6 +42,7 @@ import {
   logRequestStep,
   readRequestEvents,
   refuseStep,
+  requireRequestPurpose,
   staffPseudonym,
   writeRequestEvent,
 } from './sealing/subject-request.gate.ts';
@@ -114,6 +115,7 @@ export class SubjectRequestService {
 
   /** Registers a request; the deadline starts from `receivedAt` (Brasília calendar). */
   async create(s: GateSession, input: NewRequest): Promise<RequestView> {
+    requireRequestPurpose(s, null, 'create');
     const type = oneOf(REQUEST_TYPES, input.type, 'type');
     const asked = oneOf(CHANNELS, input.channel, 'channel');
     const kind = await this.repo.subjectKind(s.tx, input.subjectId);
@@ -351,6 +353,7 @@ export class SubjectRequestService {
     s: GateSession,
     f: { due?: 'overdue' | 'due_soon'; subjectId?: string; state?: RequestState; limit?: number } = {},
   ): Promise<RequestView[]> {
+    requireRequestPurpose(s, null, 'list');
     // The portal lists the requests of the one subject it acts for, whatever subject the filter names.
     const bound = actingSubjectOf(s);
     if (bound !== null && bound !== '') {
@@ -381,6 +384,7 @@ export class SubjectRequestService {
   // ---- helpers -------------------------------------------------------------------------------------------
 
   private async load(s: GateSession, id: string): Promise<SubjectRequestRow> {
+    requireRequestPurpose(s, null, 'read');
     const row = await this.repo.get(s.tx, id);
     // A guessed id from the portal answers, and is logged, exactly as another subject's request.
     if (!row && actingSubjectOf(s) !== null)

@@ -23,6 +23,9 @@ import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-
 import { SigiloError } from '../errors.ts';
 import { PurposeHeaders, responses } from '../http/routes/common.schema.ts';
 import { gated, type RouteDeps } from '../http/routes/gated.ts';
+import type { CategoryAccess } from '../http/route-access.ts';
+import type { Operation } from '../policy/policy.evaluate.ts';
+import { SUBJECT_REQUEST_PURPOSE } from './sealing/subject-request.gate.ts';
 import { renderSubjectReportHtml, renderSubjectReportPdf } from '../reports/subject-report.render.ts';
 import {
   AccessHistory,
@@ -49,14 +52,23 @@ const tags = ['subject-requests'];
 
 export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, done) => {
   const { subjectRequests: requests, subjectAnswers: answers } = deps.services;
-  const config = { duty: 'subject_request.work' } as const;
+  // Every step and read asks first for the subject-rights purpose (requireRequestPurpose); what an answer then
+  // reads of the subject, the gate decides category by category under that purpose.
+  const asks = (operation: Operation): CategoryAccess[] => [
+    { operation, categories: [], purposes: [SUBJECT_REQUEST_PURPOSE] },
+  ];
+  const staff = 'subject_request.work' as const;
   // Routes the portal may use too: the service keeps it to the one subject it acts for.
-  const portal = { duty: ['subject_request.work', 'subject_request.act_for_own_subject'] } as const;
+  const both = ['subject_request.work', 'subject_request.act_for_own_subject'] as const;
+  const config = { duty: staff, access: asks('write') };
+  const portal = { duty: both, access: asks('read') };
+  const portalWrites = { duty: both, access: asks('write') };
+  const portalExports = { duty: both, access: asks('export') };
 
   app.post(
     '/subject-requests',
     {
-      config: portal,
+      config: portalWrites,
       schema: {
         tags,
         summary: 'Register a data-subject request (LGPD Art. 18); the deadline is computed in Brasília time',
@@ -106,7 +118,7 @@ export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (ap
   app.post(
     '/subject-requests/:requestId/verification',
     {
-      config: portal,
+      config: portalWrites,
       schema: {
         tags,
         summary: "Record how the subject's identity was verified (nothing is released before)",
@@ -174,7 +186,7 @@ export const subjectRequestRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (ap
   app.get(
     '/subject-requests/:requestId/export',
     {
-      config: portal,
+      config: portalExports,
       schema: {
         tags,
         summary: 'The complete export (sigilo.subject-export v1, docs/subject-export-schema.md), streamed',

@@ -48,6 +48,22 @@ describe('the matrix follows the policy document', () => {
       (c) => c.op.method === 'GET' && c.op.path === path && c.role === role && c.purpose === purpose,
     )?.expected;
 
+  it('every route of openapi.json says what it asks of the policy: public, its policy questions, or only duties where it takes no purpose', () => {
+    // A route that takes a purpose reaches personal data through the gate: duties alone leave the matrix unable
+    // to say which purposes it must refuse, so its policy questions must be declared (config.access; an explicit
+    // empty list says it asks none).
+    const vague = ops
+      .filter((o) => {
+        const a = o.access;
+        if (!a) return true;
+        if (a.public) return false;
+        return o.takesPurpose ? !a.requires : !a.requires && !a.duties?.length;
+      })
+      .map((o) => `${o.method} ${o.path}`);
+    expect(vague).toEqual([]);
+    expect(deriveCases(ops, loadDefaultPolicy()).filter((c) => c.expected === 'roles-pass')).toEqual([]);
+  });
+
   it('a grant added to the policy turns the refusal it implies into an allowed case', () => {
     const seed = loadDefaultPolicy();
     expect(expected(seed, '/v1/people/{personId}', 'network_platform', 'support')).toBe('deny');

@@ -26,6 +26,7 @@ import type { Policy } from '../../src/policy/policy.schema.ts';
 import type { JsonSchema } from './schema-arbitrary.ts';
 import { seedCustomer, type TestApp } from '../support/http.ts';
 import { ctx } from '../support/sigilo.ts';
+import { cdrOrder } from '../../src/authority-requests/authority-request.fixture.ts';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 /** Codes that mean "the authorization layer refused": the policy, a route's roles, or no purpose. */
@@ -107,7 +108,20 @@ function grants(policy: Policy, role: string, purpose: string, q: CategoryAccess
 }
 
 /** The path parameters that name the data subject of a request (its person, or the account its record is of). */
-const SUBJECT_PARAMS = ['personId', 'accountId', 'contractId', 'invoiceId', 'ticketId', 'credentialId'];
+const SUBJECT_PARAMS = [
+  'personId',
+  'accountId',
+  'contractId',
+  'invoiceId',
+  'ticketId',
+  'credentialId',
+  'requestId',
+];
+
+/** Whether the request body names its data subject (`subjectId`, e.g. a new data-subject request). */
+function bodyNamesSubject(op: MatrixOperation): boolean {
+  return op.body?.schema.required?.includes('subjectId') ?? false;
+}
 
 /** The roles a route lets in: the holders of any of its duties; undefined when the route names no duty. */
 function routeRoles(policy: Policy, a: AccessExtension | undefined): string[] | undefined {
@@ -155,7 +169,7 @@ export function deriveCases(ops: MatrixOperation[], policy: Policy): MatrixCase[
         }
         continue;
       }
-      const hasSubject = op.pathParams.some((p) => SUBJECT_PARAMS.includes(p.name));
+      const hasSubject = op.pathParams.some((p) => SUBJECT_PARAMS.includes(p.name)) || bodyNamesSubject(op);
       const readsOnly = a.requires.every((q) => q.operation === 'read');
       for (const purpose of [...purposes, null]) {
         const policyOk = purpose !== null && a.requires.every((q) => grants(policy, role, purpose, q));
@@ -254,6 +268,9 @@ interface Fixture {
   ruleId: string;
   recordingId: string;
   incidentId: string;
+  /** A data-subject request of the person (access_complete, received) and an authority request (a CDR order). */
+  subjectRequestId: string;
+  authorityRequestId: string;
   /** The data subject of the record each path parameter names (plain `subject_id` columns). */
   subjects: Record<string, string>;
 }
@@ -311,6 +328,18 @@ async function fixture(t: TestApp): Promise<Fixture> {
     categories: ['name'],
     affectedSubjects: 1,
   });
+  const subjectRequestId = await inject('dpo', 'subject_request', 'POST', '/v1/subject-requests', {
+    subjectId: seed.personId,
+    type: 'access_complete',
+    channel: 'email',
+  });
+  const authorityRequestId = await inject(
+    'legal',
+    'authority_order',
+    'POST',
+    '/v1/authority-requests',
+    cdrOrder(),
+  );
   const db = t.sigilo.store.db;
   const subjectOfRow = async (table: 'contracts' | 'invoices' | 'tickets' | 'credentials', id: string) =>
     (await db.selectFrom(table).select('subject_id').where('id', '=', id).executeTakeFirstOrThrow())
@@ -322,8 +351,19 @@ async function fixture(t: TestApp): Promise<Fixture> {
     invoiceId: await subjectOfRow('invoices', seed.invoiceId),
     ticketId: await subjectOfRow('tickets', seed.ticketId),
     credentialId: await subjectOfRow('credentials', credentialId),
+    requestId: seed.personId,
   };
-  return { ...seed, contactId, credentialId, ruleId, recordingId, incidentId, subjects };
+  return {
+    ...seed,
+    contactId,
+    credentialId,
+    ruleId,
+    recordingId,
+    incidentId,
+    subjectRequestId,
+    authorityRequestId,
+    subjects,
+  };
 }
 
 /** Values the matrix sends (the hygiene suite checks none of them leaks). */
@@ -372,6 +412,7 @@ function valueFor(name: string, schema: JsonSchema, f: Fixture, depth = 0): unkn
     affectedSubjects: 1,
     accountId: f.accountId,
     personId: f.personId,
+    subjectId: f.personId,
     contractId: f.contractId,
     invoiceId: f.invoiceId,
     ticketId: f.ticketId,
@@ -443,7 +484,12 @@ function requestOf(
     credentialId: f.credentialId,
     ruleId: f.ruleId,
     recordingId: f.recordingId,
-    id: op.path.startsWith('/v1/incidents') ? f.incidentId : randomUUID(),
+    requestId: f.subjectRequestId,
+    id: op.path.startsWith('/v1/incidents')
+      ? f.incidentId
+      : op.path.startsWith('/v1/authority-requests')
+        ? f.authorityRequestId
+        : randomUUID(),
     version: '1',
     a: '1',
     b: '1',
@@ -560,6 +606,7 @@ function recordIdsOf(f: Fixture): string[] {
     f.contactId,
     f.credentialId,
     f.recordingId,
+    f.subjectRequestId,
   ];
 }
 

@@ -13,8 +13,13 @@ import { prng } from './process-harness.ts';
 const SIZES = CRASH_SIZES.ci;
 const SEED = Number(process.env.SIGILO_PROOF_SEED ?? Date.now() % 100_000);
 
+/** Trials beyond SIZES.trials allowed for runs that ended before their kill landed. */
+const EXTRA_TRIALS = 3;
+
 function expectSound(trials: readonly CrashTrial[]): void {
-  expect(trials).toHaveLength(SIZES.trials);
+  // A trial proves something only if the kill (or the copy) landed while the run was still going: that many did.
+  expect(trials.filter((t) => t.killedMidway)).toHaveLength(SIZES.trials);
+  expect(trials.length).toBeLessThanOrEqual(SIZES.trials + EXTRA_TRIALS);
   for (const t of trials) {
     const where = `${t.operation} trial ${t.trial} on ${t.dialect} (seed ${SEED}, killed mid-run: ${t.killedMidway}, ${t.atKill} units at kill)`;
     expect(t.problems, where).toEqual([]);
@@ -35,9 +40,14 @@ describe.each(DIALECTS)('kill -9 at random points on %s', (dialect) => {
   }, 120_000);
   afterAll(async () => bench?.cleanup());
 
+  // A run that ended before its kill is checked all the same, then another trial is run (the pause window has
+  // adapted to the run's length) until SIZES.trials kills landed mid-run.
   const trials = async (run: (t: number) => Promise<CrashTrial>): Promise<CrashTrial[]> => {
     const out: CrashTrial[] = [];
-    for (let t = 0; t < SIZES.trials; t++) out.push(await run(t));
+    for (let t = 0; t < SIZES.trials + EXTRA_TRIALS; t++) {
+      if (out.filter((x) => x.killedMidway).length === SIZES.trials) break;
+      out.push(await run(t));
+    }
     return out;
   };
 

@@ -3,17 +3,19 @@
  * bench/soak/rotation.suite.ts: a `sigilo serve` process answers a bounded load generator (workers that create a
  * person and read people back, over HTTP) while `sigilo keys rotate` runs as a second process on the same data.
  * Then: zero failed requests, every person created before, during and after the rotation reads back with its
- * name, from the running server and from a freshly started one (a key wrapped under a version the rotation
- * retired reads in the old process's memory but nowhere else), every wrapped key names a version the key file
- * holds, and the access log verifies.
+ * name, from the running server and from a fresh start (a new Sigilo opened on the data and key file: a key
+ * wrapped under a version the rotation retired reads in the old process's memory but nowhere else), every
+ * wrapped key names a version the key file holds, and the access log verifies.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
+import { isSigiloError } from '../../src/errors.ts';
 import type { StoreDialect } from '../../src/store/store.ts';
 import {
   auditVerify,
   call,
+  proofCtx,
   proofInstallation,
   sleep,
   spawnCli,
@@ -29,12 +31,27 @@ export interface RotationLoadSizes {
   readonly workers: number;
   /** Rotations run one after another while the load goes on. */
   readonly rotations: number;
-  /** Load kept up after the last rotation, ms (instances follow a new version within a second). */
+  /** Load kept up after the last rotation, ms (writes after it must still succeed and read back). */
   readonly tailMs: number;
 }
 
+/** Requests in flight at once when seeding and when reading everything back (the load itself uses `workers`). */
+const CHECK_CONCURRENCY = 8;
+
+/** Runs `work` over `items` with at most `n` at once. */
+async function pool<T>(items: readonly T[], n: number, work: (item: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (i < items.length) await work(items[i++]!);
+    }),
+  );
+}
+
 export const ROTATION_SIZES: Record<'ci' | 'soak', RotationLoadSizes> = {
-  ci: { seedPeople: 150, workers: 4, rotations: 1, tailMs: 2_500 },
+  // The tail was 2.5 s while a rotation waited two seconds for servers to follow the key file; the retiring mark
+  // (docs/operations.md "Key rotation") made that wait unnecessary, and one second of load after it suffices.
+  ci: { seedPeople: 150, workers: 4, rotations: 1, tailMs: 1_000 },
   soak: { seedPeople: 300, workers: 6, rotations: 3, tailMs: 3_000 },
 };
 
@@ -46,6 +63,8 @@ export interface RotationLoadResult {
   readonly failures: Readonly<Record<string, number>>;
   readonly rotations: number;
   readonly rotationsFailed: number;
+  /** Requests of the load that completed while a rotation process was running (it ran under load). */
+  readonly duringRotation: number;
   readonly people: number;
   readonly unreadableLive: number;
   readonly unreadableAfterRestart: number;
@@ -87,7 +106,7 @@ async function scenario(
     failures[k] = (failures[k] ?? 0) + 1;
   };
 
-  let server = await startServer(inst.env);
+  const server = await startServer(inst.env);
   try {
     const create = async (): Promise<void> => {
       const i = next++;
@@ -106,7 +125,11 @@ async function scenario(
       if (!ok) fail('read', r);
       return ok;
     };
-    for (let i = 0; i < sizes.seedPeople; i++) await create();
+    await pool(
+      Array.from({ length: sizes.seedPeople }, (_, i) => i),
+      CHECK_CONCURRENCY,
+      () => create(),
+    );
 
     let stop = false;
     const worker = async (w: number): Promise<void> => {
@@ -123,23 +146,45 @@ async function scenario(
     };
     const load = Array.from({ length: sizes.workers }, (_, w) => worker(w));
     let rotationsFailed = 0;
+    let duringRotation = 0;
     for (let r = 0; r < sizes.rotations; r++) {
       await sleep(500);
       const rotate = spawnCli(inst.env, 'keys', 'rotate', '--json', '--batch-size', '50');
+      const before = requests;
       const exit = await rotate.exited;
+      duringRotation += requests - before;
       if (exit.code !== 0) rotationsFailed++;
     }
     await sleep(sizes.tailMs);
     stop = true;
     await Promise.all(load);
 
+    const everyone = [...created];
     let unreadableLive = 0;
-    for (const [id, i] of created) if (!(await read(id, i))) unreadableLive++;
+    await pool(everyone, CHECK_CONCURRENCY, async ([id, i]) => {
+      if (!(await read(id, i))) unreadableLive++;
+    });
     await server.stop();
-    server = await startServer(inst.env);
+    // A fresh start: a new process's key ring holds only what the key file and the database give it (a key
+    // wrapped under a retired version fails here). Opened in this process, which costs no server start and no
+    // HTTP round trip per person.
     let unreadableAfterRestart = 0;
-    for (const [id, i] of created) if (!(await read(id, i))) unreadableAfterRestart++;
-    await server.stop();
+    const restarted = await inst.open();
+    try {
+      for (const [id, i] of everyone) {
+        try {
+          const p = await restarted.gate.run(proofCtx('support_agent', 'support'), (s) =>
+            restarted.services.people.get(s, id),
+          );
+          if (p.name !== personName(i)) unreadableAfterRestart++;
+        } catch (err) {
+          unreadableAfterRestart++;
+          fail('read after restart', { status: 0, code: isSigiloError(err) ? err.code : 'ERROR' });
+        }
+      }
+    } finally {
+      await restarted.close();
+    }
 
     const orphanKeys = await orphans(inst);
     const audit = await auditVerify(inst.env);
@@ -151,6 +196,7 @@ async function scenario(
       failures,
       rotations: sizes.rotations,
       rotationsFailed,
+      duringRotation,
       people: created.size,
       unreadableLive,
       unreadableAfterRestart,

@@ -182,8 +182,11 @@ describe.each(DIALECTS)('secrets hygiene after the proof suites (%s)', (dialect)
   });
 
   it('ran the suites it claims to have run', () => {
-    expect(t.logs.length).toBeGreaterThan(500);
-    expect(errorBodies.length).toBeGreaterThan(500);
+    // PostgreSQL sends the matrix's allowed cases only (~300 since the subject-request, authority-request and
+    // guard routes declare their policy questions: their cases were counted as allowed while only roles were
+    // judged), plus the fuzz and the CDR traffic.
+    expect(t.logs.length).toBeGreaterThan(300);
+    expect(errorBodies.length).toBeGreaterThan(300);
     expect(sentCredentials.size).toBeGreaterThanOrEqual(t.sigilo.policies.policy().roles.length);
     expect(issuedTokens.length).toBeGreaterThan(0);
     expect(metrics).toContain('sigilo_');

@@ -26,6 +26,7 @@ import * as processingBlockMacs from './2026-12-04T2200-processing-block-macs.mi
 import * as telecomPostingMacs from './2026-12-04T1900-telecom-posting-macs.migration.ts';
 import * as authorityOrderDocuments from './2026-12-04T1910-authority-order-documents.migration.ts';
 import * as blobDeletions from './2026-12-04T2200-blob-deletions.migration.ts';
+import * as kekVersions from './2026-12-04T2200-kek-versions.migration.ts';
 
 /** All migrations in order; names are timestamps so they sort. Add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -55,6 +56,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-04T1900-telecom-posting-macs': telecomPostingMacs,
   '2026-12-04T1910-authority-order-documents': authorityOrderDocuments,
   '2026-12-04T2200-blob-deletions': blobDeletions,
+  '2026-12-04T2200-kek-versions': kekVersions,
   '2026-12-04T2200-processing-block-macs': processingBlockMacs,
 };
 

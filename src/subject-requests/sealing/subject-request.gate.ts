@@ -26,6 +26,27 @@ export function logRequestStep(
   requestId: string,
   detail?: string,
 ): void {
+  requireRequestPurpose(session, subjectId, step);
+  const k = kernelOf(session);
+  const op = `subject_request.${step}`;
+  if (!hasPurposeGrant(k.policy, k.ctx.role, SUBJECT_REQUEST_PURPOSE)) {
+    k.fail(
+      op,
+      subjectId,
+      [],
+      'denied',
+      'ROLE_NOT_ALLOWED',
+      `role ${k.ctx.role} has no subject_request grant`,
+    );
+  }
+  k.allowed(op, subjectId, new Map(), `request ${requestId}${detail ? `; ${detail}` : ''}`);
+}
+
+/**
+ * Refuses, and logs the refusal, when the context's purpose is not `subject_request`: asked first by every step
+ * and read of a request, so that under another purpose a guessed id and a real one answer alike.
+ */
+export function requireRequestPurpose(session: GateSession, subjectId: string | null, step: string): void {
   const k = kernelOf(session);
   const op = `subject_request.${step}`;
   if (k.ctx.purpose !== SUBJECT_REQUEST_PURPOSE) {
@@ -38,17 +59,6 @@ export function logRequestStep(
       'data-subject requests need purpose subject_request',
     );
   }
-  if (!hasPurposeGrant(k.policy, k.ctx.role, SUBJECT_REQUEST_PURPOSE)) {
-    k.fail(
-      op,
-      subjectId,
-      [],
-      'denied',
-      'ROLE_NOT_ALLOWED',
-      `role ${k.ctx.role} has no subject_request grant`,
-    );
-  }
-  k.allowed(op, subjectId, new Map(), `request ${requestId}${detail ? `; ${detail}` : ''}`);
 }
 
 /** Whether the session's role holds `duty` in the policy version the session enforces (nothing is logged). */

@@ -9,6 +9,12 @@ import { QuarantineList, QuarantineParams, QuarantineQuery } from './guard.schem
 import { access } from '../../route-access.ts';
 
 const REVIEW = { duty: 'quarantine.review' } as const;
+/** What each decision asks of the held text's category (the service asks the same before it looks the item up). */
+const DECISION_ACCESS = {
+  approve: [access('write', 'support_ticket')],
+  redact: [access('read', 'support_ticket'), access('write', 'support_ticket')],
+  delete: [access('delete', 'support_ticket')],
+} as const;
 const DECISIONS = {
   approve: 'Release the held text as written',
   redact: 'Replace every finding in the held text with a mark naming its class, then release it',
@@ -39,7 +45,7 @@ export const guardRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, deps, 
     app.post(
       `/guard/quarantine/:kind/:id/${decision}`,
       {
-        config: REVIEW,
+        config: { ...REVIEW, access: DECISION_ACCESS[decision] },
         schema: {
           tags: ['guard'],
           summary: DECISIONS[decision],
