@@ -22,18 +22,59 @@ export class AccessLogRepository {
   constructor(private readonly dialect: StoreDialect) {}
 
   /**
+   * The head this process last appended at. Only a hint: the head row is advanced from it only when it still holds
+   * exactly this seq and hash (anything else, another instance's append or a rolled-back one of ours, and the row
+   * is read under its lock as before), so a stale hint costs one statement and never forks the chain.
+   */
+  private known: { seq: number; hash: Buffer } | null = null;
+
+  /**
    * Appends entries at the chain head inside `tx`, serialised by a lock on the head row (PostgreSQL instances
-   * never fork the chain), each linked by `link` under log-key version `keyVersion`.
+   * never fork the chain), each linked by `link` under log-key version `keyVersion`. When the head is where this
+   * process left it, one conditional UPDATE both checks and claims it (PostgreSQL: the row lock, re-checked after
+   * a concurrent writer commits); otherwise the head row is read under its lock.
    */
   async append(tx: Tx, entries: AccessLogEntry[], keyVersion: number, link: LinkFn): Promise<ChainedEntry[]> {
     if (entries.length === 0) return [];
-    let head = await this.lockHead(tx);
-    const out: ChainedEntry[] = [];
-    for (const e of entries) {
-      const seq = head.seq + 1;
-      const hash = link(head.hash, seq, e);
-      out.push({ ...e, seq, prevHash: head.hash, hash, keyVersion });
-      head = { seq, hash };
+    const chain = (from: { seq: number; hash: Buffer }): ChainedEntry[] => {
+      let head = from;
+      const out: ChainedEntry[] = [];
+      for (const e of entries) {
+        const seq = head.seq + 1;
+        const hash = link(head.hash, seq, e);
+        out.push({ ...e, seq, prevHash: head.hash, hash, keyVersion });
+        head = { seq, hash };
+      }
+      return out;
+    };
+    const known = this.known;
+    let out: ChainedEntry[] | null = null;
+    if (known) {
+      const guess = chain(known);
+      const last = guess.at(-1)!;
+      const { numAffectedRows } = await runShaped(
+        tx,
+        'access_log_head.advance',
+        [last.seq, last.hash, known.seq, known.hash],
+        (slot) =>
+          tx
+            .updateTable('access_log_head')
+            .set({ seq: slot(0), hash: slot(1) })
+            .where('id', '=', 1)
+            .where('seq', '=', slot(2))
+            .where('hash', '=', slot(3)),
+      );
+      if (Number(numAffectedRows ?? 0) === 1) out = guess;
+    }
+    if (!out) {
+      out = chain(await this.lockHead(tx));
+      const last = out.at(-1)!;
+      await runShaped(tx, 'access_log_head.update', [last.seq, last.hash], (slot) =>
+        tx
+          .updateTable('access_log_head')
+          .set({ seq: slot(0), hash: slot(1) })
+          .where('id', '=', 1),
+      );
     }
     // One multi-row insert: bulk paths append hundreds of entries per transaction; the few entries of an
     // interactive request (or a group commit) go through a statement compiled once per row count.
@@ -54,12 +95,8 @@ export class AccessLogRepository {
           ),
       );
     }
-    await runShaped(tx, 'access_log_head.update', [head.seq, head.hash], (slot) =>
-      tx
-        .updateTable('access_log_head')
-        .set({ seq: slot(0), hash: slot(1) })
-        .where('id', '=', 1),
-    );
+    const last = out.at(-1)!;
+    this.known = { seq: last.seq, hash: last.hash };
     return out;
   }
 

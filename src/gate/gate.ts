@@ -269,6 +269,7 @@ export class GateSession {
       .insertInto('subjects')
       .values({ id, kind, created_at: this.deps.now().toISOString() })
       .execute();
+    this.sealing.subjectCreated(id);
     return id;
   }
 
