@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { runShaped } from '../store/compiled-shapes.ts';
 import type { AccessLogRow } from '../store/tables/access-log.table.ts';
 import type { Db, StoreDialect, Tx } from '../store/store.ts';
@@ -23,16 +24,16 @@ export class AccessLogRepository {
 
   /**
    * The head this process last appended at. Only a hint: the head row is advanced from it only when it still holds
-   * exactly this seq and hash (anything else, another instance's append or a rolled-back one of ours, and the row
-   * is read under its lock as before), so a stale hint costs one statement and never forks the chain.
+   * exactly this seq and hash (after another instance's append or a rolled-back one of ours, the entries are
+   * linked from the row as it is), so a stale hint costs one statement and never forks the chain.
    */
   private known: { seq: number; hash: Buffer } | null = null;
 
   /**
    * Appends entries at the chain head inside `tx`, serialised by a lock on the head row (PostgreSQL instances
-   * never fork the chain), each linked by `link` under log-key version `keyVersion`. When the head is where this
-   * process left it, one conditional UPDATE both checks and claims it (PostgreSQL: the row lock, re-checked after
-   * a concurrent writer commits); otherwise the head row is read under its lock.
+   * never fork the chain), each linked by `link` under log-key version `keyVersion`. One UPDATE both claims the
+   * head and moves it when it is where this process left it; when it is not, that UPDATE has returned the row as
+   * it is (and locked it), and the entries are linked from there: never more statements than a locked read.
    */
   async append(tx: Tx, entries: AccessLogEntry[], keyVersion: number, link: LinkFn): Promise<ChainedEntry[]> {
     if (entries.length === 0) return [];
@@ -49,25 +50,35 @@ export class AccessLogRepository {
     };
     const known = this.known;
     let out: ChainedEntry[] | null = null;
+    let head: { seq: number; hash: Buffer } | null = null;
     if (known) {
+      // Moves the head only if it still is where this process left it, and either way returns the row as it now
+      // is, locked (PostgreSQL: the row lock, the condition re-checked after a concurrent writer commits).
       const guess = chain(known);
       const last = guess.at(-1)!;
-      const { numAffectedRows } = await runShaped(
+      const { rows } = await runShaped(
         tx,
         'access_log_head.advance',
         [last.seq, last.hash, known.seq, known.hash],
-        (slot) =>
-          tx
+        (slot) => {
+          const same = sql<boolean>`seq = ${slot(2)} and hash = ${slot(3)}`;
+          return tx
             .updateTable('access_log_head')
-            .set({ seq: slot(0), hash: slot(1) })
+            .set({
+              seq: sql<number>`case when ${same} then ${slot(0)} else seq end`,
+              hash: sql<Buffer>`case when ${same} then ${slot(1)} else hash end`,
+            })
             .where('id', '=', 1)
-            .where('seq', '=', slot(2))
-            .where('hash', '=', slot(3)),
+            .returning(['seq', 'hash']);
+        },
       );
-      if (Number(numAffectedRows ?? 0) === 1) out = guess;
+      const row = rows[0];
+      if (!row) throw new Error('access-log head row missing');
+      if (Number(row.seq) === last.seq && row.hash.equals(last.hash)) out = guess;
+      else head = { seq: Number(row.seq), hash: row.hash };
     }
     if (!out) {
-      out = chain(await this.lockHead(tx));
+      out = chain(head ?? (await this.lockHead(tx)));
       const last = out.at(-1)!;
       await runShaped(tx, 'access_log_head.update', [last.seq, last.hash], (slot) =>
         tx
