@@ -270,6 +270,7 @@ export class GateSession {
       .values({ id, kind, created_at: this.deps.now().toISOString() })
       .execute();
     this.sealing.subjectCreated(id);
+    this.blocks.subjectCreated(id);
     return id;
   }
 

@@ -57,6 +57,11 @@ export class ProcessingBlocks {
     this.bySubject.set(subject, new Set([...have, ...categories]));
   }
 
+  /** Notes a subject whose row this session's transaction inserted: it has no blocks to read yet. */
+  subjectCreated(subject: string): void {
+    this.bySubject.set(subject, new Set());
+  }
+
   /** The categories blocked for `subject`. */
   async of(subject: string): Promise<ReadonlySet<string>> {
     let blocked = this.bySubject.get(subject);
