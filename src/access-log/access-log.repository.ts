@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { runShaped } from '../store/compiled-shapes.ts';
 import type { AccessLogRow } from '../store/tables/access-log.table.ts';
 import type { Db, StoreDialect, Tx } from '../store/store.ts';
@@ -56,26 +56,48 @@ export class AccessLogRepository {
       // is, locked (PostgreSQL: the row lock, the condition re-checked after a concurrent writer commits).
       const guess = chain(known);
       const last = guess.at(-1)!;
-      const { rows } = await runShaped(
-        tx,
-        'access_log_head.advance',
-        [last.seq, last.hash, known.seq, known.hash],
-        (slot) => {
-          const same = sql<boolean>`seq = ${slot(2)} and hash = ${slot(3)}`;
-          return tx
-            .updateTable('access_log_head')
-            .set({
-              seq: sql<number>`case when ${same} then ${slot(0)} else seq end`,
-              hash: sql<Buffer>`case when ${same} then ${slot(1)} else hash end`,
-            })
-            .where('id', '=', 1)
-            .returning(['seq', 'hash']);
-        },
-      );
-      const row = rows[0];
-      if (!row) throw new Error('access-log head row missing');
-      if (Number(row.seq) === last.seq && row.hash.equals(last.hash)) out = guess;
-      else head = { seq: Number(row.seq), hash: row.hash };
+      if (this.dialect === 'postgres' && guess.length <= SHAPED_ROWS) {
+        // PostgreSQL: the advance and the insert of the entries in one round trip (the insert happens only if the
+        // advance did); the head row comes back either way.
+        const values = guess.map(toRow).flatMap((r) => ROW_COLUMNS.map((c) => r[c]));
+        const { rows } = await tx.executeQuery<{ seq: number; hash: Buffer; inserted: number }>(
+          CompiledQuery.raw(postgresAdvanceAndInsert(guess.length), [
+            last.seq,
+            last.hash,
+            known.seq,
+            known.hash,
+            ...values,
+          ]),
+        );
+        const row = rows[0];
+        if (!row) throw new Error('access-log head row missing');
+        if (Number(row.inserted) === guess.length) {
+          this.known = { seq: last.seq, hash: last.hash };
+          return guess;
+        }
+        head = { seq: Number(row.seq), hash: row.hash };
+      } else {
+        const { rows } = await runShaped(
+          tx,
+          'access_log_head.advance',
+          [last.seq, last.hash, known.seq, known.hash],
+          (slot) => {
+            const same = sql<boolean>`seq = ${slot(2)} and hash = ${slot(3)}`;
+            return tx
+              .updateTable('access_log_head')
+              .set({
+                seq: sql<number>`case when ${same} then ${slot(0)} else seq end`,
+                hash: sql<Buffer>`case when ${same} then ${slot(1)} else hash end`,
+              })
+              .where('id', '=', 1)
+              .returning(['seq', 'hash']);
+          },
+        );
+        const row = rows[0];
+        if (!row) throw new Error('access-log head row missing');
+        if (Number(row.seq) === last.seq && row.hash.equals(last.hash)) out = guess;
+        else head = { seq: Number(row.seq), hash: row.hash };
+      }
     }
     if (!out) {
       out = chain(head ?? (await this.lockHead(tx)));
@@ -261,6 +283,46 @@ const ROW_COLUMNS = [
 const everyColumn: Exclude<keyof AccessLogRow, (typeof ROW_COLUMNS)[number]> extends never ? true : false =
   true;
 void everyColumn;
+
+// The PostgreSQL types of the access_log columns that are not text (VALUES needs them spelled out).
+const PG_CASTS: Partial<Record<(typeof ROW_COLUMNS)[number], string>> = {
+  seq: 'bigint',
+  policy_version: 'integer',
+  legal_secrecy: 'integer',
+  prev_hash: 'bytea',
+  hash: 'bytea',
+  key_version: 'integer',
+};
+const pgAdvanceSql = new Map<number, string>();
+
+/**
+ * One PostgreSQL statement for `rows` entries: $1/$2 the new head, $3/$4 the head this process expects, then the
+ * entries' columns. The head row moves (and the entries go in) only if it held $3/$4; it is returned either way,
+ * locked, with how many entries went in.
+ */
+function postgresAdvanceAndInsert(rows: number): string {
+  let text = pgAdvanceSql.get(rows);
+  if (text) return text;
+  const columns = ROW_COLUMNS.map((c) => `"${c}"`).join(', ');
+  const tuples = Array.from(
+    { length: rows },
+    (_, n) =>
+      `(${ROW_COLUMNS.map((c, k) => {
+        const cast = PG_CASTS[c];
+        const p = `$${5 + n * ROW_COLUMNS.length + k}`;
+        return cast ? `${p}::${cast}` : `${p}::text`;
+      }).join(', ')})`,
+  ).join(', ');
+  const same = 'seq = $3::bigint and hash = $4::bytea';
+  text =
+    `with h as (update access_log_head set seq = case when ${same} then $1::bigint else seq end, ` +
+    `hash = case when ${same} then $2::bytea else hash end where id = 1 returning seq, hash), ` +
+    `ins as (insert into access_log (${columns}) select v.* from (values ${tuples}) as v (${columns}) ` +
+    `where exists (select 1 from h where h.seq = $1::bigint and h.hash = $2::bytea) returning 1) ` +
+    `select h.seq, h.hash, (select count(*) from ins)::int as inserted from h`;
+  pgAdvanceSql.set(rows, text);
+  return text;
+}
 
 function toRow(e: ChainedEntry): AccessLogRow {
   return {
