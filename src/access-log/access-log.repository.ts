@@ -1,3 +1,4 @@
+import { CompiledQuery, sql } from 'kysely';
 import { runShaped } from '../store/compiled-shapes.ts';
 import type { AccessLogRow } from '../store/tables/access-log.table.ts';
 import type { Db, StoreDialect, Tx } from '../store/store.ts';
@@ -22,18 +23,91 @@ export class AccessLogRepository {
   constructor(private readonly dialect: StoreDialect) {}
 
   /**
+   * The head this process last appended at. Only a hint: the head row is advanced from it only when it still holds
+   * exactly this seq and hash (after another instance's append or a rolled-back one of ours, the entries are
+   * linked from the row as it is), so a stale hint costs one statement and never forks the chain.
+   */
+  private known: { seq: number; hash: Buffer } | null = null;
+
+  /**
    * Appends entries at the chain head inside `tx`, serialised by a lock on the head row (PostgreSQL instances
-   * never fork the chain), each linked by `link` under log-key version `keyVersion`.
+   * never fork the chain), each linked by `link` under log-key version `keyVersion`. One UPDATE both claims the
+   * head and moves it when it is where this process left it; when it is not, that UPDATE has returned the row as
+   * it is (and locked it), and the entries are linked from there: never more statements than a locked read.
    */
   async append(tx: Tx, entries: AccessLogEntry[], keyVersion: number, link: LinkFn): Promise<ChainedEntry[]> {
     if (entries.length === 0) return [];
-    let head = await this.lockHead(tx);
-    const out: ChainedEntry[] = [];
-    for (const e of entries) {
-      const seq = head.seq + 1;
-      const hash = link(head.hash, seq, e);
-      out.push({ ...e, seq, prevHash: head.hash, hash, keyVersion });
-      head = { seq, hash };
+    const chain = (from: { seq: number; hash: Buffer }): ChainedEntry[] => {
+      let head = from;
+      const out: ChainedEntry[] = [];
+      for (const e of entries) {
+        const seq = head.seq + 1;
+        const hash = link(head.hash, seq, e);
+        out.push({ ...e, seq, prevHash: head.hash, hash, keyVersion });
+        head = { seq, hash };
+      }
+      return out;
+    };
+    const known = this.known;
+    let out: ChainedEntry[] | null = null;
+    let head: { seq: number; hash: Buffer } | null = null;
+    if (known) {
+      // Moves the head only if it still is where this process left it, and either way returns the row as it now
+      // is, locked (PostgreSQL: the row lock, the condition re-checked after a concurrent writer commits).
+      const guess = chain(known);
+      const last = guess.at(-1)!;
+      if (this.dialect === 'postgres' && guess.length <= SHAPED_ROWS) {
+        // PostgreSQL: the advance and the insert of the entries in one round trip (the insert happens only if the
+        // advance did); the head row comes back either way.
+        const values = guess.map(toRow).flatMap((r) => ROW_COLUMNS.map((c) => r[c]));
+        const { rows } = await tx.executeQuery<{ seq: number; hash: Buffer; inserted: number }>(
+          CompiledQuery.raw(postgresAdvanceAndInsert(guess.length), [
+            last.seq,
+            last.hash,
+            known.seq,
+            known.hash,
+            ...values,
+          ]),
+        );
+        const row = rows[0];
+        if (!row) throw new Error('access-log head row missing');
+        if (Number(row.inserted) === guess.length) {
+          this.known = { seq: last.seq, hash: last.hash };
+          return guess;
+        }
+        head = { seq: Number(row.seq), hash: row.hash };
+      } else {
+        const { rows } = await runShaped(
+          tx,
+          'access_log_head.advance',
+          [last.seq, last.hash, known.seq, known.hash],
+          (slot) => {
+            const same = sql<boolean>`seq = ${slot(2)} and hash = ${slot(3)}`;
+            return tx
+              .updateTable('access_log_head')
+              .set({
+                seq: sql<number>`case when ${same} then ${slot(0)} else seq end`,
+                hash: sql<Buffer>`case when ${same} then ${slot(1)} else hash end`,
+              })
+              .where('id', '=', 1)
+              .returning(['seq', 'hash']);
+          },
+        );
+        const row = rows[0];
+        if (!row) throw new Error('access-log head row missing');
+        if (Number(row.seq) === last.seq && row.hash.equals(last.hash)) out = guess;
+        else head = { seq: Number(row.seq), hash: row.hash };
+      }
+    }
+    if (!out) {
+      out = chain(head ?? (await this.lockHead(tx)));
+      const last = out.at(-1)!;
+      await runShaped(tx, 'access_log_head.update', [last.seq, last.hash], (slot) =>
+        tx
+          .updateTable('access_log_head')
+          .set({ seq: slot(0), hash: slot(1) })
+          .where('id', '=', 1),
+      );
     }
     // One multi-row insert: bulk paths append hundreds of entries per transaction; the few entries of an
     // interactive request (or a group commit) go through a statement compiled once per row count.
@@ -54,12 +128,8 @@ export class AccessLogRepository {
           ),
       );
     }
-    await runShaped(tx, 'access_log_head.update', [head.seq, head.hash], (slot) =>
-      tx
-        .updateTable('access_log_head')
-        .set({ seq: slot(0), hash: slot(1) })
-        .where('id', '=', 1),
-    );
+    const last = out.at(-1)!;
+    this.known = { seq: last.seq, hash: last.hash };
     return out;
   }
 
@@ -213,6 +283,46 @@ const ROW_COLUMNS = [
 const everyColumn: Exclude<keyof AccessLogRow, (typeof ROW_COLUMNS)[number]> extends never ? true : false =
   true;
 void everyColumn;
+
+// The PostgreSQL types of the access_log columns that are not text (VALUES needs them spelled out).
+const PG_CASTS: Partial<Record<(typeof ROW_COLUMNS)[number], string>> = {
+  seq: 'bigint',
+  policy_version: 'integer',
+  legal_secrecy: 'integer',
+  prev_hash: 'bytea',
+  hash: 'bytea',
+  key_version: 'integer',
+};
+const pgAdvanceSql = new Map<number, string>();
+
+/**
+ * One PostgreSQL statement for `rows` entries: $1/$2 the new head, $3/$4 the head this process expects, then the
+ * entries' columns. The head row moves (and the entries go in) only if it held $3/$4; it is returned either way,
+ * locked, with how many entries went in.
+ */
+function postgresAdvanceAndInsert(rows: number): string {
+  let text = pgAdvanceSql.get(rows);
+  if (text) return text;
+  const columns = ROW_COLUMNS.map((c) => `"${c}"`).join(', ');
+  const tuples = Array.from(
+    { length: rows },
+    (_, n) =>
+      `(${ROW_COLUMNS.map((c, k) => {
+        const cast = PG_CASTS[c];
+        const p = `$${5 + n * ROW_COLUMNS.length + k}`;
+        return cast ? `${p}::${cast}` : `${p}::text`;
+      }).join(', ')})`,
+  ).join(', ');
+  const same = 'seq = $3::bigint and hash = $4::bytea';
+  text =
+    `with h as (update access_log_head set seq = case when ${same} then $1::bigint else seq end, ` +
+    `hash = case when ${same} then $2::bytea else hash end where id = 1 returning seq, hash), ` +
+    `ins as (insert into access_log (${columns}) select v.* from (values ${tuples}) as v (${columns}) ` +
+    `where exists (select 1 from h where h.seq = $1::bigint and h.hash = $2::bytea) returning 1) ` +
+    `select h.seq, h.hash, (select count(*) from ins)::int as inserted from h`;
+  pgAdvanceSql.set(rows, text);
+  return text;
+}
 
 function toRow(e: ChainedEntry): AccessLogRow {
   return {

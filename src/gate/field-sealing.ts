@@ -16,6 +16,8 @@ import type { SealedFieldSpec, SealedTableSpec } from './sealed-tables.ts';
 export class FieldSealing {
   private readonly keys = new Map<string, Buffer>();
   private readonly current = new Map<string, { version: number; key: Buffer }>();
+  /** Subjects this session's transaction created: they have no key to look up yet. */
+  private readonly created = new Set<string>();
 
   constructor(
     private readonly keyring: Keyring,
@@ -30,15 +32,21 @@ export class FieldSealing {
   async currentDataKey(subjectId: string): Promise<{ version: number; key: Buffer }> {
     let dek = this.current.get(subjectId);
     if (!dek) {
-      dek = await this.keyring.currentDataKey(this.tx, subjectId);
+      dek = await this.keyring.currentDataKey(this.tx, subjectId, this.created.delete(subjectId));
       this.current.set(subjectId, dek);
     }
     return dek;
   }
 
+  /** Notes that the session's transaction inserted this subject's row (see Keyring.currentDataKey). */
+  subjectCreated(subjectId: string): void {
+    this.created.add(subjectId);
+  }
+
   /** Drops what the session holds of a subject's keys (after shredding them). */
   forget(subjectId: string): void {
     this.current.delete(subjectId);
+    this.created.delete(subjectId);
     for (const id of [...this.keys.keys()]) if (id.startsWith(`${subjectId}#`)) this.keys.delete(id);
   }
 

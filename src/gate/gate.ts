@@ -269,6 +269,7 @@ export class GateSession {
       .insertInto('subjects')
       .values({ id, kind, created_at: this.deps.now().toISOString() })
       .execute();
+    this.sealing.subjectCreated(id);
     // Its (empty) set of processing blocks: from now on a missing set is tampering, not "never blocked".
     await this.blocks.create(id);
     return id;

@@ -289,17 +289,23 @@ export class Keyring {
     return signEd25519(this.signingSeed, message);
   }
 
-  /** The subject's current data key, created (version 1) on first use. */
-  async currentDataKey(view: Tx | KernelTx, subjectId: string): Promise<DataKey> {
+  /**
+   * The subject's current data key, created (version 1) on first use. `created` says the caller inserted the
+   * subject row in this same transaction: it then has neither keys nor a shred yet, and nothing is read (should a
+   * key row exist all the same, the insert of version 1 fails on its primary key and the transaction with it).
+   */
+  async currentDataKey(view: Tx | KernelTx, subjectId: string, created = false): Promise<DataKey> {
     const tx = sealedView(view);
-    const row = await this.repo.current(tx, subjectId);
-    if (row) return { version: row.version, key: this.unwrapDek(subjectId, row.version, row) };
-    const shredded = await tx
-      .selectFrom('subjects')
-      .select('shredded_at')
-      .where('id', '=', subjectId)
-      .executeTakeFirst();
-    if (shredded?.shredded_at) throw new SigiloError('SUBJECT_SHREDDED', 'the subject was crypto-shredded');
+    if (!created) {
+      const row = await this.repo.current(tx, subjectId);
+      if (row) return { version: row.version, key: this.unwrapDek(subjectId, row.version, row) };
+      const shredded = await tx
+        .selectFrom('subjects')
+        .select('shredded_at')
+        .where('id', '=', subjectId)
+        .executeTakeFirst();
+      if (shredded?.shredded_at) throw new SigiloError('SUBJECT_SHREDDED', 'the subject was crypto-shredded');
+    }
     const key = randomBytes(32);
     const { wrapped, kekVersion } = await this.wrapLive(tx, key, (v) => dekAad(subjectId, 1, v));
     await this.repo.insert(tx, {

@@ -1,4 +1,5 @@
 import { SigiloError } from '../errors.ts';
+import { runShaped } from '../store/compiled-shapes.ts';
 import type { GateSession } from '../gate/gate.ts';
 import { normaliseAddress } from '../validation/address.ts';
 import { normaliseEmail } from '../validation/email.ts';
@@ -10,6 +11,8 @@ import { provenanceOf, type Provenance, type Source } from './provenance.ts';
 
 export type ContactKind = 'phone' | 'email' | 'ip';
 type ContactTable = 'phones' | 'emails' | 'ipAddresses';
+/** Up to this many people per load, the account links are read through a compiled shape (src/store/compiled-shapes.ts). */
+const SHAPED_IDS = 16;
 
 const CONTACTS: Record<
   ContactKind,
@@ -215,11 +218,20 @@ export class PersonService {
       fields: s.may('name', 'read') ? ['name'] : [],
       ...(ids.length === 1 ? { subjectId: ids[0] } : {}),
     });
-    const links = await s.tx
-      .selectFrom('account_people')
-      .select(['person_id', 'account_id', 'relation'])
-      .where('person_id', 'in', ids)
-      .execute();
+    // On every read of a person: compiled once per id count (the interactive reads name one or a few people).
+    const linksOf = (list: readonly string[]) =>
+      s.tx
+        .selectFrom('account_people')
+        .select(['person_id', 'account_id', 'relation'])
+        .where('person_id', 'in', list);
+    const links =
+      ids.length <= SHAPED_IDS
+        ? (
+            await runShaped(s.tx, `person.links|${ids.length}`, ids, (slot) =>
+              linksOf(ids.map((_, i) => slot(i) as string)),
+            )
+          ).rows
+        : await linksOf(ids).execute();
     const views = new Map<string, PersonView>();
     for (const p of people) {
       views.set(p.id, {
