@@ -7,7 +7,9 @@
  * real ingest (four accounts, attribution rules, 20,000 a batch), then only `sigilo.retention.run()` is timed: whole
  * expired UTC days go through the telecom targets' period path, then the identity sweep forgets the accounts. The
  * baseline is one plain DELETE of as many plaintext CDR rows in the same database. The core-table suite (support
- * tickets + messages, the item-by-item path) stays as a second figure, with its projection to 1,000,000 records.
+ * tickets + messages, the item-by-item path; issue 18) is measured at 1,000,000 records in the full run (500,000
+ * tickets with one message each; `--quick`: 40,000) against plain DELETEs of the same rows, with its projection.
+ * `--only=` ids skip the half not asked for (the CDR half seeds a million CDRs through the ingest).
  */
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
@@ -45,12 +47,17 @@ function provenance(at: string) {
  * Seeds `tickets` resolved support tickets (one message each) resolved three years ago, spread over accounts that
  * each keep an active contract (so the identity sweep finds them still referenced and leaves them). Ciphertext
  * columns hold random bytes: a sweep never opens them. Each row gets the row MAC the gate would write (a sweep
- * checks it), under `sigilo`'s row-MAC key.
+ * checks it), under `sigilo`'s row-MAC key. Accounts hold TICKETS_PER_ACCOUNT tickets each, in `ticketIds` order;
+ * `now` (default: the real clock) is the instant they are three years old at. Also used by test/retention.
  */
-export async function seedExpiredTickets(sigilo: Sigilo, tickets: number): Promise<{ ticketIds: string[] }> {
+export async function seedExpiredTickets(
+  sigilo: Sigilo,
+  tickets: number,
+  options: { now?: number } = {},
+): Promise<{ ticketIds: string[]; accountIds: string[] }> {
   const store = sigilo.store;
   const hasher = await sigilo.keyring.rowMacHasher();
-  const now = Date.now();
+  const now = options.now ?? Date.now();
   const resolvedAt = new Date(now - 3 * YEAR_MS).toISOString();
   const openedAt = new Date(now - 3 * YEAR_MS - 86_400_000).toISOString();
   const accounts = Math.ceil(tickets / TICKETS_PER_ACCOUNT);
@@ -149,7 +156,7 @@ export async function seedExpiredTickets(sigilo: Sigilo, tickets: number): Promi
       )
       .execute();
   }
-  return { ticketIds };
+  return { ticketIds, accountIds };
 }
 
 /** The baseline: the same rows removed by plain DELETEs in one transaction, no policy, no log, no certificate. */
@@ -174,7 +181,7 @@ async function measure(
   try {
     await seedExpiredTickets(a.sigilo, tickets);
     seconds = await time(async () => {
-      const report = await a.sigilo.retention.run({ batchSize: 1000, trigger: 'bench' });
+      const report = await a.sigilo.retention.run({ batchSize: ITEM_BATCH, trigger: 'bench' });
       records = report.totals.records;
     });
     if (records !== tickets * 2) throw new Error(`sweep deleted ${records} records, expected ${tickets * 2}`);
@@ -193,43 +200,64 @@ async function measure(
   return { seconds, baselineSeconds, records };
 }
 
+/** Tickets (one message each) in the full run: 1,000,000 core records, measured, not projected. */
+const FULL_TICKETS = 500_000;
+/**
+ * Items per sweep batch (one transaction, one policy check, one access-log entry and one batch record each). The
+ * engine's default (500) keeps a batch's lock short for interactive writers; a bulk sweep of a backlog runs with
+ * the larger batch the CLI's `--batch-size` allows, as the CDR suite does.
+ */
+const ITEM_BATCH = 5000;
+
 /** P5 on CDRs (SQLite, and PostgreSQL when reachable) and the core-table item path (see the header). */
-export async function run(opts: { quick?: boolean; postgres?: boolean } = {}): Promise<BenchResult[]> {
-  const tickets = Number(process.env.SIGILO_BENCH_RETENTION_TICKETS ?? (opts.quick ? 20_000 : 100_000));
+export async function run(
+  opts: { quick?: boolean; postgres?: boolean; only?: readonly string[] } = {},
+): Promise<BenchResult[]> {
+  const wanted = (ids: readonly string[]): boolean => !opts.only || ids.some((id) => opts.only!.includes(id));
+  const tickets = Number(process.env.SIGILO_BENCH_RETENTION_TICKETS ?? (opts.quick ? 20_000 : FULL_TICKETS));
   const results: BenchResult[] = [];
-  for (const dialect of opts.postgres ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)) {
+  const dialects = opts.postgres ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const);
+  for (const dialect of dialects) {
+    const ids = dialect === 'sqlite' ? ['P5', 'P5-projected'] : ['P5-pg', 'P5-pg-projected'];
+    if (!wanted(ids)) continue;
     const m = await measure(dialect, tickets);
     const projected = (1_000_000 / m.records) * m.seconds;
+    const full = m.records >= 1_000_000;
     results.push({
-      id: dialect === 'sqlite' ? 'P5' : 'P5-pg',
+      id: ids[0]!,
       what:
         `retention sweep through the gate, ${dialect}: ${m.records.toLocaleString('en')} expired core records ` +
-        `(tickets + messages, the item-by-item path)`,
+        `(tickets + messages, the item-by-item path, ${ITEM_BATCH.toLocaleString('en')} tickets a batch)`,
       value: Number(m.seconds.toFixed(2)),
       unit: 's',
       baseline: 'plain DELETE of the same rows, same engine, same run',
       baselineValue: Number(m.baselineSeconds.toFixed(2)),
       ratio: Number((m.seconds / m.baselineSeconds).toFixed(2)),
       ratioMeaning: 'time ratio = Sigilo time / baseline time',
+      // Issue 18: 1,000,000 core records in <= 10 s on SQLite, measured at that size (the full run); PostgreSQL
+      // is reported. A smaller run (--quick) has no pass/fail: see the projection below.
+      ...(dialect === 'sqlite' && full ? { target: '<= 10 s', pass: m.seconds <= 10 } : {}),
     });
     results.push({
-      id: dialect === 'sqlite' ? 'P5-projected' : 'P5-pg-projected',
+      id: ids[1]!,
       what: `1,000,000 expired records at the measured ${dialect} rate (item path; whole-day CDR deletion is faster)`,
       value: Number(projected.toFixed(1)),
       unit: 's',
       baseline: 'SPEC §11 P5 target',
       baselineValue: 10,
       ratio: Number((projected / 10).toFixed(2)),
-      // Informational: P5 proper is about CDRs, which go by whole days (see the header); no pass/fail here.
+      // Informational (equal to the measurement in the full run).
       ratioMeaning: 'time ratio = Sigilo time / baseline time',
     });
   }
   // The real P5: CDRs through the telecom retention targets (whole expired days go as periods).
   const n = Number(process.env.SIGILO_BENCH_RETENTION_CDRS ?? (opts.quick ? 100_000 : 1_000_000));
-  for (const dialect of opts.postgres ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)) {
+  for (const dialect of dialects) {
+    const id = dialect === 'sqlite' ? 'P5-cdr' : 'P5-cdr-pg';
+    if (!wanted([id])) continue;
     const m = await measureCdrs(dialect, n);
     results.push({
-      id: dialect === 'sqlite' ? 'P5-cdr' : 'P5-cdr-pg',
+      id,
       what: `retention sweep through the gate of ${m.records.toLocaleString('en')} expired CDRs, ${dialect}`,
       value: Number(m.seconds.toFixed(2)),
       unit: 's',

@@ -48,9 +48,9 @@ for (const [extra, ids] of extras) {
       run: async () =>
         (
           (await import(extra)) as {
-            run: (o: { quick: boolean; postgres: boolean }) => Promise<BenchResult[]>;
+            run: (o: { quick: boolean; postgres: boolean; only?: string[] }) => Promise<BenchResult[]>;
           }
-        ).run({ quick, postgres }),
+        ).run({ quick, postgres, ...(only ? { only } : {}) }),
     });
   }
 }

@@ -43,6 +43,25 @@ describe('retention clock', () => {
     }
   });
 
+  it('keeps the expired-through threshold exact while the clock moves, across month ends and clamps', () => {
+    // One clock reused as a sweep reuses it (the threshold carried over from the last call), against a fresh clock
+    // per instant (the full search) and against the definition: the threshold has expired, a millisecond later not.
+    let nowMs = Date.parse('2028-08-27T10:00:00.000Z');
+    const moving = new RetentionClock(() => new Date(nowMs));
+    const monthly: RetentionRule = { kind: 'after', anchor: 'ticket_resolved', period: 'P1M' };
+    for (let step = 0; step < 120; step += 1) {
+      // Small steps (batches a few ms apart) and large ones (runs hours apart) over the end of August.
+      nowMs += step % 3 === 0 ? 7 : 3_600_000 * 2 + 17;
+      for (const rule of [sixMonths, monthly]) {
+        const through = moving.expiredThrough(rule);
+        const fresh = new RetentionClock(() => new Date(nowMs));
+        expect(through).toBe(fresh.expiredThrough(rule));
+        expect(fresh.isExpired(rule, through)).toBe(true);
+        expect(fresh.isExpired(rule, new Date(Date.parse(through) + 1).toISOString())).toBe(false);
+      }
+    }
+  });
+
   it('refuses an unknown time zone', () => {
     expect(() => new RetentionClock(() => new Date(), 'Mars/Olympus')).toThrow(/time zone/);
   });

@@ -19,6 +19,8 @@ const SLACK_DAYS = 7;
 export class RetentionClock {
   private readonly thresholds = new Map<string, string>();
   private readonly days = new Map<string, string>();
+  /** Per rule, the last threshold computed and the instant it was computed at (see `expiredThrough`). */
+  private readonly lastThreshold = new Map<string, { nowMs: number; throughMs: number }>();
 
   constructor(
     readonly now: () => Date,
@@ -100,24 +102,40 @@ export class RetentionClock {
   /**
    * The latest anchor (ISO instant, millisecond precision) whose retention under `rule` has ended now. Expiry is
    * monotone in the anchor, so "expired" is exactly "anchor <= this": one binary search (about 30 calendar
-   * computations) per scan instead of one per row, which is what lets a sweep keep up with a million rows.
+   * computations) per scan instead of one per row, which is what lets a sweep keep up with a million rows; and
+   * after the first scan of a rule, usually two computations that confirm the previous threshold moved with now.
    */
   expiredThrough(rule: RetentionRule): string {
     const nowMs = this.now().getTime();
-    const key = `${JSON.stringify(rule)}|${nowMs}`;
+    const ruleKey = JSON.stringify(rule);
+    const key = `${ruleKey}|${nowMs}`;
     const hit = this.thresholds.get(key);
     if (hit) return hit;
-    let lo = Date.parse(this.anchorLowerBound(rule)) - 1; // expired
-    let hi = Date.parse(this.anchorUpperBound(rule)) + 1; // not expired
     const now = new Date(nowMs).toISOString();
-    while (hi - lo > 1) {
-      const mid = Math.floor((lo + hi) / 2);
-      if (this.expiresAt(rule, new Date(mid).toISOString()) <= now) lo = mid;
-      else hi = mid;
+    const expiredAt = (ms: number): boolean => this.expiresAt(rule, new Date(ms).toISOString()) <= now;
+    // The clock moves between the batches of a sweep (a millisecond is a new key): the last threshold moved by as
+    // much is almost always the new one, and two calendar computations prove it (expiry is monotone in the anchor:
+    // if `c` has expired and `c + 1 ms` has not, `c` is the latest anchor that has). Otherwise, the full search.
+    const last = this.lastThreshold.get(ruleKey);
+    let through: string | undefined;
+    if (last) {
+      const candidate = last.throughMs + (nowMs - last.nowMs);
+      if (expiredAt(candidate) && !expiredAt(candidate + 1)) through = new Date(candidate).toISOString();
     }
-    const through = new Date(lo).toISOString();
+    if (through === undefined) {
+      let lo = Date.parse(this.anchorLowerBound(rule)) - 1; // expired
+      let hi = Date.parse(this.anchorUpperBound(rule)) + 1; // not expired
+      while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (expiredAt(mid)) lo = mid;
+        else hi = mid;
+      }
+      through = new Date(lo).toISOString();
+    }
     if (this.thresholds.size > 64) this.thresholds.clear();
     this.thresholds.set(key, through);
+    if (this.lastThreshold.size > 64) this.lastThreshold.clear();
+    this.lastThreshold.set(ruleKey, { nowMs, throughMs: Date.parse(through) });
     return through;
   }
 

@@ -46,8 +46,10 @@ export class TicketTarget implements RetentionTarget {
         .selectFrom('tickets')
         .select(['id', 'account_id', 'person_id', 'subject_id', 'opened_at', 'resolved_at', 'created_at']);
       if (byResolution) q = q.where('status', '=', 'resolved').where('resolved_at', 'is not', null);
-      const rows = await anchorPage(q, col, 'id', r).execute();
-      return rows.map((row) => ({ ...row, anchor: byResolution ? (row.resolved_at ?? '') : row.created_at }));
+      const rows = (await anchorPage(q, col, 'id', r).execute()) as (TicketRow & { created_at: string })[];
+      // In place: the rows are the driver's own objects, and a copy per row showed in the P5 profile.
+      for (const row of rows) row.anchor = byResolution ? (row.resolved_at ?? '') : row.created_at;
+      return rows;
     };
   }
 
