@@ -37,7 +37,10 @@ const tokens = new StaffTokenService(sigilo.store, () => sigilo.policies.policy(
   accessLog: sigilo.accessLog.writer,
   labels: sigilo.tokenLabels,
 });
-const app = await buildApp(sigilo, config, { logger: createLogger('silent'), tokens });
+// SIGILO_BENCH_LOG=info measures the per-request log line as production writes it (to /dev/null here).
+const logLevel = process.env.SIGILO_BENCH_LOG === 'info' ? 'info' : 'silent';
+const logger = createLogger(logLevel, logLevel === 'info' ? fs.createWriteStream('/dev/null') : undefined);
+const app = await buildApp(sigilo, config, { logger, tokens });
 app.post('/bench/plain-lookup', async (request) => {
   const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
   if (!bearer) throw new SigiloError('UNAUTHENTICATED', 'token required');
