@@ -40,6 +40,14 @@ const tokens = new StaffTokenService(sigilo.store, () => sigilo.policies.policy(
 // SIGILO_BENCH_LOG=info measures the per-request log line as production writes it (to /dev/null here).
 const logLevel = process.env.SIGILO_BENCH_LOG === 'info' ? 'info' : 'silent';
 const logger = createLogger(logLevel, logLevel === 'info' ? fs.createWriteStream('/dev/null') : undefined);
+// Log transactions per answer: every append is one (a lone read's own transaction or one group commit).
+let appends = 0;
+const writer = sigilo.accessLog.writer;
+const append = writer.append.bind(writer);
+writer.append = (tx, entries) => {
+  appends++;
+  return append(tx, entries);
+};
 const app = await buildApp(sigilo, config, { logger, tokens });
 app.post('/bench/plain-lookup', async (request) => {
   const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
@@ -79,7 +87,7 @@ process.on('message', (m: unknown) => {
     })();
   } else if (m === 'cpu') {
     const u = process.cpuUsage();
-    send({ cpuUs: u.user + u.system });
+    send({ usage: { cpuUs: u.user + u.system, appends } });
   } else if (m === 'close') {
     void (async () => {
       await app.close();

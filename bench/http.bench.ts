@@ -66,6 +66,8 @@ interface Load {
   total: number;
   p99: number;
   cpuUsPerRequest: number;
+  /** Access-log transactions (lone reads' own and group commits) per answer. */
+  appendsPerRequest: number;
 }
 interface Measured {
   processes: number;
@@ -145,7 +147,7 @@ interface Server {
   port: number;
   /** Starts (null) or stops and writes (a file) a CPU profile of the server. */
   profile(file: string | null): Promise<void>;
-  cpuUs(): Promise<number>;
+  cpuUs(): Promise<{ cpuUs: number; appends: number }>;
   close(): Promise<void>;
 }
 
@@ -188,7 +190,7 @@ async function startServer(dialect: 'sqlite' | 'postgres', b: Bench): Promise<Se
       await p;
     },
     cpuUs: () => {
-      const p = next<number>('cpuUs');
+      const p = next<{ cpuUs: number; appends: number }>('usage');
       child.send('cpu');
       return p;
     },
@@ -239,13 +241,15 @@ async function loadAll(
     }
   }
   const total = runs.reduce((n, r) => n + r.requests.total, 0);
-  const cpu = cpuAfter.reduce((n, c, i) => n + c - cpuBefore[i]!, 0);
+  const cpu = cpuAfter.reduce((n, c, i) => n + c.cpuUs - cpuBefore[i]!.cpuUs, 0);
+  const appends = cpuAfter.reduce((n, c, i) => n + c.appends - cpuBefore[i]!.appends, 0);
   return {
     rate: Math.round(runs.reduce((n, r) => n + r.requests.average, 0)),
     total,
     // Conservative over several servers: the worse of their p99s.
     p99: Math.max(...runs.map((r) => r.latency.p99)),
     cpuUsPerRequest: cpu / Math.max(total, 1),
+    appendsPerRequest: appends / Math.max(total, 1),
   };
 }
 
@@ -261,7 +265,7 @@ function figures(
   return [
     {
       id,
-      what: `audited lookup by phone over HTTP, ${CONNECTIONS} connections, ${seconds} s, ${engine} (${people} people; ${m.entriesPerRequest.toFixed(2)} access-log entries per request)`,
+      what: `audited lookup by phone over HTTP, ${CONNECTIONS} connections, ${seconds} s, ${engine} (${people} people; ${m.entriesPerRequest.toFixed(2)} access-log entries and ${gated.appendsPerRequest.toFixed(2)} log transactions per request)`,
       value: gated.rate,
       unit: 'req/s',
       baseline: 'same server, same token check, plaintext table, no gate',
