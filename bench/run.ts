@@ -35,7 +35,21 @@ const suites: Suite[] = [
 const extras: [string, string[]][] = [
   ['./retention.bench.ts', ['P5', 'P5-projected', 'P5-pg', 'P5-pg-projected', 'P5-cdr', 'P5-cdr-pg']],
   ['./import-rss.bench.ts', ['P7']],
-  ['./http.bench.ts', ['P3', 'P3-p99', 'P3-busy']],
+  [
+    './http.bench.ts',
+    [
+      'P3',
+      'P3-p99',
+      'P3-busy',
+      'P3-pg',
+      'P3-pg-p99',
+      'P3-pg-busy',
+      'P3-pg-2proc',
+      'P3-pg-2proc-p99',
+      'P3-pg-2proc-busy',
+      'P3-pg-scaling',
+    ],
+  ],
   ['./authority.bench.ts', ['A1', 'A2', 'A1-pg', 'A2-pg']],
   ['./subject-export.bench.ts', ['P4', 'P4-rss']],
   ['./guard.bench.ts', ['G1', 'G1-wall']],

@@ -27,6 +27,8 @@ export async function benchSigilo(dialect: 'sqlite' | 'postgres'): Promise<{
   sigilo: Sigilo;
   store: Store;
   cleanup: () => Promise<void>;
+  /** The data directory (key file, head file, SQLite file). */
+  dir: string;
   schema?: string;
   sqliteFile?: string;
 }> {
@@ -55,6 +57,7 @@ export async function benchSigilo(dialect: 'sqlite' | 'postgres'): Promise<{
   return {
     sigilo,
     store,
+    dir,
     ...(schema ? { schema } : { sqliteFile: path.join(dir, 'sigilo.db') }),
     cleanup: async () => {
       await sigilo.close();
