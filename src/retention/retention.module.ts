@@ -76,7 +76,7 @@ export function createRetention(deps: RetentionDeps): RetentionModule {
     store: deps.store,
     policy: deps.policy,
     clock,
-    texts: new HoldTexts(deps.keyring),
+    texts: new HoldTexts(deps.keyring, deps.store.dialect),
     gate: deps.gate,
   });
   const journal = new ShredJournal({

@@ -1,3 +1,4 @@
+import { readAccountLinks, writeAccountLink } from '../gate/account-links.ts';
 import { SigiloError } from '../errors.ts';
 import type { GateSession } from '../gate/gate.ts';
 import { normaliseAddress } from '../validation/address.ts';
@@ -109,11 +110,12 @@ export class PersonService {
     accountId: string,
     relation: 'owner' | 'contact' | 'user',
   ): Promise<void> {
-    await s.tx
-      .insertInto('account_people')
-      .values({ account_id: accountId, person_id: personId, relation, created_at: new Date().toISOString() })
-      .onConflict((oc) => oc.columns(['account_id', 'person_id']).doUpdateSet({ relation }))
-      .execute();
+    await writeAccountLink(s, {
+      account_id: accountId,
+      person_id: personId,
+      relation,
+      created_at: new Date().toISOString(),
+    });
   }
 
   /** One person with every part this context may read (masked as the policy says). */
@@ -136,15 +138,7 @@ export class PersonService {
     const value = normaliseTaxId(taxId, 'taxId').value;
     const accounts = await s.find('accounts', { lookup: { field: 'taxId', value }, fields: [] });
     if (accounts.length === 0) return [];
-    const links = await s.tx
-      .selectFrom('account_people')
-      .select('person_id')
-      .where(
-        'account_id',
-        'in',
-        accounts.map((a) => a.id),
-      )
-      .execute();
+    const links = await readAccountLinks(s, { accounts: accounts.map((a) => a.id) });
     return this.load(s, [...new Set(links.map((l) => l.person_id))]);
   }
 
@@ -215,11 +209,7 @@ export class PersonService {
       fields: s.may('name', 'read') ? ['name'] : [],
       ...(ids.length === 1 ? { subjectId: ids[0] } : {}),
     });
-    const links = await s.tx
-      .selectFrom('account_people')
-      .select(['person_id', 'account_id', 'relation'])
-      .where('person_id', 'in', ids)
-      .execute();
+    const links = await readAccountLinks(s, { people: ids });
     const views = new Map<string, PersonView>();
     for (const p of people) {
       views.set(p.id, {

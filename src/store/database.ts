@@ -11,7 +11,7 @@ import type { ContractEventTable, ContractTable } from './tables/contract.table.
 import type { CredentialTable } from './tables/credential.table.ts';
 import type { DataKeyTable } from './tables/data-key.table.ts';
 import type { InvoiceTable } from './tables/invoice.table.ts';
-import type { KeyMaterialTable } from './tables/key-material.table.ts';
+import type { KeyMaterialTable, RecordHeadTable } from './tables/key-material.table.ts';
 import type { AccountPersonTable, PersonTable } from './tables/person.table.ts';
 import type { PolicyProposalTable, PolicyVersionTable } from './tables/policy-version.table.ts';
 import type { RecordingTable } from './tables/recording.table.ts';
@@ -88,6 +88,7 @@ export interface Database {
   subject_request_events: SubjectRequestEventTable;
   processing_blocks: ProcessingBlockTable;
   security_incidents: SecurityIncidentTable;
+  record_heads: RecordHeadTable;
 }
 
 /**
