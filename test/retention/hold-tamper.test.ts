@@ -11,6 +11,7 @@ import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cdrOrder } from '../../src/authority-requests/authority-request.fixture.ts';
 import { isSigiloError } from '../../src/errors.ts';
+import { createMetrics } from '../../src/http/metrics.ts';
 import { createTestSigilo, ctx } from '../support/sigilo.ts';
 import { DIALECTS } from '../support/stores.ts';
 import { logEntries } from '../support/vault.ts';
@@ -154,6 +155,11 @@ describe.each(DIALECTS)('legal holds and histories under raw SQL on %s', (dialec
     for (const p of await sweepProblems('legal_holds')) missed.push(`older row: ${p}`);
     await restore(t, 'legal_holds', 'id', holdId, saved);
     expect(missed).toEqual([]);
+    // Each failed run shows in /metrics (a scheduled sweep answers no request whose error would be counted).
+    const metrics = createMetrics({ failedRuns: () => t.sigilo.retention.failedRuns() });
+    expect(await metrics.registry.metrics()).toMatch(
+      /sigilo_retention_runs_failed\{code="INTEGRITY_ERROR"\} 8\b/,
+    );
     // Put back, the hold keeps the ticket again.
     await t.sigilo.retention.run();
     expect((await countRows(t.sigilo, c)).tickets).toBe(1);
