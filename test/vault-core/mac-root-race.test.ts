@@ -4,7 +4,8 @@
  * must then use the winner's root, not the one it made: otherwise it MACs rows the other instance cannot verify
  * (and refuses every row the other wrote). On PostgreSQL the race is forced (the second transaction is made to
  * wait on the first's uncommitted insert), and two first starts run at once and then read each
- * other's writes, with one logged backfill each.
+ * other's writes, with one logged backfill each. PostgreSQL only: SQLite's `begin immediate` serialises the two
+ * starts, so the second reads the first's committed root before it inserts anything.
  */
 import fs from 'node:fs';
 import os from 'node:os';

@@ -9,7 +9,7 @@
 import { SigiloError, isSigiloError } from '../../errors.ts';
 import type { GateSession } from '../../gate/gate.ts';
 import { kernelOf } from '../../gate/gate-kernel.ts';
-import { HOLDS_HEAD, RecordMacs } from '../../gate/record-macs.ts';
+import { HOLDS_HEAD, RECORD_MACS, RecordMacs } from '../../gate/record-macs.ts';
 import {
   appendHistoryEvent,
   readHistory,
@@ -39,8 +39,11 @@ const COLUMNS = {
 /** A hold's plain columns (the binding reads those it names). */
 type HoldPlain = Omit<LegalHoldRow, (typeof COLUMNS)[keyof typeof COLUMNS] | 'row_mac'>;
 type EventPlain = Omit<LegalHoldEventRow, 'details_ct' | 'seq' | 'row_mac'>;
-/** A hold's row as services read it (its MAC among the plain columns). */
-type PlainHoldRow = Omit<LegalHoldRow, (typeof COLUMNS)[keyof typeof COLUMNS]>;
+/** A hold's row as the check reads it: its id, the columns its MAC binds and the MAC. */
+export type CheckedHoldRow = Pick<
+  LegalHoldRow,
+  'id' | (typeof RECORD_MACS.legal_holds.columns)[number] | 'row_mac'
+>;
 
 /** An event of a hold's history with its details opened. */
 export interface OpenedHoldEvent extends EventPlain {
@@ -103,7 +106,7 @@ export class HoldTexts {
   }
 
   /** INTEGRITY_ERROR naming the first hold of `rows` (as stored, `row_mac` included) whose MAC does not match. */
-  async checkHolds(rows: readonly LegalHoldRow[] | readonly PlainHoldRow[]): Promise<void> {
+  async checkHolds(rows: readonly CheckedHoldRow[]): Promise<void> {
     await this.macs.check('legal_holds', rows);
   }
 
@@ -112,10 +115,11 @@ export class HoldTexts {
    * added with SQL, or any of its columns edited, is an INTEGRITY_ERROR (naming the hold, or the head).
    * Expiry is the caller's to decide (a date, not a write: it stays in the set).
    */
-  async unreleased(db: Db | Tx): Promise<PlainHoldRow[]> {
+  async unreleased(db: Db | Tx): Promise<CheckedHoldRow[]> {
+    // The MACed columns only (not the sealed text): read on every sweep batch.
     const rows = await db
       .selectFrom('legal_holds')
-      .selectAll()
+      .select(['id', ...RECORD_MACS.legal_holds.columns, 'row_mac'])
       .where('released_at', 'is', null)
       .orderBy('id')
       .execute();
