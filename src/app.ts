@@ -46,6 +46,7 @@ import { AttributionRuleService } from './telecom/attribution/attribution-rule.s
 import { sealLegacyAttributionRules } from './telecom/sealing/attribution-rules.gate.ts';
 import { sealLegacyColumns } from './gate/legacy-columns.ts';
 import { backfillBlockSets } from './gate/block-set-backfill.ts';
+import { backfillRecordMacs } from './gate/record-mac-backfill.ts';
 import { backfillRowMacs } from './gate/row-mac-backfill.ts';
 import { backfillRecordingMacs } from './recordings/sealing/recordings.gate.ts';
 import { backfillSegmentMacs } from './telecom/sealing/telecom-segment-backfill.ts';
@@ -232,6 +233,12 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
       { actor: 'sigilo', role: 'system', purpose: 'legal_obligation', requestId: 'start:block-sets' },
       (s) => backfillBlockSets(s),
     );
+    // Holds, subject requests, account links and histories get their MACs and heads once (the start after the
+    // record-MAC migration); from then on NULL is a mismatch and a missing head a deleted set.
+    await gate.run(
+      { actor: 'sigilo', role: 'system', purpose: 'legal_obligation', requestId: 'start:record-macs' },
+      (s) => backfillRecordMacs(s),
+    );
     // What was stored in clear before it was sealed (attribution rules, credential labels) is sealed once, and
     // the clear table or column the migrations had to leave goes.
     await gate.run(
@@ -338,7 +345,7 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
         subjectRequests,
         subjectAnswers: new SubjectRequestAnswers({
           retentionDates: retention.clock,
-          isHeld: (db, q) => retention.holds.isHeld(db, q),
+          isHeld: (s, q) => retention.holds.isHeld(s, q),
           requests: subjectRequests,
           repo: requestRepo,
           accessLog: repo,

@@ -52,8 +52,10 @@ export async function backfillRowMacs(
       { table: 'key_material', accessLogSeq: Number(logged.seq) },
     );
   }
-  const { hasher, use } = await k.keyring.createRowMacKey(k.tx);
+  const { hasher, use, created } = await k.keyring.createRowMacKey(k.tx);
   k.afterCommit(use);
+  // Another instance's first start inserted its root first (and MACs the rows): its root is the one to use.
+  if (!created) return 0;
   let n = 0;
   const counts: string[] = [];
   for (const table of Object.keys(ROW_MACS)) {

@@ -22,9 +22,10 @@ export function rowMacSelection(table: string): string[] {
   return ['id', ...(rowMacColumns(table) ?? []), 'row_mac'];
 }
 
+/** A bound column's value as MACed (also by record-macs.ts). */
 // Values as text ("2" and 2 are one value: SQLite's column affinity and PostgreSQL's types may return either);
 // in a JSON array, so that no value's bytes can be shifted into its neighbour's.
-function canonical(v: unknown): string | null {
+export function canonicalMacValue(v: unknown): string | null {
   if (v === null || v === undefined) return null;
   if (Buffer.isBuffer(v)) return `b:${v.toString('base64')}`;
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint') return String(v);
@@ -36,8 +37,8 @@ function canonical(v: unknown): string | null {
 export function sealRowMac(h: KeyedHasher, table: string, row: Record<string, unknown>): Buffer {
   const columns = rowMacColumns(table);
   if (!columns) throw new Error(`table ${table} has no row MAC`);
-  const values = columns.map((c) => canonical(row[c]));
-  return h.hash(JSON.stringify(['sigilo/row-mac/v1', table, canonical(row.id), ...values]));
+  const values = columns.map((c) => canonicalMacValue(row[c]));
+  return h.hash(JSON.stringify(['sigilo/row-mac/v1', table, canonicalMacValue(row.id), ...values]));
 }
 
 /** Whether the stored row (its `row_mac` included) is the one Sigilo wrote; a NULL or malformed MAC is not. */

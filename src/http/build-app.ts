@@ -160,7 +160,10 @@ export async function buildApp(
   installJsonParser(app);
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
 
-  const metrics = createMetrics({ processMetrics: options.processMetrics ?? false });
+  const metrics = createMetrics({
+    processMetrics: options.processMetrics ?? false,
+    failedRuns: () => sigilo.retention.failedRuns(),
+  });
   const appLog: AppLog = { info: (obj, msg) => logger.info(obj, msg) };
   const tokens =
     options.tokens ??

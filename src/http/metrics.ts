@@ -1,5 +1,5 @@
 /** Prometheus metrics of the HTTP API: requests by route and status, latency, auth failures, gate outcomes, errors. */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface HttpMetrics {
   readonly registry: Registry;
@@ -11,10 +11,28 @@ export interface HttpMetrics {
   readonly errors: Counter<'code'>;
 }
 
+/** Read at each scrape: failed retention sweeps by error code (scheduled ones answer no request). */
+export type FailedRunsSource = () => Promise<{ code: string; count: number }[]>;
+
 /** A fresh registry per app (tests build many apps); process metrics only when asked (the real server). */
-export function createMetrics(options: { processMetrics?: boolean } = {}): HttpMetrics {
+export function createMetrics(
+  options: { processMetrics?: boolean; failedRuns?: FailedRunsSource } = {},
+): HttpMetrics {
   const registry = new Registry();
   if (options.processMetrics) collectDefaultMetrics({ register: registry });
+  const failedRuns = options.failedRuns;
+  if (failedRuns) {
+    new Gauge({
+      name: 'sigilo_retention_runs_failed',
+      help: 'Failed retention sweep runs by error code (INTEGRITY_ERROR: a legal hold or its set did not verify).',
+      labelNames: ['code'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const r of await failedRuns()) this.set({ code: r.code }, r.count);
+      },
+    });
+  }
   return {
     registry,
     requests: new Counter({

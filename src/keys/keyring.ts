@@ -7,9 +7,11 @@
  *     ├─ wraps the Ed25519 signing seed                 → key_material 'signing' (access-log checkpoints, certificates)
  *     ├─ wraps the access-log MAC root, per version     → key_material 'access-log-mac-<v>'
  *     │    └─ HKDF                                      → HMAC-SHA-256 links of the access log
- *     └─ wraps the row-MAC root                         → key_material 'row-mac-1', created by the start that
- *          └─ HKDF                                        MACs every core row (its presence: "MACs exist")
- *                                                       → keyed BLAKE3 row MACs of the core sealed tables
+ *     ├─ wraps the row-MAC root                         → key_material 'row-mac-1', created by the start that
+ *     │    └─ HKDF                                        MACs every core row (its presence: "MACs exist")
+ *     │                                                 → keyed BLAKE3 row MACs of the core sealed tables
+ *     └─ wraps the record-MAC root                      → key_material 'row-mac-2', likewise for legal holds,
+ *          └─ HKDF                                        subject requests, account links, histories, heads
  * Rotating the master key rewraps those rows only; no ciphertext of personal data is touched.
  */
 import { SigiloError } from '../errors.ts';
@@ -28,6 +30,8 @@ const SIGNING = 'signing';
 const ACCESS_LOG_MAC = 'access-log-mac-';
 /** The row-MAC root; its row is also the marker that every core row has a MAC (src/gate/row-mac-backfill.ts). */
 export const ROW_MAC_MATERIAL = 'row-mac-1';
+/** The record-MAC root (holds, subject requests, account links, histories); its row marks their backfill done. */
+export const RECORD_MAC_MATERIAL = 'row-mac-2';
 const CACHE_LIMIT = 50_000;
 
 /** A data key ready for use: the raw 32 bytes and the version stamped into every ciphertext it seals. */
@@ -62,6 +66,7 @@ export class Keyring {
   private rowMac: Promise<KeyedHasher> | null = null;
   // Set by `load`: how `wrapLive` holds a master-key version against a rotation retiring it.
   private dialect: Store['dialect'] = 'sqlite';
+  private recordMac: Promise<KeyedHasher> | null = null;
 
   constructor(
     private readonly provider: KeyProvider,
@@ -105,6 +110,8 @@ export class Keyring {
     this.hashers.clear();
     const rowMac = await this.repo.material(sealedView(store.db), ROW_MAC_MATERIAL);
     this.rowMac = rowMac ? rowMacHasherOf(this.unwrapMaterial(ROW_MAC_MATERIAL, rowMac)) : null;
+    const recordMac = await this.repo.material(sealedView(store.db), RECORD_MAC_MATERIAL);
+    this.recordMac = recordMac ? rowMacHasherOf(this.unwrapMaterial(RECORD_MAC_MATERIAL, recordMac)) : null;
     await this.reloadAccessLogKeys(store.db);
   }
 
@@ -131,26 +138,71 @@ export class Keyring {
 
   /**
    * Creates the row-MAC root in `tx` and returns its hasher; `use` makes it the key ring's once `tx` committed.
-   * Only the backfill at start calls it, when no root exists.
+   * Only the backfill at start calls it, when no root exists. `created` is false when another instance's first
+   * start inserted its root first: the hasher is then that root's, and the backfill is theirs.
    */
-  async createRowMacKey(view: Tx | KernelTx): Promise<{ hasher: KeyedHasher; use: () => void }> {
+  async createRowMacKey(
+    view: Tx | KernelTx,
+  ): Promise<{ hasher: KeyedHasher; use: () => void; created: boolean }> {
+    const r = await this.createMacRoot(view, ROW_MAC_MATERIAL);
+    return { ...r, use: () => void (this.rowMac = r.hasherPromise) };
+  }
+
+  /**
+   * The keyed BLAKE3 of the record MACs (src/gate/record-macs.ts: legal holds, subject requests, account links,
+   * histories and their heads), under a key derived from a second root, `row-mac-2`: its presence marks that those
+   * records all have MACs, as `row-mac-1` does for the core rows. NOT_INITIALISED until the start that creates it.
+   */
+  recordMacHasher(): Promise<KeyedHasher> {
+    if (!this.recordMac) throw new SigiloError('NOT_INITIALISED', 'the record-MAC key is missing');
+    return this.recordMac;
+  }
+
+  /** Whether the record-MAC key exists. */
+  get hasRecordMacKey(): boolean {
+    return this.recordMac !== null;
+  }
+
+  /** Loads the record-MAC root if it exists by now; whether it does. */
+  async reloadRecordMacKey(view: Tx | KernelTx): Promise<boolean> {
+    const m = await this.repo.material(sealedView(view), RECORD_MAC_MATERIAL);
+    if (m) this.recordMac = rowMacHasherOf(this.unwrapMaterial(RECORD_MAC_MATERIAL, m));
+    return m !== undefined;
+  }
+
+  /** Creates the record-MAC root in `tx`, like `createRowMacKey` (race-safe the same way). */
+  async createRecordMacKey(
+    view: Tx | KernelTx,
+  ): Promise<{ hasher: KeyedHasher; use: () => void; created: boolean }> {
+    const r = await this.createMacRoot(view, RECORD_MAC_MATERIAL);
+    return { ...r, use: () => void (this.recordMac = r.hasherPromise) };
+  }
+
+  /**
+   * Inserts a MAC root `id` unless one exists, then reads back the stored one: two instances doing their first
+   * start at once both insert-if-absent (PostgreSQL makes the second wait for the first's commit, SQLite's
+   * `begin immediate` serialises them), and the one that lost uses the winner's root instead of its own.
+   */
+  private async createMacRoot(
+    view: Tx | KernelTx,
+    id: string,
+  ): Promise<{ hasher: KeyedHasher; hasherPromise: Promise<KeyedHasher>; created: boolean }> {
     const tx = sealedView(view);
     const root = randomBytes(32);
-    const { wrapped, kekVersion } = await this.wrapLive(tx, root, (v) => materialAad(ROW_MAC_MATERIAL, v));
+    const { wrapped, kekVersion } = await this.wrapLive(tx, root, (v) => materialAad(id, v));
     await this.repo.insertMaterial(tx, {
-      id: ROW_MAC_MATERIAL,
+      id,
       wrapped,
       kekVersion,
       publicKey: null,
       createdAt: this.now().toISOString(),
     });
-    const hasher = rowMacHasherOf(root);
-    return {
-      hasher: await hasher,
-      use: () => {
-        this.rowMac = hasher;
-      },
-    };
+    const stored = await this.repo.material(tx, id);
+    if (!stored)
+      throw new SigiloError('INTEGRITY_ERROR', `key material ${id} vanished`, { table: 'key_material' });
+    const created = stored.wrapped.equals(wrapped);
+    const hasherPromise = rowMacHasherOf(created ? root : this.unwrapMaterial(id, stored));
+    return { hasher: await hasherPromise, hasherPromise, created };
   }
 
   private async addLogKey(tx: KernelTx, version: number): Promise<void> {

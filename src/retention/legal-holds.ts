@@ -11,7 +11,7 @@ import { DateTime } from 'luxon';
 import { v7 as uuidv7 } from 'uuid';
 import { SigiloError } from '../errors.ts';
 import type { AccessContext } from '../gate/access-context.ts';
-import type { Gate } from '../gate/gate.ts';
+import type { Gate, GateSession } from '../gate/gate.ts';
 import { refuseSensitiveText } from '../guard/free-text.guard.ts';
 import { requireDuty } from '../policy/policy.evaluate.ts';
 import type { Policy } from '../policy/policy.schema.ts';
@@ -32,7 +32,7 @@ import {
 } from './legal-hold.schema.ts';
 import type { RetentionClock } from './retention-clock.ts';
 import type { RetentionItem } from './retention-target.ts';
-import { readLogged, type HoldText, type HoldTexts } from './sealing/hold-text.gate.ts';
+import { checkedLogged, readLogged, type HoldText, type HoldTexts } from './sealing/hold-text.gate.ts';
 
 /** A hold's row as services read it: its plain columns. */
 type LegalHoldRow = PlainTable<StoredHoldRow>;
@@ -218,6 +218,7 @@ export class LegalHoldService {
     }
     const id = uuidv7();
     return this.inTx(db, async (tx) => {
+      await this.deps.texts.lockHolds(tx);
       const subject = await tx
         .selectFrom('subjects')
         .select('kind')
@@ -252,6 +253,7 @@ export class LegalHoldService {
         courtRequestRef: h.courtRequestRef ?? null,
       });
       await this.event(tx, id, 'created', ctx.actor, { kind: h.kind, categories, expiresAt });
+      await this.deps.texts.sealHold(tx, id, now);
       return this.load(tx, id);
     });
   }
@@ -263,6 +265,7 @@ export class LegalHoldService {
     if (e.reason !== undefined) refuseSensitiveText(e.reason, 'hold.reason');
     const until = this.instant(e.expiresAt, true);
     return this.inTx(undefined, async (tx) => {
+      await this.deps.texts.lockHolds(tx);
       const hold = await this.loadActive(tx, id);
       if (hold.expiresAt === null) {
         throw new SigiloError('CONFLICT', 'the hold has no end date to extend', { resource: 'hold' });
@@ -281,12 +284,14 @@ export class LegalHoldService {
           );
         }
       }
+      const now = this.deps.clock.nowIso();
       await tx
         .updateTable('legal_holds')
-        .set({ expires_at: until, updated_at: this.deps.clock.nowIso() })
+        .set({ expires_at: until, updated_at: now })
         .where('id', '=', id)
         .execute();
       await this.event(tx, id, 'extended', ctx.actor, { from: hold.expiresAt, to: until, reason: e.reason });
+      await this.deps.texts.sealHold(tx, id, now);
       return this.load(tx, id);
     });
   }
@@ -302,14 +307,17 @@ export class LegalHoldService {
       });
     }
     return this.inTx(undefined, async (tx) => {
+      await this.deps.texts.lockHolds(tx);
       await this.loadActive(tx, id);
+      const now = this.deps.clock.nowIso();
       await tx
         .updateTable('legal_holds')
-        .set({ expires_at: expiresAt, updated_at: this.deps.clock.nowIso() })
+        .set({ expires_at: expiresAt, updated_at: now })
         .where('id', '=', id)
         .execute();
       await this.deps.texts.write(tx, await this.plainRow(tx, id), { courtRequestRef: c.ref });
       await this.event(tx, id, 'court_request', ctx.actor, { expiresAt });
+      await this.deps.texts.sealHold(tx, id, now);
       return this.load(tx, id);
     });
   }
@@ -320,6 +328,7 @@ export class LegalHoldService {
     const r = checkHoldInput(ReleaseHoldBody, input);
     refuseSensitiveText(r.reason, 'hold.reason');
     return this.inTx(undefined, async (tx) => {
+      await this.deps.texts.lockHolds(tx);
       await this.loadActive(tx, id);
       const now = this.deps.clock.nowIso();
       await tx
@@ -329,6 +338,7 @@ export class LegalHoldService {
         .execute();
       await this.deps.texts.write(tx, await this.plainRow(tx, id), { releaseReason: r.reason });
       await this.event(tx, id, 'released', ctx.actor, { reason: r.reason });
+      await this.deps.texts.sealHold(tx, id, now);
       return this.load(tx, id);
     });
   }
@@ -364,6 +374,10 @@ export class LegalHoldService {
           q = q.where('released_at', 'is', null).where('expires_at', '<=', now);
         }
         const rows = await q.limit(Math.min(filter.limit ?? 100, 1000)).execute();
+        // The listed rows are checked, and so is the set of holds not released: a hold released or deleted with
+        // SQL would otherwise just drop out of the "active" listing.
+        await this.deps.texts.checkHolds(rows);
+        await this.deps.texts.unreleased(s.tx);
         const texts = await this.deps.texts.read(s.tx, rows);
         return rows.map((r) => this.toView(r, texts.get(r.id)!));
       }),
@@ -382,23 +396,20 @@ export class LegalHoldService {
     );
   }
 
-  /** Active holds (not released, not expired) on any of `categories` (all when omitted); for the sweep. */
+  /**
+   * Active holds (not released, not expired) on any of `categories` (all when omitted). Every hold not released is
+   * read and checked, whatever the categories: a hold released, shortened, narrowed or deleted with SQL (its MAC,
+   * or the head of the set, no longer verifies) is an INTEGRITY_ERROR naming it, so that nothing it may keep is
+   * deleted. Expiry is decided here, from the checked date.
+   */
   async active(db: Tx | Db, categories?: readonly string[]): Promise<ActiveHold[]> {
     const now = this.deps.clock.nowIso();
-    const rows = await db
-      .selectFrom('legal_holds')
-      .select(['id', 'scope_kind', 'scope_id', 'categories', 'window_from', 'window_to'])
-      .where('released_at', 'is', null)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-      .execute();
+    const rows = (await this.deps.texts.unreleased(db)).filter(
+      (r) => r.expires_at === null || r.expires_at > now,
+    );
     const people = rows.filter((r) => r.scope_kind === 'person').map((r) => r.scope_id);
-    const links = people.length
-      ? await db
-          .selectFrom('account_people')
-          .select(['person_id', 'account_id'])
-          .where('person_id', 'in', people)
-          .execute()
-      : [];
+    // Checked too: a link moved with SQL would move the per-account records a hold on the person keeps.
+    const links = await this.deps.texts.accountLinks(db, people);
     return rows
       .map((r) => ({
         id: r.id,
@@ -415,14 +426,22 @@ export class LegalHoldService {
   }
 
   /**
+   * `active` in gate session `s` (the sweep's batches, a subject's deletion): a hold that does not verify is logged
+   * (`legal_hold.check`, naming it) and the session fails, so the deletion it was checked for never happens.
+   */
+  activeIn(s: GateSession, categories?: readonly string[]): Promise<ActiveHold[]> {
+    return checkedLogged(s, () => this.active(s.tx, categories));
+  }
+
+  /**
    * Whether any active hold keeps a record of `category` belonging to these accounts/people over `[from, to]`;
    * for other deletion paths (subject-rights requests) that must respect holds too.
    */
   async isHeld(
-    db: Tx | Db,
+    s: GateSession,
     q: { category: string; accounts?: string[]; people?: string[]; from: string; to: string },
   ): Promise<boolean> {
-    const holds = await this.active(db, [q.category]);
+    const holds = await this.activeIn(s, [q.category]);
     const item: RetentionItem = {
       id: '',
       subjectId: '',
@@ -452,6 +471,7 @@ export class LegalHoldService {
     if (forUpdate && this.deps.store.dialect === 'postgres') q = q.forUpdate();
     const row = await q.executeTakeFirst();
     if (!row) throw new SigiloError('NOT_FOUND', 'hold not found', { resource: 'hold' });
+    await this.deps.texts.checkHolds([row]);
     const texts = await this.deps.texts.read(db, [row]);
     return this.toView(row, texts.get(row.id)!);
   }

@@ -214,4 +214,15 @@ export class RetentionRunRepository {
         .execute();
     }
   }
+
+  /** Failed runs by error code, every instance's (the store is shared). */
+  async failuresByCode(db: Db): Promise<{ code: string; count: number }[]> {
+    const rows = await db
+      .selectFrom('retention_runs')
+      .select(['error_code', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('status', '=', 'failed')
+      .groupBy('error_code')
+      .execute();
+    return rows.map((r) => ({ code: r.error_code ?? 'INTERNAL_ERROR', count: Number(r.n) }));
+  }
 }

@@ -320,7 +320,7 @@ export class RetentionSweep {
     const outcome = await deps.gate.run(this.batchContext(state, target), async (s) => {
       if (!(await deps.locks.acquire(s.tx, target.id, state.runId, deps.clock.nowIso())))
         return 'busy' as const;
-      const holds = await deps.holds.active(s.tx, categories);
+      const holds = await deps.holds.activeIn(s, categories);
       const { items, next } = await target.scan({
         db: s.tx,
         rule: entry.rule,
@@ -366,7 +366,7 @@ export class RetentionSweep {
           if (!(await deps.locks.acquire(s.tx, target.id, state.runId, deps.clock.nowIso()))) {
             return 'busy' as const;
           }
-          const holds = await deps.holds.active(s.tx, categories);
+          const holds = await deps.holds.activeIn(s, categories);
           // A hold anywhere in the period sends it to the item-by-item sweep, which checks each record's scope.
           if (holds.some((h) => holdOverlapsPeriod(h, categories, p.from, p.to))) return null;
           const r = await periods.drop(s, p);

@@ -59,6 +59,8 @@ export interface RetentionModule {
   scheduler(options?: ScheduleOptions): RetentionScheduler;
   /** Queues a subject for the identity sweep (e.g. after a subject-rights deletion removed its records). */
   enqueueSubject(subjectId: string): Promise<void>;
+  /** Failed sweep runs by error code (for /metrics: a hold that does not verify fails every sweep). */
+  failedRuns(): Promise<{ code: string; count: number }[]>;
 }
 
 /** Wires the retention module; core targets are registered, telecom targets are added by their module. */
@@ -76,7 +78,7 @@ export function createRetention(deps: RetentionDeps): RetentionModule {
     store: deps.store,
     policy: deps.policy,
     clock,
-    texts: new HoldTexts(deps.keyring),
+    texts: new HoldTexts(deps.keyring, deps.store.dialect),
     gate: deps.gate,
   });
   const journal = new ShredJournal({
@@ -120,5 +122,6 @@ export function createRetention(deps: RetentionDeps): RetentionModule {
     },
     scheduler: (options) => new RetentionScheduler(e, options),
     enqueueSubject: enqueue,
+    failedRuns: () => runs.failuresByCode(deps.store.db),
   };
 }

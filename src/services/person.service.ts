@@ -1,5 +1,5 @@
+import { readAccountLinks, writeAccountLink } from '../gate/account-links.ts';
 import { SigiloError } from '../errors.ts';
-import { runShaped } from '../store/compiled-shapes.ts';
 import type { GateSession } from '../gate/gate.ts';
 import { normaliseAddress } from '../validation/address.ts';
 import { normaliseEmail } from '../validation/email.ts';
@@ -11,9 +11,6 @@ import { provenanceOf, type Provenance, type Source } from './provenance.ts';
 
 export type ContactKind = 'phone' | 'email' | 'ip';
 type ContactTable = 'phones' | 'emails' | 'ipAddresses';
-/** Up to this many people per load, the account links are read through a compiled shape (src/store/compiled-shapes.ts). */
-const SHAPED_IDS = 16;
-
 const CONTACTS: Record<
   ContactKind,
   {
@@ -112,11 +109,12 @@ export class PersonService {
     accountId: string,
     relation: 'owner' | 'contact' | 'user',
   ): Promise<void> {
-    await s.tx
-      .insertInto('account_people')
-      .values({ account_id: accountId, person_id: personId, relation, created_at: new Date().toISOString() })
-      .onConflict((oc) => oc.columns(['account_id', 'person_id']).doUpdateSet({ relation }))
-      .execute();
+    await writeAccountLink(s, {
+      account_id: accountId,
+      person_id: personId,
+      relation,
+      created_at: new Date().toISOString(),
+    });
   }
 
   /** One person with every part this context may read (masked as the policy says). */
@@ -139,15 +137,7 @@ export class PersonService {
     const value = normaliseTaxId(taxId, 'taxId').value;
     const accounts = await s.find('accounts', { lookup: { field: 'taxId', value }, fields: [] });
     if (accounts.length === 0) return [];
-    const links = await s.tx
-      .selectFrom('account_people')
-      .select('person_id')
-      .where(
-        'account_id',
-        'in',
-        accounts.map((a) => a.id),
-      )
-      .execute();
+    const links = await readAccountLinks(s, { accounts: accounts.map((a) => a.id) });
     return this.load(s, [...new Set(links.map((l) => l.person_id))]);
   }
 
@@ -218,20 +208,7 @@ export class PersonService {
       fields: s.may('name', 'read') ? ['name'] : [],
       ...(ids.length === 1 ? { subjectId: ids[0] } : {}),
     });
-    // On every read of a person: compiled once per id count (the interactive reads name one or a few people).
-    const linksOf = (list: readonly string[]) =>
-      s.tx
-        .selectFrom('account_people')
-        .select(['person_id', 'account_id', 'relation'])
-        .where('person_id', 'in', list);
-    const links =
-      ids.length <= SHAPED_IDS
-        ? (
-            await runShaped(s.tx, `person.links|${ids.length}`, ids, (slot) =>
-              linksOf(ids.map((_, i) => slot(i) as string)),
-            )
-          ).rows
-        : await linksOf(ids).execute();
+    const links = await readAccountLinks(s, { people: ids });
     const views = new Map<string, PersonView>();
     for (const p of people) {
       views.set(p.id, {

@@ -11,7 +11,7 @@ import type { ContractEventTable, ContractTable } from './tables/contract.table.
 import type { CredentialTable } from './tables/credential.table.ts';
 import type { DataKeyTable } from './tables/data-key.table.ts';
 import type { InvoiceTable } from './tables/invoice.table.ts';
-import type { KeyMaterialTable } from './tables/key-material.table.ts';
+import type { KeyMaterialTable, RecordHeadTable } from './tables/key-material.table.ts';
 import type { KekVersionTable } from './tables/kek-version.table.ts';
 import type { AccountPersonTable, PersonTable } from './tables/person.table.ts';
 import type { PolicyProposalTable, PolicyVersionTable } from './tables/policy-version.table.ts';
@@ -93,6 +93,7 @@ export interface Database {
   processing_blocks: ProcessingBlockTable;
   block_sets: BlockSetTable;
   security_incidents: SecurityIncidentTable;
+  record_heads: RecordHeadTable;
 }
 
 /**

@@ -3,6 +3,7 @@
  * subject's own access history, the simplified confirmation, and the information answers (sharing, refusing
  * consent, revocation). Each refuses to run before the identity is verified and is logged as a step.
  */
+import { readAccountLinks } from '../gate/account-links.ts';
 import type { Writable } from 'node:stream';
 import type { AccessLogRepository } from '../access-log/access-log.repository.ts';
 import { isSigiloError, SigiloError } from '../errors.ts';
@@ -13,7 +14,6 @@ import type { PersonService } from '../services/person.service.ts';
 import type { RecordQueryService } from '../telecom/query/record-query.service.ts';
 import type { CallRecord } from '../telecom/records/telecom-record.ts';
 import type { SubjectRequestRow } from '../store/tables/subject-request.table.ts';
-import type { Tx } from '../store/store.ts';
 import { decideDeletion, type CategoryOutcome } from './subject-deletion.ts';
 import { collectSubjectData, type CollectedItem } from './subject-data.collector.ts';
 import { EXPORT_FORMAT, EXPORT_VERSION, exportSink, type ExportHeader } from './subject-export.ts';
@@ -49,7 +49,7 @@ import {
 export interface AnswerDeps {
   /** Whether an active legal hold keeps this category of the subject (the retention module's public API). */
   isHeld(
-    db: Tx,
+    s: GateSession,
     q: { category: string; accounts?: string[]; people?: string[]; from: string; to: string },
   ): Promise<boolean>;
   /** Retention arithmetic (the retention module's public clock), for "kept until" in the report. */
@@ -465,13 +465,7 @@ export class SubjectRequestAnswers {
     const accounts =
       kind === 'account'
         ? [row.subject_id]
-        : (
-            await s.tx
-              .selectFrom('account_people')
-              .select('account_id')
-              .where('person_id', '=', row.subject_id)
-              .execute()
-          ).map((r) => r.account_id);
+        : (await readAccountLinks(s, { people: [row.subject_id] })).map((r) => r.account_id);
     const active = accounts.length
       ? await s.tx
           .selectFrom('contracts')
@@ -490,7 +484,7 @@ export class SubjectRequestAnswers {
         from: h.firstCollectedAt ?? nowIso,
         to: nowIso,
       };
-      if (await this.deps.isHeld(s.tx, q)) held.add(category);
+      if (await this.deps.isHeld(s, q)) held.add(category);
     }
     return { activeContract: active.length > 0, held };
   }
@@ -559,13 +553,7 @@ export class SubjectRequestAnswers {
     if (call && call.caller.startsWith('+')) {
       const hits = await s.find('phones', { lookup: { field: 'value', value: call.caller }, fields: [] });
       const people = [...new Set(hits.map((h) => String(h.plain.person_id)))];
-      const links = people.length
-        ? await s.tx
-            .selectFrom('account_people')
-            .select('account_id')
-            .where('person_id', 'in', people)
-            .execute()
-        : [];
+      const links = await readAccountLinks(s, { people });
       const callerAccounts = [...new Set(links.map((l) => l.account_id))];
       // A number on file for more than one customer names nobody: the answer must be exactly the caller.
       if (callerAccounts.length === 1) {
@@ -606,13 +594,14 @@ export class SubjectRequestAnswers {
   /** Accounts the person is linked to that had an active contract at `at`. */
   private async accountsHoldingLine(s: GateSession, personId: string, at: string): Promise<string[]> {
     const day = at.slice(0, 10);
+    const accounts = (await readAccountLinks(s, { people: [personId] })).map((l) => l.account_id);
+    if (accounts.length === 0) return [];
     const rows = await s.tx
-      .selectFrom('account_people')
-      .innerJoin('contracts', 'contracts.account_id', 'account_people.account_id')
-      .select('account_people.account_id')
-      .where('account_people.person_id', '=', personId)
-      .where('contracts.started_on', '<=', day)
-      .where((eb) => eb.or([eb('contracts.ended_on', 'is', null), eb('contracts.ended_on', '>=', day)]))
+      .selectFrom('contracts')
+      .select('account_id')
+      .where('account_id', 'in', accounts)
+      .where('started_on', '<=', day)
+      .where((eb) => eb.or([eb('ended_on', 'is', null), eb('ended_on', '>=', day)]))
       .execute();
     return [...new Set(rows.map((r) => r.account_id))];
   }
@@ -735,7 +724,7 @@ export class SubjectRequestAnswers {
       // here cut the stream the client had already received whole (multi-instance proof, issue 14).
       if (
         isSigiloError(err, 'REQUEST_STATE_CONFLICT') &&
-        (await this.deps.repo.get(s.tx, row.id))?.state === 'answered'
+        (await this.deps.repo.get(s, row.id))?.state === 'answered'
       )
         return;
       throw err;
@@ -772,7 +761,7 @@ export class SubjectRequestAnswers {
       since: b.blockedAt,
       requestId: b.requestId,
     }));
-    const requests = (await this.deps.repo.list(s.tx, { subjectId, limit: 1000 })).map((r) => {
+    const requests = (await this.deps.repo.list(s, { subjectId, limit: 1000 })).map((r) => {
       const answer = r.answer ? (JSON.parse(r.answer) as Record<string, unknown>) : null;
       const type = r.type as RequestType;
       return {

@@ -1,9 +1,15 @@
 /**
  * All SQL of data-subject requests. The request table holds no personal data, so the service reads it directly; the
- * history's details are sealed and go through src/subject-requests/sealing.
+ * history's details are sealed and go through src/subject-requests/sealing. Each request row carries a record MAC
+ * (whose request it is, what it asks, its state and dates): written with every insert and change here, checked on
+ * every read here, so a request edited with SQL is an INTEGRITY_ERROR naming it, logged.
  */
+import { SigiloError } from '../errors.ts';
+import { readAccountLinks } from '../gate/account-links.ts';
+import type { GateSession } from '../gate/gate.ts';
 import type { Db, Tx } from '../store/store.ts';
 import type { NewSubjectRequestRow, SubjectRequestRow } from '../store/tables/subject-request.table.ts';
+import { checkRecords, requestMac } from './sealing/subject-request.gate.ts';
 import type { RequestState } from './subject-request.model.ts';
 
 export interface ListFilter {
@@ -17,40 +23,54 @@ export interface ListFilter {
 }
 
 export class SubjectRequestRepository {
-  /** Inserts a request. */
-  async insert(tx: Tx, row: NewSubjectRequestRow): Promise<void> {
-    await tx.insertInto('subject_requests').values(row).execute();
+  /** Inserts a request (with its MAC). */
+  async insert(s: GateSession, row: Omit<NewSubjectRequestRow, 'row_mac'>): Promise<void> {
+    await s.tx
+      .insertInto('subject_requests')
+      .values({ ...row, row_mac: await requestMac(s, row) })
+      .execute();
   }
 
-  /** One request, or undefined. */
-  async get(db: Tx | Db, id: string): Promise<SubjectRequestRow | undefined> {
-    return db.selectFrom('subject_requests').selectAll().where('id', '=', id).executeTakeFirst();
+  /** One request, or undefined; INTEGRITY_ERROR (logged) when its row does not verify. */
+  async get(s: GateSession, id: string): Promise<SubjectRequestRow | undefined> {
+    const row = await s.tx.selectFrom('subject_requests').selectAll().where('id', '=', id).executeTakeFirst();
+    if (row) await checkRecords(s, 'subject_requests', [row]);
+    return row;
   }
 
-  /** Changes a request, but only while it is still in `expected` state (a concurrent step loses). */
+  /**
+   * Changes a request, but only while it is still in `expected` state (a concurrent step loses); the row is
+   * checked first and its MAC rewritten with the change.
+   */
   async update(
-    tx: Tx,
+    s: GateSession,
     id: string,
     expected: RequestState,
-    set: Partial<Omit<SubjectRequestRow, 'id' | 'subject_id' | 'created_at' | 'created_by'>>,
+    set: Partial<Omit<SubjectRequestRow, 'id' | 'subject_id' | 'created_at' | 'created_by' | 'row_mac'>>,
   ): Promise<boolean> {
-    const r = await tx
+    const current = await this.get(s, id);
+    if (!current) throw new SigiloError('NOT_FOUND', 'request not found', { resource: 'subject_request' });
+    if (current.state !== expected) return false;
+    const row_mac = await requestMac(s, { ...current, ...set });
+    const r = await s.tx
       .updateTable('subject_requests')
-      .set(set)
+      .set({ ...set, row_mac })
       .where('id', '=', id)
       .where('state', '=', expected)
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
 
-  /** Requests matching the filter, soonest deadline first. */
-  async list(db: Tx | Db, f: ListFilter): Promise<SubjectRequestRow[]> {
-    let q = db.selectFrom('subject_requests').selectAll();
+  /** Requests matching the filter, soonest deadline first; each checked (INTEGRITY_ERROR, logged). */
+  async list(s: GateSession, f: ListFilter): Promise<SubjectRequestRow[]> {
+    let q = s.tx.selectFrom('subject_requests').selectAll();
     if (f.subjectId) q = q.where('subject_id', '=', f.subjectId);
     if (f.states) q = q.where('state', 'in', [...f.states]);
     if (f.dueBefore) q = q.where('due_at', '<=', f.dueBefore);
     if (f.dueAfter) q = q.where('due_at', '>', f.dueAfter);
-    return q.orderBy('due_at').orderBy('id').limit(f.limit).execute();
+    const rows = await q.orderBy('due_at').orderBy('id').limit(f.limit).execute();
+    await checkRecords(s, 'subject_requests', rows);
+    return rows;
   }
 
   /** The kind of a subject, or undefined when it does not exist. */
@@ -72,14 +92,9 @@ export class SubjectRequestRepository {
       .executeTakeFirst();
   }
 
-  /** How a person is linked to an account, if at all. */
-  async relation(db: Tx | Db, accountId: string, personId: string): Promise<string | undefined> {
-    const row = await db
-      .selectFrom('account_people')
-      .select('relation')
-      .where('account_id', '=', accountId)
-      .where('person_id', '=', personId)
-      .executeTakeFirst();
-    return row?.relation;
+  /** How a person is linked to an account, if at all (the link checked: it decides who may ask for what). */
+  async relation(s: GateSession, accountId: string, personId: string): Promise<string | undefined> {
+    const [link] = await readAccountLinks(s, { accounts: [accountId], people: [personId] });
+    return link?.relation;
   }
 }

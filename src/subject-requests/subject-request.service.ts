@@ -160,7 +160,7 @@ export class SubjectRequestService {
     const channel: RequestChannel = byPortal ? 'portal' : asked;
     const id = uuidv7();
     const due = deadlineOf(type, receivedAt);
-    await this.repo.insert(s.tx, {
+    await this.repo.insert(s, {
       id,
       subject_id: input.subjectId,
       type,
@@ -218,7 +218,7 @@ export class SubjectRequestService {
         const holder = row.representative_person_id ?? (kind === 'person' ? row.subject_id : null);
         const ownerOfAccount =
           cp && kind === 'account' && !row.representative_person_id
-            ? (await this.repo.relation(s.tx, row.subject_id, cp.person_id)) === 'owner'
+            ? (await this.repo.relation(s, row.subject_id, cp.person_id)) === 'owner'
             : false;
         if (!cp || cp.kind !== wanted || (cp.person_id !== holder && !ownerOfAccount)) {
           insufficient(
@@ -268,7 +268,7 @@ export class SubjectRequestService {
     if (row.extended_at) conflict('the deadline was already extended once', row.state);
     const dueAt = endOfLocalDayAfter(row.due_at, days);
     const at = this.now().toISOString();
-    const ok = await this.repo.update(s.tx, id, row.state as RequestState, {
+    const ok = await this.repo.update(s, id, row.state as RequestState, {
       due_at: dueAt,
       extension_reason: why,
       extended_at: at,
@@ -371,7 +371,7 @@ export class SubjectRequestService {
     const now = this.now();
     const nowIso = now.toISOString();
     const soon = new Date(now.getTime() + DUE_SOON_DAYS * 86_400_000).toISOString();
-    const rows = await this.repo.list(s.tx, {
+    const rows = await this.repo.list(s, {
       ...(f.subjectId ? { subjectId: f.subjectId } : {}),
       ...(f.due ? { states: OPEN_STATES } : f.state ? { states: [f.state] } : {}),
       ...(f.due === 'overdue' ? { dueBefore: nowIso } : {}),
@@ -385,7 +385,7 @@ export class SubjectRequestService {
 
   private async load(s: GateSession, id: string): Promise<SubjectRequestRow> {
     requireRequestPurpose(s, null, 'read');
-    const row = await this.repo.get(s.tx, id);
+    const row = await this.repo.get(s, id);
     // A guessed id from the portal answers, and is logged, exactly as another subject's request.
     if (!row && actingSubjectOf(s) !== null)
       refuseStep(s, null, 'read', 'NOT_FOUND', 'not the subject this access acts for');
@@ -422,7 +422,7 @@ export class SubjectRequestService {
   ): Promise<void> {
     const from = row.state as RequestState;
     if (!TRANSITIONS[from].includes(to)) conflict(`a ${from} request cannot become ${to}`, from);
-    const ok = await this.repo.update(s.tx, row.id, from, {
+    const ok = await this.repo.update(s, row.id, from, {
       ...set,
       state: to,
       updated_at: this.now().toISOString(),
@@ -454,7 +454,7 @@ export class SubjectRequestService {
       // A company's contact speaks for the company account only if Sigilo records them as its contact.
       if (subjectKind !== 'account' || !r.personId)
         insufficient('a company contact represents an account and must be a known person', 'representative');
-      const relation = await this.repo.relation(s.tx, subjectId, r.personId);
+      const relation = await this.repo.relation(s, subjectId, r.personId);
       if (relation !== 'owner' && relation !== 'contact')
         insufficient('the person is not a contact of the account', 'representative.personId');
     } else if (r.personId && !(await this.repo.subjectKind(s.tx, r.personId))) {
@@ -513,7 +513,7 @@ export class SubjectRequestService {
       cp?.kind === 'phone' &&
       (kind === 'person'
         ? cp.person_id === subjectId
-        : (await this.repo.relation(s.tx, subjectId, cp.person_id)) !== undefined);
+        : (await this.repo.relation(s, subjectId, cp.person_id)) !== undefined);
     if (!mine)
       insufficient('the line is not on file for the subject', 'callerIdentification.lineContactPointId');
     return contactPointId;

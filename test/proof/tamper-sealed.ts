@@ -363,7 +363,8 @@ const TEXT_UNITS: TextUnit[] = [
         purpose: 'legal_obligation',
       }),
     },
-    moveOwner: (_row, other) => ({ hold_id: other.hold_id }),
+    // A free position first: an event's (parent, seq) is unique, so a move needs one (columns are set in order).
+    moveOwner: (_row, other) => ({ seq: 1000, hold_id: other.hold_id }),
     period: 'at',
   },
   {
@@ -377,7 +378,7 @@ const TEXT_UNITS: TextUnit[] = [
         purpose: 'authority_order',
       }),
     },
-    moveOwner: (_row, other) => ({ request_id: other.request_id }),
+    moveOwner: (_row, other) => ({ seq: 1000, request_id: other.request_id }),
     period: 'at',
   },
   {
@@ -391,7 +392,7 @@ const TEXT_UNITS: TextUnit[] = [
         purpose: 'subject_request',
       }),
     },
-    moveOwner: (_row, other) => ({ request_id: other.request_id }),
+    moveOwner: (_row, other) => ({ seq: 1000, request_id: other.request_id }),
     period: 'at',
   },
 ];

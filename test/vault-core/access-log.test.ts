@@ -99,12 +99,14 @@ describe.each(DIALECTS)('access log on %s', (dialect) => {
 
   it('every entry says who, when, what, why and under which policy', async () => {
     const all = await logEntries(t.sigilo);
-    // Sigilo's own upkeep at start (the row-MAC and block-set backfills, each logged once for good) is the system
+    // Sigilo's own upkeep at start (the row-MAC, block-set and record-MAC backfills, each logged once for good) is
+    // the system
     // role's, no subject's.
     const upkeep = all.filter((e) => e.requestId.startsWith('start:'));
     expect(upkeep.map((e) => [e.actor, e.role, e.operation, e.subjectId])).toEqual([
       ['sigilo', 'system', 'row_mac_backfill', null],
       ['sigilo', 'system', 'block_set_backfill', null],
+      ['sigilo', 'system', 'record_mac_backfill', null],
     ]);
     const entries = all.filter((e) => !upkeep.includes(e));
     const purposes = new Map(t.sigilo.policies.policy().purposes.map((p) => [p.id, p.legalBasis]));

@@ -93,15 +93,16 @@ describe.each(DIALECTS)('keys on %s', (dialect) => {
         const old = wrappedBefore.find((o) => o.subject_id === k.subject_id && o.version === k.version);
         expect(Buffer.from(k.wrapped as Buffer).equals(Buffer.from(old?.wrapped as Buffer))).toBe(false);
       }
-      // Blind-index root, signing seed, access-log key, row-MAC root: rewrapped too.
+      // Blind-index root, signing seed, access-log key, row-MAC and record-MAC roots: rewrapped too.
       const material = await rawRows(sigilo, 'key_material');
       expect(material.map((m) => String(m.id)).sort()).toEqual([
         'access-log-mac-1',
         'blind-index-root',
         'row-mac-1',
+        'row-mac-2',
         'signing',
       ]);
-      expect(material.map((m) => m.kek_version)).toEqual([2, 2, 2, 2]);
+      expect(material.map((m) => m.kek_version)).toEqual([2, 2, 2, 2, 2]);
       // The access log written under the old master key still verifies in a process that only has the new one.
       expect((await (await t.reopen()).accessLog.verify()).ok).toBe(true);
 

@@ -11,8 +11,13 @@ import type { SigiloError } from '../../errors.ts';
 import { isSigiloError } from '../../errors.ts';
 import type { GateSession } from '../../gate/gate.ts';
 import { kernelOf } from '../../gate/gate-kernel.ts';
-import { openField, sealField, sealedKeyVersion } from '../../gate/sealed-field.cipher.ts';
-import { boundFieldAddress } from '../../gate/staff-text.cipher.ts';
+import { RecordMacs } from '../../gate/record-macs.ts';
+import {
+  appendHistoryEvent,
+  readHistory,
+  subjectKeyHistory,
+  type HistoryStore,
+} from '../../gate/sealed-history.ts';
 
 /** The policy category of the request record itself. */
 export const AUTHORITY_REQUEST_CATEGORY = 'authority_request';
@@ -57,30 +62,32 @@ export interface RequestEvent {
   details: unknown;
 }
 
-/** Appends one step to request `requestId`'s history (subject `subjectId`), its details sealed. */
+/** The history of authority requests as sealed-history.ts handles it (details under the request's own key). */
+function historyOf(session: GateSession, subjectId: string): HistoryStore {
+  const k = kernelOf(session);
+  return {
+    db: k.tx,
+    dialect: k.dialect,
+    macs: new RecordMacs(k.keyring),
+    cipher: subjectKeyHistory(k, subjectId),
+  };
+}
+
+/** Appends one step to request `requestId`'s history (subject `subjectId`), its details sealed, its place MACed. */
 export async function writeEvent(
   session: GateSession,
   subjectId: string,
   e: { requestId: string; kind: string; at: string; actor: string },
   details: object,
 ): Promise<void> {
-  const k = kernelOf(session);
   const row = { id: uuidv7(), request_id: e.requestId, kind: e.kind, at: e.at, actor: e.actor };
-  const dek = await k.currentDataKey(subjectId);
-  const address = boundFieldAddress('authority_request_events', row, 'details_ct', subjectId);
-  await k.tx
-    .insertInto('authority_request_events')
-    .values({
-      ...row,
-      details_ct: sealField(dek.key, dek.version, address, Buffer.from(JSON.stringify(details), 'utf8')),
-    })
-    .execute();
+  await appendHistoryEvent(historyOf(session, subjectId), 'authority_request_events', row, details);
 }
 
 /**
  * Request `requestId`'s history, oldest first (the caller has read the request through the gate, which logged
- * it). An event edited, moved to another request or time, or not a ciphertext is an INTEGRITY_ERROR naming its row,
- * logged.
+ * it). An event edited, moved to another request or time, deleted, duplicated, reordered, inserted or not a
+ * ciphertext is an INTEGRITY_ERROR naming its row (or the history's head), logged.
  */
 export async function readEvents(
   session: GateSession,
@@ -88,34 +95,19 @@ export async function readEvents(
   requestId: string,
 ): Promise<RequestEvent[]> {
   const k = kernelOf(session);
-  const rows = await k.tx
-    .selectFrom('authority_request_events')
-    .selectAll()
-    .where('request_id', '=', requestId)
-    .orderBy('at')
-    .orderBy('id')
-    .execute();
-  const out: RequestEvent[] = [];
-  for (const { details_ct, ...row } of rows) {
-    let details: unknown;
-    try {
-      const dek = await k.dataKey(subjectId, sealedKeyVersion(details_ct));
-      const address = boundFieldAddress('authority_request_events', row, 'details_ct', subjectId);
-      details = JSON.parse(openField(dek, address, details_ct).toString('utf8'));
-    } catch (err) {
-      if (!isSigiloError(err, 'INTEGRITY_ERROR') && !(err instanceof SyntaxError)) throw err;
-      const unit = { table: 'authority_request_events', rowId: row.id };
-      k.fail(
-        'history',
-        subjectId,
-        [AUTHORITY_REQUEST_CATEGORY],
-        'error',
-        'INTEGRITY_ERROR',
-        `history event ${row.id} does not verify`,
-        unit,
-      );
-    }
-    out.push({ kind: row.kind, at: row.at, actor: row.actor, details });
+  try {
+    const events = await readHistory(historyOf(session, subjectId), 'authority_request_events', requestId);
+    return events.map((e) => ({ kind: e.kind, at: e.at, actor: e.actor, details: e.details }));
+  } catch (err) {
+    if (!isSigiloError(err, 'INTEGRITY_ERROR')) throw err;
+    return k.fail(
+      'history',
+      subjectId,
+      [AUTHORITY_REQUEST_CATEGORY],
+      'error',
+      'INTEGRITY_ERROR',
+      err.message,
+      err.details,
+    );
   }
-  return out;
 }

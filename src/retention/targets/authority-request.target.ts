@@ -7,6 +7,7 @@
  * Only requests that are done (delivered, closed, rejected, cancelled) expire; one whose preservation holds are
  * still active is kept until they are released or lapse. Answer packages are not stored (only their SHA-256).
  */
+import { historyHead } from '../../gate/record-macs.ts';
 import type { GateSession } from '../../gate/gate.ts';
 import type { RetentionRule } from '../../policy/policy.schema.ts';
 import type { BlobDeletions } from '../../recordings/sealing/blob-deletions.ts';
@@ -121,6 +122,15 @@ export class AuthorityRequestTarget implements RetentionTarget {
             .executeTakeFirst()
         ).numDeletedRows,
       );
+      // The histories' heads go with them (record-macs.ts): a head left behind would bind nothing.
+      await session.tx
+        .deleteFrom('record_heads')
+        .where(
+          'name',
+          'in',
+          part.map((id) => historyHead('authority_request_events', id)),
+        )
+        .execute();
       records += await session.deleteWhereIn('authorityRequests', 'id', part);
     }
     // Each request is its own subject: its key goes with it, so a backup's copy of its sealed fields is unreadable.

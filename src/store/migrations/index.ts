@@ -25,6 +25,7 @@ import * as processingBlocks from './2026-12-04T1900-processing-blocks.migration
 import * as processingBlockMacs from './2026-12-04T2200-processing-block-macs.migration.ts';
 import * as telecomPostingMacs from './2026-12-04T1900-telecom-posting-macs.migration.ts';
 import * as authorityOrderDocuments from './2026-12-04T1910-authority-order-documents.migration.ts';
+import * as recordMacs from './2026-12-04T2100-record-macs.migration.ts';
 import * as blobDeletions from './2026-12-04T2200-blob-deletions.migration.ts';
 import * as kekVersions from './2026-12-04T2200-kek-versions.migration.ts';
 
@@ -55,6 +56,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-04T1900-processing-blocks': processingBlocks,
   '2026-12-04T1900-telecom-posting-macs': telecomPostingMacs,
   '2026-12-04T1910-authority-order-documents': authorityOrderDocuments,
+  '2026-12-04T2100-record-macs': recordMacs,
   '2026-12-04T2200-blob-deletions': blobDeletions,
   '2026-12-04T2200-kek-versions': kekVersions,
   '2026-12-04T2200-processing-block-macs': processingBlockMacs,

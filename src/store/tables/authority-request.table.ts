@@ -56,5 +56,8 @@ export interface AuthorityRequestEventTable {
   actor: string;
   /** JSON (decision reasons are staff free text), sealed under the request's subject key. */
   details_ct: Buffer | null;
+  /** The event's position in its request's history, bound by its MAC and counted by the history's head. */
+  seq: number;
+  row_mac: Buffer | null;
 }
 export type AuthorityRequestEventRow = Selectable<AuthorityRequestEventTable>;

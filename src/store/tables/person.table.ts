@@ -20,5 +20,7 @@ export interface AccountPersonTable {
   person_id: string;
   relation: 'owner' | 'contact' | 'user';
   created_at: string;
+  /** Record MAC over which person belongs to which account and how (src/gate/record-macs.ts). */
+  row_mac: Buffer | null;
 }
 export type AccountPersonRow = Selectable<AccountPersonTable>;

@@ -22,6 +22,8 @@ export interface LegalHoldTable {
   released_at: string | null;
   released_by: string | null;
   release_reason_ct: Buffer | null;
+  /** Record MAC over the columns that decide what the hold keeps and until when (src/gate/record-macs.ts). */
+  row_mac: Buffer | null;
 }
 export type LegalHoldRow = Selectable<LegalHoldTable>;
 export type NewLegalHoldRow = Insertable<LegalHoldTable>;
@@ -35,6 +37,9 @@ export interface LegalHoldEventTable {
   actor: string;
   /** JSON (it may hold staff free text), sealed under the staff-text key. */
   details_ct: Buffer | null;
+  /** The event's position in its hold's history (1, 2, …), bound by its MAC and counted by the history's head. */
+  seq: number;
+  row_mac: Buffer | null;
 }
 export type LegalHoldEventRow = Selectable<LegalHoldEventTable>;
 

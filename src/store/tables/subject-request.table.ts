@@ -30,6 +30,8 @@ export interface SubjectRequestTable {
   created_by: string;
   created_at: string;
   updated_at: string;
+  /** Record MAC over whose request it is, what it asks, its state and dates (src/gate/record-macs.ts). */
+  row_mac: Buffer | null;
 }
 export type SubjectRequestRow = Selectable<SubjectRequestTable>;
 export type NewSubjectRequestRow = Insertable<SubjectRequestTable>;
@@ -44,6 +46,9 @@ export interface SubjectRequestEventTable {
   role: string;
   /** JSON, sealed under the staff-text key (it outlives the subject's keys: a deletion request's proof). */
   details_ct: Buffer | null;
+  /** The event's position in its request's history, bound by its MAC and counted by the history's head. */
+  seq: number;
+  row_mac: Buffer | null;
 }
 export type SubjectRequestEventRow = Selectable<SubjectRequestEventTable>;
 

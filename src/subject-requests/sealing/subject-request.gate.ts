@@ -9,7 +9,13 @@ import { v7 as uuidv7 } from 'uuid';
 import { isSigiloError } from '../../errors.ts';
 import type { GateSession } from '../../gate/gate.ts';
 import { kernelOf } from '../../gate/gate-kernel.ts';
-import { bindingOf, openStaffText, sealStaffText } from '../../gate/staff-text.cipher.ts';
+import { RecordMacs, recordIdOf } from '../../gate/record-macs.ts';
+import {
+  appendHistoryEvent,
+  readHistory,
+  staffTextHistory,
+  type HistoryStore,
+} from '../../gate/sealed-history.ts';
 import { evaluate, hasPurposeGrant, isSubjectBound, type Duty } from '../../policy/policy.evaluate.ts';
 
 /** The purpose every subject-request step runs under. */
@@ -93,34 +99,31 @@ export interface RequestEventRecord {
   details: Record<string, unknown>;
 }
 
+/** The history of subject requests as sealed-history.ts handles it (details under the staff-text key). */
+function historyOf(session: GateSession): HistoryStore {
+  const k = kernelOf(session);
+  return {
+    db: k.tx,
+    dialect: k.dialect,
+    macs: new RecordMacs(k.keyring),
+    cipher: staffTextHistory(k.keyring),
+  };
+}
+
 /** Appends one step to request `requestId`'s history, its details sealed (request, kind, time, actor bound). */
 export async function writeRequestEvent(
   session: GateSession,
   e: { requestId: string; kind: string; at: string; actor: string; role: string },
   details: unknown,
 ): Promise<void> {
-  const k = kernelOf(session);
   const row = { id: uuidv7(), request_id: e.requestId, kind: e.kind, at: e.at, actor: e.actor, role: e.role };
-  const text = JSON.stringify(details ?? {});
-  await k.tx
-    .insertInto('subject_request_events')
-    .values({
-      ...row,
-      details_ct: sealStaffText(
-        k.keyring,
-        'subject_request_events',
-        row.id,
-        'details_ct',
-        text,
-        bindingOf('subject_request_events', row),
-      ),
-    })
-    .execute();
+  await appendHistoryEvent(historyOf(session), 'subject_request_events', row, details);
 }
 
 /**
  * Request `requestId`'s history, oldest first; the read is logged about the subject. An event edited, moved to
- * another request or time, or not a ciphertext is an INTEGRITY_ERROR naming its row, logged.
+ * another request or time, deleted, duplicated, reordered, inserted or not a ciphertext is an INTEGRITY_ERROR
+ * naming its row (or the history's head), logged.
  */
 export async function readRequestEvents(
   session: GateSession,
@@ -128,43 +131,71 @@ export async function readRequestEvents(
   requestId: string,
 ): Promise<RequestEventRecord[]> {
   const k = kernelOf(session);
-  const rows = await k.tx
-    .selectFrom('subject_request_events')
-    .selectAll()
-    .where('request_id', '=', requestId)
-    .orderBy('at')
-    .orderBy('id')
-    .execute();
-  const out: RequestEventRecord[] = [];
-  for (const { details_ct, ...row } of rows) {
-    let details: Record<string, unknown> = {};
-    try {
-      details = JSON.parse(
-        openStaffText(
-          k.keyring,
-          'subject_request_events',
-          row.id,
-          'details_ct',
-          details_ct,
-          bindingOf('subject_request_events', row),
-        ),
-      ) as Record<string, unknown>;
-    } catch (err) {
-      if (!isSigiloError(err, 'INTEGRITY_ERROR') && !(err instanceof SyntaxError)) throw err;
-      k.fail(
-        'subject_request.history',
-        subjectId,
-        [],
-        'error',
-        'INTEGRITY_ERROR',
-        `history event ${row.id} does not verify`,
-        { table: 'subject_request_events', rowId: row.id },
-      );
-    }
-    out.push({ id: row.id, kind: row.kind, at: row.at, actor: row.actor, role: row.role, details });
+  let events;
+  try {
+    events = await readHistory(historyOf(session), 'subject_request_events', requestId);
+  } catch (err) {
+    if (!isSigiloError(err, 'INTEGRITY_ERROR')) throw err;
+    return k.fail(
+      'subject_request.history',
+      subjectId,
+      [],
+      'error',
+      'INTEGRITY_ERROR',
+      err.message,
+      err.details,
+    );
   }
   k.allowed('subject_request.history', subjectId, new Map(), `request ${requestId}`);
-  return out;
+  return events.map((e) => ({
+    id: e.id,
+    kind: e.kind,
+    at: e.at,
+    actor: e.actor,
+    role: String(e.role),
+    details: (e.details ?? {}) as Record<string, unknown>,
+  }));
+}
+
+/** The access-log operation of a refusal because a request or an account link does not verify. */
+export const REQUEST_CHECK_OPERATION = 'subject_request.check';
+
+/** The record MAC of subject request `row` as it is or will be stored (record-macs.ts). */
+export async function requestMac(
+  session: GateSession,
+  row: Readonly<Record<string, unknown>>,
+): Promise<Buffer> {
+  return new RecordMacs(kernelOf(session).keyring).seal('subject_requests', row);
+}
+
+/**
+ * Checks the record MACs of `rows` (subject requests or account links, as stored): one edited with SQL — moved to
+ * another subject, its state, deadline or what it asks changed, its MAC cleared — is an INTEGRITY_ERROR naming
+ * it, logged about its subject.
+ */
+export async function checkRecords(
+  session: GateSession,
+  table: 'subject_requests' | 'account_people',
+  rows: readonly Readonly<Record<string, unknown>>[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const k = kernelOf(session);
+  try {
+    await new RecordMacs(k.keyring).check(table, rows);
+  } catch (err) {
+    if (!isSigiloError(err, 'INTEGRITY_ERROR')) throw err;
+    const bad = rows.find((r) => recordIdOf(table, r) === err.details.rowId);
+    const subject = table === 'subject_requests' ? bad?.subject_id : bad?.person_id;
+    k.fail(
+      REQUEST_CHECK_OPERATION,
+      typeof subject === 'string' ? subject : null,
+      [],
+      'error',
+      'INTEGRITY_ERROR',
+      err.message,
+      err.details,
+    );
+  }
 }
 
 /**

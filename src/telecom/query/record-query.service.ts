@@ -3,6 +3,7 @@
  * searches by number or by IP + port + instant (authority_order only), and streaming export. Every read goes
  * through the gate extension, which checks the policy, masks third-party numbers and logs the access.
  */
+import { readAccountLinks } from '../../gate/account-links.ts';
 import TinyQueue from 'tinyqueue';
 import { SigiloError } from '../../errors.ts';
 import type { GateSession } from '../../gate/gate.ts';
@@ -62,11 +63,7 @@ export class RecordQueryService {
   ): Promise<Page<TelecomRecord>> {
     assertWindow(w);
     const phones = await s.find('phones', { where: { person_id: personId }, subjectId: personId });
-    const links = await s.tx
-      .selectFrom('account_people')
-      .select('account_id')
-      .where('person_id', '=', personId)
-      .execute();
+    const links = await readAccountLinks(s, { people: [personId] });
     const after = decodeCursor(cursor);
     // One ordered read per account and phone, merged; a call between two of the person's numbers is one record.
     const reads = links.flatMap((l) =>

@@ -5,6 +5,7 @@
  * it a record costs a probe of an in-memory key set. Every batch is authorized per account and logged in the same
  * transaction as the rows; reads and searches open only the segments they need.
  */
+import { readAccountLinksIn } from '../../gate/account-links.ts';
 import TinyQueue from 'tinyqueue';
 import { v7 as uuidv7 } from 'uuid';
 import { SigiloError } from '../../errors.ts';
@@ -470,12 +471,8 @@ export async function* readTelecomRecords(
 async function ownCallsOf(k: GateKernel, q: TelecomQuery): Promise<string | undefined> {
   const person = q.person;
   if (!person || !q.accountId || !q.terms?.length || k.ctx.actingForSubject !== person) return undefined;
-  const link = await k.tx
-    .selectFrom('account_people')
-    .select('person_id')
-    .where('account_id', '=', q.accountId)
-    .where('person_id', '=', person)
-    .executeTakeFirst();
+  // The link is checked (record MAC): one added or moved with SQL must not make another account's calls "own".
+  const [link] = await readAccountLinksIn(k, { accounts: [q.accountId], people: [person] });
   if (!link) return undefined;
   for (const t of q.terms) {
     if (t.kind !== 'number') return undefined;
