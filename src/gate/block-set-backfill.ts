@@ -50,6 +50,15 @@ export async function backfillBlockSets(session: GateSession): Promise<number> {
       { table: 'block_sets', accessLogSeq: Number(logged.seq) },
     );
   }
+  // The marker first, insert-if-absent: a second instance doing its first start at the same moment waits here for
+  // the first one's commit (PostgreSQL's unique check; SQLite's `begin immediate` serialises the starts anyway),
+  // then finds the marker written and leaves the backfill to it.
+  const claimed = await k.tx
+    .insertInto('block_sets')
+    .values({ subject_id: MARKER, version: 0, set_mac: blockSetMac(h, MARKER, 0, []) })
+    .onConflict((oc) => oc.column('subject_id').doNothing())
+    .executeTakeFirst();
+  if (Number(claimed.numInsertedOrUpdatedRows ?? 0) === 0) return 0;
   const rows = await k.tx
     .selectFrom('processing_blocks')
     .select(['id', 'subject_id', 'category', 'request_id', 'blocked_at', 'row_mac'])
@@ -81,13 +90,13 @@ export async function backfillBlockSets(session: GateSession): Promise<number> {
     .leftJoin('block_sets', 'block_sets.subject_id', 'subjects.id')
     .select('subjects.id')
     .where('block_sets.subject_id', 'is', null)
+    .where('subjects.id', '!=', MARKER)
     .execute();
   const sets = unset.map((s) => ({
     subject_id: s.id,
     version: 0,
     set_mac: blockSetMac(h, s.id, 0, bySubject.get(s.id) ?? []),
   }));
-  sets.push({ subject_id: MARKER, version: 0, set_mac: blockSetMac(h, MARKER, 0, []) });
   for (let i = 0; i < sets.length; i += 500) {
     await k.tx
       .insertInto('block_sets')
@@ -95,11 +104,6 @@ export async function backfillBlockSets(session: GateSession): Promise<number> {
       .execute();
   }
   // The kernel's own upkeep, not an access a grant decides: nothing is opened or shown.
-  k.allowed(
-    BLOCK_SET_BACKFILL,
-    null,
-    new Map(),
-    `block_sets: ${sets.length - 1}, processing_blocks: ${macked}`,
-  );
-  return sets.length - 1;
+  k.allowed(BLOCK_SET_BACKFILL, null, new Map(), `block_sets: ${sets.length}, processing_blocks: ${macked}`);
+  return sets.length;
 }
