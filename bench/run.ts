@@ -35,6 +35,7 @@ const suites: Suite[] = [
 const extras: [string, string[]][] = [
   ['./retention.bench.ts', ['P5', 'P5-projected', 'P5-pg', 'P5-pg-projected', 'P5-cdr', 'P5-cdr-pg']],
   ['./import-rss.bench.ts', ['P7']],
+  ['./import-accounts.bench.ts', ['P8', 'P8-pg']],
   ['./http.bench.ts', ['P3', 'P3-p99', 'P3-busy']],
   ['./authority.bench.ts', ['A1', 'A2', 'A1-pg', 'A2-pg']],
   ['./subject-export.bench.ts', ['P4', 'P4-rss']],
