@@ -35,6 +35,7 @@ const suites: Suite[] = [
 const extras: [string, string[]][] = [
   ['./retention.bench.ts', ['P5', 'P5-projected', 'P5-pg', 'P5-pg-projected', 'P5-cdr', 'P5-cdr-pg']],
   ['./import-rss.bench.ts', ['P7']],
+  ['./import-accounts.bench.ts', ['P8', 'P8-pg']],
   [
     './http.bench.ts',
     [

@@ -217,7 +217,10 @@ export function registerImportCommand(program: Command, ctx: CliContext): void {
     .option('--timezone <zone>', 'IANA time zone of the PBX clock (default America/Sao_Paulo)')
     .option('--mapping <file>', 'column mapping (YAML/JSON) for generic-csv')
     .option('--errors <file>', 'write every rejected line and reason to this file')
-    .option('--batch-size <n>', 'records per transaction (default 5000)')
+    .option(
+      '--batch-size <n>',
+      'records per batch (default 5000); records are held per account and day, at most 3 batches per transaction',
+    )
     .option(
       '--workers <n>',
       'worker threads computing keyed hashes while batches are prepared (default 0, or SIGILO_INGEST_WORKERS)',

@@ -6,7 +6,9 @@
 import { SigiloError } from '../../errors.ts';
 import type { AccessContext } from '../../gate/access-context.ts';
 import type { Gate } from '../../gate/gate.ts';
-import type { PreparedCdrBatch, TelecomPreparer } from '../sealing/telecom-prepare.pool.ts';
+import type { AttributedGroup, PreparedCdrBatch, TelecomPreparer } from '../sealing/telecom-prepare.pool.ts';
+import { AccountDayBuffer } from './account-day-buffer.ts';
+import { attributeCdrs } from './cdr-attribution.ts';
 import {
   indexTelecomBacklog,
   storePreparedTelecom,
@@ -28,6 +30,15 @@ import {
 
 /** Records per transaction: large enough to amortise a commit, small enough to keep an import near 200 MB. */
 export const DEFAULT_BATCH = 5_000;
+
+/**
+ * Batches' worth of attributed records an import holds per account and day before it stores the oldest days: a
+ * file over 500 accounts then gives each account's day a few segments instead of one per batch (P8), and a
+ * transaction holds at most this many batches. Held records outlive the young generation, so more costs garbage
+ * collection under the import's 160 MB heap: P8 at 300,000 rows took 25.0 s CPU with 8, 19.5 s with 3, 18.4 s with
+ * 2, against 26.2 s before the buffer.
+ */
+export const BUFFER_BATCHES = 3;
 
 /** Most errors kept in a report (the count goes on). */
 export const ERROR_REPORT_LIMIT = 10_000;
@@ -122,9 +133,10 @@ export class RecordIngestService {
   }
 
   /**
-   * The bulk CDR pipeline (files and HTTP batches): rejected items are reported at once, the rest go to the
-   * preparer in batches, and prepared batches are stored in order. One batch is prepared ahead: its keyed hashes
-   * are computed on a worker while the previous batch is stored.
+   * The bulk CDR pipeline (files and HTTP batches): rejected items are reported at once; the rest are attributed
+   * and normalised a batch at a time and held per account and UTC day (AccountDayBuffer) until they make large
+   * segments, then prepared and stored in order, one transaction each. One transaction is prepared ahead: its
+   * keyed hashes are computed (on a worker, when configured) while the previous one is stored.
    */
   private async pipeCdrs(
     ctx: AccessContext,
@@ -138,19 +150,26 @@ export class RecordIngestService {
       : { attributor: await this.attributor(ctx) };
     const preparer = this.preparer;
     const batchSize = options.batchSize ?? DEFAULT_BATCH;
+    const buffer = new AccountDayBuffer({ flushAt: BUFFER_BATCHES * batchSize, transaction: batchSize });
     const inFlight: Promise<PreparedCdrBatch>[] = [];
     const store = async (batch: PreparedCdrBatch): Promise<void> => {
-      for (const r of batch.rejects) reject(report, r.line, r.reason);
       await this.flushPrepared(ctx, batch, report, options);
+    };
+    const dispatch = (groups: AttributedGroup[] | null): void => {
+      if (!groups?.length) return;
+      const p = preparer.prepareGroups(groups);
+      // Awaited in order later; until then a failure must not surface as an unhandled rejection.
+      p.catch(() => undefined);
+      inFlight.push(p);
     };
     let parsed: ParsedCdr[] = [];
     let explicit: (string | null)[] = [];
     let anyExplicit = false;
-    const dispatch = (): void => {
-      const p = preparer.prepareCdrs(parsed, target, anyExplicit ? explicit : undefined);
-      // Awaited in order later; until then a failure must not surface as an unhandled rejection.
-      p.catch(() => undefined);
-      inFlight.push(p);
+    const attribute = (): void => {
+      const { byAccount, rejects } = attributeCdrs(parsed, target, anyExplicit ? explicit : undefined);
+      for (const r of rejects) reject(report, r.line, r.reason);
+      for (const [accountId, g] of byAccount)
+        for (let i = 0; i < g.records.length; i++) buffer.add(accountId, g.records[i]!, g.lines[i]!);
       parsed = [];
       explicit = [];
       anyExplicit = false;
@@ -166,11 +185,13 @@ export class RecordIngestService {
         explicit.push(o.accountId ?? null);
         if (o.accountId) anyExplicit = true;
         if (parsed.length >= batchSize) {
-          dispatch();
+          attribute();
+          dispatch(buffer.take());
           if (inFlight.length > 1) await store(await inFlight.shift()!);
         }
       }
-      if (parsed.length) dispatch();
+      if (parsed.length) attribute();
+      dispatch(buffer.drain());
       while (inFlight.length) await store(await inFlight.shift()!);
     } finally {
       // A failed batch stops the import; batches still being prepared are awaited so none is left dangling.

@@ -11,6 +11,7 @@ import type { Keyring } from '../../keys/keyring.ts';
 import type { Attributor } from '../attribution/attribution.ts';
 import { attributeCdrs } from '../ingest/cdr-attribution.ts';
 import type { ParsedCdr } from '../formats/cdr-record.ts';
+import type { StorableRecord } from '../records/telecom-record.ts';
 import {
   hashHere,
   prepareAccounts,
@@ -27,6 +28,13 @@ export interface PreparedCdrBatch {
 }
 
 export type CdrTarget = { accountId: string } | { attributor: Attributor };
+
+/** One account's attributed records and their source lines. */
+export interface AttributedGroup {
+  accountId: string;
+  records: StorableRecord[];
+  lines: number[];
+}
 
 export interface HashRequest {
   id: number;
@@ -94,17 +102,22 @@ export class TelecomPreparer {
     target: CdrTarget,
     explicit?: (string | null)[],
   ): Promise<PreparedCdrBatch> {
-    const hashing = this.slots.length
-      ? this.hashOnWorker
-      : hashHere('cdr', await telecomHashers(this.keyring, 'cdr'));
     const { byAccount, rejects } = attributeCdrs(parsed, target, explicit);
     const groups = [...byAccount].map(([accountId, g]) => ({
       accountId,
       records: g.records,
       lines: g.lines,
     }));
+    return { ...(await this.prepareGroups(groups)), rejects };
+  }
+
+  /** Prepares records already attributed and normalised (attributeCdrs), per account, for storage. */
+  async prepareGroups(groups: AttributedGroup[]): Promise<PreparedCdrBatch> {
+    const hashing = this.slots.length
+      ? this.hashOnWorker
+      : hashHere('cdr', await telecomHashers(this.keyring, 'cdr'));
     const prepared = await prepareAccounts(groups, hashing);
-    return { accounts: prepared.map((p, i) => ({ ...p, lines: groups[i]!.lines })), rejects };
+    return { accounts: prepared.map((p, i) => ({ ...p, lines: groups[i]!.lines })), rejects: [] };
   }
 
   async close(): Promise<void> {

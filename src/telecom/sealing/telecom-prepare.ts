@@ -94,7 +94,7 @@ export async function telecomHashers(keyring: Keyring, kind: TelecomKind): Promi
 
 const dayNames = new Map<number, string>();
 /** UTC day of an instant, cached per day number (toISOString per record showed up in profiles). */
-function dayOf(ms: number): string {
+export function dayOf(ms: number): string {
   const n = Math.floor(ms / 86_400_000);
   let name = dayNames.get(n);
   if (name === undefined) {

@@ -27,7 +27,13 @@ import { kernelOf, type CategoryDecision, type GateKernel } from '../../gate/gat
 import { openField, sealedKeyVersion, sealField } from '../../gate/sealed-field.cipher.ts';
 import { KeySet } from '../records/key-set.ts';
 import { mayHoldTerm } from '../records/term-filter.ts';
-import { closeKeyGroup, KEY_SCHEME_BLAKE3, openKeyGroup, retireKeyGroups } from './telecom-key-groups.ts';
+import {
+  closeKeyGroups,
+  groupKeyOf,
+  KEY_SCHEME_BLAKE3,
+  openKeyGroups,
+  retireKeyGroups,
+} from './telecom-key-groups.ts';
 import { checkHeader, checkLegacy, openForCheck, type StoredHeader } from './telecom-segment-check.ts';
 import { SEGMENT_HEADER_COLUMNS, SegmentMac, type SegmentHeader } from './telecom-segment-mac.ts';
 import { RecordIds } from './telecom-record-id.ts';
@@ -98,23 +104,36 @@ export async function storePreparedTelecom(
   const byAccount = new Map<string, PreparedAccount[]>();
   for (const a of accounts) byAccount.set(a.accountId, [...(byAccount.get(a.accountId) ?? []), a]);
 
-  // Groups are locked in (account, day) order: two importers of overlapping data never wait on each other in a
-  // cycle (PostgreSQL would abort one as a deadlock).
-  for (const [accountId, parts] of sortedByKey(byAccount)) {
-    const subjectId = accountId;
-    const decisions = k.authorize([category], 'write', subjectId, 'ingest');
-    const legalBasis = decisions.get(category)?.legalBasis ?? 'unknown';
+  const sorted = sortedByKey(byAccount).map(([accountId, parts]) => {
     const byDay = new Map<string, PreparedSegment[]>();
     for (const part of parts) {
       duplicates += part.duplicates;
       for (const seg of part.segments) byDay.set(seg.day, [...(byDay.get(seg.day) ?? []), seg]);
     }
+    // Every account authorised before any group is locked or read.
+    return {
+      accountId,
+      days: sortedByKey(byDay),
+      decisions: k.authorize([category], 'write', accountId, 'ingest'),
+    };
+  });
+  // Every group of the transaction locked at once, in (account, day) order: two importers of overlapping data never
+  // wait on each other in a cycle (PostgreSQL would abort one as a deadlock).
+  const groups = await openKeyGroups(
+    k,
+    kind,
+    sorted.flatMap(({ accountId, days }) => days.map(([day]) => ({ accountId, day }))),
+  );
+  const rows: unknown[][] = [];
+  const closing: Parameters<typeof closeKeyGroups>[2][number][] = [];
+  const logged: { subjectId: string; decisions: Map<string, CategoryDecision>; stored: number }[] = [];
+  for (const { accountId, days, decisions } of sorted) {
+    const subjectId = accountId;
+    const legalBasis = decisions.get(category)?.legalBasis ?? 'unknown';
     const dek = await k.currentDataKey(subjectId);
-    const rows: unknown[][] = [];
-    const closing: (() => Promise<void>)[] = [];
     let accountStored = 0;
-    for (const [day, segs] of sortedByKey(byDay)) {
-      const open = await openKeyGroup(k, kind, accountId, day);
+    for (const [day, segs] of days) {
+      const open = groups.get(groupKeyOf(kind, accountId, day))!;
       const { keys: storedKeys, legacy } = open.group;
       const added = new KeySet();
       const addedKeys: Uint8Array[] = [];
@@ -149,21 +168,20 @@ export async function storePreparedTelecom(
         addedKeys.push(seg.keys);
         accountStored += kept;
       }
-      const segments = seq - open.seen.segments;
       const keys = Buffer.concat(addedKeys);
-      closing.push(() =>
-        closeKeyGroup(k, open, kind, accountId, day, {
-          segments,
-          keys,
-          count: keys.length / RECORD_KEY_BYTES,
-        }),
-      );
+      closing.push({
+        open,
+        key: { accountId, day },
+        added: { segments: seq - open.seen.segments, keys, count: keys.length / RECORD_KEY_BYTES },
+      });
     }
-    await k.bulk.insert(k.tx, 'telecom_segments', SEGMENT_COLUMNS, rows);
-    for (const close of closing) await close();
     stored += accountStored;
-    k.allowed('ingest', subjectId, decisions, `${accountStored} ${kind} records stored`);
+    logged.push({ subjectId, decisions, stored: accountStored });
   }
+  // One insert for the whole transaction's segments (chunked by the bulk inserter), not one per account.
+  await k.bulk.insert(k.tx, 'telecom_segments', SEGMENT_COLUMNS, rows);
+  await closeKeyGroups(k, kind, closing);
+  for (const l of logged) k.allowed('ingest', l.subjectId, l.decisions, `${l.stored} ${kind} records stored`);
   await writePostings(k, kind, postings, uuidv7);
   return { stored, duplicates };
 }
