@@ -296,12 +296,18 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
         headFile,
         verify: async () => {
           await keyring.reloadAccessLogKeys(store.db);
-          return verifyAccessLog(store.db, repo, {
-            checkSignature: verifyEd25519,
-            trustedPublicKey: keyring.signingPublicKey,
-            logKey: (v) => keyring.accessLogKey(v),
-            headFile,
-          });
+          return verifyAccessLog(
+            store.db,
+            repo,
+            {
+              checkSignature: verifyEd25519,
+              trustedPublicKey: keyring.signingPublicKey,
+              logKey: (v) => keyring.accessLogKey(v),
+              logKeyVersions: () => keyring.accessLogKeyVersions,
+              headFile,
+            },
+            { source: store.source },
+          );
         },
         flushHead: () => writer.flushHead(),
         security,

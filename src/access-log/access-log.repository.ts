@@ -1,7 +1,9 @@
+import { CompiledQuery } from 'kysely';
 import { runShaped } from '../store/compiled-shapes.ts';
 import type { AccessLogRow } from '../store/tables/access-log.table.ts';
 import type { Db, StoreDialect, Tx } from '../store/store.ts';
 import { GENESIS_HASH, type AccessLogEntry, type ChainedEntry } from './access-log.entry.ts';
+import { rawRangeSql, type RawEntryRow } from './access-log.row-reader.ts';
 
 /** Computes an entry's link from the previous one (the writer's keyed MAC). */
 export type LinkFn = (prevHash: Buffer, seq: number, e: AccessLogEntry) => Buffer;
@@ -95,6 +97,24 @@ export class AccessLogRepository {
       .limit(limit)
       .execute();
     return rows.map(fromRow);
+  }
+
+  /** Entries in chain order from `afterSeq` as verification reads them (flat rows, links as hex). */
+  async rawPage(db: Db | Tx, afterSeq: number, limit: number): Promise<RawEntryRow[]> {
+    const { rows } = await db.executeQuery<Record<string, unknown>>(
+      CompiledQuery.raw(rawRangeSql(this.dialect, false, true), [afterSeq, limit]),
+    );
+    // Columns come in select order (each named once), which is the RawEntryRow order.
+    return rows.map((r) => Object.values(r) as RawEntryRow);
+  }
+
+  /** The highest seq stored (0 for an empty log): where verification cuts its ranges, not what it trusts. */
+  async maxSeq(db: Db | Tx): Promise<number> {
+    const row = await db
+      .selectFrom('access_log')
+      .select((eb) => eb.fn.max('seq').as('max'))
+      .executeTakeFirst();
+    return Number(row?.max ?? 0);
   }
 
   /**
