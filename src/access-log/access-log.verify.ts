@@ -46,6 +46,8 @@ export interface VerifyOptions {
   rangesPerWorker?: number;
   /** Entries per page read in this thread. */
   pageSize?: number;
+  /** Told how the entries are checked: on how many workers (0: this thread) in how many ranges. */
+  onPlan?: (plan: { workers: number; ranges: number }) => void;
 }
 
 /** The cores verification uses by default (each worker reads and hashes its own ranges). */
@@ -184,6 +186,9 @@ async function checkEntries(
         const key = trust.logKey(v);
         return key ? [[v, new Uint8Array(key)]] : [];
       });
+      const ranges = cutRanges(maxSeq, workers * (options.rangesPerWorker ?? 4));
+      const threads = Math.min(workers, ranges.length);
+      options.onPlan?.({ workers: threads, ranges: ranges.length });
       return checkRangesInWorkers(
         {
           source: options.source,
@@ -193,11 +198,12 @@ async function checkEntries(
           head: ctx.head,
           checkpoints: [...ctx.checkpoints].map(([seq, c]) => [seq, c.hashHex, c.valid, c.keyed]),
         },
-        cutRanges(maxSeq, workers * (options.rangesPerWorker ?? 4)),
-        workers,
+        ranges,
+        threads,
       );
     }
   }
+  options.onPlan?.({ workers: 0, ranges: 1 });
   const checker = new RangeChecker(ctx, new LinkHasher(trust.logKey));
   const pageSize = options.pageSize ?? 10_000;
   let next = repo.rawPage(db, 0, pageSize);
