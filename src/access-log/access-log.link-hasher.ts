@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
-import { canonicalEntry, type AccessLogEntry, type ChainedEntry } from './access-log.entry.ts';
+import { canonicalEntry, LINK_V2, type AccessLogEntry, type ChainedEntry } from './access-log.entry.ts';
+import type { LinkV2 } from './access-log.link-v2.ts';
 import type { RawEntryRow } from './access-log.row-reader.ts';
 
 const BLOCK = 64;
@@ -10,20 +11,30 @@ const BLOCK = 64;
  * is HMAC-SHA-256 by its definition (RFC 2104) with the padded keys prepared once per key version and one-shot
  * native SHA-256 calls into a reused buffer: about a third fewer native calls and no per-entry hasher objects,
  * which is what made `createHmac` per entry the verifier's cost. Results equal `chainHash`/`keyedChainHash`.
+ * Entries of link format v2 are hashed by the keyed-BLAKE3 computers it is given (`linkV2Hashers`), one per
+ * log-key version; a version without one is treated as missing.
  */
 export class LinkHasher {
   private buf = Buffer.alloc(16 * 1024);
   private readonly outer = Buffer.alloc(BLOCK + 32);
   private readonly pads = new Map<number, Pads | null>();
 
-  constructor(private readonly logKey: (version: number) => Buffer | null) {}
+  constructor(
+    private readonly logKey: (version: number) => Buffer | null,
+    private readonly v2: ReadonlyMap<number, LinkV2> = new Map(),
+  ) {}
 
   /** The link each entry should carry, or null where its log-key version does not exist. */
   links(entries: readonly ChainedEntry[], epoch: number): (Buffer | null)[] {
     const out = new Array<Buffer | null>(entries.length);
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
-      out[i] = e.seq <= epoch ? this.plain(e) : this.keyed(e);
+      out[i] =
+        e.seq <= epoch
+          ? this.plain(e)
+          : e.linkFormat === LINK_V2
+            ? (this.v2.get(e.keyVersion)?.buffer(e.prevHash, canonicalEntry(e.seq, e)) ?? null)
+            : this.keyed(e);
     }
     return out;
   }
@@ -36,6 +47,11 @@ export class LinkHasher {
     const seq = Number(row[0]);
     const canonical = rawCanonical(seq, row);
     if (seq <= epoch) return canonical === null ? '' : this.plainHex(row[15], canonical);
+    if (Number(row[18]) === LINK_V2) {
+      const link = this.v2.get(Number(row[17]));
+      if (!link) return null;
+      return canonical === null ? '' : link.hex(row[15], canonical);
+    }
     const pads = this.padsFor(Number(row[17]));
     if (!pads) return null;
     return canonical === null ? '' : this.keyedHex(pads, Number(row[17]), row[15], canonical);

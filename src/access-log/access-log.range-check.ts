@@ -4,6 +4,7 @@
  * and `prev_hash` are handed back for `joinRanges`, which checks them against the range before, in chain order,
  * so the first problem named is the one a single walk from seq 1 would name.
  */
+import { LINK_V1, LINK_V2 } from './access-log.entry.ts';
 import type { LinkHasher } from './access-log.link-hasher.ts';
 import type { RawEntryRow } from './access-log.row-reader.ts';
 
@@ -20,7 +21,10 @@ export interface RangeContext {
 /** A range's result: how many entries hold before its first problem, its ends, and that problem. */
 export interface RangeOutcome {
   count: number;
-  first: { seq: number; prevHex: string } | null;
+  /** The first entry; its link format lets `joinRanges` refuse a v1 entry after a v2 one in an earlier range. */
+  first: { seq: number; prevHex: string; linkFormat: number } | null;
+  /** Whether an entry that held was of link format v2 (within a range, formats only go from v1 to v2). */
+  v2: boolean;
   last: { seq: number; hashHex: string } | null;
   broken: { seq: number; problem: string } | null;
 }
@@ -33,6 +37,7 @@ export class RangeChecker {
   private first: RangeOutcome['first'] = null;
   private last: RangeOutcome['last'] = null;
   private broken: RangeOutcome['broken'] = null;
+  private v2 = false;
 
   constructor(
     private readonly ctx: RangeContext,
@@ -47,16 +52,25 @@ export class RangeChecker {
       const seq = Number(row[0]);
       const prevHex = row[15];
       const hashHex = row[16];
+      const linkFormat = Number(row[18]);
       if (this.first === null) {
         // The link to the range before is joinRanges' to check.
-        this.first = { seq, prevHex };
+        this.first = { seq, prevHex, linkFormat };
         this.expected = seq;
         this.prev = prevHex;
       } else if (seq !== this.expected) {
         return this.stop(this.expected, 'entry is missing (deleted)');
       }
-      const problem = entryProblem(seq, prevHex, hashHex, Number(row[17]), this.prev, epoch, () =>
-        this.hasher.rawLink(row, epoch),
+      const problem = entryProblem(
+        seq,
+        prevHex,
+        hashHex,
+        Number(row[17]),
+        linkFormat,
+        this.v2,
+        this.prev,
+        epoch,
+        () => this.hasher.rawLink(row, epoch),
       );
       if (problem) return this.stop(seq, problem);
       const cp = checkpoints.get(seq);
@@ -76,6 +90,7 @@ export class RangeChecker {
             : null;
       if (late) return this.stop(seq, late);
       this.prev = hashHex;
+      this.v2 ||= linkFormat === LINK_V2;
       this.last = { seq, hashHex };
       this.expected = seq + 1;
       this.count += 1;
@@ -84,7 +99,7 @@ export class RangeChecker {
   }
 
   result(): RangeOutcome {
-    return { count: this.count, first: this.first, last: this.last, broken: this.broken };
+    return { count: this.count, first: this.first, v2: this.v2, last: this.last, broken: this.broken };
   }
 
   private stop(seq: number, problem: string): false {
@@ -102,12 +117,18 @@ function entryProblem(
   prevHex: string,
   hashHex: string,
   keyVersion: number,
+  linkFormat: number,
+  afterV2: boolean,
   prev: string,
   epoch: number,
   link: () => string | null,
 ): string | null {
   if (prevHex !== prev) return 'entry does not link to the previous entry (reordered, inserted or deleted)';
+  if (linkFormat !== LINK_V1 && linkFormat !== LINK_V2)
+    return `entry names link format ${linkFormat}, which does not exist`;
+  if (linkFormat === LINK_V1 && afterV2) return DOWNGRADED;
   if (seq <= epoch) {
+    if (linkFormat !== LINK_V1) return 'entry before the epoch claims a keyed link';
     if (keyVersion !== 0) return 'entry before the epoch claims a keyed link';
     return link() === hashHex ? null : 'entry content does not match its hash (edited)';
   }
@@ -118,6 +139,8 @@ function entryProblem(
     ? null
     : 'entry does not match its keyed hash (edited, or re-chained without the log key)';
 }
+
+const DOWNGRADED = 'entry has a v1 link after a v2 entry (link format downgraded)';
 
 /**
  * Joins range outcomes in chain order from the genesis: each range's first entry must be the seq after the range
@@ -133,6 +156,7 @@ export function joinRanges(
   let expected = 1;
   let prev = genesisHex;
   let count = 0;
+  let v2 = false;
   for (const o of outcomes) {
     if (o.first === null) continue;
     if (o.first.seq !== expected)
@@ -146,8 +170,11 @@ export function joinRanges(
         count,
       };
     }
+    if (v2 && o.first.linkFormat === LINK_V1)
+      return { broken: { seq: o.first.seq, problem: DOWNGRADED }, count };
     if (o.broken) return { broken: o.broken, count: count + o.count };
     count += o.count;
+    v2 ||= o.v2;
     expected = o.last!.seq + 1;
     prev = o.last!.hashHex;
   }

@@ -2,7 +2,13 @@ import { CompiledQuery } from 'kysely';
 import { runShaped } from '../store/compiled-shapes.ts';
 import type { AccessLogRow } from '../store/tables/access-log.table.ts';
 import type { Db, StoreDialect, Tx } from '../store/store.ts';
-import { GENESIS_HASH, type AccessLogEntry, type ChainedEntry } from './access-log.entry.ts';
+import {
+  GENESIS_HASH,
+  LINK_V1,
+  LINK_V2,
+  type AccessLogEntry,
+  type ChainedEntry,
+} from './access-log.entry.ts';
 import { rawRangeSql, type RawEntryRow } from './access-log.row-reader.ts';
 
 /** Computes an entry's link from the previous one (the writer's keyed MAC). */
@@ -27,14 +33,20 @@ export class AccessLogRepository {
    * Appends entries at the chain head inside `tx`, serialised by a lock on the head row (PostgreSQL instances
    * never fork the chain), each linked by `link` under log-key version `keyVersion`.
    */
-  async append(tx: Tx, entries: AccessLogEntry[], keyVersion: number, link: LinkFn): Promise<ChainedEntry[]> {
+  async append(
+    tx: Tx,
+    entries: AccessLogEntry[],
+    keyVersion: number,
+    link: LinkFn,
+    linkFormat: number = LINK_V1,
+  ): Promise<ChainedEntry[]> {
     if (entries.length === 0) return [];
     let head = await this.lockHead(tx);
     const out: ChainedEntry[] = [];
     for (const e of entries) {
       const seq = head.seq + 1;
       const hash = link(head.hash, seq, e);
-      out.push({ ...e, seq, prevHash: head.hash, hash, keyVersion });
+      out.push({ ...e, seq, prevHash: head.hash, hash, keyVersion, linkFormat });
       head = { seq, hash };
     }
     // One multi-row insert: bulk paths append hundreds of entries per transaction; the few entries of an
@@ -106,6 +118,17 @@ export class AccessLogRepository {
     );
     // Columns come in select order (each named once), which is the RawEntryRow order.
     return rows.map((r) => Object.values(r) as RawEntryRow);
+  }
+
+  /** The log-key versions that v2 links name (the one-thread verifier prepares a BLAKE3 key for each). */
+  async linkV2KeyVersions(db: Db | Tx): Promise<number[]> {
+    const rows = await db
+      .selectFrom('access_log')
+      .select('key_version')
+      .distinct()
+      .where('link_format', '=', LINK_V2)
+      .execute();
+    return rows.map((r) => Number(r.key_version));
   }
 
   /** The highest seq stored (0 for an empty log): where verification cuts its ranges, not what it trusts. */
@@ -228,6 +251,7 @@ const ROW_COLUMNS = [
   'prev_hash',
   'hash',
   'key_version',
+  'link_format',
 ] as const satisfies readonly (keyof AccessLogRow)[];
 // Every column of a row is in the list (a column missing here would be dropped from shaped inserts).
 const everyColumn: Exclude<keyof AccessLogRow, (typeof ROW_COLUMNS)[number]> extends never ? true : false =
@@ -254,6 +278,7 @@ function toRow(e: ChainedEntry): AccessLogRow {
     prev_hash: e.prevHash,
     hash: e.hash,
     key_version: e.keyVersion,
+    link_format: e.linkFormat,
   };
 }
 
@@ -277,5 +302,6 @@ function fromRow(r: AccessLogRow): ChainedEntry {
     prevHash: r.prev_hash,
     hash: r.hash,
     keyVersion: Number(r.key_version),
+    linkFormat: Number(r.link_format),
   };
 }

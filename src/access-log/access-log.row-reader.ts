@@ -9,7 +9,7 @@ import type SqliteDatabase from 'better-sqlite3';
 
 /**
  * One entry as verification reads it: the columns of `access_log` in `canonicalEntry` order, then the legal
- * secrecy flag, the stored `prev_hash` and `hash` as lower-case hex, and the log-key version.
+ * secrecy flag, the stored `prev_hash` and `hash` as lower-case hex, the log-key version and the link format.
  */
 export type RawEntryRow = [
   seq: number | string,
@@ -30,6 +30,7 @@ export type RawEntryRow = [
   prevHex: string,
   hashHex: string,
   keyVersion: unknown,
+  linkFormat: unknown,
 ];
 
 const COLUMNS =
@@ -44,7 +45,7 @@ export function rawRangeSql(dialect: 'sqlite' | 'postgres', bounded: boolean, li
       : `encode(prev_hash, 'hex') as prev_hex, encode(hash, 'hex') as hash_hex`;
   const p = (n: number): string => (dialect === 'sqlite' ? '?' : `$${n}`);
   return (
-    `select ${COLUMNS}, ${hex}, key_version from access_log where seq > ${p(1)}` +
+    `select ${COLUMNS}, ${hex}, key_version, link_format from access_log where seq > ${p(1)}` +
     (bounded ? ` and seq <= ${p(2)}` : '') +
     ' order by seq' +
     (limit ? ` limit ${p(bounded ? 3 : 2)}` : '')

@@ -88,5 +88,5 @@ export async function checkRangesInWorkers(
   } finally {
     await Promise.all(threads.map((t) => t.terminate()));
   }
-  return outcomes.map((o) => o ?? { count: 0, first: null, last: null, broken: null });
+  return outcomes.map((o) => o ?? { count: 0, first: null, v2: false, last: null, broken: null });
 }

@@ -5,6 +5,7 @@ import type { AccessLogRepository, Checkpoint } from './access-log.repository.ts
 import type { StoreSource } from '../store/store.ts';
 import { checkpointMessage, checkpointMessageV2, GENESIS_HASH } from './access-log.entry.ts';
 import { LinkHasher } from './access-log.link-hasher.ts';
+import { linkV2Hashers } from './access-log.link-v2.ts';
 import { joinRanges, RangeChecker, type RangeContext, type RangeOutcome } from './access-log.range-check.ts';
 import { checkRangesInWorkers, cutRanges } from './access-log.verify.pool.ts';
 
@@ -204,7 +205,11 @@ async function checkEntries(
     }
   }
   options.onPlan?.({ workers: 0, ranges: 1 });
-  const checker = new RangeChecker(ctx, new LinkHasher(trust.logKey));
+  const versions = trust.logKeyVersions?.() ?? (await repo.linkV2KeyVersions(db));
+  const checker = new RangeChecker(
+    ctx,
+    new LinkHasher(trust.logKey, await linkV2Hashers(trust.logKey, versions)),
+  );
   const pageSize = options.pageSize ?? 10_000;
   let next = repo.rawPage(db, 0, pageSize);
   for (;;) {

@@ -7,12 +7,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { LinkHasher } from './access-log.link-hasher.ts';
+import { linkV2Hashers } from './access-log.link-v2.ts';
 import { RangeChecker } from './access-log.range-check.ts';
 import { readPostgresRange, readSqliteRange } from './access-log.row-reader.ts';
 import type { RangeRequest, RangeResponse, VerifyWorkerData } from './access-log.verify.pool.ts';
 
 const data = workerData as VerifyWorkerData;
 const keys = new Map(data.logKeys.map(([v, k]) => [v, Buffer.from(k)]));
+const logKey = (v: number): Buffer | null => keys.get(v) ?? null;
+const v2 = linkV2Hashers(logKey, keys.keys());
 const ctx = {
   epoch: data.epoch,
   every: data.every,
@@ -42,7 +45,7 @@ parentPort!.on('message', (req: RangeRequest) => {
     let res: RangeResponse;
     try {
       const read = await reader;
-      const checker = new RangeChecker(ctx, new LinkHasher((v) => keys.get(v) ?? null));
+      const checker = new RangeChecker(ctx, new LinkHasher(logKey, await v2));
       await read(req.lo, req.hi, checker);
       res = { id: req.id, ok: true, outcome: checker.result() };
     } catch (err) {

@@ -24,6 +24,7 @@ import * as coreRowMacs from './2026-12-04T1600-core-row-macs.migration.ts';
 import * as processingBlocks from './2026-12-04T1900-processing-blocks.migration.ts';
 import * as telecomPostingMacs from './2026-12-04T1900-telecom-posting-macs.migration.ts';
 import * as authorityOrderDocuments from './2026-12-04T1910-authority-order-documents.migration.ts';
+import * as accessLogLinkFormat from './2026-12-04T2300-access-log-link-format.migration.ts';
 
 /** All migrations in order; names are timestamps so they sort. Add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -52,6 +53,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-04T1900-processing-blocks': processingBlocks,
   '2026-12-04T1900-telecom-posting-macs': telecomPostingMacs,
   '2026-12-04T1910-authority-order-documents': authorityOrderDocuments,
+  '2026-12-04T2300-access-log-link-format': accessLogLinkFormat,
 };
 
 /** Hands Kysely's Migrator the statically imported migrations (no file-system scanning, works from any cwd). */
