@@ -54,7 +54,10 @@ const extras: [string, string[]][] = [
   ['./authority.bench.ts', ['A1', 'A2', 'A1-pg', 'A2-pg']],
   ['./subject-export.bench.ts', ['P4', 'P4-rss']],
   ['./guard.bench.ts', ['G1', 'G1-wall']],
-  ['./access-log.bench.ts', ['P6', 'P6-pg']],
+  [
+    './access-log.bench.ts',
+    ['P6', 'P6-1thread', 'P6-cpu', 'P6-read', 'P6-pg', 'P6-pg-1thread', 'P6-pg-cpu', 'P6-pg-read'],
+  ],
 ];
 for (const [extra, ids] of extras) {
   if (fs.existsSync(path.join(import.meta.dirname, extra))) {

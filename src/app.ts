@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { AuthorityRequestService } from './authority-requests/authority-request.service.ts';
 import { AccessLogRepository } from './access-log/access-log.repository.ts';
 import { AccessLogHeadFile } from './access-log/access-log.head-file.ts';
-import { verifyAccessLog, type VerifyReport } from './access-log/access-log.verify.ts';
+import { verifyAccessLog, type VerifyOptions, type VerifyReport } from './access-log/access-log.verify.ts';
 import { AccessLogWriter } from './access-log/access-log.writer.ts';
 import { SecurityEventLog } from './access-log/security-events.ts';
 import type { SigiloConfig } from './config/config.ts';
@@ -68,7 +68,7 @@ export interface Sigilo {
     readonly writer: AccessLogWriter;
     /** The signed head kept outside the database (SIGILO_AUDIT_HEAD_FILE). */
     readonly headFile: AccessLogHeadFile;
-    verify(): Promise<VerifyReport>;
+    verify(options?: VerifyOptions): Promise<VerifyReport>;
     /** Writes the newest committed head to the head file now. */
     flushHead(): Promise<void>;
     /** Security events (refusals before the gate, tokens, publication, audit reads), floods summarised. */
@@ -317,14 +317,21 @@ export async function openSigilo(config: SigiloConfig, options: OpenOptions = {}
         repo,
         writer,
         headFile,
-        verify: async () => {
+        /** Verifies the whole log (options: how it is read and hashed; the verdict is the same). */
+        verify: async (options: VerifyOptions = {}) => {
           await keyring.reloadAccessLogKeys(store.db);
-          return verifyAccessLog(store.db, repo, {
-            checkSignature: verifyEd25519,
-            trustedPublicKey: keyring.signingPublicKey,
-            logKey: (v) => keyring.accessLogKey(v),
-            headFile,
-          });
+          return verifyAccessLog(
+            store.db,
+            repo,
+            {
+              checkSignature: verifyEd25519,
+              trustedPublicKey: keyring.signingPublicKey,
+              logKey: (v) => keyring.accessLogKey(v),
+              logKeyVersions: () => keyring.accessLogKeyVersions,
+              headFile,
+            },
+            { source: store.source, ...options },
+          );
         },
         flushHead: () => writer.flushHead(),
         security,

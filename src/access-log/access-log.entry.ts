@@ -29,7 +29,14 @@ export interface ChainedEntry extends AccessLogEntry {
   hash: Buffer;
   /** 0: a plain SHA-256 link (entries written before the keyed log, up to the epoch); else the log-key version. */
   keyVersion: number;
+  /** How the link is computed: `LINK_V1` (HMAC-SHA-256, or plain up to the epoch) or `LINK_V2` (keyed BLAKE3). */
+  linkFormat: number;
 }
+
+/** Link format of the plain and HMAC-SHA-256 links, every entry written before the keyed-BLAKE3 links. */
+export const LINK_V1 = 1;
+/** Link format of the keyed-BLAKE3 links (`access-log.link-v2.ts`); once one exists no later v1 entry holds. */
+export const LINK_V2 = 2;
 
 /** The hash of the empty chain: the `prev_hash` of entry 1. */
 export const GENESIS_HASH = Buffer.alloc(32);

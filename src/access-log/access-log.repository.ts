@@ -2,7 +2,14 @@ import { CompiledQuery, sql } from 'kysely';
 import { runShaped } from '../store/compiled-shapes.ts';
 import type { AccessLogRow } from '../store/tables/access-log.table.ts';
 import type { Db, StoreDialect, Tx } from '../store/store.ts';
-import { GENESIS_HASH, type AccessLogEntry, type ChainedEntry } from './access-log.entry.ts';
+import {
+  GENESIS_HASH,
+  LINK_V1,
+  LINK_V2,
+  type AccessLogEntry,
+  type ChainedEntry,
+} from './access-log.entry.ts';
+import { rawRangeSql, type RawEntryRow } from './access-log.row-reader.ts';
 
 /** Computes an entry's link from the previous one (the writer's keyed MAC). */
 export type LinkFn = (prevHash: Buffer, seq: number, e: AccessLogEntry) => Buffer;
@@ -35,7 +42,13 @@ export class AccessLogRepository {
    * head and moves it when it is where this process left it; when it is not, that UPDATE has returned the row as
    * it is (and locked it), and the entries are linked from there: never more statements than a locked read.
    */
-  async append(tx: Tx, entries: AccessLogEntry[], keyVersion: number, link: LinkFn): Promise<ChainedEntry[]> {
+  async append(
+    tx: Tx,
+    entries: AccessLogEntry[],
+    keyVersion: number,
+    link: LinkFn,
+    linkFormat: number = LINK_V1,
+  ): Promise<ChainedEntry[]> {
     if (entries.length === 0) return [];
     const chain = (from: { seq: number; hash: Buffer }): ChainedEntry[] => {
       let head = from;
@@ -43,7 +56,7 @@ export class AccessLogRepository {
       for (const e of entries) {
         const seq = head.seq + 1;
         const hash = link(head.hash, seq, e);
-        out.push({ ...e, seq, prevHash: head.hash, hash, keyVersion });
+        out.push({ ...e, seq, prevHash: head.hash, hash, keyVersion, linkFormat });
         head = { seq, hash };
       }
       return out;
@@ -167,6 +180,35 @@ export class AccessLogRepository {
     return rows.map(fromRow);
   }
 
+  /** Entries in chain order from `afterSeq` as verification reads them (flat rows, links as hex). */
+  async rawPage(db: Db | Tx, afterSeq: number, limit: number): Promise<RawEntryRow[]> {
+    const { rows } = await db.executeQuery<Record<string, unknown>>(
+      CompiledQuery.raw(rawRangeSql(this.dialect, false, true), [afterSeq, limit]),
+    );
+    // Columns come in select order (each named once), which is the RawEntryRow order.
+    return rows.map((r) => Object.values(r) as RawEntryRow);
+  }
+
+  /** The log-key versions that v2 links name (the one-thread verifier prepares a BLAKE3 key for each). */
+  async linkV2KeyVersions(db: Db | Tx): Promise<number[]> {
+    const rows = await db
+      .selectFrom('access_log')
+      .select('key_version')
+      .distinct()
+      .where('link_format', '=', LINK_V2)
+      .execute();
+    return rows.map((r) => Number(r.key_version));
+  }
+
+  /** The highest seq stored (0 for an empty log): where verification cuts its ranges, not what it trusts. */
+  async maxSeq(db: Db | Tx): Promise<number> {
+    const row = await db
+      .selectFrom('access_log')
+      .select((eb) => eb.fn.max('seq').as('max'))
+      .executeTakeFirst();
+    return Number(row?.max ?? 0);
+  }
+
   /**
    * Entries about one subject, newest first (what the subject and the auditor see). `excludeSecret` leaves out
    * entries under legal secrecy: the subject's own views (sharing, access history) must pass it.
@@ -278,6 +320,7 @@ const ROW_COLUMNS = [
   'prev_hash',
   'hash',
   'key_version',
+  'link_format',
 ] as const satisfies readonly (keyof AccessLogRow)[];
 // Every column of a row is in the list (a column missing here would be dropped from shaped inserts).
 const everyColumn: Exclude<keyof AccessLogRow, (typeof ROW_COLUMNS)[number]> extends never ? true : false =
@@ -292,6 +335,7 @@ const PG_CASTS: Partial<Record<(typeof ROW_COLUMNS)[number], string>> = {
   prev_hash: 'bytea',
   hash: 'bytea',
   key_version: 'integer',
+  link_format: 'integer',
 };
 const pgAdvanceSql = new Map<number, string>();
 
@@ -344,6 +388,7 @@ function toRow(e: ChainedEntry): AccessLogRow {
     prev_hash: e.prevHash,
     hash: e.hash,
     key_version: e.keyVersion,
+    link_format: e.linkFormat,
   };
 }
 
@@ -367,5 +412,6 @@ function fromRow(r: AccessLogRow): ChainedEntry {
     prevHash: r.prev_hash,
     hash: r.hash,
     keyVersion: Number(r.key_version),
+    linkFormat: Number(r.link_format),
   };
 }

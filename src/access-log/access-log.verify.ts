@@ -1,9 +1,15 @@
+import os from 'node:os';
 import type { Db } from '../store/store.ts';
 import type { AccessLogHeadFile } from './access-log.head-file.ts';
 import type { AccessLogRepository, Checkpoint } from './access-log.repository.ts';
-import type { ChainedEntry } from './access-log.entry.ts';
+import type { StoreSource } from '../store/store.ts';
 import { checkpointMessage, checkpointMessageV2, GENESIS_HASH } from './access-log.entry.ts';
 import { LinkHasher } from './access-log.link-hasher.ts';
+import { linkV2Hashers } from './access-log.link-v2.ts';
+import { joinRanges, RangeChecker, type RangeContext, type RangeOutcome } from './access-log.range-check.ts';
+import { checkRangesInWorkers, cutRanges } from './access-log.verify.pool.ts';
+
+const GENESIS_HEX = GENESIS_HASH.toString('hex');
 
 /** Outcome of a verification: the first broken entry is named by its sequence number. */
 export interface VerifyReport {
@@ -25,6 +31,29 @@ export interface VerifyTrust {
   logKey: (version: number) => Buffer | null;
   /** The signed head kept outside the database (null: none configured). */
   headFile: AccessLogHeadFile | null;
+  /** Every log-key version `logKey` knows (verification workers are started with these keys); absent: no workers. */
+  logKeyVersions?: () => readonly number[];
+}
+
+/** How the entries are read and hashed; the verdict is the same either way. */
+export interface VerifyOptions {
+  /** Where worker threads open their own connection (absent, e.g. an in-memory database: this thread only). */
+  source?: StoreSource | undefined;
+  /** Worker threads (0: this thread reads and hashes every entry). Default: the cores available, at most 4. */
+  workers?: number;
+  /** Below this many entries the log is checked in this thread (starting workers costs more). Default 50,000. */
+  minParallel?: number;
+  /** Ranges per worker (more: better balance on a loaded machine, and an earlier stop). Default 4. */
+  rangesPerWorker?: number;
+  /** Entries per page read in this thread. */
+  pageSize?: number;
+  /** Told how the entries are checked: on how many workers (0: this thread) in how many ranges. */
+  onPlan?: (plan: { workers: number; ranges: number }) => void;
+}
+
+/** The cores verification uses by default (each worker reads and hashes its own ranges). */
+export function defaultVerifyWorkers(): number {
+  return Math.min(4, os.availableParallelism());
 }
 
 function signatureHolds(cp: Checkpoint, trust: VerifyTrust): boolean {
@@ -48,7 +77,7 @@ export async function verifyAccessLog(
   db: Db,
   repo: AccessLogRepository,
   trust: VerifyTrust,
-  pageSize = 10_000,
+  options: VerifyOptions = {},
 ): Promise<VerifyReport> {
   const checkpoints = await repo.checkpoints(db);
   // Each signature is checked once (Ed25519 verification costs more than hashing a thousand entries).
@@ -59,8 +88,6 @@ export async function verifyAccessLog(
     return v;
   };
   const cpBySeq = new Map(checkpoints.map((c) => [c.seq, c]));
-  let expected = 1;
-  let prev: Buffer = GENESIS_HASH;
   let count = 0;
   const broken = (seq: number, problem: string): VerifyReport => ({
     ok: false,
@@ -101,54 +128,21 @@ export async function verifyAccessLog(
     return broken(1, 'the signed head outside the database does not match the empty chain');
   }
 
-  const hasher = new LinkHasher(trust.logKey);
-  // The next page is read while this one is hashed and checked (PostgreSQL answers meanwhile).
-  let next = repo.page(db, 0, pageSize);
-  for (;;) {
-    const page = await next;
-    if (page.length === 0) break;
-    next = repo.page(db, page.at(-1)!.seq, pageSize);
-    // Every link recomputed from its own stored prev_hash; the sequential walk below only compares.
-    const links = hasher.links(page, epoch);
-    for (let i = 0; i < page.length; i++) {
-      const e = page[i]!;
-      if (e.seq !== expected) {
-        next.catch(() => undefined);
-        return broken(expected, 'entry is missing (deleted)');
-      }
-      const problem = entryProblem(e, prev, epoch, links[i] ?? null);
-      if (problem) {
-        next.catch(() => undefined);
-        return broken(e.seq, problem);
-      }
-      const hash = links[i]!;
-      const cp = cpBySeq.get(e.seq);
-      if (cp) {
-        const bad = !signatureValid(cp)
-          ? 'checkpoint signature is not valid under the trusted access-log key'
-          : !cp.hash.equals(hash)
-            ? 'entry differs from its signed checkpoint (chain rewritten)'
-            : null;
-        if (bad) {
-          next.catch(() => undefined);
-          return broken(e.seq, bad);
-        }
-      }
-      const late =
-        e.seq > epoch && e.seq % every === 0 && (!cp || cp.every === null)
-          ? `the signed checkpoint due at seq ${e.seq} is missing (deleted)`
-          : head.kind === 'valid' && head.head.seq === e.seq && !head.head.hash.equals(hash)
-            ? 'entry differs from the signed head kept outside the database'
-            : null;
-      if (late) {
-        next.catch(() => undefined);
-        return broken(e.seq, late);
-      }
-      prev = e.hash;
-      expected += 1;
-      count += 1;
-    }
-  }
+  const ctx: RangeContext = {
+    epoch,
+    every,
+    head: head.kind === 'valid' ? { seq: head.head.seq, hashHex: head.head.hash.toString('hex') } : null,
+    checkpoints: new Map(
+      checkpoints.map((c) => [
+        c.seq,
+        { hashHex: c.hash.toString('hex'), valid: signatureValid(c), keyed: c.every !== null },
+      ]),
+    ),
+  };
+  const joined = joinRanges(await checkEntries(db, repo, trust, ctx, options), GENESIS_HEX);
+  count = joined.count;
+  if (joined.broken) return broken(joined.broken.seq, joined.broken.problem);
+  const prev = joined.lastHex;
 
   const lastCp = checkpoints.at(-1);
   if (lastCp && lastCp.seq > count)
@@ -164,7 +158,7 @@ export async function verifyAccessLog(
     return broken(count + 1, `the signed head file outside the database ${head.problem}`);
   }
   const dbHead = await repo.head(db);
-  if (dbHead.seq !== count || !dbHead.hash.equals(prev)) {
+  if (dbHead.seq !== count || dbHead.hash.toString('hex') !== prev) {
     return broken(
       count + 1,
       `entries after seq ${count} are missing (log truncated; head records seq ${dbHead.seq})`,
@@ -173,17 +167,59 @@ export async function verifyAccessLog(
   return { ok: true, entries: count, checkpoints: checkpoints.length, firstBroken: null };
 }
 
-/** What is wrong with one entry's link (null: it holds), given the previous entry's hash and its recomputed link. */
-function entryProblem(e: ChainedEntry, prev: Buffer, epoch: number, link: Buffer | null): string | null {
-  if (!e.prevHash.equals(prev))
-    return 'entry does not link to the previous entry (reordered, inserted or deleted)';
-  if (e.seq <= epoch) {
-    if (e.keyVersion !== 0) return 'entry before the epoch claims a keyed link';
-    return link?.equals(e.hash) ? null : 'entry content does not match its hash (edited)';
+/**
+ * The per-entry checks of the whole chain as range outcomes in chain order: on worker threads, each range read
+ * over its own connection, when the log is large enough and the database can be opened again; else in this thread
+ * as one range, read a page at a time with the next page requested while this one is checked.
+ */
+async function checkEntries(
+  db: Db,
+  repo: AccessLogRepository,
+  trust: VerifyTrust,
+  ctx: RangeContext,
+  options: VerifyOptions,
+): Promise<RangeOutcome[]> {
+  const workers = options.workers ?? defaultVerifyWorkers();
+  if (options.source && trust.logKeyVersions && workers > 0) {
+    const maxSeq = await repo.maxSeq(db);
+    if (maxSeq >= (options.minParallel ?? 50_000)) {
+      const logKeys = trust.logKeyVersions().flatMap((v): [number, Uint8Array][] => {
+        const key = trust.logKey(v);
+        return key ? [[v, new Uint8Array(key)]] : [];
+      });
+      const ranges = cutRanges(maxSeq, workers * (options.rangesPerWorker ?? 4));
+      const threads = Math.min(workers, ranges.length);
+      options.onPlan?.({ workers: threads, ranges: ranges.length });
+      return checkRangesInWorkers(
+        {
+          source: options.source,
+          logKeys,
+          epoch: ctx.epoch,
+          every: ctx.every,
+          head: ctx.head,
+          checkpoints: [...ctx.checkpoints].map(([seq, c]) => [seq, c.hashHex, c.valid, c.keyed]),
+        },
+        ranges,
+        threads,
+      );
+    }
   }
-  if (e.keyVersion === 0) return 'entry after the epoch has no keyed link (re-chained without the log key)';
-  if (!link) return `entry names log key version ${e.keyVersion}, which does not exist`;
-  return link.equals(e.hash)
-    ? null
-    : 'entry does not match its keyed hash (edited, or re-chained without the log key)';
+  options.onPlan?.({ workers: 0, ranges: 1 });
+  const versions = trust.logKeyVersions?.() ?? (await repo.linkV2KeyVersions(db));
+  const checker = new RangeChecker(
+    ctx,
+    new LinkHasher(trust.logKey, await linkV2Hashers(trust.logKey, versions)),
+  );
+  const pageSize = options.pageSize ?? 10_000;
+  let next = repo.rawPage(db, 0, pageSize);
+  for (;;) {
+    const page = await next;
+    if (page.length === 0) break;
+    next = repo.rawPage(db, Number(page.at(-1)![0]), pageSize);
+    if (!checker.feed(page)) {
+      next.catch(() => undefined);
+      break;
+    }
+  }
+  return [checker.result()];
 }

@@ -1,13 +1,17 @@
 import type { Db, Store, Tx } from '../store/store.ts';
 import {
   checkpointMessageV2,
+  canonicalEntry,
   headMessage,
   keyedChainHash,
+  LINK_V1,
+  LINK_V2,
   type AccessLogEntry,
   type ChainedEntry,
 } from './access-log.entry.ts';
 import type { AccessLogHeadFile, SignedHead } from './access-log.head-file.ts';
 import type { AccessLogRepository, Checkpoint } from './access-log.repository.ts';
+import { createLinkV2, type LinkV2 } from './access-log.link-v2.ts';
 
 /** At most this many callers share one group commit (bounds the transaction and the wait of the first). */
 const GROUP_MAX = 256;
@@ -44,10 +48,15 @@ export interface AccessLogWriterOptions {
   onProblem?: (message: string, details: Record<string, unknown>) => void;
   /** Verifies an Ed25519 signature under the trusted key (for the epoch checkpoint read at start). */
   verifySignature?: (message: Buffer, signature: Buffer) => boolean;
+  /**
+   * Link format of new entries: `LINK_V2` (keyed BLAKE3). `LINK_V1` (HMAC-SHA-256) only reproduces what the
+   * previous version wrote, for the tests of a log that holds both; the composition root never sets it.
+   */
+  linkFormat?: number;
 }
 
 /**
- * Appends entries linked by HMAC-SHA-256 under the current log key, signs a checkpoint at every multiple of the
+ * Appends entries linked by keyed BLAKE3 (link format v2) under the current log key, signs a checkpoint at every multiple of the
  * log's cadence, and keeps the newest committed head signed in a file outside the database.
  */
 export class AccessLogWriter {
@@ -66,6 +75,8 @@ export class AccessLogWriter {
   }[] = [];
   private draining = false;
   private pending: { seq: number; hash: Buffer } | null = null;
+  /** The v2 link computer of each log-key version used so far (created once: hash-wasm loads asynchronously). */
+  private readonly links = new Map<number, Promise<LinkV2>>();
   private signed: { seq: number; hash: Buffer } | null = null;
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> = Promise.resolve();
@@ -180,10 +191,33 @@ export class AccessLogWriter {
   async append(tx: Tx, entries: AccessLogEntry[]): Promise<ChainedEntry[]> {
     this.lastAppendAt = performance.now();
     const version = this.keys.accessLogKeyVersion;
-    const key = this.keys.accessLogKey(version)!;
-    const chained = await this.repo.append(tx, entries, version, (prev, seq, e) =>
-      keyedChainHash(key, version, prev, seq, e),
+    if (this.options.linkFormat === LINK_V1) {
+      const key = this.keys.accessLogKey(version)!;
+      return this.checkpointed(
+        tx,
+        await this.repo.append(tx, entries, version, (prev, seq, e) =>
+          keyedChainHash(key, version, prev, seq, e),
+        ),
+      );
+    }
+    let pending = this.links.get(version);
+    if (!pending) {
+      pending = createLinkV2(this.keys.accessLogKey(version)!, version);
+      this.links.set(version, pending);
+      pending.catch(() => this.links.delete(version));
+    }
+    const link = await pending;
+    const chained = await this.repo.append(
+      tx,
+      entries,
+      version,
+      (prev, seq, e) => link.buffer(prev, canonicalEntry(seq, e)),
+      LINK_V2,
     );
+    return this.checkpointed(tx, chained);
+  }
+
+  private async checkpointed(tx: Tx, chained: ChainedEntry[]): Promise<ChainedEntry[]> {
     const first = chained[0];
     if (!first) return chained;
     // A checkpoint at every multiple of the cadence: the verifier knows exactly which must exist.

@@ -236,6 +236,11 @@ export class Keyring {
     return Math.max(...this.logKeys.keys());
   }
 
+  /** Every access-log key version loaded (verification workers are given these keys). */
+  get accessLogKeyVersions(): number[] {
+    return [...this.logKeys.keys()];
+  }
+
   /** The HMAC key of access-log key `version`; null when no such version exists (an entry naming one is broken). */
   accessLogKey(version: number): Buffer | null {
     return this.logKeys.get(version) ?? null;

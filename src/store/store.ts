@@ -49,7 +49,24 @@ export interface Store {
   /** Runs `work` in one transaction; PostgreSQL uses READ COMMITTED with explicit row locks where order matters. */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * How another thread opens its own read-only connection to the same database (access-log verification in
+   * worker threads); absent for an in-memory SQLite database, which no other connection can see.
+   */
+  readonly source?: StoreSource;
 }
+
+/** A database another thread can open: the SQLite file, or the PostgreSQL client settings (plain, cloneable). */
+export type StoreSource =
+  | { dialect: 'sqlite'; file: string }
+  | {
+      dialect: 'postgres';
+      client: {
+        connectionString: string;
+        ssl: false | { rejectUnauthorized: boolean; ca?: string };
+        options?: string;
+      };
+    };
 
 export interface PostgresOptions {
   connectionString: string;
@@ -64,8 +81,9 @@ export interface PostgresOptions {
 // int8 (bigint) comes back as a JS number: sequence numbers and epoch-ms stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-function makeStore(db: KernelDb, dialect: StoreDialect, bulk: BulkInsert): Store {
+function makeStore(db: KernelDb, dialect: StoreDialect, bulk: BulkInsert, source?: StoreSource): Store {
   return {
+    ...(source ? { source } : {}),
     // One object, two views: services are handed the plain one; sealedView gives the kernel its columns back.
     db: db as unknown as Db,
     dialect,
@@ -97,7 +115,8 @@ export function openSqliteStore(file: string): Store {
   sqlite.pragma('cache_size = -16384');
   sqlite.pragma('temp_store = MEMORY');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return makeStore(db, 'sqlite', sqliteBulkInsert(sqlite));
+  const source = file === ':memory:' ? undefined : { dialect: 'sqlite' as const, file: path.resolve(file) };
+  return makeStore(db, 'sqlite', sqliteBulkInsert(sqlite), source);
 }
 
 /**
@@ -194,21 +213,21 @@ function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDatabase.Dat
 
 /** Opens a PostgreSQL store; TLS is configured from `sslMode` and `caFile`. */
 export function openPostgresStore(options: PostgresOptions): Store {
-  let ssl: pg.PoolConfig['ssl'] = false;
+  let ssl = false as false | { rejectUnauthorized: boolean; ca?: string };
   if (options.sslMode === 'require') ssl = { rejectUnauthorized: false };
   if (options.sslMode === 'verify-full') {
     if (!options.caFile)
       throw new SigiloError('CONFIG_INVALID', 'postgres.caFile is required with sslMode verify-full');
     ssl = { rejectUnauthorized: true, ca: fs.readFileSync(options.caFile, 'utf8') };
   }
-  const pool = new pg.Pool({
+  const client = {
     connectionString: options.connectionString,
     ssl,
-    max: options.maxConnections ?? 10,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
-  });
+  };
+  const pool = new pg.Pool({ ...client, max: options.maxConnections ?? 10 });
   const db = new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }) });
-  return makeStore(db, 'postgres', postgresBulkInsert());
+  return makeStore(db, 'postgres', postgresBulkInsert(), { dialect: 'postgres', client });
 }
 
 /** A migrator whose bookkeeping tables live in the store's own schema. */

@@ -70,6 +70,15 @@ export interface RotationLoadResult {
   readonly unreadableAfterRestart: number;
   /** Wrapped keys under a master-key version the key file no longer holds. */
   readonly orphanKeys: number;
+  /**
+   * Retirement of the old versions: each rotation's new version and the versions it reported retired, the versions
+   * the key file still holds afterwards, and the wrapped keys still under any version but the newest.
+   */
+  readonly retirement: {
+    readonly rotations: { newVersion: number; retired: number[] }[];
+    readonly keyFileVersions: number[];
+    readonly wrappedUnderOld: number;
+  };
   readonly auditOk: boolean;
   readonly seconds: number;
 }
@@ -147,6 +156,7 @@ async function scenario(
     const load = Array.from({ length: sizes.workers }, (_, w) => worker(w));
     let rotationsFailed = 0;
     let duringRotation = 0;
+    const rotations: { newVersion: number; retired: number[] }[] = [];
     for (let r = 0; r < sizes.rotations; r++) {
       await sleep(500);
       const rotate = spawnCli(inst.env, 'keys', 'rotate', '--json', '--batch-size', '50');
@@ -154,6 +164,14 @@ async function scenario(
       const exit = await rotate.exited;
       duringRotation += requests - before;
       if (exit.code !== 0) rotationsFailed++;
+      const line = rotate
+        .out()
+        .split('\n')
+        .find((l) => l.startsWith('{') && l.includes('"newVersion"'));
+      if (line) {
+        const { newVersion, retired } = JSON.parse(line) as { newVersion: number; retired: number[] };
+        rotations.push({ newVersion, retired });
+      }
     }
     await sleep(sizes.tailMs);
     stop = true;
@@ -187,6 +205,7 @@ async function scenario(
     }
 
     const orphanKeys = await orphans(inst);
+    const retirement = { rotations, ...(await leftUnderOldVersions(inst)) };
     const audit = await auditVerify(inst.env);
     const failed = Object.values(failures).reduce((a, b) => a + b, 0);
     return {
@@ -201,11 +220,36 @@ async function scenario(
       unreadableLive,
       unreadableAfterRestart,
       orphanKeys,
+      retirement,
       auditOk: audit.ok,
       seconds: (Date.now() - t0) / 1000,
     };
   } finally {
     await server.stop();
+  }
+}
+
+/** The master-key versions the key file holds, and the wrapped keys under any but the newest (numbers only). */
+async function leftUnderOldVersions(
+  inst: ProofInstallation,
+): Promise<{ keyFileVersions: number[]; wrappedUnderOld: number }> {
+  const file = path.join(inst.env.SIGILO_DATA_DIR!, 'master.key');
+  const keyFileVersions = (
+    JSON.parse(fs.readFileSync(file, 'utf8')) as { keys: { version: number }[] }
+  ).keys.map((k) => k.version);
+  const newest = Math.max(...keyFileVersions);
+  const store = inst.store();
+  try {
+    const keys = await sql<{ n: number | string }>`select count(*) as n from data_keys
+      where kek_version <> ${newest}`.execute(store.db);
+    const material = await sql<{ n: number | string }>`select count(*) as n from key_material
+      where kek_version <> ${newest}`.execute(store.db);
+    return {
+      keyFileVersions,
+      wrappedUnderOld: Number(keys.rows[0]?.n ?? 0) + Number(material.rows[0]?.n ?? 0),
+    };
+  } finally {
+    await store.close();
   }
 }
 

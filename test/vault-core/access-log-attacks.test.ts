@@ -387,6 +387,7 @@ describe.each(DIALECTS)('a log written before the keyed log, on %s', (dialect) =
           prev_hash: prev,
           hash,
           key_version: 0,
+          link_format: 1,
           legal_secrecy: 0,
         })
         .execute();

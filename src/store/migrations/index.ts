@@ -28,6 +28,7 @@ import * as authorityOrderDocuments from './2026-12-04T1910-authority-order-docu
 import * as recordMacs from './2026-12-04T2100-record-macs.migration.ts';
 import * as blobDeletions from './2026-12-04T2200-blob-deletions.migration.ts';
 import * as kekVersions from './2026-12-04T2200-kek-versions.migration.ts';
+import * as accessLogLinkFormat from './2026-12-04T2300-access-log-link-format.migration.ts';
 
 /** All migrations in order; names are timestamps so they sort. Add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -60,6 +61,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026-12-04T2200-blob-deletions': blobDeletions,
   '2026-12-04T2200-kek-versions': kekVersions,
   '2026-12-04T2200-processing-block-macs': processingBlockMacs,
+  '2026-12-04T2300-access-log-link-format': accessLogLinkFormat,
 };
 
 /** Hands Kysely's Migrator the statically imported migrations (no file-system scanning, works from any cwd). */

@@ -22,6 +22,8 @@ export interface AccessLogTable {
   hash: Buffer;
   /** Version of the log key the link is a MAC under; 0 for plain SHA-256 links written before the keyed log. */
   key_version: number;
+  /** 1: HMAC-SHA-256 (or plain) link; 2: keyed-BLAKE3 link (added by 2026-12-04T2300; earlier rows are 1). */
+  link_format: number;
 }
 export type AccessLogRow = Selectable<AccessLogTable>;
 export type NewAccessLogRow = Insertable<AccessLogTable>;

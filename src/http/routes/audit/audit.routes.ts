@@ -79,6 +79,6 @@ export const auditRoutes: FastifyPluginCallbackTypebox<RouteDeps> = (app, { serv
 };
 
 function present(e: ChainedEntry): Static<typeof AuditEntry> {
-  const { prevHash: _prev, keyVersion: _version, hash, ...rest } = e;
+  const { prevHash: _prev, keyVersion: _version, linkFormat: _format, hash, ...rest } = e;
   return { ...rest, hash: hash.toString('hex') };
 }
