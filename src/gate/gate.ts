@@ -13,6 +13,7 @@
  * and the plain-column guard), gate-kernel.ts (what sealing extensions may use). Services, routes, jobs and the CLI
  * are adapters around it; lint forbids them the cipher, the specs and the kernel.
  */
+import { createLinkSet } from './account-links.ts';
 import { v7 as uuidv7 } from 'uuid';
 import {
   SelectQueryNode,
@@ -39,7 +40,7 @@ import type { AccessContext } from './access-context.ts';
 import { AccessDecisions, NO_MATCH } from './access-decisions.ts';
 import { applyMasking, FieldSealing } from './field-sealing.ts';
 import { ProcessingBlocks, type ProcessingBlock } from './processing-blocks.ts';
-import { bindKernel, type CategoryDecision } from './gate-kernel.ts';
+import { bindKernel, kernelOf, type CategoryDecision } from './gate-kernel.ts';
 import { firstRowMacMismatch, rowMacColumns, rowMacSelection, sealRowMac } from './row-mac.ts';
 import type { FieldAddress } from './sealed-field.cipher.ts';
 import {
@@ -272,6 +273,8 @@ export class GateSession {
     this.sealing.subjectCreated(id);
     // Its (empty) set of processing blocks: from now on a missing set is tampering, not "never blocked".
     await this.blocks.create(id);
+    // Likewise its (empty) set of account links: a link deleted outright is then a mismatch, not "not linked".
+    if (kind === 'person' || kind === 'account') await createLinkSet(kernelOf(this), kind, id);
     return id;
   }
 

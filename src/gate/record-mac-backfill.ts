@@ -17,6 +17,7 @@ import {
   RECORD_MACS,
   RecordMacs,
   historyHead,
+  linksHead,
   recordMacSelection,
   sealRecordMac,
   type HistoryTable,
@@ -98,6 +99,28 @@ export async function backfillRecordMacs(session: GateSession): Promise<number> 
       byParent.set(id, [...(byParent.get(id) ?? []), e.row_mac as Buffer]);
     }
     for (const p of parents) await macs.writeHead(db, historyHead(table, p.id), byParent.get(p.id) ?? [], at);
+  }
+  // Every person's and account's set of links (empty ones included: a missing head is a deleted set).
+  const links = (await db
+    .selectFrom('account_people')
+    .select(['account_id', 'person_id', 'row_mac'])
+    .execute()) as { account_id: string; person_id: string; row_mac: Buffer }[];
+  const owners = (await db
+    .selectFrom('subjects')
+    .select(['id', 'kind'])
+    .where('kind', 'in', ['person', 'account'])
+    .execute()) as { id: string; kind: 'person' | 'account' }[];
+  const sets = new Map<string, { other: string; mac: Buffer }[]>();
+  const add = (name: string, other: string, mac: Buffer) =>
+    sets.set(name, [...(sets.get(name) ?? []), { other, mac }]);
+  for (const l of links) {
+    add(linksHead('person', l.person_id), l.account_id, l.row_mac);
+    add(linksHead('account', l.account_id), l.person_id, l.row_mac);
+  }
+  for (const o of owners) {
+    const name = linksHead(o.kind, o.id);
+    const set = (sets.get(name) ?? []).sort((a, b) => a.other.localeCompare(b.other)).map((m) => m.mac);
+    await macs.writeHead(db, name, set, at);
   }
   // The kernel's own upkeep, not an access a grant decides: nothing is opened or shown.
   k.allowed(RECORD_MAC_BACKFILL, null, new Map(), counts.length > 0 ? counts.join(', ') : 'no rows');

@@ -99,6 +99,15 @@ export type HistoryTable = keyof typeof HISTORIES;
 /** The name of the head of the holds not released. */
 export const HOLDS_HEAD = 'legal_holds';
 
+/**
+ * The name of the head of one person's links (side `person`, members in account order) or one account's (side
+ * `account`, members in person order): every person and account has one from its creation, so a link deleted
+ * outright — or all of them, with the head — is a mismatch, not "not linked".
+ */
+export function linksHead(side: 'person' | 'account', id: string): string {
+  return `account_people:${side}:${id}`;
+}
+
 /** The name of the head of one history. */
 export function historyHead(table: HistoryTable, parentId: string): string {
   return `${table}:${parentId}`;
@@ -222,6 +231,67 @@ export class RecordMacs {
     if (!sameMac(headMac(await this.hasher(), name, members), head.row_mac)) {
       throw recordTampered('record_heads', name, 'the rows are not the ones the head covers');
     }
+  }
+
+  /**
+   * Checks the heads of the link sets of `ids` (side `person` or `account`) against `rows`, every link of those
+   * ids as read now (row MACs already checked), in one statement per 500 ids. INTEGRITY_ERROR naming the head.
+   */
+  async checkLinkHeads(
+    db: AnyDb,
+    side: 'person' | 'account',
+    ids: readonly string[],
+    rows: readonly Readonly<Record<string, unknown>>[],
+  ): Promise<void> {
+    const own = side === 'person' ? 'person_id' : 'account_id';
+    const other = side === 'person' ? 'account_id' : 'person_id';
+    const members = new Map<string, Readonly<Record<string, unknown>>[]>();
+    for (const r of rows) {
+      const id = String(r[own]);
+      members.set(id, [...(members.get(id) ?? []), r]);
+    }
+    const h = await this.hasher();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += 500) {
+      const part = unique.slice(i, i + 500);
+      const heads = (await (db as Kysely<any>)
+        .selectFrom('record_heads')
+        .select(['name', 'count', 'row_mac'])
+        .where(
+          'name',
+          'in',
+          part.map((id) => linksHead(side, id)),
+        )
+        .execute()) as { name: string; count: number | string; row_mac: unknown }[];
+      const byName = new Map(heads.map((x) => [x.name, x]));
+      for (const id of part) {
+        const name = linksHead(side, id);
+        const head = byName.get(name);
+        if (!head) throw recordTampered('record_heads', name, 'the head is missing');
+        const macs = (members.get(id) ?? [])
+          .slice()
+          .sort((a, b) => String(a[other]).localeCompare(String(b[other])))
+          .map((r) => (Buffer.isBuffer(r.row_mac) ? r.row_mac : Buffer.alloc(0)));
+        if (Number(head.count) !== macs.length || !sameMac(headMac(h, name, macs), head.row_mac)) {
+          throw recordTampered('record_heads', name, 'the links are not the ones the head covers');
+        }
+      }
+    }
+  }
+
+  /** Rewrites the head of one link set from the links stored now (after a change, in its transaction). */
+  async writeLinkHead(db: AnyDb, side: 'person' | 'account', id: string, at: string): Promise<void> {
+    const own = side === 'person' ? 'person_id' : 'account_id';
+    const other = side === 'person' ? 'account_id' : 'person_id';
+    const rows = (await (db as Kysely<any>)
+      .selectFrom('account_people')
+      .select([other, 'row_mac'])
+      .where(own, '=', id)
+      .execute()) as Record<string, unknown>[];
+    const macs = rows
+      .sort((a, b) => String(a[other]).localeCompare(String(b[other])))
+      .map((r) => (Buffer.isBuffer(r.row_mac) ? r.row_mac : Buffer.alloc(0)));
+    await this.writeHead(db, linksHead(side, id), macs, at);
   }
 
   /**

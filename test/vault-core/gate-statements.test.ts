@@ -79,32 +79,33 @@ describe.each(DIALECTS)('statements per gated operation on %s', (dialect) => {
   });
   afterAll(() => t.cleanup());
 
-  // BEGIN; people; processing blocks; the data key; account links; contact points; addresses; the head advanced
+  // BEGIN; people; processing blocks; the data key; account links; the head of the person's link set; contact
+  // points; addresses; the head advanced
   // where this instance left it; the entry (on PostgreSQL in the same statement as the advance); COMMIT.
   const log = dialect === 'postgres' ? 1 : 2;
-  it(`a read by id takes ${8 + log} statements, its log append included`, async () => {
+  it(`a read by id takes ${9 + log} statements, its log append included`, async () => {
     const s = await statementsOf(read);
-    expect(s.length).toBe(8 + log);
+    expect(s.length).toBe(9 + log);
     expect(s.filter((q) => /access_log_head/.test(q))).toHaveLength(1);
     expect(s.filter((q) => /^select .* from "data_keys"/.test(q))).toHaveLength(1);
   });
 
   it('a lookup by phone takes one more (the blind-index match)', async () => {
-    expect((await statementsOf(lookup)).length).toBe(9 + log);
+    expect((await statementsOf(lookup)).length).toBe(10 + log);
   });
 
-  // BEGIN; subject; its empty block set; the retiring mark of the master-key version it wraps under; data key;
+  // BEGIN; subject; its empty block set; its empty link set; the retiring mark of the master-key version it wraps under; data key;
   // person; two contact points; head and entry; COMMIT.
-  it(`a sealed write of a person with a phone and an e-mail takes ${9 + log} statements`, async () => {
+  it(`a sealed write of a person with a phone and an e-mail takes ${10 + log} statements`, async () => {
     const s = await statementsOf(create);
-    expect(s.length).toBe(9 + log);
+    expect(s.length).toBe(10 + log);
     // A subject created in the transaction has no key to look up, no shred to check and no block to read; the
     // one select is the rotation's retiring mark (src/keys), which a write must see inside its transaction.
     expect(s.filter((q) => /^select /.test(q))).toHaveLength(1);
     expect(s.filter((q) => /^select /.test(q))[0]).toMatch(/kek_versions/);
   });
 
-  it('another instance appending in between costs what the locked read of the head did (11 statements) and keeps one chain', async () => {
+  it('another instance appending in between costs what the locked read of the head did (12 statements) and keeps one chain', async () => {
     const other = await t.reopen();
     await other.gate.run(ctx('support_agent', 'support'), (s) => other.services.people.get(s, personId));
     const c = ctx('support_agent', 'support');
@@ -116,12 +117,12 @@ describe.each(DIALECTS)('statements per gated operation on %s', (dialect) => {
       sqls = null;
     }
     // The advance finds the head moved and returns it, locked; the entry is linked from there and the head set.
-    expect(seen.length).toBe(11);
+    expect(seen.length).toBe(12);
     expect(seen.filter((q) => /access_log_head/.test(q))).toHaveLength(2);
     seen = [];
     expect((await logEntries(t.sigilo)).filter((e) => e.requestId === c.requestId)).toHaveLength(1);
     // Back to the usual count once this instance knows the head again.
-    expect((await statementsOf(read)).length).toBe(8 + log);
+    expect((await statementsOf(read)).length).toBe(9 + log);
     const v = await t.sigilo.accessLog.verify();
     expect(v.ok).toBe(true);
   });

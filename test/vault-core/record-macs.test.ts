@@ -187,6 +187,50 @@ describe.each(DIALECTS)('record MACs of subject requests and account links on %s
     expect((await t.sigilo.gate.run(support(), (s) => people.get(s, a.personId))).accounts).toHaveLength(1);
   });
 
+  it('an account link deleted outright, alone or with its set head, is refused; a later link does not bless it', async () => {
+    const link = await one('account_people', sql`person_id = ${a.personId}`);
+    const accountId = String(link.account_id);
+    const personHead = `account_people:person:${a.personId}`;
+    const accountHead = `account_people:account:${accountId}`;
+    const heads = [
+      await one('record_heads', sql`name = ${personHead}`),
+      await one('record_heads', sql`name = ${accountHead}`),
+    ];
+    const people = t.sigilo.services.people;
+    const support = () => ctx('support_agent', 'support');
+    const missed: string[] = [];
+    // The link that makes the person the account's (and a hold on the person keep the account's calls) deleted.
+    await db().deleteFrom('account_people').where('person_id', '=', a.personId).execute();
+    for (const p of await refused(support(), (s) => people.get(s, a.personId), 'record_heads', personHead)) {
+      missed.push(`deleted, person read: ${p}`);
+    }
+    // A legitimate change of the account's links must not rewrite its head over the deleted link.
+    for (const p of await refused(
+      ctx('support_agent', 'contracting'),
+      (s) => people.link(s, b.personId, accountId, 'contact'),
+      'record_heads',
+      accountHead,
+    )) {
+      missed.push(`deleted, new link: ${p}`);
+    }
+    // With the person's head deleted too, it is not "never linked".
+    await db().deleteFrom('record_heads').where('name', '=', personHead).execute();
+    for (const p of await refused(support(), (s) => people.get(s, a.personId), 'record_heads', personHead)) {
+      missed.push(`deleted with its head: ${p}`);
+    }
+    await db()
+      .insertInto('account_people')
+      .values(link as never)
+      .execute();
+    await db().deleteFrom('record_heads').where('name', 'in', [personHead, accountHead]).execute();
+    await db()
+      .insertInto('record_heads')
+      .values(heads as never)
+      .execute();
+    expect(missed).toEqual([]);
+    expect((await t.sigilo.gate.run(support(), (s) => people.get(s, a.personId))).accounts).toHaveLength(1);
+  });
+
   it('the start-time backfill MACs rows written before the key, once, logged; NULL afterwards is a mismatch', async () => {
     // A database of before: no record-MAC key, no MACs, no heads, no backfill entry.
     await sql`delete from key_material where id = 'row-mac-2'`.execute(db());

@@ -152,6 +152,8 @@ export class HoldTexts {
       .where('person_id', 'in', [...people])
       .execute();
     await this.macs.check('account_people', rows);
+    // Whole sets, checked against their heads: a link deleted with SQL would let the sweep delete what the hold keeps.
+    await this.macs.checkLinkHeads(db, 'person', people, rows);
     return rows;
   }
 

@@ -8,6 +8,7 @@
  * `retention_orphans`). A candidate is kept while any registered target still references it, or while a person is
  * linked to an account that still exists; deleting an account queues its people in turn.
  */
+import { forgetAccountLinks } from '../../gate/account-links.ts';
 import type { GateSession } from '../../gate/gate.ts';
 import type { RetentionRule } from '../../policy/policy.schema.ts';
 import type { Tx } from '../../store/store.ts';
@@ -119,26 +120,15 @@ export class IdentityTarget implements RetentionTarget {
 
     for (const t of this.targets()) if (t.forgetSubjects) records += await t.forgetSubjects(session, all);
 
-    const linkedPeople = new Set<string>();
+    // The links go first (with their sets' heads: those of the subjects that go, rewritten for those that stay).
+    const links = await forgetAccountLinks(session, accounts, people);
+    records += links.deleted;
+    const linkedPeople = new Set(links.people);
     for (const part of chunks(accounts)) {
-      const links = await db
-        .selectFrom('account_people')
-        .select('person_id')
-        .where('account_id', 'in', part)
-        .execute();
-      for (const l of links) linkedPeople.add(l.person_id);
-      records += Number(
-        (await db.deleteFrom('account_people').where('account_id', 'in', part).executeTakeFirst())
-          .numDeletedRows,
-      );
       records += await session.deleteWhereIn('addresses', 'owner_id', part);
       records += await session.deleteWhereIn('accounts', 'id', part);
     }
     for (const part of chunks(people)) {
-      records += Number(
-        (await db.deleteFrom('account_people').where('person_id', 'in', part).executeTakeFirst())
-          .numDeletedRows,
-      );
       for (const view of ['phones', 'emails', 'ipAddresses'] as const) {
         records += await session.deleteWhereIn(view, 'person_id', part);
       }
