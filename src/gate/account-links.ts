@@ -146,9 +146,9 @@ async function check(k: GateKernel, rows: readonly Record<string, unknown>[]): P
 }
 
 /**
- * Deletes every link of these accounts and people (identity retention), the heads of their link sets, and rewrites
- * the heads of the sets of the other side that stay. Returns the links deleted and the people that were linked to
- * the accounts.
+ * Deletes every link of these accounts and people (identity retention) and rewrites the heads of every set it
+ * touched: theirs (now empty: the shredded subject row stays, so its head says "no links", not "missing") and those
+ * of the other side. Returns the links deleted and the people that were linked to the accounts.
  */
 export async function forgetAccountLinks(
   s: GateSession,
@@ -157,7 +157,7 @@ export async function forgetAccountLinks(
 ): Promise<{ deleted: number; people: string[] }> {
   const k = kernelOf(s);
   const macs = new RecordMacs(k.keyring);
-  const staying = { person: new Set<string>(), account: new Set<string>() };
+  const touched = { person: new Set<string>(), account: new Set<string>() };
   let deleted = 0;
   for (const [side, ids] of [
     ['account', accounts],
@@ -171,27 +171,19 @@ export async function forgetAccountLinks(
         .select(['account_id', 'person_id'])
         .where(column, 'in', part)
         .execute()) {
-        staying.person.add(l.person_id);
-        staying.account.add(l.account_id);
+        touched.person.add(l.person_id);
+        touched.account.add(l.account_id);
       }
       deleted += Number(
         (await k.tx.deleteFrom('account_people').where(column, 'in', part).executeTakeFirst()).numDeletedRows,
       );
-      await k.tx
-        .deleteFrom('record_heads')
-        .where(
-          'name',
-          'in',
-          part.map((id) => linksHead(side, id)),
-        )
-        .execute();
     }
   }
-  const linkedPeople = [...staying.person];
-  for (const a of accounts) staying.account.delete(a);
-  for (const p of people) staying.person.delete(p);
+  const linkedPeople = [...touched.person];
+  for (const a of accounts) touched.account.add(a);
+  for (const p of people) touched.person.add(p);
   const at = k.now().toISOString();
-  for (const p of staying.person) await macs.writeLinkHead(k.tx, 'person', p, at);
-  for (const a of staying.account) await macs.writeLinkHead(k.tx, 'account', a, at);
+  for (const p of touched.person) await macs.writeLinkHead(k.tx, 'person', p, at);
+  for (const a of touched.account) await macs.writeLinkHead(k.tx, 'account', a, at);
   return { deleted, people: linkedPeople };
 }

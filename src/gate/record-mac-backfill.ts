@@ -7,6 +7,7 @@
  * pattern as row-mac-backfill.ts: the root marks "every record has a MAC" (NULL is a mismatch from then on), the
  * backfill is logged (operation `record_mac_backfill`), and a start that finds that entry but no root refuses.
  */
+import { OPEN_STATES } from '../subject-requests/subject-request.model.ts';
 import type { Kysely } from 'kysely';
 import { SigiloError } from '../errors.ts';
 import type { GateSession } from './gate.ts';
@@ -18,6 +19,7 @@ import {
   RecordMacs,
   historyHead,
   linksHead,
+  OPEN_REQUESTS_HEAD,
   recordMacSelection,
   sealRecordMac,
   type HistoryTable,
@@ -100,6 +102,18 @@ export async function backfillRecordMacs(session: GateSession): Promise<number> 
     }
     for (const p of parents) await macs.writeHead(db, historyHead(table, p.id), byParent.get(p.id) ?? [], at);
   }
+  const open = (await db
+    .selectFrom('subject_requests')
+    .select('row_mac')
+    .where('state', 'in', [...OPEN_STATES])
+    .orderBy('id')
+    .execute()) as { row_mac: Buffer }[];
+  await macs.writeHead(
+    db,
+    OPEN_REQUESTS_HEAD,
+    open.map((r) => r.row_mac),
+    at,
+  );
   // Every person's and account's set of links (empty ones included: a missing head is a deleted set).
   const links = (await db
     .selectFrom('account_people')

@@ -96,6 +96,9 @@ export const HISTORIES = {
 } as const;
 export type HistoryTable = keyof typeof HISTORIES;
 
+/** The name of the head of the subject requests in an open state (src/subject-requests/sealing). */
+export const OPEN_REQUESTS_HEAD = 'subject_requests:open';
+
 /** The name of the head of the holds not released. */
 export const HOLDS_HEAD = 'legal_holds';
 

@@ -9,7 +9,12 @@ import { readAccountLinks } from '../gate/account-links.ts';
 import type { GateSession } from '../gate/gate.ts';
 import type { Db, Tx } from '../store/store.ts';
 import type { NewSubjectRequestRow, SubjectRequestRow } from '../store/tables/subject-request.table.ts';
-import { checkRecords, requestMac } from './sealing/subject-request.gate.ts';
+import {
+  changingOpenRequests,
+  checkOpenRequests,
+  checkRecords,
+  requestMac,
+} from './sealing/subject-request.gate.ts';
 import type { RequestState } from './subject-request.model.ts';
 
 export interface ListFilter {
@@ -23,12 +28,14 @@ export interface ListFilter {
 }
 
 export class SubjectRequestRepository {
-  /** Inserts a request (with its MAC). */
+  /** Inserts a request (with its MAC), and moves the head over the open requests. */
   async insert(s: GateSession, row: Omit<NewSubjectRequestRow, 'row_mac'>): Promise<void> {
-    await s.tx
-      .insertInto('subject_requests')
-      .values({ ...row, row_mac: await requestMac(s, row) })
-      .execute();
+    await changingOpenRequests(s, async () =>
+      s.tx
+        .insertInto('subject_requests')
+        .values({ ...row, row_mac: await requestMac(s, row) })
+        .execute(),
+    );
   }
 
   /** One request, or undefined; INTEGRITY_ERROR (logged) when its row does not verify. */
@@ -52,12 +59,15 @@ export class SubjectRequestRepository {
     if (!current) throw new SigiloError('NOT_FOUND', 'request not found', { resource: 'subject_request' });
     if (current.state !== expected) return false;
     const row_mac = await requestMac(s, { ...current, ...set });
-    const r = await s.tx
-      .updateTable('subject_requests')
-      .set({ ...set, row_mac })
-      .where('id', '=', id)
-      .where('state', '=', expected)
-      .executeTakeFirst();
+    // Every change rewrites the MAC, so the head over the open requests moves with it.
+    const r = await changingOpenRequests(s, () =>
+      s.tx
+        .updateTable('subject_requests')
+        .set({ ...set, row_mac })
+        .where('id', '=', id)
+        .where('state', '=', expected)
+        .executeTakeFirst(),
+    );
     return Number(r.numUpdatedRows) === 1;
   }
 
@@ -70,6 +80,8 @@ export class SubjectRequestRepository {
     if (f.dueAfter) q = q.where('due_at', '>', f.dueAfter);
     const rows = await q.orderBy('due_at').orderBy('id').limit(f.limit).execute();
     await checkRecords(s, 'subject_requests', rows);
+    // Staff listings (the DPO's deadlines) would not show a request deleted outright: the open set is checked whole.
+    if (!f.subjectId) await checkOpenRequests(s);
     return rows;
   }
 

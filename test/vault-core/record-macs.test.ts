@@ -115,6 +115,48 @@ describe.each(DIALECTS)('record MACs of subject requests and account links on %s
     expect((await t.sigilo.gate.run(dpo(), (s) => requests.get(s, requestId))).state).toBe('received');
   });
 
+  it('an open request deleted outright, or moved out of the open states, fails the staff listing; a new request does not bless it', async () => {
+    const requests = t.sigilo.services.subjectRequests;
+    const original = await one('subject_requests', sql`id = ${requestId}`);
+    const events = (
+      await sql<Row>`select * from subject_request_events where request_id = ${requestId}`.execute(db())
+    ).rows;
+    const missed: string[] = [];
+    // The whole request goes, with its history (the history's own head is left: it names no request in a list).
+    await db().deleteFrom('subject_request_events').where('request_id', '=', requestId).execute();
+    await db().deleteFrom('subject_requests').where('id', '=', requestId).execute();
+    for (const p of await refused(
+      dpo(),
+      (s) => requests.list(s, {}),
+      'record_heads',
+      'subject_requests:open',
+    )) {
+      missed.push(`deleted, list: ${p}`);
+    }
+    for (const p of await refused(
+      dpo(),
+      (s) => requests.create(s, { subjectId: b.personId, type: 'access_complete', channel: 'email' }),
+      'record_heads',
+      'subject_requests:open',
+    )) {
+      missed.push(`deleted, new request: ${p}`);
+    }
+    await db()
+      .insertInto('subject_requests')
+      .values(original as never)
+      .execute();
+    if (events.length > 0) {
+      await db()
+        .insertInto('subject_request_events')
+        .values(events as never)
+        .execute();
+    }
+    expect((await t.sigilo.gate.run(dpo(), (s) => requests.list(s, {}))).map((r) => r.id)).toContain(
+      requestId,
+    );
+    expect(missed).toEqual([]);
+  });
+
   it('an account link moved, re-related or forged with SQL is refused where it decides', async () => {
     const link = await one('account_people', sql`person_id = ${a.personId}`);
     const id = `${String(link.account_id)}/${a.personId}`;

@@ -9,7 +9,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { isSigiloError } from '../../errors.ts';
 import type { GateSession } from '../../gate/gate.ts';
 import { kernelOf } from '../../gate/gate-kernel.ts';
-import { RecordMacs, recordIdOf } from '../../gate/record-macs.ts';
+import { OPEN_REQUESTS_HEAD, RecordMacs, recordIdOf } from '../../gate/record-macs.ts';
+import { OPEN_STATES } from '../subject-request.model.ts';
 import {
   appendHistoryEvent,
   readHistory,
@@ -206,4 +207,54 @@ export function actingSubjectOf(session: GateSession): string | null {
   const k = kernelOf(session);
   if (k.ctx.actingForSubject) return k.ctx.actingForSubject;
   return isSubjectBound(k.policy, k.ctx.role) ? '' : null;
+}
+
+/**
+ * The head over the open requests (`record_heads` `subject_requests:open`: the MACs of every request in an open
+ * state, by id). A request deleted outright, or moved out of the open states with SQL, would vanish from the DPO's
+ * deadline list with its legal deadline; the head makes that an INTEGRITY_ERROR at the next listing, logged.
+ */
+export async function checkOpenRequests(session: GateSession): Promise<void> {
+  const k = kernelOf(session);
+  const rows = await k.tx
+    .selectFrom('subject_requests')
+    .select(['id', 'row_mac'])
+    .where('state', 'in', [...OPEN_STATES])
+    .orderBy('id')
+    .execute();
+  try {
+    await new RecordMacs(k.keyring).checkHead(
+      k.tx,
+      OPEN_REQUESTS_HEAD,
+      rows.map((r) => r.row_mac),
+    );
+  } catch (err) {
+    if (!isSigiloError(err, 'INTEGRITY_ERROR')) throw err;
+    k.fail(REQUEST_CHECK_OPERATION, null, [], 'error', 'INTEGRITY_ERROR', err.message, err.details);
+  }
+}
+
+/**
+ * Runs `change` (an insert or a step of a request) with the open-requests head locked and checked first, then
+ * rewrites the head over the open requests as they are after it: a change never blesses a request deleted with SQL.
+ */
+export async function changingOpenRequests<T>(session: GateSession, change: () => Promise<T>): Promise<T> {
+  const k = kernelOf(session);
+  const macs = new RecordMacs(k.keyring);
+  await macs.lockHead(k.tx, k.dialect, OPEN_REQUESTS_HEAD);
+  await checkOpenRequests(session);
+  const out = await change();
+  const rows = await k.tx
+    .selectFrom('subject_requests')
+    .select(['id', 'row_mac'])
+    .where('state', 'in', [...OPEN_STATES])
+    .orderBy('id')
+    .execute();
+  await macs.writeHead(
+    k.tx,
+    OPEN_REQUESTS_HEAD,
+    rows.map((r) => r.row_mac ?? Buffer.alloc(0)),
+    k.now().toISOString(),
+  );
+  return out;
 }

@@ -121,6 +121,11 @@ export async function attributionIndex(
 export async function sealLegacyAttributionRules(session: GateSession): Promise<number> {
   const k = kernelOf(session);
   const db = k.tx as unknown as Kysely<any>;
+  // Two instances starting at once: the second waits for the first's commit (which drops the table) before it
+  // looks, instead of reading a table the first is dropping (SQLite's `begin immediate` already serialises them).
+  if (k.dialect === 'postgres') {
+    await sql`select pg_advisory_xact_lock(hashtext('sigilo:seal-legacy-attribution-rules'))`.execute(db);
+  }
   if (!(await legacyTableExists(db, k.dialect))) return 0;
   const rows = (await db.selectFrom('attribution_rules_legacy').selectAll().execute()) as {
     id: string;
