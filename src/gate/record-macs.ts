@@ -267,9 +267,25 @@ export class RecordMacs {
         )
         .execute()) as { name: string; count: number | string; row_mac: unknown }[];
       const byName = new Map(heads.map((x) => [x.name, x]));
+      // An id that names no subject at all (a guessed id, a typo) has no set to check; its links, if any were
+      // planted, are refused all the same.
+      const headless = part.filter((id) => !byName.has(linksHead(side, id)) && !members.has(id));
+      const existing =
+        headless.length === 0
+          ? new Set<string>()
+          : new Set(
+              (
+                (await (db as Kysely<any>)
+                  .selectFrom('subjects')
+                  .select('id')
+                  .where('id', 'in', headless)
+                  .execute()) as { id: string }[]
+              ).map((r) => r.id),
+            );
       for (const id of part) {
         const name = linksHead(side, id);
         const head = byName.get(name);
+        if (!head && headless.includes(id) && !existing.has(id)) continue;
         if (!head) throw recordTampered('record_heads', name, 'the head is missing');
         const macs = (members.get(id) ?? [])
           .slice()
