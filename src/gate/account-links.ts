@@ -158,24 +158,43 @@ export async function forgetAccountLinks(
   const k = kernelOf(s);
   const macs = new RecordMacs(k.keyring);
   const touched = { person: new Set<string>(), account: new Set<string>() };
-  let deleted = 0;
-  for (const [side, ids] of [
+  const sides = [
     ['account', accounts],
     ['person', people],
-  ] as const) {
+  ] as const;
+  for (const [side, ids] of sides) {
     const column = side === 'person' ? 'person_id' : 'account_id';
     for (let i = 0; i < ids.length; i += 500) {
-      const part = ids.slice(i, i + 500);
       for (const l of await k.tx
         .selectFrom('account_people')
         .select(['account_id', 'person_id'])
-        .where(column, 'in', part)
+        .where(column, 'in', ids.slice(i, i + 500))
         .execute()) {
         touched.person.add(l.person_id);
         touched.account.add(l.account_id);
       }
+    }
+  }
+  // The sets that stay must verify, before anything is deleted, or rewriting their heads would bless a link of a
+  // surviving person or account deleted with SQL.
+  const gone = { person: new Set(people), account: new Set(accounts) };
+  const survivors = {
+    person: [...touched.person].filter((p) => !gone.person.has(p)),
+    account: [...touched.account].filter((a) => !gone.account.has(a)),
+  };
+  if (survivors.person.length > 0) await readAccountLinksIn(k, { people: survivors.person });
+  if (survivors.account.length > 0) await readAccountLinksIn(k, { accounts: survivors.account });
+  let deleted = 0;
+  for (const [side, ids] of sides) {
+    const column = side === 'person' ? 'person_id' : 'account_id';
+    for (let i = 0; i < ids.length; i += 500) {
       deleted += Number(
-        (await k.tx.deleteFrom('account_people').where(column, 'in', part).executeTakeFirst()).numDeletedRows,
+        (
+          await k.tx
+            .deleteFrom('account_people')
+            .where(column, 'in', ids.slice(i, i + 500))
+            .executeTakeFirst()
+        ).numDeletedRows,
       );
     }
   }

@@ -267,8 +267,9 @@ export class RecordMacs {
         )
         .execute()) as { name: string; count: number | string; row_mac: unknown }[];
       const byName = new Map(heads.map((x) => [x.name, x]));
-      // An id that names no subject at all (a guessed id, a typo) has no set to check; its links, if any were
-      // planted, are refused all the same.
+      // An id that names no person (or account) row at all — a guessed id, a typo, one deleted by retention — has
+      // no set to check. Its own row, not its `subjects` row: the sqlite3 CLI does not enforce foreign keys, so a
+      // subjects row is easy to delete, while deleting the person's row makes the person unreadable anyway.
       const headless = part.filter((id) => !byName.has(linksHead(side, id)) && !members.has(id));
       const existing =
         headless.length === 0
@@ -276,7 +277,7 @@ export class RecordMacs {
           : new Set(
               (
                 (await (db as Kysely<any>)
-                  .selectFrom('subjects')
+                  .selectFrom(side === 'person' ? 'people' : 'accounts')
                   .select('id')
                   .where('id', 'in', headless)
                   .execute()) as { id: string }[]
